@@ -1,0 +1,158 @@
+/**
+ * Every option of the register call, as one zod schema. A bad option fails the register call at start with
+ * a message that names the field and what was expected, instead of surfacing as a refused payment later.
+ * Each field carries a `.describe()` text: README's option reference is checked against these.
+ */
+import { z } from 'zod';
+import { Redis, Cluster } from 'ioredis';
+import type { Logger } from './logger.js';
+import { isValidIpEntry } from './http/ipAllowList.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** A route path: absolute, no query, no whitespace. */
+export const routePath = (fallback: string, what: string) =>
+  z
+    .string()
+    .regex(/^\/[^\s?#]*$/, 'expected an absolute path such as "/platform/x"')
+    .default(fallback)
+    .describe(what);
+
+/** An optional IP allow-list: exact addresses or CIDR ranges, IPv4 or IPv6. Empty or absent = allow all. */
+export const ipAllowList = (what: string) =>
+  z
+    .array(z.string().refine(isValidIpEntry, { message: 'expected an IP address or CIDR range such as "10.0.0.0/8"' }))
+    .optional()
+    .describe(what);
+
+const redisOptionsSchema = z.looseObject({
+  host: z.string().optional(),
+  port: z.number().int().positive().optional(),
+  password: z.string().optional(),
+  username: z.string().optional(),
+  db: z.number().int().nonnegative().optional(),
+  // a `cluster` key means the cluster form was meant; let that alternative report what is wrong with it
+  cluster: z.never().optional(),
+});
+
+const clusterSchema = z.object({
+  cluster: z
+    .array(z.union([z.string(), z.number(), z.object({ host: z.string().optional(), port: z.number().optional() })]))
+    .min(1, 'expected at least one cluster node'),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+const redisInstance = z.custom<Redis | Cluster>((v) => v instanceof Redis || v instanceof Cluster, { message: 'expected an ioredis Redis or Cluster instance' });
+
+export const redisConnectionSchema = z
+  .union([
+    z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+    redisInstance,
+    clusterSchema,
+    redisOptionsSchema,
+  ])
+  .describe(
+    'Redis for shared state: a redis:// URL, ioredis options, `{ cluster: [nodes], options }`, or an ioredis instance (the bridge uses its own duplicate). Unset: the in-process store (one process, nothing kept across restarts).',
+  );
+
+const loggerSchema = z.custom<Logger>(
+  (v) => !!v && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  { message: 'expected an object with debug, info, warn and error methods' },
+);
+
+const clockSchema = z.custom<{ now(): number }>((v) => !!v && typeof (v as { now?: unknown }).now === 'function', {
+  message: 'expected an object with a now() method returning epoch milliseconds',
+});
+
+export const httpOptionsSchema = z
+  .strictObject({
+    healthPath: routePath('/platform/health', 'Path of the GET health route.'),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024)
+      .describe('Largest request body accepted on the bridge routes; larger bodies get 413 and are not read.'),
+    trustProxyHops: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('Proxies in front of the server whose X-Forwarded-For is trusted for IP allow-lists (nginx in front: 1). 0 uses the socket address.'),
+    healthTimeoutMs: z.number().int().positive().default(1000).describe('How long the health route waits for the store before reporting it unreachable.'),
+  })
+  .prefault({})
+  .describe('HTTP routes the bridge adds to the Colyseus router.');
+
+export const coreOptionsSchema = z.strictObject({
+  redis: redisConnectionSchema.optional(),
+  keyPrefix: z
+    .string()
+    .regex(/^[^{}]*$/, 'expected a prefix without "{" or "}" (they are Redis Cluster hash-tag characters)')
+    .default('platform:')
+    .describe('Prefix of every Redis key and channel the bridge owns (the platform-named hashes `serverstate` and role info are not prefixed).'),
+  zoneId: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(1)
+    .describe('The zone / server id this process serves (serverstate field, GameCenter game zone, role registry server id).'),
+  logger: loggerSchema.optional().describe('Where the bridge logs; default: console with the `[platform-bridge]` prefix.'),
+  logLevel: z.enum(LOG_LEVELS).default('info').describe('Lowest level written by the default console logger.'),
+  redisCommandTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(2000)
+    .describe('Upper bound of one Redis command; a callback that cannot be recorded within it is answered with a failure so the platform retries.'),
+  http: httpOptionsSchema,
+  clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
+});
+
+export const optionsSchema = coreOptionsSchema;
+
+export type PlatformBridgeOptions = z.input<typeof optionsSchema>;
+export type ResolvedOptions = z.output<typeof optionsSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ReadonlyArray<{ path: string; message: string }>) {
+    super(
+      'colyseus-platform-bridge: invalid options:\n' + issues.map((i) => `  - ${i.path || '(options)'}: ${i.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates and fills defaults; throws {@link ConfigError} naming every bad field. */
+export function parseOptions(input: unknown): ResolvedOptions {
+  const result = optionsSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(flattenIssues(result.error.issues));
+}
+
+type Issue = z.core.$ZodIssue;
+
+function flattenIssues(issues: readonly Issue[], base: PropertyKey[] = []): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  for (const issue of issues) {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'unknown option (check the spelling)' });
+    } else if (issue.code === 'invalid_union' && issue.errors.length) {
+      // report the alternative that got furthest, rather than zod's bare "Invalid input"
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
+      out.push(...flattenIssues(best, path));
+    } else {
+      out.push({ path: formatPath(path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+function depth(issues: readonly Issue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_type' && i.path.length === 0 ? -1 : 0)));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}

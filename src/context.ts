@@ -1,0 +1,40 @@
+/**
+ * What each part of the bridge is given at register time. Features (health, each platform, the workers)
+ * install themselves into a context instead of reaching for module-level state, so two servers in one
+ * test process do not share anything and each part can be tested on its own.
+ */
+import type { Server } from '@colyseus/core';
+import type { Endpoint } from '@colyseus/core';
+import type { Logger } from './logger.js';
+import type { ResolvedOptions } from './config.js';
+import type { Store } from './store/Store.js';
+import type { PeerStamp } from './http/peer.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface PlatformStatus {
+  enabled: boolean;
+  /** Extra facts for the health route (ports, modes); never secrets. */
+  details?: Record<string, unknown>;
+}
+
+export interface BridgeContext {
+  readonly options: ResolvedOptions;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly server: Server;
+  readonly peer: PeerStamp;
+  readonly clock: Clock;
+  /** Adds a route to the server's router (before or after listen). */
+  addEndpoint(name: string, endpoint: Endpoint): void;
+  /** Reports a platform in the health route. */
+  setPlatformStatus(name: string, status: PlatformStatus): void;
+  /** Runs when shutdown begins: stop taking new work (sockets, webhooks). */
+  onStopIntake(fn: () => void | Promise<void>): void;
+  /** Runs at close, in reverse order of registration, before the store closes. */
+  onClose(fn: () => void | Promise<void>): void;
+  /** True once shutdown has begun; routes answer "unavailable" from then on. */
+  readonly stopping: boolean;
+}

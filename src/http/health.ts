@@ -1,0 +1,36 @@
+import { createEndpoint } from '@colyseus/core';
+import type { BridgeContext } from '../context.js';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'stopping';
+  store: { kind: 'redis' | 'memory'; reachable: boolean; latencyMs?: number; error?: string };
+  zoneId: number;
+  platforms: Record<string, { enabled: boolean; [k: string]: unknown }>;
+}
+
+/**
+ * GET health: 200 when the store answers, 503 when it does not (so a load balancer stops routing
+ * callbacks to a process that could not record them). Bounded by `healthTimeoutMs`, so it never hangs.
+ */
+export function installHealth(ctx: BridgeContext, platforms: () => HealthReport['platforms']): void {
+  ctx.addEndpoint(
+    'platformHealth',
+    createEndpoint(ctx.options.http.healthPath, { method: 'GET' }, async () => {
+      const report = await healthReport(ctx, platforms());
+      return Response.json(report, { status: report.status === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+    }),
+  );
+}
+
+export async function healthReport(ctx: BridgeContext, platforms: HealthReport['platforms']): Promise<HealthReport> {
+  const started = performance.now();
+  let store: HealthReport['store'];
+  try {
+    await ctx.store.ping(ctx.options.http.healthTimeoutMs);
+    store = { kind: ctx.store.kind, reachable: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  } catch (err) {
+    store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  const status = ctx.stopping ? 'stopping' : store.reachable ? 'ok' : 'degraded';
+  return { status, store, zoneId: ctx.options.zoneId, platforms };
+}

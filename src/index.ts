@@ -1,0 +1,21 @@
+/**
+ * colyseus-platform-bridge: connects a Colyseus 0.18 game server to its platforms' back-ends with one
+ * register call. This file is the whole public API; everything else is internal.
+ */
+export { registerPlatformBridge, type PlatformBridge } from './register.js';
+export { optionsSchema, parseOptions, ConfigError, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
+export type { HealthReport } from './http/health.js';
+export { consoleLogger, type Logger, type LogLevel, type LogFields } from './logger.js';
+export {
+  KeySpace,
+  MemoryStore,
+  RedisStore,
+  StoreUnavailableError,
+  defineScript,
+  type Store,
+  type StoreScript,
+  type ScriptReply,
+  type RedisConnection,
+} from './store/index.js';
+export { md5Hex, sha256Hex, hmacHex, hmacSha1Hex, hashHex, safeEqual, canonicalSorted, type CanonicalOptions, type HashName } from './signing.js';
+export { createIpMatcher } from './http/ipAllowList.js';

@@ -1,0 +1,150 @@
+/**
+ * The one call a game server makes. It validates the options, opens the bridge's own store connection,
+ * installs each enabled part into a shared {@link BridgeContext}, mounts their routes on the Colyseus
+ * router and chains into the server's shutdown.
+ */
+import type { Endpoint, Server } from '@colyseus/core';
+import { parseOptions, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
+import type { BridgeContext, Clock, PlatformStatus } from './context.js';
+import { consoleLogger, guardLogger, type Logger } from './logger.js';
+import { createStore } from './store/createStore.js';
+import type { Store } from './store/Store.js';
+import { PeerStamp } from './http/peer.js';
+import { installHealth, healthReport, type HealthReport } from './http/health.js';
+import { mountEndpoints, isListening } from './http/mount.js';
+import { chainShutdown } from './shutdown.js';
+
+const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
+
+export interface PlatformBridge {
+  readonly options: ResolvedOptions;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** The routes the bridge added, to spread into a host's own `createRouter({...})` if it builds one later. */
+  readonly endpoints: Readonly<Record<string, Endpoint>>;
+  /** The same report as the health route. */
+  health(): Promise<HealthReport>;
+  /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Registers the bridge on a Colyseus server. Call it once, after defining rooms and before `listen()`
+ * (after `listen()` works too: routes are then added to the live router).
+ *
+ * @example
+ * const server = defineServer({ rooms: { battle: defineRoom(BattleRoom) } });
+ * const bridge = registerPlatformBridge(server, { redis: process.env.REDIS_URL, zoneId: 1 });
+ * await server.listen(2567);
+ */
+export function registerPlatformBridge(server: Server, input: PlatformBridgeOptions = {}): PlatformBridge {
+  const marked = server as unknown as Record<symbol, unknown>;
+  if (marked[REGISTERED]) {
+    throw new Error('colyseus-platform-bridge is already registered on this server: call registerPlatformBridge() once per Server.');
+  }
+  const options = parseOptions(input);
+  const logger = options.logger ? guardLogger(options.logger) : consoleLogger(options.logLevel);
+  const clock: Clock = options.clock ?? { now: Date.now };
+  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger });
+  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
+
+  const endpoints: Record<string, Endpoint> = {};
+  const platforms = new Map<string, PlatformStatus>();
+  const stopFns: Array<() => void | Promise<void>> = [];
+  const closeFns: Array<() => void | Promise<void>> = [];
+  let stopping = false;
+
+  const ctx: BridgeContext = {
+    options,
+    store,
+    logger,
+    server,
+    peer,
+    clock,
+    addEndpoint(name, endpoint) {
+      if (endpoints[name]) throw new Error(`route ${name} is defined twice`);
+      endpoints[name] = endpoint;
+    },
+    setPlatformStatus(name, status) {
+      platforms.set(name, status);
+    },
+    onStopIntake: (fn) => void stopFns.push(fn),
+    onClose: (fn) => void closeFns.push(fn),
+    get stopping() {
+      return stopping;
+    },
+  };
+
+  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
+  installHealth(ctx, platformReport);
+
+  mountEndpoints(server, endpoints);
+  stampPeers(server, peer);
+
+  let stopped: Promise<void> | undefined;
+  const stopIntake = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      for (const fn of stopFns) {
+        try {
+          await fn();
+        } catch (err) {
+          logger.error('stopping intake failed', { error: err });
+        }
+      }
+    })());
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      await stopIntake();
+      for (const fn of [...closeFns].reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          logger.error('closing a bridge component failed', { error: err });
+        }
+      }
+      await store.close();
+      logger.info('platform bridge closed');
+    })());
+
+  chainShutdown(server, logger, { stopIntake, close });
+  marked[REGISTERED] = true;
+  logger.info('platform bridge registered', {
+    store: store.kind,
+    zoneId: options.zoneId,
+    platforms: [...platforms].filter(([, s]) => s.enabled).map(([n]) => n),
+  });
+
+  return {
+    options,
+    store,
+    logger,
+    endpoints,
+    health: () => healthReport(ctx, platformReport()),
+    close,
+  };
+}
+
+/**
+ * Installs the peer-address stamp on the HTTP server once Colyseus has bound its routes: Colyseus
+ * prepends its own request listener at that moment, and ours must run before it.
+ */
+function stampPeers(server: Server, peer: PeerStamp): void {
+  const install = () => {
+    const http = (server.transport as { server?: import('node:http').Server } | undefined)?.server;
+    if (http) peer.install(http);
+  };
+  if (isListening(server)) {
+    install();
+    return;
+  }
+  const instance = server as unknown as { listen: (...args: unknown[]) => Promise<unknown> };
+  const original = instance.listen;
+  instance.listen = async function (this: unknown, ...args: unknown[]) {
+    const result = await original.apply(server, args);
+    install();
+    return result;
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Hashing and signature helpers shared by every platform. Platforms differ in which fields they sign and how
+ * the secret is attached; they agree on hex digests and on needing a constant-time compare, which lives here.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export type HashName = 'md5' | 'sha256' | 'sha1';
+
+/** Lowercase hex digest of UTF-8 text (or raw bytes). */
+export function hashHex(algorithm: HashName, data: string | Buffer): string {
+  return createHash(algorithm).update(data).digest('hex');
+}
+
+export const md5Hex = (data: string | Buffer): string => hashHex('md5', data);
+export const sha256Hex = (data: string | Buffer): string => hashHex('sha256', data);
+
+export function hmacHex(algorithm: HashName, key: string | Buffer, data: string | Buffer): string {
+  return createHmac(algorithm, key).update(data).digest('hex');
+}
+
+export const hmacSha1Hex = (key: string | Buffer, data: string | Buffer): string => hmacHex('sha1', key, data);
+
+/**
+ * Constant-time equality of two strings. Both sides are hashed first so that inputs of different lengths
+ * take the same path (timingSafeEqual throws on a length mismatch, which would leak the expected length).
+ * `caseInsensitive` is for hex digests, which platforms send in either case.
+ */
+export function safeEqual(received: string, expected: string, caseInsensitive = false): boolean {
+  const a = caseInsensitive ? received.toLowerCase() : received;
+  const b = caseInsensitive ? expected.toLowerCase() : expected;
+  const da = createHash('sha256').update(a, 'utf8').digest();
+  const db = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(da, db) && a.length === b.length;
+}
+
+export interface CanonicalOptions {
+  /** Keys left out of the string (the signature field itself). Default `['signature']`. */
+  excludeKeys?: readonly string[];
+  /** Leave out keys whose value is empty, null or undefined. Default true. */
+  skipEmpty?: boolean;
+  /** Include `key=` before each value. Default true. */
+  includeKeys?: boolean;
+  /** Joins the pairs. Default `&`. */
+  separator?: string;
+  /** How values are written: raw (decoded) text, RFC 3986 percent-encoding, or form encoding. Default raw. */
+  encodeValues?: 'none' | 'rfc3986' | 'form';
+}
+
+/**
+ * The GameCenter canonical string: parameters sorted by name in ASCII order and joined as `k=v&k=v`
+ * (without the secret; the caller appends it as its sign variant says).
+ */
+export function canonicalSorted(params: Record<string, unknown>, opts: CanonicalOptions = {}): string {
+  const exclude = new Set(opts.excludeKeys ?? ['signature']);
+  const skipEmpty = opts.skipEmpty ?? true;
+  const includeKeys = opts.includeKeys ?? true;
+  const sep = opts.separator ?? '&';
+  const encode = opts.encodeValues ?? 'none';
+  const parts: string[] = [];
+  for (const key of Object.keys(params).sort(asciiCompare)) {
+    if (exclude.has(key)) continue;
+    const raw = params[key];
+    if (raw === undefined || raw === null || (skipEmpty && raw === '')) continue;
+    const text = typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+    const value = encode === 'rfc3986' ? rfc3986(text) : encode === 'form' ? new URLSearchParams({ v: text }).toString().slice(2) : text;
+    parts.push(includeKeys ? `${key}=${value}` : value);
+  }
+  return parts.join(sep);
+}
+
+/** Byte-wise (code unit) ordering, as `sort` in Java/PHP/Go does for ASCII keys; not locale-aware. */
+function asciiCompare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

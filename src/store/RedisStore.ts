@@ -1,0 +1,230 @@
+/**
+ * The Redis store: the plugin's own ioredis connection (Colyseus quits the connections it is handed at
+ * shutdown, so sharing one with RedisPresence would cut the ledger off mid-flush). Commands fail fast while
+ * Redis is unreachable (one reconnect attempt per command, a command timeout) so that a payment callback is
+ * answered with a failure the platform retries, rather than hanging until the platform's own timeout.
+ */
+import { Redis, Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { KeySpace } from './KeySpace.js';
+import { StoreUnavailableError, type MessageHandler, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
+
+export type RedisConnection =
+  | string
+  | RedisOptions
+  | { cluster: ClusterNode[]; options?: ClusterOptions }
+  | Redis
+  | Cluster;
+
+export interface RedisStoreOptions {
+  connection: RedisConnection;
+  keys?: KeySpace;
+  logger: Logger;
+  /** Upper bound for one command while Redis is slow or away. */
+  commandTimeoutMs?: number;
+}
+
+type Client = Redis | Cluster;
+
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true };
+
+export function openRedis(connection: RedisConnection, commandTimeoutMs: number): Client {
+  if (connection instanceof Redis || connection instanceof Cluster) {
+    // a private duplicate: the host may hand the same instance to Colyseus, which quits it at shutdown
+    return connection.duplicate();
+  }
+  if (typeof connection === 'string') return new Redis(connection, { ...FAIL_FAST, commandTimeout: commandTimeoutMs });
+  if ('cluster' in connection) {
+    return new Cluster(connection.cluster, {
+      ...connection.options,
+      redisOptions: { ...FAIL_FAST, commandTimeout: commandTimeoutMs, ...connection.options?.redisOptions },
+    });
+  }
+  return new Redis({ ...FAIL_FAST, commandTimeout: commandTimeoutMs, ...connection });
+}
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly keys: KeySpace;
+  readonly client: Client;
+  private sub?: Client;
+  private readonly handlers = new Map<string, Set<MessageHandler>>();
+  private readonly logger: Logger;
+  private readonly defined = new Set<string>();
+  private closed = false;
+  private lastError?: string;
+
+  constructor(opts: RedisStoreOptions) {
+    this.keys = opts.keys ?? new KeySpace();
+    this.logger = opts.logger;
+    this.client = openRedis(opts.connection, opts.commandTimeoutMs ?? 2000);
+    this.watch(this.client, 'main');
+  }
+
+  /** Logs connection trouble once per distinct error, not once per reconnect attempt. */
+  private watch(client: Client, role: string): void {
+    client.on('error', (err: Error) => {
+      const text = err?.message ?? String(err);
+      if (text !== this.lastError) this.logger.warn(`redis ${role} connection error`, { error: text });
+      this.lastError = text;
+    });
+    client.on('ready', () => {
+      if (this.lastError) this.logger.info(`redis ${role} connection ready again`);
+      this.lastError = undefined;
+    });
+  }
+
+  private async cmd<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreUnavailableError('redis store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      throw isConnectionError(err) ? new StoreUnavailableError(`redis unavailable: ${(err as Error).message}`, { cause: err }) : err;
+    }
+  }
+
+  async ping(timeoutMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.cmd(() => this.client.ping()), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  get = (key: string) => this.cmd(() => this.client.get(key));
+
+  async set(key: string, value: string, opts: SetOptions = {}): Promise<boolean> {
+    const args: Array<string | number> = [];
+    if (opts.px !== undefined) args.push('PX', opts.px);
+    if (opts.nx) args.push('NX');
+    const r = await this.cmd(() => (this.client as Redis).call('SET', key, value, ...args));
+    return r === 'OK';
+  }
+
+  del = (...keys: string[]) => (keys.length ? this.cmd(() => this.client.del(...keys)) : Promise.resolve(0));
+  incrBy = (key: string, by: number) => this.cmd(() => this.client.incrby(key, by));
+  pexpire = async (key: string, ms: number) => (await this.cmd(() => this.client.pexpire(key, ms))) === 1;
+  pttl = (key: string) => this.cmd(() => this.client.pttl(key));
+
+  hget = (key: string, field: string) => this.cmd(() => this.client.hget(key, field));
+  hset = (key: string, values: Record<string, string | number>) => this.cmd(() => this.client.hset(key, values));
+  hsetnx = async (key: string, field: string, value: string) => (await this.cmd(() => this.client.hsetnx(key, field, value))) === 1;
+  hgetall = (key: string) => this.cmd(() => this.client.hgetall(key));
+  hdel = (key: string, ...fields: string[]) => this.cmd(() => this.client.hdel(key, ...fields));
+  hincrby = (key: string, field: string, by: number) => this.cmd(() => this.client.hincrby(key, field, by));
+
+  zadd = (key: string, entries: ReadonlyArray<readonly [number, string]>) =>
+    entries.length ? this.cmd(() => this.client.zadd(key, ...entries.flatMap(([s, m]) => [s, m]))) : Promise.resolve(0);
+  zrem = (key: string, ...members: string[]) => this.cmd(() => this.client.zrem(key, ...members));
+  zscore = async (key: string, member: string) => {
+    const s = await this.cmd(() => this.client.zscore(key, member));
+    return s === null ? null : Number(s);
+  };
+  zcard = (key: string) => this.cmd(() => this.client.zcard(key));
+
+  async zrangeByScore(key: string, min: number, max: number, limit?: number) {
+    const bound = (n: number) => (n === Infinity ? '+inf' : n === -Infinity ? '-inf' : String(n));
+    const raw =
+      limit === undefined
+        ? await this.cmd(() => this.client.zrangebyscore(key, bound(min), bound(max), 'WITHSCORES'))
+        : await this.cmd(() => this.client.zrangebyscore(key, bound(min), bound(max), 'WITHSCORES', 'LIMIT', 0, limit));
+    const out: Array<{ member: string; score: number }> = [];
+    for (let i = 0; i < raw.length; i += 2) out.push({ member: raw[i]!, score: Number(raw[i + 1]) });
+    return out;
+  }
+
+  sadd = (key: string, ...members: string[]) => this.cmd(() => this.client.sadd(key, ...members));
+  srem = (key: string, ...members: string[]) => this.cmd(() => this.client.srem(key, ...members));
+  smembers = (key: string) => this.cmd(() => this.client.smembers(key));
+  sismember = async (key: string, member: string) => (await this.cmd(() => this.client.sismember(key, member))) === 1;
+
+  rpush = (key: string, ...values: string[]) => this.cmd(() => this.client.rpush(key, ...values));
+  lrange = (key: string, start: number, stop: number) => this.cmd(() => this.client.lrange(key, start, stop));
+  llen = (key: string) => this.cmd(() => this.client.llen(key));
+
+  async run<R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>): Promise<R> {
+    if (keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+    const command = `pb_${script.name}`;
+    if (!this.defined.has(command)) {
+      // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT, so a Redis restart is harmless
+      this.client.defineCommand(command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      this.defined.add(command);
+    }
+    const fn = (this.client as unknown as Record<string, (...a: Array<string | number>) => Promise<ScriptReply>>)[command]!;
+    const reply = await this.cmd(() => fn.call(this.client, ...keys, ...args));
+    return script.decode(reply);
+  }
+
+  publish = async (channel: string, message: string): Promise<void> => {
+    await this.cmd(() => this.client.publish(channel, message));
+  };
+
+  async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
+    if (this.closed) throw new StoreUnavailableError('redis store is closed');
+    if (!this.sub) {
+      // subscriber mode blocks other commands on a connection, hence a second one; ioredis re-subscribes on reconnect
+      const sub = this.client.duplicate();
+      this.watch(sub, 'subscriber');
+      sub.on('message', (ch: string, message: string) => {
+        for (const h of [...(this.handlers.get(ch) ?? [])]) {
+          try {
+            h(message);
+          } catch (err) {
+            this.logger.error('pub/sub handler threw', { channel: ch, error: err });
+          }
+        }
+      });
+      this.sub = sub;
+    }
+    let set = this.handlers.get(channel);
+    if (!set) {
+      this.handlers.set(channel, (set = new Set()));
+      await this.sub.subscribe(channel);
+    }
+    set.add(handler);
+    return async () => {
+      const s = this.handlers.get(channel);
+      if (!s) return;
+      s.delete(handler);
+      if (s.size === 0) {
+        this.handlers.delete(channel);
+        if (!this.closed) await this.sub?.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.clear();
+    await Promise.all([quit(this.client), this.sub ? quit(this.sub) : undefined]);
+  }
+}
+
+async function quit(client: Client): Promise<void> {
+  // QUIT waits for Redis; when Redis is gone it would wait for a reconnect that never comes
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await Promise.race([client.quit(), new Promise((r) => setTimeout(r, 1000).unref())]);
+  } catch {
+    // already closed
+  } finally {
+    client.disconnect();
+  }
+}
+
+function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const m = err.message;
+  return (
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|enableOfflineQueue|CLUSTERDOWN|LOADING|READONLY/i.test(m) ||
+    (err as { code?: string }).code === 'ECONNREFUSED'
+  );
+}

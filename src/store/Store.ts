@@ -1,0 +1,91 @@
+/**
+ * The plugin's storage contract. Everything the plugin keeps (the order ledger, schedules, rank cursors,
+ * serverstate) goes through this interface so that one contract test suite can hold the Redis
+ * implementation and the in-process one to the same behaviour, as Colyseus does with its Presence.
+ *
+ * Multi-key atomic steps are {@link StoreScript}s: each carries its Lua body for Redis and an equivalent
+ * synchronous body for the in-process store (atomic there because it runs to completion on one thread).
+ */
+import type { KeySpace } from './KeySpace.js';
+import type { MemoryDb } from './MemoryDb.js';
+
+/** The shapes a Redis script can return; the in-process body must return the same shapes. */
+export type ScriptReply = string | number | null | ScriptReply[];
+
+export interface StoreScript<R> {
+  /** Unique name; becomes the ioredis custom command name. */
+  readonly name: string;
+  readonly numberOfKeys: number;
+  readonly lua: string;
+  /** The same step for the in-process store. Must mirror Lua's reply conversions (integers, nil → null). */
+  local(db: MemoryDb, keys: string[], args: string[]): ScriptReply;
+  /** Turns the raw reply of either body into the typed result. */
+  decode(reply: ScriptReply): R;
+}
+
+export interface SetOptions {
+  /** Expire after this many milliseconds. */
+  px?: number;
+  /** Only set when the key does not exist. */
+  nx?: boolean;
+}
+
+export type MessageHandler = (message: string) => void;
+
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+  readonly keys: KeySpace;
+
+  /** Resolves when the store answers within `timeoutMs`, rejects otherwise. Never hangs. */
+  ping(timeoutMs?: number): Promise<void>;
+
+  get(key: string): Promise<string | null>;
+  /** Returns false when `nx` was asked and the key existed. */
+  set(key: string, value: string, opts?: SetOptions): Promise<boolean>;
+  del(...keys: string[]): Promise<number>;
+  incrBy(key: string, by: number): Promise<number>;
+  pexpire(key: string, ms: number): Promise<boolean>;
+  /** Milliseconds to live; -1 without expiry, -2 when absent (as Redis PTTL). */
+  pttl(key: string): Promise<number>;
+
+  hget(key: string, field: string): Promise<string | null>;
+  hset(key: string, values: Record<string, string | number>): Promise<number>;
+  hsetnx(key: string, field: string, value: string): Promise<boolean>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  hincrby(key: string, field: string, by: number): Promise<number>;
+
+  /** Adds or updates; returns the number of members newly added. */
+  zadd(key: string, entries: ReadonlyArray<readonly [score: number, member: string]>): Promise<number>;
+  zrem(key: string, ...members: string[]): Promise<number>;
+  zscore(key: string, member: string): Promise<number | null>;
+  zcard(key: string): Promise<number>;
+  /** Members with min ≤ score ≤ max in score order (ties by member), at most `limit`. */
+  zrangeByScore(key: string, min: number, max: number, limit?: number): Promise<Array<{ member: string; score: number }>>;
+
+  sadd(key: string, ...members: string[]): Promise<number>;
+  srem(key: string, ...members: string[]): Promise<number>;
+  smembers(key: string): Promise<string[]>;
+  sismember(key: string, member: string): Promise<boolean>;
+
+  rpush(key: string, ...values: string[]): Promise<number>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  llen(key: string): Promise<number>;
+
+  /** Runs an atomic multi-key step. */
+  run<R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>): Promise<R>;
+
+  publish(channel: string, message: string): Promise<void>;
+  /** Returns the function that removes this subscription. */
+  subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
+
+  /** Closes connections; later calls reject. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup';
+
+// One bundle per format: ESM for `import`, CJS for `require`, each with its own .d.ts
+// (tsup emits index.d.ts and index.d.cts) so TypeScript resolves types under both.
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: { entry: { index: 'src/index.ts' } },
+  target: 'node22',
+  platform: 'node',
+  sourcemap: true,
+  clean: true,
+  splitting: false,
+  shims: true,
+  tsconfig: 'tsconfig.build.json',
+});
