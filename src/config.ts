@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Redis, Cluster } from 'ioredis';
 import type { Logger } from './logger.js';
 import { isValidIpEntry } from './http/ipAllowList.js';
+import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -107,6 +108,8 @@ export const coreOptionsSchema = z.strictObject({
     .describe('Upper bound of one Redis command; a callback that cannot be recorded within it is answered with a failure so the platform retries.'),
   http: httpOptionsSchema,
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
+  grant: grantHandlerSchema.optional(),
+  ledger: ledgerOptionsSchema,
 });
 
 export const optionsSchema = coreOptionsSchema;

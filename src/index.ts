@@ -19,3 +19,19 @@ export {
 } from './store/index.js';
 export { md5Hex, sha256Hex, hmacHex, hmacSha1Hex, hashHex, safeEqual, canonicalSorted, type CanonicalOptions, type HashName } from './signing.js';
 export { createIpMatcher } from './http/ipAllowList.js';
+export type {
+  Ledger,
+  Deliveries,
+  AcceptOptions,
+  CancelOutcome,
+  PaidOrder,
+  LedgerRecord,
+  OrderState,
+  AcceptOutcome,
+  GrantHandler,
+  GrantContext,
+  GrantResult,
+  GrantDelivery,
+  GrantSink,
+  OrderSource,
+} from './ledger/index.js';

@@ -13,6 +13,8 @@ import { PeerStamp } from './http/peer.js';
 import { installHealth, healthReport, type HealthReport } from './http/health.js';
 import { mountEndpoints, isListening } from './http/mount.js';
 import { chainShutdown } from './shutdown.js';
+import { createLedger } from './ledger/createLedger.js';
+import type { Deliveries, Ledger } from './ledger/Ledger.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -22,6 +24,10 @@ export interface PlatformBridge {
   readonly logger: Logger;
   /** The routes the bridge added, to spread into a host's own `createRouter({...})` if it builds one later. */
   readonly endpoints: Readonly<Record<string, Endpoint>>;
+  /** The order ledger every money path goes through (accept once, grant once, cancel, retry). */
+  readonly ledger: Ledger;
+  /** Grant delivery to connected players' rooms. */
+  readonly deliveries: Deliveries;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
   /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
@@ -77,6 +83,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
   installHealth(ctx, platformReport);
+  const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
 
   mountEndpoints(server, endpoints);
   stampPeers(server, peer);
@@ -122,6 +129,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     store,
     logger,
     endpoints,
+    ledger,
+    deliveries,
     health: () => healthReport(ctx, platformReport()),
     close,
   };

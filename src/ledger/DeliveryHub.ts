@@ -1,0 +1,150 @@
+/**
+ * Gets each granted order to the player's room. A grant is written to the player's inbox (in Redis) in
+ * the same step that records it as granted; then every process is told over pub/sub, and the one where
+ * the player is connected delivers it and removes it from the inbox. A player who is offline finds it
+ * there on their next join; a missed pub/sub message is covered by a periodic sweep of connected players.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/Store.js';
+import type { Deliveries } from './Ledger.js';
+import type { LedgerKeys } from './keys.js';
+import type { LedgerOptions } from './options.js';
+import { claimDeliveryScript } from './scripts.js';
+import type { GrantDelivery, GrantSink } from './types.js';
+
+export class DeliveryHub implements Deliveries {
+  private readonly owner = randomUUID();
+  private readonly sinks = new Map<string, Set<GrantSink>>();
+  private readonly flushing = new Map<string, Promise<number>>();
+  private unsubscribe?: () => Promise<void>;
+  private sweepTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly keys: LedgerKeys,
+    private readonly options: LedgerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    try {
+      this.unsubscribe = await this.store.subscribe(this.keys.channel, (message) => this.onMessage(message));
+    } catch (err) {
+      this.logger.warn('grant delivery: cannot subscribe yet; connected players are swept instead', { error: err instanceof Error ? err.message : String(err) });
+    }
+    this.scheduleSweep();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.sweepTimer);
+    await this.unsubscribe?.().catch(() => undefined);
+    this.sinks.clear();
+  }
+
+  /** Tells every process that a player has a new grant waiting. */
+  announce(delivery: GrantDelivery): void {
+    if (this.sinks.has(delivery.userId)) void this.flush(delivery.userId);
+    this.store.publish(this.keys.channel, JSON.stringify({ userId: delivery.userId, key: delivery.dedupeKey })).catch(() => {
+      // the grant is in the inbox; the sweep or the next join delivers it
+    });
+  }
+
+  attach(userId: string, sink: GrantSink): () => void {
+    let set = this.sinks.get(userId);
+    if (!set) this.sinks.set(userId, (set = new Set()));
+    set.add(sink);
+    void this.flush(userId);
+    return () => {
+      const s = this.sinks.get(userId);
+      s?.delete(sink);
+      if (s && s.size === 0) this.sinks.delete(userId);
+    };
+  }
+
+  /** One flush per player at a time; a request during a flush runs another after it. */
+  flush(userId: string): Promise<number> {
+    const running = this.flushing.get(userId);
+    if (running) return running.then(() => this.flush(userId));
+    const p = this.deliverWaiting(userId).finally(() => this.flushing.delete(userId));
+    this.flushing.set(userId, p);
+    return p;
+  }
+
+  private onMessage(message: string): void {
+    try {
+      const { userId } = JSON.parse(message) as { userId?: string };
+      if (userId && this.sinks.has(userId)) void this.flush(userId);
+    } catch {
+      this.logger.warn('grant delivery: ignoring a malformed notification');
+    }
+  }
+
+  private async deliverWaiting(userId: string): Promise<number> {
+    if (this.closed || !this.sinks.has(userId)) return 0;
+    let waiting: Record<string, string>;
+    try {
+      waiting = await this.store.hgetall(this.keys.inbox(userId));
+    } catch (err) {
+      this.logger.warn('grant delivery: cannot read inbox', { userId, error: err instanceof Error ? err.message : String(err) });
+      return 0;
+    }
+    const entries = Object.entries(waiting)
+      .map(([key, json]) => ({ key, delivery: safeParse(json) }))
+      .filter((e): e is { key: string; delivery: GrantDelivery } => e.delivery !== undefined)
+      .sort((a, b) => a.delivery.grantedAt - b.delivery.grantedAt);
+    let delivered = 0;
+    for (const { key } of entries) {
+      const sinks = [...(this.sinks.get(userId) ?? [])];
+      if (!sinks.length) break;
+      const claimKey = this.keys.deliveryClaim(key);
+      let json: string | null;
+      try {
+        json = await this.store.run(claimDeliveryScript, [this.keys.inbox(userId), claimKey], [key, this.owner, this.options.deliveryClaimMs]);
+      } catch {
+        return delivered;
+      }
+      if (json === null) continue; // delivered elsewhere, or being delivered
+      const delivery = safeParse(json)!;
+      let accepted = 0;
+      for (const sink of sinks) {
+        try {
+          await sink(delivery);
+          accepted++;
+        } catch (err) {
+          this.logger.error("a room's grant sink threw", { userId, order: key, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      try {
+        if (accepted > 0) {
+          await this.store.hdel(this.keys.inbox(userId), key);
+          delivered++;
+        } else {
+          await this.store.del(claimKey);
+        }
+      } catch {
+        // the claim expires; the grant may be shown again later, never lost
+      }
+    }
+    return delivered;
+  }
+
+  private scheduleSweep(): void {
+    if (this.closed) return;
+    this.sweepTimer = setTimeout(async () => {
+      for (const userId of [...this.sinks.keys()]) await this.flush(userId).catch(() => 0);
+      this.scheduleSweep();
+    }, this.options.deliverySweepMs);
+    this.sweepTimer.unref();
+  }
+}
+
+function safeParse(json: string): GrantDelivery | undefined {
+  try {
+    return JSON.parse(json) as GrantDelivery;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The ledger over the bridge's {@link Store}: Redis in production, the in-process store for trial runs.
+ */
+import type { Clock } from '../context.js';
+import type { Store } from '../store/Store.js';
+import type { AcceptOptions, CancelOutcome, Ledger } from './Ledger.js';
+import { LedgerKeys } from './keys.js';
+import { decodeRecord, orderFields } from './record.js';
+import { acceptScript, cancelScript, retryScript } from './scripts.js';
+import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
+
+export class StoreLedger implements Ledger {
+  readonly keys: LedgerKeys;
+  /** Called after an order is accepted on this process, so its grant starts at once. */
+  onAccepted?: (record: LedgerRecord) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {
+    this.keys = new LedgerKeys(store.keys);
+  }
+
+  keyOf(order: Pick<PaidOrder, 'source' | 'orderId' | 'dedupeKey'>): string {
+    return order.dedupeKey ?? `${order.source}:${order.orderId}`;
+  }
+
+  async accept(order: PaidOrder, opts: AcceptOptions = {}): Promise<AcceptOutcome> {
+    if (!order.orderId) throw new Error('an order needs an orderId');
+    if (!order.userId) throw new Error('an order needs a userId');
+    if (!Number.isFinite(order.amount)) throw new Error('an order needs a finite amount');
+    const dedupeKey = this.keyOf(order);
+    const now = this.clock.now();
+    const orderKey = this.keys.order(dedupeKey);
+    const aliasKey = opts.alias && opts.alias !== dedupeKey ? this.keys.alias(opts.alias) : orderKey;
+    const initial = opts.decline === undefined ? 'pending' : 'declined';
+    const r = await this.store.run(acceptScript, [orderKey, this.keys.due, aliasKey], [now, dedupeKey, initial, ...orderFields(order, dedupeKey, opts.decline)]);
+    if (!r.accepted) {
+      if (r.via) {
+        const other = await this.get(r.via);
+        return { status: 'duplicate', state: other?.state ?? 'unknown', dedupeKey: r.via };
+      }
+      return { status: 'duplicate', state: r.state as LedgerRecord['state'], dedupeKey };
+    }
+    const record: LedgerRecord = {
+      ...order,
+      dedupeKey,
+      state: initial,
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      reason: opts.decline,
+    };
+    if (initial === 'pending') this.onAccepted?.(record);
+    return { status: 'accepted', record };
+  }
+
+  async get(dedupeKey: string): Promise<LedgerRecord | undefined> {
+    return decodeRecord(await this.store.hgetall(this.keys.order(dedupeKey)));
+  }
+
+  cancel(dedupeKey: string, reason: string): Promise<CancelOutcome> {
+    return this.store.run(cancelScript, [this.keys.order(dedupeKey), this.keys.due], [this.clock.now(), dedupeKey, reason]);
+  }
+
+  retry(dedupeKey: string): Promise<boolean> {
+    return this.store.run(retryScript, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp], [this.clock.now(), dedupeKey]);
+  }
+
+  queued(): Promise<number> {
+    return this.store.zcard(this.keys.due);
+  }
+}

@@ -1,0 +1,41 @@
+import type { BridgeContext } from '../context.js';
+import { DeliveryHub } from './DeliveryHub.js';
+import { GrantWorker } from './GrantWorker.js';
+import type { LedgerOptions } from './options.js';
+import { StoreLedger } from './StoreLedger.js';
+import type { GrantHandler } from './types.js';
+
+export interface LedgerServices {
+  ledger: StoreLedger;
+  deliveries: DeliveryHub;
+  worker?: GrantWorker;
+}
+
+/**
+ * Wires the ledger, its grant worker and grant delivery into the bridge's lifecycle. Without a grant
+ * handler, orders are still accepted and kept (nothing is lost) but wait until one is configured.
+ */
+export function createLedger(ctx: BridgeContext, options: LedgerOptions, handler: GrantHandler | undefined): LedgerServices {
+  const ledger = new StoreLedger(ctx.store, ctx.clock);
+  const deliveries = new DeliveryHub(ctx.store, ledger.keys, options, ctx.logger);
+  let worker: GrantWorker | undefined;
+  if (handler) {
+    worker = new GrantWorker({
+      store: ctx.store,
+      keys: ledger.keys,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      options,
+      handler,
+      onGranted: (d) => deliveries.announce(d),
+    });
+    ledger.onAccepted = () => worker!.kick();
+    worker.start();
+  } else {
+    ctx.logger.warn('no `grant` handler configured: paid orders are recorded but not granted until one is');
+  }
+  void deliveries.start();
+  ctx.onStopIntake(() => worker?.stop());
+  ctx.onClose(() => deliveries.close());
+  return { ledger, deliveries, worker };
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import type { GrantHandler } from './types.js';
+
+export const grantHandlerSchema = z
+  .custom<GrantHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => result' })
+  .describe(
+    "The game's grant handler: credits the player for a paid order. Receives the order and `ctx.idempotencyKey`; called at most once at a time per order, retried with backoff when it throws, and again after a crash, so it must treat a repeated key as already done. What it returns (e.g. `{ items }`) is delivered to the player's room.",
+  );
+
+export const ledgerOptionsSchema = z
+  .strictObject({
+    leaseMs: z.number().int().min(100).default(30_000).describe('How long a process may run the grant handler for one order before another process may take the order over (renewed while the handler runs).'),
+    pollIntervalMs: z.number().int().min(10).default(500).describe('How often each process looks for due orders (new orders are also started at once on the process that accepted them).'),
+    batchSize: z.number().int().min(1).max(1000).default(50).describe('Orders claimed per look.'),
+    concurrency: z.number().int().min(1).max(256).default(8).describe('Grant handlers running at once on one process.'),
+    maxAttempts: z.number().int().min(1).default(30).describe('Failed grant attempts before an order is marked `given_up` (an operator can retry it).'),
+    backoffBaseMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt; doubles per failure.'),
+    backoffMaxMs: z.number().int().min(1).default(600_000).describe('Longest delay between attempts.'),
+    deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    deliverySweepMs: z.number().int().min(50).default(5000).describe('How often each process re-checks the inboxes of its connected players (covers a missed pub/sub message).'),
+  })
+  .prefault({})
+  .describe('Tuning of the order ledger and grant worker.');
+
+export type LedgerOptions = z.output<typeof ledgerOptionsSchema>;

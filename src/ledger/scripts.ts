@@ -1,0 +1,291 @@
+/**
+ * The ledger's atomic steps. Each is one Redis script, so "accept once", "claim", "complete only with the
+ * current fence" are single steps no second process can interleave with; the in-process twin does the same
+ * on the MemoryDb. All order keys share the `{ledger}` hash tag, so on a Redis Cluster they live in one
+ * slot and a script may touch an order hash it derives from the prefix it is given.
+ */
+import { defineScript } from '../store/defineScript.js';
+import type { MemoryDb } from '../store/MemoryDb.js';
+import type { ScriptReply } from '../store/Store.js';
+
+/**
+ * KEYS: order hash, due zset, alias key (the order hash again when there is no alias).
+ * ARGV: now, member (ledger key), initial state ('pending' | 'declined'), then field/value pairs.
+ * Reply: {1, state} accepted | {0, state-of-existing} duplicate | {2, key-the-alias-points-to} duplicate by alias.
+ */
+export const acceptScript = defineScript<{ accepted: boolean; state: string; via?: string }>({
+  name: 'ledger_accept',
+  numberOfKeys: 3,
+  lua: `
+local existing = redis.call('HGET', KEYS[1], 'state')
+if existing then return {0, existing} end
+if KEYS[3] ~= KEYS[1] then
+  local other = redis.call('GET', KEYS[3])
+  if other then return {2, other} end
+  redis.call('SET', KEYS[3], ARGV[2])
+end
+local fields = {'state', ARGV[3], 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+if ARGV[3] == 'pending' then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
+return {1, ARGV[3]}
+`,
+  local(db: MemoryDb, keys, args): ScriptReply {
+    const [order, due, alias] = keys as [string, string, string];
+    const [now, member, state, ...pairs] = args as [string, string, string, ...string[]];
+    const existing = db.hget(order, 'state');
+    if (existing !== null) return [0, existing];
+    if (alias !== order) {
+      const other = db.get(alias);
+      if (other !== null) return [2, other];
+      db.set(alias, member);
+    }
+    const values: Record<string, string> = { state, attempts: '0', fence: '0', createdAt: now, updatedAt: now };
+    for (let i = 0; i + 1 < pairs.length; i += 2) values[pairs[i]!] = pairs[i + 1]!;
+    db.hset(order, values);
+    if (state === 'pending') db.zadd(due, [[Number(now), member]]);
+    return [1, state];
+  },
+  decode: (r) => {
+    const [code, value] = r as [number, string];
+    if (code === 1) return { accepted: true, state: value };
+    if (code === 2) return { accepted: false, state: 'unknown', via: value };
+    return { accepted: false, state: value };
+  },
+});
+
+export interface Claimed {
+  member: string;
+  fence: number;
+  /** The state before the claim: 'granting' means the previous holder's lease ran out (a takeover). */
+  previous: string;
+}
+
+/**
+ * KEYS: due zset. ARGV: now, limit, leaseMs, order key prefix, owner.
+ * Takes up to `limit` due orders, pushes each one's due time to now+lease (so a dead holder's order comes
+ * back by itself), bumps its fence and marks it granting. Orders found terminal or missing leave the schedule.
+ * Reply: flat {member, fence, previous, …}.
+ */
+export const claimScript = defineScript<Claimed[]>({
+  name: 'ledger_claim',
+  numberOfKeys: 1,
+  lua: `
+local now = tonumber(ARGV[1])
+local leaseUntil = now + tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  local k = ARGV[4] .. id
+  local state = redis.call('HGET', k, 'state')
+  if state == 'pending' or state == 'granting' then
+    local fence = redis.call('HINCRBY', k, 'fence', 1)
+    redis.call('HSET', k, 'state', 'granting', 'leaseOwner', ARGV[5], 'leaseUntil', leaseUntil, 'updatedAt', now)
+    redis.call('ZADD', KEYS[1], leaseUntil, id)
+    out[#out + 1] = id
+    out[#out + 1] = fence
+    out[#out + 1] = state
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`,
+  local(db, keys, args) {
+    const [due] = keys as [string];
+    const now = Number(args[0]);
+    const leaseUntil = now + Number(args[2]);
+    const out: ScriptReply[] = [];
+    for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
+      const k = args[3] + member;
+      const state = db.hget(k, 'state');
+      if (state === 'pending' || state === 'granting') {
+        const fence = db.hincrby(k, 'fence', 1);
+        db.hset(k, { state: 'granting', leaseOwner: args[4]!, leaseUntil: String(leaseUntil), updatedAt: String(now) });
+        db.zadd(due, [[leaseUntil, member]]);
+        out.push(member, fence, state);
+      } else {
+        db.zrem(due, member);
+      }
+    }
+    return out;
+  },
+  decode: (r) => {
+    const flat = (r as ScriptReply[]) ?? [];
+    const out: Claimed[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) out.push({ member: String(flat[i]), fence: Number(flat[i + 1]), previous: String(flat[i + 2]) });
+    return out;
+  },
+});
+
+/**
+ * KEYS: order hash, due zset. ARGV: now, fence, member, leaseMs.
+ * Extends a lease still held under `fence`. Reply 1 held, 0 lost.
+ */
+export const renewScript = defineScript<boolean>({
+  name: 'ledger_renew',
+  numberOfKeys: 2,
+  lua: `
+if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'granting' then return 0 end
+local untilMs = tonumber(ARGV[1]) + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], 'leaseUntil', untilMs)
+redis.call('ZADD', KEYS[2], untilMs, ARGV[3])
+return 1
+`,
+  local(db, keys, args) {
+    const [order, due] = keys as [string, string];
+    if (db.hget(order, 'fence') !== args[1] || db.hget(order, 'state') !== 'granting') return 0;
+    const until = Number(args[0]) + Number(args[3]);
+    db.hset(order, { leaseUntil: String(until) });
+    db.zadd(due, [[until, args[2]!]]);
+    return 1;
+  },
+  decode: (r) => r === 1,
+});
+
+/**
+ * KEYS: order hash, due zset, the player's inbox hash.
+ * ARGV: now, fence, member, result JSON, delivery JSON.
+ * Records the grant if the fence is still ours, and puts the delivery in the player's inbox in the same
+ * step, so a granted order is never without its delivery. Reply 1 recorded, 0 stale fence.
+ */
+export const completeScript = defineScript<boolean>({
+  name: 'ledger_complete',
+  numberOfKeys: 3,
+  lua: `
+if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'granting' then return 0 end
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt', ARGV[1], 'result', ARGV[4])
+redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
+return 1
+`,
+  local(db, keys, args) {
+    const [order, due, inbox] = keys as [string, string, string];
+    if (db.hget(order, 'fence') !== args[1] || db.hget(order, 'state') !== 'granting') return 0;
+    db.hincrby(order, 'attempts', 1);
+    db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]! });
+    db.hdel(order, 'leaseOwner', 'leaseUntil');
+    db.zrem(due, args[2]!);
+    db.hset(inbox, { [args[2]!]: args[4]! });
+    return 1;
+  },
+  decode: (r) => r === 1,
+});
+
+/**
+ * KEYS: order hash, due zset, given-up zset.
+ * ARGV: now, fence, member, error text, next attempt time, max attempts.
+ * Reply: 1 rescheduled, 2 given up, 0 stale fence.
+ */
+export const failScript = defineScript<'rescheduled' | 'given_up' | 'stale'>({
+  name: 'ledger_fail',
+  numberOfKeys: 3,
+  lua: `
+if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'granting' then return 0 end
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'updatedAt', ARGV[1])
+redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
+if attempts >= tonumber(ARGV[6]) then
+  redis.call('HSET', KEYS[1], 'state', 'given_up')
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
+  return 2
+end
+redis.call('HSET', KEYS[1], 'state', 'pending')
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
+return 1
+`,
+  local(db, keys, args) {
+    const [order, due, gaveUp] = keys as [string, string, string];
+    if (db.hget(order, 'fence') !== args[1] || db.hget(order, 'state') !== 'granting') return 0;
+    const attempts = db.hincrby(order, 'attempts', 1);
+    db.hset(order, { lastError: args[3]!, updatedAt: args[0]! });
+    db.hdel(order, 'leaseOwner', 'leaseUntil');
+    if (attempts >= Number(args[5])) {
+      db.hset(order, { state: 'given_up' });
+      db.zrem(due, args[2]!);
+      db.zadd(gaveUp, [[Number(args[0]), args[2]!]]);
+      return 2;
+    }
+    db.hset(order, { state: 'pending' });
+    db.zadd(due, [[Number(args[4]), args[2]!]]);
+    return 1;
+  },
+  decode: (r) => (r === 2 ? 'given_up' : r === 1 ? 'rescheduled' : 'stale'),
+});
+
+/**
+ * KEYS: order hash, due zset. ARGV: now, member, reason.
+ * Reply: 1 cancelled, 0 not found, 2 being granted right now, 3 already terminal.
+ */
+export const cancelScript = defineScript<'cancelled' | 'not-found' | 'in-progress' | 'already-terminal'>({
+  name: 'ledger_cancel',
+  numberOfKeys: 2,
+  lua: `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 0 end
+if state == 'granting' then return 2 end
+if state ~= 'pending' then return 3 end
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+`,
+  local(db, keys, args) {
+    const [order, due] = keys as [string, string];
+    const state = db.hget(order, 'state');
+    if (state === null) return 0;
+    if (state === 'granting') return 2;
+    if (state !== 'pending') return 3;
+    db.hset(order, { state: 'cancelled', reason: args[2]!, updatedAt: args[0]! });
+    db.zrem(due, args[1]!);
+    return 1;
+  },
+  decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),
+});
+
+/** KEYS: order hash, due zset, given-up zset. ARGV: now, member. Reply 1 requeued, 0 not given up. */
+export const retryScript = defineScript<boolean>({
+  name: 'ledger_retry',
+  numberOfKeys: 3,
+  lua: `
+if redis.call('HGET', KEYS[1], 'state') ~= 'given_up' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 1
+`,
+  local(db, keys, args) {
+    const [order, due, gaveUp] = keys as [string, string, string];
+    if (db.hget(order, 'state') !== 'given_up') return 0;
+    db.hset(order, { state: 'pending', attempts: '0', updatedAt: args[0]! });
+    db.zadd(due, [[Number(args[0]), args[1]!]]);
+    db.zrem(gaveUp, args[1]!);
+    return 1;
+  },
+  decode: (r) => r === 1,
+});
+
+/**
+ * KEYS: the player's inbox hash, the delivery claim key. ARGV: member, owner, claimMs.
+ * Claims one waiting delivery for this process (so a player connected on two processes is not sent
+ * the same grant twice at once). Reply: the delivery JSON, or nil when gone or claimed elsewhere.
+ */
+export const claimDeliveryScript = defineScript<string | null>({
+  name: 'ledger_claim_delivery',
+  numberOfKeys: 2,
+  lua: `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return false end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return v end
+return false
+`,
+  local(db, keys, args) {
+    const [inbox, claim] = keys as [string, string];
+    const v = db.hget(inbox, args[0]!);
+    if (v === null) return null;
+    return db.set(claim, args[1]!, { nx: true, px: Number(args[2]) }) ? v : null;
+  },
+  decode: (r) => (typeof r === 'string' ? r : null),
+});

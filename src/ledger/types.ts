@@ -1,0 +1,100 @@
+/**
+ * The order ledger's vocabulary. Every paid order, whichever platform it came from, becomes a
+ * {@link PaidOrder}, is accepted once, granted once through the game's {@link GrantHandler}, and is
+ * delivered to the player's room as a {@link GrantDelivery}.
+ */
+
+/** Where an order came from; part of its ledger key unless a shared `dedupeKey` is given. */
+export type OrderSource = 'recharge-http' | 'recharge-socket' | 'vngates' | 'gamecenter' | (string & {});
+
+export interface PaidOrder {
+  source: OrderSource;
+  /** The platform's order id: the identity a platform retries with. */
+  orderId: string;
+  /**
+   * Ledger identity. Orders with the same key are one order, whichever path brings them (the recharge
+   * socket and HTTP paths share `recharge:<order_no>`). Default `<source>:<orderId>`.
+   */
+  dedupeKey?: string;
+  userId: string;
+  zoneId?: string;
+  roleId?: string;
+  /** The amount as the platform states it (unit is the platform's). */
+  amount: number;
+  currency?: string;
+  productId?: string;
+  /** Recharge `BudanFlag`: 0 normal, 1/2 welfare make-up orders. Never bypasses the duplicate check. */
+  budanFlag?: number;
+  /** The platform's fields as received (after parsing), unknown ones included. */
+  raw: Record<string, unknown>;
+}
+
+export type OrderState =
+  /** accepted, waiting for (another) grant attempt */
+  | 'pending'
+  /** a process holds the lease and runs the grant handler */
+  | 'granting'
+  | 'granted'
+  | 'cancelled'
+  /** the grant handler kept failing; an operator can `retry` it */
+  | 'given_up'
+  /** recorded for audit but never to be granted (e.g. a platform status other than paid) */
+  | 'declined';
+
+export const TERMINAL_STATES: readonly OrderState[] = ['granted', 'cancelled', 'given_up', 'declined'];
+
+export interface LedgerRecord extends PaidOrder {
+  dedupeKey: string;
+  state: OrderState;
+  attempts: number;
+  lastError?: string;
+  createdAt: number;
+  updatedAt: number;
+  grantedAt?: number;
+  /** What the grant handler returned, as stored. */
+  result?: GrantResult;
+  /** Why an order was declined or cancelled. */
+  reason?: string;
+}
+
+export type AcceptOutcome =
+  | { status: 'accepted'; record: LedgerRecord }
+  /** The key (or its alias) is known: the platform's duplicate answer; nothing changed. */
+  | { status: 'duplicate'; state: OrderState | 'unknown'; dedupeKey: string };
+
+/** What the game's grant handler may return; `items` reach the player's room with the delivery. */
+export interface GrantResult {
+  items?: unknown;
+  [key: string]: unknown;
+}
+
+export interface GrantContext {
+  /** Stable per order: the game's own store must treat a repeated key as "already granted". */
+  idempotencyKey: string;
+  /** 1 for the first hand-over of this order to a handler; > 1 after a failure, a takeover from a process that died, or an operator retry. */
+  attempt: number;
+  /** Aborted when the lease is lost (another process took over) or the bridge is closing. */
+  signal: AbortSignal;
+}
+
+/**
+ * Credits the player. Called at most once at a time per order, retried with backoff when it throws,
+ * and again after a crash: it must be idempotent on `ctx.idempotencyKey`.
+ */
+export type GrantHandler = (order: LedgerRecord, ctx: GrantContext) => Promise<GrantResult | void> | GrantResult | void;
+
+/** What a player's room receives for a granted order. */
+export interface GrantDelivery {
+  orderId: string;
+  dedupeKey: string;
+  source: OrderSource;
+  userId: string;
+  amount: number;
+  currency?: string;
+  productId?: string;
+  items?: unknown;
+  grantedAt: number;
+}
+
+/** A live destination for one player's grants (their room, through the room plugin). */
+export type GrantSink = (delivery: GrantDelivery) => void | Promise<void>;
