@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { defineServer } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import { Redis } from 'ioredis';
-import { registerPlatformBridge } from '../../src/index.js';
+import { registerPlatformBridge, type GrantHandler } from '../../src/index.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { spawnTs, waitFor, within } from '../helpers/processes.js';
 import { CapturingLogger } from '../helpers/logs.js';
@@ -18,7 +18,7 @@ describe('ledger across processes', function () {
   before(() => (probe = new Redis(redis.url)));
   after(() => probe.disconnect());
 
-  function bridgeHere(grant: Parameters<typeof registerPlatformBridge>[1]['grant'], leaseMs = 60_000) {
+  function bridgeHere(grant: GrantHandler, leaseMs = 60_000) {
     const logger = new CapturingLogger();
     const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
     return { logger, bridge: registerPlatformBridge(server, { redis: redis.url, logger, ledger: { leaseMs, pollIntervalMs: 20 }, grant }) };
