@@ -1,0 +1,553 @@
+/**
+ * A stand-in for the GameCenter server API on 127.0.0.1: a real node:http server that checks every request
+ * the way the platform document describes (POST, form body, appId, ms timestamp, a nonce different from
+ * the previous one, sha256 signature) and enforces the document's limits, so client tests exercise the wire
+ * format and not just our own assumptions.
+ *
+ * Deliberately independent of the client: it recomputes the default signature inline, parses JSON
+ * arrays with its own exact-digit reader, and writes big ids as bare JSON numbers like the platform does.
+ *
+ * Choices where the document is silent:
+ * - A bad signature, unknown appId, missing/odd timestamp or nonce, or a repeated nonce is answered
+ *   `{code: 999}` ("invalid parameter"), configurable via `envelopeFailureCode`: 999 is the document's only
+ *   code for a malformed request, while 920 would suggest a user login problem.
+ * - A batch that breaks a rule is refused whole (nothing stored), and a duplicate inside one batch counts
+ *   as a duplicate (998).
+ * - Purely numeric ids sent as JSON strings in rank/zone data are refused (999): the platform's examples use
+ *   bare numbers, and this catches a client that quotes them.
+ * - The "day" of the one-rank-per-day rule is the UTC date of the double's clock unless `dayOf` is given.
+ */
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface DoubleOrder {
+  status: number;
+  checked: 0 | 1;
+  payTime?: number;
+  /** Cents. */
+  amount?: number;
+  currency?: string;
+  sku?: string;
+  env?: 0 | 1;
+  gameZone?: number;
+  test?: boolean;
+  orderRef?: string;
+  orderToken?: string;
+  payedAfterFailed?: boolean;
+  cpOrderId?: string;
+  userId?: string;
+}
+
+export interface DoubleTransfer {
+  userId: string;
+  /** Cents. */
+  amount: number;
+  currency: string;
+  status: 0 | 1 | 2 | 3;
+}
+
+export interface DoubleFriend {
+  ttkUid: string;
+  nickname: string;
+  photoUrl: string;
+}
+
+export interface DoublePlayer {
+  userId: string;
+  thirdUid: string;
+  thirdType: number;
+  nickname: string;
+  photoUrl: string;
+}
+
+export interface BlockInfo {
+  reason: string;
+  expired: number;
+  /** Where the {"reason","expired"} object travels: as JSON text in `msg` (the document) or as `data`. */
+  via?: 'msg' | 'data';
+}
+
+/** What the next matching calls get instead of normal processing. */
+export type ScriptedFailure =
+  | { code: number; msg?: string; data?: unknown }
+  | { httpStatus: number; body?: string }
+  | { hang: true }
+  | { drop: true };
+
+export interface RecordedRequest {
+  method: string;
+  /** The API name, e.g. `sync.rank_data` (the path after /gameserver/). */
+  endpoint: string;
+  path: string;
+  contentType: string;
+  /** Form-decoded body. */
+  params: Record<string, string>;
+  rawBody: string;
+  /** The double's clock at arrival. */
+  at: number;
+  /** What was answered: an API code, an HTTP status for non-JSON answers, or how the request was left. */
+  outcome: { code: number } | { httpStatus: number } | { hang: true } | { drop: true };
+}
+
+export interface GameCenterDoubleOptions {
+  appId?: string;
+  secret?: string;
+  gameId?: string;
+  now?: () => number;
+  dayOf?: (ms: number) => string;
+  envelopeFailureCode?: number;
+  /** Answer new_exchange / transfer.new ids as bare numbers instead of the document's quoted strings. */
+  createdIdsAsBareNumbers?: boolean;
+}
+
+interface Answer {
+  code: number;
+  msg?: string;
+  data?: unknown;
+}
+
+/** A JSON number written with exactly these digits (how the platform sends 64-bit ids). */
+class Bare {
+  constructor(readonly digits: string) {}
+}
+
+/** A number literal as read from request JSON, with its exact source text. */
+class Literal {
+  constructor(readonly source: string) {}
+}
+
+const MAX_NONCE = 2 ** 31 - 1;
+
+export class GameCenterDouble {
+  readonly appId: string;
+  readonly secret: string;
+  readonly gameId: string;
+
+  readonly requests: RecordedRequest[] = [];
+  /** userId → current access token. */
+  readonly tokens = new Map<string, string>();
+  /** Tokens replaced by a newer login (answered 924). */
+  readonly supersededTokens = new Set<string>();
+  readonly blocked = new Map<string, BlockInfo>();
+  /** APIs this app may not call (answered 923). */
+  readonly deniedApis = new Set<string>();
+  readonly friends = new Map<string, DoubleFriend[]>();
+  readonly playingFriends = new Map<string, DoublePlayer[]>();
+  readonly groups = new Map<string, DoublePlayer[]>();
+  readonly orders = new Map<string, DoubleOrder>();
+  readonly transfers = new Map<string, DoubleTransfer>();
+  readonly rankSubmissions: Array<{ userId: string; rankType: number; value: number; day: string }> = [];
+  readonly userZoneEvents: Array<{ type: number; userId: string; zone: number; timeMs: number }> = [];
+  readonly orderZones = new Map<string, number>();
+
+  private readonly now: () => number;
+  private readonly dayOf: (ms: number) => string;
+  private readonly envelopeFailureCode: number;
+  private readonly bareCreatedIds: boolean;
+  private readonly lastNonce = new Map<string, string>();
+  private readonly scripted = new Map<string, ScriptedFailure[]>();
+  private nextId = 566422073705434171n;
+  private server: Server | undefined;
+  private baseUrl = '';
+
+  constructor(options: GameCenterDoubleOptions = {}) {
+    this.appId = options.appId ?? 'app-1';
+    this.secret = options.secret ?? 'double-secret';
+    this.gameId = options.gameId ?? '126847495400849409';
+    this.now = options.now ?? Date.now;
+    this.dayOf = options.dayOf ?? ((ms) => new Date(ms).toISOString().slice(0, 10));
+    this.envelopeFailureCode = options.envelopeFailureCode ?? 999;
+    this.bareCreatedIds = options.createdIdsAsBareNumbers ?? false;
+  }
+
+  /** `http://127.0.0.1:<port>`, valid after start(). */
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(e));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    // Hung requests and idle keep-alive sockets would hold close() open forever.
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The next `times` requests to `endpoint` that pass the envelope checks get `failure` instead. */
+  failNext(endpoint: string, failure: ScriptedFailure, times = 1): void {
+    const queue = this.scripted.get(endpoint) ?? [];
+    for (let i = 0; i < times; i++) queue.push(failure);
+    this.scripted.set(endpoint, queue);
+  }
+
+  requestsTo(endpoint: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.endpoint === endpoint);
+  }
+
+  /** Registers a user with a valid token. */
+  addUser(userId: string, token: string): void {
+    this.tokens.set(userId, token);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawBody = await readBody(req);
+    const path = (req.url ?? '').split('?')[0];
+    const endpoint = path.startsWith('/gameserver/') ? path.slice('/gameserver/'.length) : '';
+    const contentType = String(req.headers['content-type'] ?? '');
+    const record: RecordedRequest = {
+      method: req.method ?? '',
+      endpoint,
+      path,
+      contentType,
+      params: {},
+      rawBody,
+      at: this.now(),
+      outcome: { code: -1 },
+    };
+    this.requests.push(record);
+
+    const answer = (a: Answer): void => {
+      record.outcome = { code: a.code };
+      const body: Record<string, unknown> = { code: a.code, msg: a.msg ?? (a.code === 0 ? 'success' : 'error') };
+      if (a.data !== undefined) body.data = a.data;
+      res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' }).end(writeJson(body));
+    };
+
+    if (!HANDLERS.has(endpoint)) {
+      record.outcome = { httpStatus: 404 };
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    const reject = (msg: string): void => answer({ code: this.envelopeFailureCode, msg });
+    if (req.method !== 'POST') return reject('method must be POST');
+    if (contentType.split(';')[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
+      return reject('content type must be application/x-www-form-urlencoded');
+    }
+    const form = new URLSearchParams(rawBody);
+    const params: Record<string, string> = {};
+    for (const [k, v] of form) {
+      if (k in params) return reject(`parameter ${k} repeated`);
+      params[k] = v;
+    }
+    record.params = params;
+
+    if (params.appId !== this.appId) return reject('unknown appId');
+    if (!/^\d+$/.test(params.timestamp ?? '') || Number(params.timestamp) < 1e12) return reject('timestamp must be milliseconds');
+    const nonce = params.nonce ?? '';
+    if (!/^\d+$/.test(nonce) || Number(nonce) < 1 || Number(nonce) > MAX_NONCE) return reject('nonce must be a positive 31-bit int');
+    // The documented rule, written out again rather than imported: sort by name, k=v joined by &, + secret.
+    const canonical = Object.keys(params)
+      .filter((k) => k !== 'signature' && params[k] !== '')
+      .sort()
+      .map((k) => `${k}=${params[k]}`)
+      .join('&');
+    const expected = createHash('sha256').update(canonical + this.secret, 'utf8').digest('hex');
+    if (params.signature !== expected) return reject('invalid signature');
+    if (this.lastNonce.get(params.appId) === nonce) return reject('nonce equals the previous request');
+    this.lastNonce.set(params.appId, nonce);
+
+    const failure = this.scripted.get(endpoint)?.shift();
+    if (failure) {
+      if ('hang' in failure) {
+        record.outcome = { hang: true };
+        return;
+      }
+      if ('drop' in failure) {
+        record.outcome = { drop: true };
+        req.socket.destroy();
+        return;
+      }
+      if ('httpStatus' in failure) {
+        record.outcome = { httpStatus: failure.httpStatus };
+        res.writeHead(failure.httpStatus, { 'Content-Type': 'text/html' }).end(failure.body ?? '<html>Bad Gateway</html>');
+        return;
+      }
+      return answer(failure);
+    }
+    if (this.deniedApis.has(endpoint)) return answer({ code: 923, msg: 'no permission' });
+    const handler = HANDLERS.get(endpoint)!;
+    answer(handler.call(this, params));
+  }
+
+  // ---- APIs ----
+
+  private userOfToken(token: string | undefined): { userId: string } | Answer {
+    if (!token) return { code: 920, msg: 'unauthorized request, need login.' };
+    if (this.supersededTokens.has(token)) return { code: 924, msg: 'invalid access token, another client was authorized.' };
+    for (const [userId, t] of this.tokens) {
+      if (t === token) return this.blockedAnswer(userId) ?? { userId };
+    }
+    return { code: 922, msg: 'unauthorized request, invalid access token' };
+  }
+
+  private blockedAnswer(userId: string): Answer | undefined {
+    const block = this.blocked.get(userId);
+    if (!block) return undefined;
+    const info = { reason: block.reason, expired: block.expired };
+    return block.via === 'data' ? { code: 921, msg: 'user was blocked', data: info } : { code: 921, msg: JSON.stringify(info) };
+  }
+
+  authCheckStatus(p: Record<string, string>): Answer {
+    if (!p.userId) return { code: 999, msg: 'userId required' };
+    const who = this.userOfToken(p.userToken);
+    if ('code' in who) return who;
+    if (who.userId !== p.userId) return { code: 922, msg: 'unauthorized request, invalid access token' };
+    return { code: 0 };
+  }
+
+  userFriends(p: Record<string, string>): Answer {
+    const who = this.userOfToken(p.userToken);
+    if ('code' in who) return who;
+    const list = this.friends.get(who.userId) ?? [];
+    return { code: 0, data: list.map((f) => ({ photoUrl: f.photoUrl, ttkUid: bare(f.ttkUid), nickname: f.nickname })) };
+  }
+
+  userPlayingFriends(p: Record<string, string>): Answer {
+    const who = this.userOfToken(p.userToken);
+    if ('code' in who) return who;
+    return { code: 0, data: (this.playingFriends.get(who.userId) ?? []).map(playerJson) };
+  }
+
+  userPlayingMembers(p: Record<string, string>): Answer {
+    const who = this.userOfToken(p.userToken);
+    if ('code' in who) return who;
+    if (!p.groupId) return { code: 999, msg: 'groupId required' };
+    return { code: 0, data: (this.groups.get(p.groupId) ?? []).map(playerJson) };
+  }
+
+  syncRankData(p: Record<string, string>): Answer {
+    const rankType = p.rank_type;
+    if (rankType !== '0' && rankType !== '1' && rankType !== '2') return { code: 999, msg: 'rank_type must be 0, 1 or 2' };
+    const rows = readRows(p.rank_data, 2);
+    if (typeof rows === 'string') return { code: 999, msg: rows };
+    if (rows.length >= 1000) return { code: 999, msg: 'less than 1000 users per request' };
+    const day = this.dayOf(this.now());
+    const batch = new Set<string>();
+    for (const [userId, value] of rows) {
+      const key = `${userId}|${rankType}`;
+      if (batch.has(key) || this.rankSubmissions.some((s) => s.userId === userId && String(s.rankType) === rankType && s.day === day)) {
+        return { code: 998, msg: 'duplicate operation' };
+      }
+      batch.add(key);
+      if (!Number.isFinite(Number(value))) return { code: 999, msg: 'value must be a number' };
+    }
+    for (const [userId, value] of rows) this.rankSubmissions.push({ userId, rankType: Number(rankType), value: Number(value), day });
+    return { code: 0 };
+  }
+
+  syncUserGameZoneData(p: Record<string, string>): Answer {
+    const type = p.user_game_zone_type;
+    if (type !== '1' && type !== '2') return { code: 999, msg: 'user_game_zone_type must be 1 or 2' };
+    const rows = readRows(p.user_game_zone_data, 3);
+    if (typeof rows === 'string') return { code: 999, msg: rows };
+    if (rows.length > 1000) return { code: 999, msg: 'no more than 1000 elements per request' };
+    const batch = new Set<string>();
+    for (const [userId, zone, time] of rows) {
+      if (!isZone(zone)) return { code: 999, msg: `gameZone ${zone} outside [0,32767]` };
+      if (!/^\d+$/.test(time)) return { code: 999, msg: 'time must be ms' };
+      const key = `${userId}|${zone}`;
+      if (type === '1' && (batch.has(key) || this.userZoneEvents.some((e) => e.type === 1 && e.userId === userId && String(e.zone) === zone))) {
+        return { code: 998, msg: 'duplicate operation' };
+      }
+      batch.add(key);
+    }
+    for (const [userId, zone, time] of rows) this.userZoneEvents.push({ type: Number(type), userId, zone: Number(zone), timeMs: Number(time) });
+    return { code: 0 };
+  }
+
+  syncOrderGameZoneData(p: Record<string, string>): Answer {
+    const rows = readRows(p.order_game_zone_data, 2);
+    if (typeof rows === 'string') return { code: 999, msg: rows };
+    if (rows.length > 1000) return { code: 999, msg: 'no more than 1000 elements per request' };
+    const batch = new Set<string>();
+    for (const [orderId, zone] of rows) {
+      if (!isZone(zone)) return { code: 999, msg: `gameZone ${zone} outside [0,32767]` };
+      if (batch.has(orderId) || this.orderZones.has(orderId)) return { code: 998, msg: 'duplicate operation' };
+      batch.add(orderId);
+    }
+    for (const [orderId, zone] of rows) {
+      this.orderZones.set(orderId, Number(zone));
+      const order = this.orders.get(orderId);
+      if (order) order.gameZone = Number(zone);
+    }
+    return { code: 0 };
+  }
+
+  orderCheckStatus(p: Record<string, string>): Answer {
+    if (!p.orders) return { code: 999, msg: 'orders required' };
+    const data: Record<string, unknown> = {};
+    for (const id of p.orders.split(',')) {
+      const o = this.orders.get(id);
+      if (!o) continue;
+      data[id] = {
+        checked: o.checked,
+        gameId: bare(this.gameId),
+        orderId: bare(id),
+        payTime: o.payTime ?? 0,
+        amount: o.amount ?? 100,
+        currency: o.currency ?? 'AED',
+        sku: o.sku ?? '001',
+        status: o.status,
+        env: o.env ?? 0,
+        gameZone: o.gameZone ?? -1,
+        test: o.test ?? false,
+        orderRef: o.orderRef ?? '',
+        orderToken: o.orderToken ?? '',
+        payedAfterFailed: o.payedAfterFailed ?? false,
+        cpOrderId: o.cpOrderId ?? '',
+      };
+    }
+    return { code: 0, data };
+  }
+
+  orderNewExchange(p: Record<string, string>): Answer {
+    for (const k of ['userId', 'env', 'sku', 'orderRef', 'amount']) if (!p[k]) return { code: 999, msg: `${k} required` };
+    if (p.channel !== '5') return { code: 999, msg: 'channel must be 5' };
+    if (p.currency !== 'USD') return { code: 999, msg: 'currency must be USD' };
+    if (p.env !== '0' && p.env !== '1') return { code: 999, msg: 'env must be 0 or 1' };
+    if (!/^\d+\.\d{2}$/.test(p.amount)) return { code: 999, msg: 'amount must have 2 decimals' };
+    for (const o of this.orders.values()) if (o.orderRef === p.orderRef) return { code: 998, msg: 'duplicate operation' };
+    const id = this.newId();
+    this.orders.set(id, {
+      status: 1,
+      checked: 1,
+      payTime: this.now(),
+      amount: Math.round(Number(p.amount) * 100),
+      currency: 'USD',
+      sku: p.sku,
+      env: p.env === '1' ? 1 : 0,
+      orderRef: p.orderRef,
+      userId: p.userId,
+    });
+    return { code: 0, data: this.bareCreatedIds ? bare(id) : id };
+  }
+
+  transferNew(p: Record<string, string>): Answer {
+    const who = this.userOfToken(p.userToken);
+    if ('code' in who) return who;
+    if (p.currency !== 'AED') return { code: 999, msg: 'currency must be AED' };
+    if (!/^\d+\.\d{2}$/.test(p.amount ?? '')) return { code: 999, msg: 'amount must have 2 decimals' };
+    const id = this.newId();
+    this.transfers.set(id, { userId: who.userId, amount: Math.round(Number(p.amount) * 100), currency: 'AED', status: 0 });
+    return { code: 0, data: this.bareCreatedIds ? bare(id) : id };
+  }
+
+  transferCheckStatus(p: Record<string, string>): Answer {
+    if (!p.transfers) return { code: 999, msg: 'transfers required' };
+    const data: Record<string, unknown> = {};
+    for (const id of p.transfers.split(',')) {
+      const t = this.transfers.get(id);
+      if (!t) continue;
+      data[id] = {
+        user_id: bare(t.userId),
+        gameId: bare(this.gameId),
+        transferId: bare(id),
+        amount: t.amount,
+        currency: t.currency,
+        status: t.status,
+      };
+    }
+    return { code: 0, data };
+  }
+
+  private newId(): string {
+    const id = String(this.nextId);
+    this.nextId += 1n;
+    return id;
+  }
+}
+
+const HANDLERS = new Map<string, (this: GameCenterDouble, p: Record<string, string>) => Answer>([
+  ['auth.check_status', GameCenterDouble.prototype.authCheckStatus],
+  ['user.friends', GameCenterDouble.prototype.userFriends],
+  ['user.playing_friends', GameCenterDouble.prototype.userPlayingFriends],
+  ['user.playing_members', GameCenterDouble.prototype.userPlayingMembers],
+  ['sync.rank_data', GameCenterDouble.prototype.syncRankData],
+  ['sync.user_game_zone_data', GameCenterDouble.prototype.syncUserGameZoneData],
+  ['sync.order_game_zone_data', GameCenterDouble.prototype.syncOrderGameZoneData],
+  ['order.check_status', GameCenterDouble.prototype.orderCheckStatus],
+  ['order.new_exchange', GameCenterDouble.prototype.orderNewExchange],
+  ['transfer.new', GameCenterDouble.prototype.transferNew],
+  ['transfer.check_status', GameCenterDouble.prototype.transferCheckStatus],
+]);
+
+function playerJson(p: DoublePlayer): Record<string, unknown> {
+  return { photoUrl: p.photoUrl, userId: bare(p.userId), thirdUid: bare(p.thirdUid), thirdType: p.thirdType, nickname: p.nickname };
+}
+
+function bare(id: string): Bare | string {
+  return /^(?:0|[1-9]\d*)$/.test(id) ? new Bare(id) : id;
+}
+
+function isZone(text: string): boolean {
+  return /^\d+$/.test(text) && Number(text) <= 32767;
+}
+
+/**
+ * Reads `[[id, n, …], …]` keeping every number's exact source text (JSON.parse source access, Node ≥ 21).
+ * Returns rows of strings, or an error message.
+ */
+function readRows(text: string | undefined, width: number): string[][] | string {
+  if (!text) return 'data required';
+  let parsed: unknown;
+  try {
+    parsed = parseWithSource(text, (_key, value, ctx) => (typeof value === 'number' ? new Literal(ctx.source ?? String(value)) : value));
+  } catch {
+    return 'data is not JSON';
+  }
+  if (!Array.isArray(parsed)) return 'data must be a JSON array';
+  const rows: string[][] = [];
+  for (const row of parsed) {
+    if (!Array.isArray(row) || row.length !== width) return `each element must be an array of ${width}`;
+    const [id, ...rest] = row as unknown[];
+    let idText: string;
+    if (id instanceof Literal && /^\d+$/.test(id.source)) idText = id.source;
+    else if (typeof id === 'string' && id !== '' && !/^\d+$/.test(id)) idText = id;
+    else return 'ids must be JSON numbers';
+    const values: string[] = [];
+    for (const v of rest) {
+      if (!(v instanceof Literal)) return 'values must be numbers';
+      values.push(v.source);
+    }
+    rows.push([idText, ...values]);
+  }
+  return rows;
+}
+
+type SourceReviver = (key: string, value: unknown, context: { source?: string }) => unknown;
+const parseWithSource = JSON.parse as unknown as (text: string, reviver: SourceReviver) => unknown;
+
+function writeJson(value: unknown): string {
+  if (value instanceof Bare) return value.digits;
+  if (Array.isArray(value)) return `[${value.map(writeJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}:${writeJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
