@@ -6,25 +6,13 @@
 import { z } from 'zod';
 import { Redis, Cluster } from 'ioredis';
 import type { Logger } from './logger.js';
-import { isValidIpEntry } from './http/ipAllowList.js';
 import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
+import { rechargeOptionsSchema } from './platforms/recharge/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-/** A route path: absolute, no query, no whitespace. */
-export const routePath = (fallback: string, what: string) =>
-  z
-    .string()
-    .regex(/^\/[^\s?#]*$/, 'expected an absolute path such as "/platform/x"')
-    .default(fallback)
-    .describe(what);
-
-/** An optional IP allow-list: exact addresses or CIDR ranges, IPv4 or IPv6. Empty or absent = allow all. */
-export const ipAllowList = (what: string) =>
-  z
-    .array(z.string().refine(isValidIpEntry, { message: 'expected an IP address or CIDR range such as "10.0.0.0/8"' }))
-    .optional()
-    .describe(what);
+export { routePath, ipAllowList } from './optionHelpers.js';
+import { routePath } from './optionHelpers.js';
 
 const redisOptionsSchema = z.looseObject({
   host: z.string().optional(),
@@ -110,6 +98,7 @@ export const coreOptionsSchema = z.strictObject({
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
   grant: grantHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
+  recharge: rechargeOptionsSchema.optional(),
 });
 
 export const optionsSchema = coreOptionsSchema;

@@ -35,3 +35,17 @@ export type {
   GrantSink,
   OrderSource,
 } from './ledger/index.js';
+export {
+  rechargeSocketPort,
+  parseRechargeOptions,
+  rechargeOptionsSchema,
+  RECHARGE_CODE,
+  GIFT_CODE,
+  rechargeLedgerKey,
+  type RechargeOptions,
+  type RechargeOptionsInput,
+  type GiftHandler,
+  type GiftRequest,
+  type GiftHandlerResult,
+  type RechargeCode,
+} from './platforms/recharge/index.js';

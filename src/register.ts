@@ -15,6 +15,7 @@ import { mountEndpoints, isListening } from './http/mount.js';
 import { chainShutdown } from './shutdown.js';
 import { createLedger } from './ledger/createLedger.js';
 import type { Deliveries, Ledger } from './ledger/Ledger.js';
+import { installRecharge } from './platforms/recharge/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -84,6 +85,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
+  if (options.recharge) installRecharge(ctx, options.recharge, ledger);
+  else ctx.setPlatformStatus('recharge', { enabled: false });
 
   mountEndpoints(server, endpoints);
   stampPeers(server, peer);

@@ -24,10 +24,29 @@ export async function readBodyCapped(request: Request, limit: number): Promise<B
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      await drain(reader, limit);
       throw new BodyTooLargeError(limit);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * Reads and discards the rest of an oversized body, up to a bound, so the 413 answer can still be sent
+ * (cancelling the stream makes the HTTP adapter destroy the connection first). Past the bound the stream
+ * is cancelled: a client streaming without end gets its connection closed instead.
+ */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
+  let discarded = 0;
+  const bound = Math.max(limit * 4, 1024 * 1024);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    discarded += value.byteLength;
+    if (discarded > bound) {
+      await reader.cancel().catch(() => undefined);
+      return;
+    }
+  }
 }

@@ -1,0 +1,81 @@
+/**
+ * A closed-loop HTTP load generator: `connections` keep-alive sockets, each sending its next request as
+ * soon as the previous answer arrived, for a fixed duration after a warm-up. Reports throughput and
+ * latency percentiles, and counts answers that were not the expected success.
+ */
+import http from 'node:http';
+
+export interface LoadResult {
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationMs: number;
+  warmupMs: number;
+  /** Builds request number `i` (a fresh order each time). */
+  body: (i: number) => { method: string; body?: string; headers?: Record<string, string>; path?: string };
+  /** Whether an answer counts as success. */
+  ok: (status: number, body: string) => boolean;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
+  const target = new URL(o.url);
+  let seq = 0;
+  const send = (i: number) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = o.body(i);
+      const req = http.request(
+        { agent, host: target.hostname, port: target.port, path: r.path ?? target.pathname + target.search, method: r.method, headers: { ...r.headers, ...(r.body ? { 'content-length': Buffer.byteLength(r.body) } : {}) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      if (r.body) req.write(r.body);
+      req.end();
+    });
+
+  const phase = async (ms: number, record: boolean) => {
+    const lat: number[] = [];
+    let failures = 0;
+    let firstFailure: string | undefined;
+    const until = performance.now() + ms;
+    const worker = async () => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        try {
+          const res = await send(seq++);
+          if (!o.ok(res.status, res.body)) {
+            failures++;
+            firstFailure ??= `${res.status} ${res.body.slice(0, 200)}`;
+          }
+        } catch (err) {
+          failures++;
+          firstFailure ??= String(err);
+        }
+        if (record) lat.push(performance.now() - t0);
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: o.connections }, worker));
+    return { lat, failures, firstFailure, elapsed: performance.now() - started };
+  };
+
+  await phase(o.warmupMs, false);
+  const { lat, failures, firstFailure, elapsed } = await phase(o.durationMs, true);
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN;
+  return { requests: lat.length, perSecond: (lat.length / elapsed) * 1000, p50Ms: pct(0.5), p99Ms: pct(0.99), failures, firstFailure };
+}

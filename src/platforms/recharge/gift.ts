@@ -1,0 +1,166 @@
+/**
+ * Gift-code redemption (document section 4). The reply is the request echoed back exactly as received,
+ * plus `code` and `desc`. The game's handler runs at most once per (userId, codeNo): the redemption is
+ * claimed in the store before the handler runs, its answer is recorded, and a handler that throws releases
+ * the claim so the platform's retry can run it again.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../../context.js';
+import type { Logger, LogFields } from '../../logger.js';
+import { StoreUnavailableError, type Store } from '../../store/Store.js';
+import { createZoneFilter, skewSeconds } from './checks.js';
+import { GIFT_CODE, GIFT_SUCCESS_DESC } from './codes.js';
+import { GiftClaims, type GiftAnswer } from './giftClaim.js';
+import { asciiJsonString, echoObject, fieldText, type SourcedObject } from './json.js';
+import type { RechargeOptions } from './options.js';
+import { GIFT_SIGNED, checkPayload, giftPayloadSchema, signedText } from './schemas.js';
+import { verifyGiftSign, type GiftSignedFields } from './sign.js';
+import type { GiftHandlerResult, GiftRequest } from './types.js';
+
+export interface GiftRedeemerDeps {
+  options: RechargeOptions;
+  store: Store;
+  logger: Logger;
+  clock: Clock;
+}
+
+const handlerResultSchema = z.object({
+  ok: z.boolean(),
+  desc: z.string().optional(),
+  code: z.string().min(1).optional(),
+});
+
+const LOGGED_IDS = ['userId', 'roleId', 'codeNo', 'giftId', 'zoneId'] as const;
+
+export class GiftRedeemer {
+  private readonly claims: GiftClaims;
+  private readonly zoneServed: (zone: string) => boolean;
+
+  constructor(private readonly deps: GiftRedeemerDeps) {
+    this.claims = new GiftClaims(deps.store, deps.options.giftClaimLeaseMs);
+    this.zoneServed = createZoneFilter(deps.options.zones);
+  }
+
+  /** Redeems one request and resolves the reply object; never rejects. */
+  async redeem(obj: SourcedObject, remoteAddress: string): Promise<Record<string, unknown>> {
+    const answer = await this.answer(obj, remoteAddress);
+    return { ...echoObject(obj), code: answer.code, desc: asciiJsonString(answer.desc) };
+  }
+
+  private async answer(obj: SourcedObject, peer: string): Promise<Omit<GiftAnswer, 'ok'>> {
+    const { options, logger, clock } = this.deps;
+    const handler = options.giftHandler;
+    if (options.giftKey === undefined || handler === undefined) {
+      return this.refuse(obj, peer, GIFT_CODE.notServed, 'gift codes are not enabled on this server');
+    }
+    const checked = checkPayload(giftPayloadSchema, obj);
+    if (!checked.ok) return this.refuse(obj, peer, GIFT_CODE.malformed, `bad field ${checked.field}: ${checked.reason}`);
+    const signed: GiftSignedFields = signedText(obj, GIFT_SIGNED);
+    if (!verifyGiftSign(checked.payload.sign, signed, options.giftKey)) return this.refuse(obj, peer, GIFT_CODE.badSign, 'bad sign');
+    if (!this.zoneServed(signed.zoneId)) return this.refuse(obj, peer, GIFT_CODE.notServed, `zone ${signed.zoneId} is not served here`);
+    if (options.maxClockSkewSec > 0) {
+      const skew = skewSeconds(signed.lTime, clock.now(), options.timeUnit);
+      if (skew > options.maxClockSkewSec) {
+        return this.refuse(obj, peer, GIFT_CODE.stale, `lTime is ${skew} s away from server time (limit ${options.maxClockSkewSec} s)`);
+      }
+    }
+
+    const key = this.claims.keyOf(signed.userId, signed.codeNo);
+    const token = `${clock.now()}-${randomBytes(8).toString('hex')}`;
+    let claim;
+    try {
+      claim = await this.claims.claim(key, token);
+    } catch (error) {
+      return this.storeFailure(obj, peer, error);
+    }
+    if (claim.status === 'running') return this.refuse(obj, peer, GIFT_CODE.inProgress, 'this redemption is in progress, retry later');
+    if (claim.status === 'done') {
+      const a = claim.answer;
+      if (a.ok) return this.refuse(obj, peer, GIFT_CODE.duplicate, 'gift code already redeemed by this user');
+      // a recorded refusal is repeated as it was: the handler decided, and does not run again
+      return this.refuse(obj, peer, a.code, a.desc || 'gift code refused');
+    }
+
+    const request = this.toRequest(obj, signed, peer);
+    let result: GiftHandlerResult;
+    try {
+      result = handlerResultSchema.parse(await handler(request));
+    } catch (error) {
+      await this.claims.release(key, token).catch((releaseError: unknown) => {
+        logger.error('gift claim could not be released after the handler failed; a retry is refused until the claim expires', {
+          ...this.ids(obj, peer),
+          error: releaseError,
+          leaseMs: options.giftClaimLeaseMs,
+        });
+      });
+      logger.error('gift handler failed; the redemption can be retried', { ...this.ids(obj, peer), error });
+      return { code: GIFT_CODE.internal, desc: 'gift handler failed, retry later' };
+    }
+
+    const answer = this.toAnswer(result, obj, peer);
+    try {
+      await this.claims.finish(key, answer);
+    } catch (error) {
+      // the handler ran: answering its result is right; only the record of it is missing
+      logger.error('gift redeemed but its record could not be written; the claim stays held until it expires', {
+        ...this.ids(obj, peer),
+        error,
+        leaseMs: options.giftClaimLeaseMs,
+      });
+    }
+    if (answer.ok) logger.info('gift code redeemed', this.ids(obj, peer));
+    else logger.warn(`gift code refused by the game: ${answer.desc}`, { ...this.ids(obj, peer), code: answer.code });
+    return answer;
+  }
+
+  private toAnswer(result: GiftHandlerResult, obj: SourcedObject, peer: string): GiftAnswer {
+    if (result.ok) return { ok: true, code: GIFT_CODE.ok, desc: result.desc ?? GIFT_SUCCESS_DESC };
+    let code = result.code ?? GIFT_CODE.refused;
+    if (code === GIFT_CODE.ok) {
+      this.deps.logger.warn('gift handler refused with code "1" (success); answering "0" instead', this.ids(obj, peer));
+      code = GIFT_CODE.refused;
+    }
+    return { ok: false, code, desc: result.desc ?? 'gift code refused' };
+  }
+
+  private toRequest(obj: SourcedObject, signed: GiftSignedFields, peer: string): GiftRequest {
+    const request: GiftRequest = {
+      idempotencyKey: `gift:${signed.userId}:${signed.codeNo}`,
+      userId: signed.userId,
+      codeNo: signed.codeNo,
+      giftId: signed.giftId,
+      zoneId: signed.zoneId,
+      lTime: signed.lTime,
+      remoteAddress: peer,
+      raw: obj.value,
+    };
+    const roleId = fieldText(obj, 'roleId');
+    if (roleId) request.roleId = roleId;
+    const changeTime = fieldText(obj, 'changeTime') ?? fieldText(obj, 'chargeTime');
+    if (changeTime !== undefined) request.changeTime = changeTime;
+    return request;
+  }
+
+  private storeFailure(obj: SourcedObject, peer: string, error: unknown): Omit<GiftAnswer, 'ok'> {
+    if (error instanceof StoreUnavailableError) {
+      return this.refuse(obj, peer, GIFT_CODE.unavailable, 'store unavailable, retry later', { error: error.message });
+    }
+    this.deps.logger.error('gift claim failed', { ...this.ids(obj, peer), error });
+    return { code: GIFT_CODE.internal, desc: 'internal error, retry later' };
+  }
+
+  private refuse(obj: SourcedObject, peer: string, code: string, desc: string, extra: LogFields = {}): Omit<GiftAnswer, 'ok'> {
+    this.deps.logger.warn(`gift code refused: ${desc}`, { ...this.ids(obj, peer), code, ...extra });
+    return { code, desc };
+  }
+
+  private ids(obj: SourcedObject, peer: string): LogFields {
+    const out: LogFields = { path: 'socket', peer };
+    for (const field of LOGGED_IDS) {
+      const t = fieldText(obj, field);
+      if (t !== undefined) out[field] = t.length > 80 ? `${t.slice(0, 80)}…` : t;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The per-(userId, codeNo) claim that makes a gift code run the game's handler once across every process.
+ * One string key holds the redemption's state: `running|<token>` with an expiry (the lease) while a handler
+ * runs, then `done|<answer JSON>` without expiry. Claiming is one atomic step, so two concurrent
+ * redemptions can never both see "free".
+ */
+import { defineScript } from '../../store/defineScript.js';
+import type { Store } from '../../store/Store.js';
+
+const RUNNING = 'running|';
+const DONE = 'done|';
+
+/** The recorded answer of a finished redemption. */
+export interface GiftAnswer {
+  ok: boolean;
+  code: string;
+  desc: string;
+}
+
+export type ClaimResult = { status: 'claimed'; token: string } | { status: 'running' } | { status: 'done'; answer: GiftAnswer };
+
+/** KEYS: claim. ARGV: running value, lease ms. Reply: nil when claimed, else the current value. */
+const claimScript = defineScript<string | null>({
+  name: 'gift_claim',
+  numberOfKeys: 1,
+  lua: `
+local cur = redis.call('GET', KEYS[1])
+if cur then return cur end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+`,
+  local(db, keys, args) {
+    const cur = db.get(keys[0]!);
+    if (cur !== null) return cur;
+    db.set(keys[0]!, args[0]!, { px: Number(args[1]) });
+    return null;
+  },
+  decode: (reply) => (typeof reply === 'string' ? reply : null),
+});
+
+/**
+ * KEYS: claim. ARGV: done value. Records the answer for good (no expiry), whoever holds the lease now:
+ * the handler did run, and a later duplicate must learn that. An answer already recorded is kept.
+ */
+const finishScript = defineScript<boolean>({
+  name: 'gift_finish',
+  numberOfKeys: 1,
+  lua: `
+local cur = redis.call('GET', KEYS[1])
+if cur and string.sub(cur, 1, ${DONE.length}) == '${DONE}' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`,
+  local(db, keys, args) {
+    const cur = db.get(keys[0]!);
+    if (cur !== null && cur.startsWith(DONE)) return 0;
+    db.set(keys[0]!, args[0]!);
+    return 1;
+  },
+  decode: (reply) => reply === 1,
+});
+
+/** KEYS: claim. ARGV: running value. Frees the claim only if it is still ours (a taken-over lease is not). */
+const releaseScript = defineScript<boolean>({
+  name: 'gift_release',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`,
+  local(db, keys, args) {
+    if (db.get(keys[0]!) !== args[0]) return 0;
+    return db.del(keys[0]!);
+  },
+  decode: (reply) => reply === 1,
+});
+
+export class GiftClaims {
+  constructor(
+    private readonly store: Store,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** User ids and codes are encoded so that a `:` inside one can never make two redemptions share a key. */
+  keyOf(userId: string, codeNo: string): string {
+    return this.store.keys.key('gift', 'claim', encodeURIComponent(userId), encodeURIComponent(codeNo));
+  }
+
+  async claim(key: string, token: string): Promise<ClaimResult> {
+    const current = await this.store.run(claimScript, [key], [RUNNING + token, this.leaseMs]);
+    if (current === null) return { status: 'claimed', token };
+    if (current.startsWith(DONE)) return { status: 'done', answer: decodeAnswer(current.slice(DONE.length)) };
+    return { status: 'running' };
+  }
+
+  finish(key: string, answer: GiftAnswer): Promise<boolean> {
+    return this.store.run(finishScript, [key], [DONE + JSON.stringify(answer)]);
+  }
+
+  release(key: string, token: string): Promise<boolean> {
+    return this.store.run(releaseScript, [key], [RUNNING + token]);
+  }
+}
+
+function decodeAnswer(json: string): GiftAnswer {
+  try {
+    const v = JSON.parse(json) as Partial<GiftAnswer>;
+    if (typeof v.ok === 'boolean' && typeof v.code === 'string' && typeof v.desc === 'string') return { ok: v.ok, code: v.code, desc: v.desc };
+  } catch {
+    // fall through: a record we cannot read still means the code was redeemed
+  }
+  return { ok: true, code: '1', desc: '' };
+}

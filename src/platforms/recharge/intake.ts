@@ -1,0 +1,106 @@
+/**
+ * One recharge order, from parsed JSON to the platform's answer: validate, verify the sign, check the
+ * zone and freshness, record it in the ledger. The HTTP route and the socket share it, so the same order
+ * gets the same answer and the same ledger key on either path. Success is only answered once the ledger
+ * has the order; every refusal is logged once with its reason, the order's ids and the peer.
+ */
+import type { Clock } from '../../context.js';
+import type { Ledger } from '../../ledger/Ledger.js';
+import type { AcceptOutcome } from '../../ledger/types.js';
+import { TERMINAL_STATES } from '../../ledger/types.js';
+import type { Logger, LogFields } from '../../logger.js';
+import { StoreUnavailableError } from '../../store/Store.js';
+import { createZoneFilter, skewSeconds } from './checks.js';
+import { RECHARGE_CODE, type RechargeAnswer } from './codes.js';
+import { fieldText, type SourcedObject } from './json.js';
+import type { RechargeOptions } from './options.js';
+import { RECHARGE_SIGNED, checkPayload, rechargePayloadSchema, signedText } from './schemas.js';
+import { verifyRechargeSign, type RechargeSignedFields } from './sign.js';
+import { toPaidOrder } from './toOrder.js';
+
+export type RechargePath = 'http' | 'socket';
+
+export interface RechargeIntakeDeps {
+  options: RechargeOptions;
+  ledger: Ledger;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Ids worth a log line; values are cut short so a hostile payload cannot flood the log. */
+const LOGGED_IDS = ['cporder_no', 'order_no', 'Id', 'UserID', 'ZoneID', 'Amount'] as const;
+const MAX_LOGGED_CHARS = 80;
+
+export function orderIdsForLog(obj: SourcedObject | undefined): LogFields {
+  const out: LogFields = {};
+  if (!obj) return out;
+  for (const field of LOGGED_IDS) {
+    const t = fieldText(obj, field);
+    if (t !== undefined) out[field] = t.length > MAX_LOGGED_CHARS ? `${t.slice(0, MAX_LOGGED_CHARS)}…` : t;
+  }
+  return out;
+}
+
+export class RechargeIntake {
+  private readonly zoneServed: (zone: string) => boolean;
+
+  constructor(private readonly deps: RechargeIntakeDeps) {
+    this.zoneServed = createZoneFilter(deps.options.zones);
+  }
+
+  /** Logs a refusal that happened before the payload could be read (IP, size, JSON) or after. */
+  refuse(path: RechargePath, peer: string | undefined, answer: RechargeAnswer, obj?: SourcedObject, extra: LogFields = {}): RechargeAnswer {
+    this.deps.logger.warn(`recharge refused: ${answer.msg}`, { path, code: answer.code, peer, ...orderIdsForLog(obj), ...extra });
+    return answer;
+  }
+
+  async handle(obj: SourcedObject, path: RechargePath, peer: string | undefined): Promise<RechargeAnswer> {
+    const { options, ledger, logger, clock } = this.deps;
+    const checked = checkPayload(rechargePayloadSchema, obj);
+    if (!checked.ok) {
+      return this.refuse(path, peer, { code: RECHARGE_CODE.malformed, msg: `bad field ${checked.field}: ${checked.reason}` }, obj);
+    }
+    if (!fieldText(obj, options.dedupeField)) {
+      const msg = `bad field ${options.dedupeField}: expected the order number (it identifies the order)`;
+      return this.refuse(path, peer, { code: RECHARGE_CODE.malformed, msg }, obj);
+    }
+    const signed: RechargeSignedFields = signedText(obj, RECHARGE_SIGNED);
+    if (!verifyRechargeSign(checked.payload.Sign, signed, options.key, path)) {
+      return this.refuse(path, peer, { code: RECHARGE_CODE.badSign, msg: 'bad sign' }, obj, { signFormula: path });
+    }
+    if (!this.zoneServed(signed.ZoneID)) {
+      return this.refuse(path, peer, { code: RECHARGE_CODE.refused, msg: `zone ${signed.ZoneID} is not served here` }, obj, {
+        zones: options.zones,
+      });
+    }
+    if (options.maxClockSkewSec > 0) {
+      const skew = skewSeconds(signed.Time, clock.now(), options.timeUnit);
+      if (skew > options.maxClockSkewSec) {
+        const msg = `Time is ${skew} s away from server time (limit ${options.maxClockSkewSec} s)`;
+        return this.refuse(path, peer, { code: RECHARGE_CODE.stale, msg }, obj);
+      }
+    }
+
+    const order = toPaidOrder(obj, path === 'http' ? 'recharge-http' : 'recharge-socket', options.dedupeField);
+    let outcome: AcceptOutcome;
+    try {
+      outcome = await ledger.accept(order);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        return this.refuse(path, peer, { code: RECHARGE_CODE.unavailable, msg: 'store unavailable, retry later' }, obj, { error: error.message });
+      }
+      logger.error('recharge order could not be recorded', { path, peer, ...orderIdsForLog(obj), error });
+      return { code: RECHARGE_CODE.internal, msg: 'internal error, retry later' };
+    }
+    if (outcome.status === 'accepted') {
+      logger.info('recharge order accepted', { path, peer, ...orderIdsForLog(obj) });
+      return { code: RECHARGE_CODE.ok, msg: 'succeed' };
+    }
+    // 'unknown' (known key, unreadable record) is answered like a settled order: it is recorded either way
+    const settled = outcome.state === 'unknown' || (TERMINAL_STATES as readonly string[]).includes(outcome.state);
+    const configured = options.duplicateCode;
+    const code = configured !== 'auto' ? configured : settled ? RECHARGE_CODE.duplicate : RECHARGE_CODE.duplicatePending;
+    logger.info('recharge order is a duplicate', { path, peer, code, state: outcome.state, ...orderIdsForLog(obj) });
+    return { code, msg: settled ? 'duplicate order' : 'duplicate order, grant in progress' };
+  }
+}

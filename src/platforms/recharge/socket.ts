@@ -1,0 +1,57 @@
+/**
+ * The recharge TCP socket: recharge orders and gift-code redemptions arrive on the same port, told apart by
+ * their fields (a gift redemption carries `codeNo`). Framing, limits, idle timeouts and the allow-list are
+ * the socket server's job; this file only turns a parsed request into its answer.
+ */
+import { createIpMatcher } from '../../http/ipAllowList.js';
+import type { Logger } from '../../logger.js';
+import { JsonSocketServer } from '../../socket/JsonSocketServer.js';
+import type { SocketRequestContext } from '../../socket/JsonSocketServer.js';
+import { RECHARGE_CODE, socketAnswer } from './codes.js';
+import type { GiftRedeemer } from './gift.js';
+import type { RechargeIntake } from './intake.js';
+import { parseSourced, sourcedFromValue, type SourcedObject } from './json.js';
+import type { RechargeOptions } from './options.js';
+
+export interface RechargeSocketDeps {
+  options: RechargeOptions;
+  /** The port to bind (the configured one plus any per-process offset). */
+  port: number;
+  intake: RechargeIntake;
+  gifts: GiftRedeemer;
+  logger: Logger;
+}
+
+export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer {
+  const { options, intake, gifts, logger } = deps;
+  const s = options.socket;
+  const allowList = options.ipAllowList;
+  return new JsonSocketServer({
+    host: s.host,
+    port: deps.port,
+    framing: s.framing,
+    maxMessageBytes: s.maxMessageBytes,
+    idleTimeoutMs: s.idleTimeoutMs,
+    maxConnections: s.maxConnections,
+    keepAlive: s.keepAlive,
+    allowIp: allowList && allowList.length > 0 ? createIpMatcher(allowList) : undefined,
+    logger,
+    onMessage: async (message, ctx) => {
+      const obj = withSource(message, ctx);
+      if ('codeNo' in obj.value) return gifts.redeem(obj, ctx.remoteAddress);
+      return socketAnswer(await intake.handle(obj, 'socket', ctx.remoteAddress), obj);
+    },
+    // the socket server has logged why; the platform gets the recharge-shaped answer it can read
+    onMalformed: (reason) => socketAnswer({ code: RECHARGE_CODE.malformed, msg: `malformed request: ${reason}` }),
+    onError: () => socketAnswer({ code: RECHARGE_CODE.internal, msg: 'internal error, retry later' }),
+  });
+}
+
+/** Re-reads the request's text to keep its number literals, which the sign is computed over. */
+function withSource(message: Record<string, unknown>, ctx: SocketRequestContext): SourcedObject {
+  if (ctx.text !== undefined) {
+    const parsed = parseSourced(ctx.text);
+    if (parsed.ok) return parsed.object;
+  }
+  return sourcedFromValue(message);
+}

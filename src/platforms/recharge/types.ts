@@ -1,0 +1,38 @@
+/**
+ * The gift-code contract between the bridge and the game. The platform only redeems codes over the socket;
+ * the game decides what a code is worth, the bridge makes sure one user's code runs the game's handler once.
+ */
+
+/** One verified gift-code redemption, handed to the game's {@link GiftHandler}. */
+export interface GiftRequest {
+  /** `gift:<userId>:<codeNo>`: stable per redemption; a game that also stores it can never credit twice. */
+  idempotencyKey: string;
+  userId: string;
+  /** Absent when the platform did not send one (it is not signed). */
+  roleId?: string;
+  codeNo: string;
+  giftId: string;
+  zoneId: string;
+  /** The signed timestamp, as sent. */
+  lTime: string;
+  /** `changeTime` (field table) or `chargeTime` (example), whichever was sent. */
+  changeTime?: string;
+  /** Peer address of the socket that delivered it. */
+  remoteAddress: string;
+  /** Every field as received, unknown ones included. */
+  raw: Record<string, unknown>;
+}
+
+/**
+ * What the game answers for a redemption. `ok: true` is answered code "1" (成功). `ok: false` is answered
+ * with `code` (default "0") and `desc`; it is recorded like a success, so the same code from the same user
+ * gets the same refusal without the handler running again. To have a later retry run the handler again
+ * (a transient failure), throw instead; a result that is not of this shape counts as a throw.
+ */
+export interface GiftHandlerResult {
+  ok: boolean;
+  desc?: string;
+  code?: string;
+}
+
+export type GiftHandler = (request: GiftRequest) => Promise<GiftHandlerResult>;
