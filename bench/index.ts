@@ -5,6 +5,7 @@
 import { RedisServer } from '../test/helpers/redisServer.js';
 import { report, type Figure } from './lib/report.js';
 import { benchRechargeHttp, benchRechargeSocket } from './recharge.js';
+import { benchPollTick, benchRankFlush } from './gamecenter.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -14,6 +15,8 @@ const figures: Record<string, Figure> = {};
 try {
   if (want('recharge_http')) Object.assign(figures, await benchRechargeHttp(redis.url));
   if (want('recharge_socket')) figures.recharge_socket_per_s = await benchRechargeSocket(redis.url);
+  if (want('rank_flush')) figures.rank_flush_requests = await benchRankFlush(redis.url);
+  if (want('poll_tick')) figures.poll_tick_ms = await benchPollTick(redis.url);
 } finally {
   await redis.dispose();
 }

@@ -8,6 +8,7 @@ import { Redis, Cluster } from 'ioredis';
 import type { Logger } from './logger.js';
 import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
 import { rechargeOptionsSchema } from './platforms/recharge/options.js';
+import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platformOptions.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -99,6 +100,9 @@ export const coreOptionsSchema = z.strictObject({
   grant: grantHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
+  gamecenter: gameCenterPlatformOptionsSchema
+    .optional()
+    .describe('GameCenter (ToTok) server API: client, ranks, zone sync, order and transfer polling. Unset: GameCenter off.'),
 });
 
 export const optionsSchema = coreOptionsSchema;

@@ -49,3 +49,30 @@ export {
   type GiftHandlerResult,
   type RechargeCode,
 } from './platforms/recharge/index.js';
+export {
+  GameCenterClient,
+  gameCenterOnAuth,
+  GameCenterAuthError,
+  GameCenterError,
+  GameCenterTransportError,
+  isGameCenterError,
+  DuplicateTransferReferenceError,
+  gameCenterPlatformOptionsSchema,
+} from './platforms/gamecenter/index.js';
+export type {
+  GameCenterServices,
+  GameCenterPlatformOptionsInput,
+  RankEntry,
+  RankSink,
+  RegisterOrderInput,
+  RegisterOrderOutcome,
+  PolledOrder,
+  PolledOrderState,
+  NewTransferRequest,
+  NewTransferResult,
+  TransferOutcome,
+  TransferHandler,
+  ZoneEventOutcome,
+  GameCenterAuth,
+  GameCenterOnAuth,
+} from './platforms/gamecenter/index.js';

@@ -16,6 +16,7 @@ import { chainShutdown } from './shutdown.js';
 import { createLedger } from './ledger/createLedger.js';
 import type { Deliveries, Ledger } from './ledger/Ledger.js';
 import { installRecharge } from './platforms/recharge/install.js';
+import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -29,6 +30,8 @@ export interface PlatformBridge {
   readonly ledger: Ledger;
   /** Grant delivery to connected players' rooms. */
   readonly deliveries: Deliveries;
+  /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
+  readonly gamecenter?: GameCenterServices;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
   /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
@@ -87,6 +90,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
+  const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
+  if (!gamecenter) ctx.setPlatformStatus('gamecenter', { enabled: false });
 
   mountEndpoints(server, endpoints);
   stampPeers(server, peer);
@@ -134,6 +139,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     endpoints,
     ledger,
     deliveries,
+    gamecenter,
     health: () => healthReport(ctx, platformReport()),
     close,
   };

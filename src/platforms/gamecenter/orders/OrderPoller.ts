@@ -1,0 +1,221 @@
+/**
+ * Polls GameCenter for the orders the game registered, on the schedule of ./schedule.ts, and hands paid
+ * ones to the ledger. A tick claims only the orders due now (a range query with a limit on the schedule,
+ * never a scan of everything pending), asks for up to `checkChunkSize` of them per order.check_status call,
+ * and settles each under the fence it was claimed with. An order that is final (paid, cancelled, mismatch,
+ * expired) leaves the schedule and is never asked about again.
+ *
+ * Exactly-once grant: the ledger key is `gamecenter:<orderId>`, and the game's own order id goes in as the
+ * alias `cp:<cpOrderId>`. A second accept of the same order (this poller on another process after a lost
+ * lease, or another path that accepts it under either identity) is a duplicate in the ledger's one atomic
+ * accept step, so it is granted once whichever path comes first.
+ */
+import type { Clock } from '../../../context.js';
+import type { Ledger } from '../../../ledger/Ledger.js';
+import type { PaidOrder } from '../../../ledger/types.js';
+import type { Logger } from '../../../logger.js';
+import type { Store } from '../../../store/Store.js';
+import type { GameCenterClient } from '../client.js';
+import type { GameCenterOrderStatus } from '../schemas.js';
+import { decideOrder } from './decide.js';
+import { orderKeys } from './keys.js';
+import type { OrderKeys } from './keys.js';
+import { decodeOrder, orderFields } from './record.js';
+import { nextCheckAt, POLL_WINDOW_MS } from './schedule.js';
+import { claimOrdersScript, registerOrderScript, settleArgs, settleOrdersScript } from './scripts.js';
+import type { ClaimedOrder, OrderSettlement } from './scripts.js';
+import type { PolledOrder, RegisterOrderInput, RegisterOrderOutcome } from './types.js';
+
+export interface OrderPollerOptions {
+  /** Orders claimed per tick at most. */
+  claimLimit: number;
+  /** Order ids per order.check_status call. */
+  checkChunkSize: number;
+  /** order.check_status calls in flight at once per tick. */
+  concurrency: number;
+  /** How long a claim protects its orders; must exceed the longest check including the client's retries. */
+  leaseMs: number;
+  /** When a paid order whose ledger accept failed (Redis away) is tried again. */
+  acceptRetryMs: number;
+}
+
+export interface OrderPollerDeps {
+  store: Store;
+  client: Pick<GameCenterClient, 'checkOrders'>;
+  ledger: Pick<Ledger, 'accept'>;
+  clock: Clock;
+  logger: Logger;
+  options: OrderPollerOptions;
+}
+
+export interface TickResult {
+  claimed: number;
+  requests: number;
+  /** The claim was full: more orders may be due right now. */
+  more: boolean;
+}
+
+/** How long after the window checks that failed are still retried before the order is given up. */
+const FAILED_CHECK_GRACE_MS = 3_600_000;
+const FAILED_CHECK_RETRY_MS = 60_000;
+const ORDER_ID = /^[0-9A-Za-z_.-]{1,128}$/;
+
+export const LEDGER_SOURCE = 'gamecenter';
+
+/** The ledger alias of a game order id: any path that knows the game's order id can dedupe on it. */
+export function cpOrderAlias(cpOrderId: string): string {
+  return `cp:${cpOrderId}`;
+}
+
+export class OrderPoller {
+  readonly keys: OrderKeys;
+
+  constructor(private readonly d: OrderPollerDeps) {
+    this.keys = orderKeys(d.store.keys);
+  }
+
+  /** Starts polling an order (idempotent: a known order is left as it is). Throws on invalid input. */
+  async register(input: RegisterOrderInput): Promise<RegisterOrderOutcome> {
+    if (typeof input.orderId !== 'string' || !ORDER_ID.test(input.orderId)) throw new TypeError(`orderId ${JSON.stringify(input.orderId)} is not a GameCenter order id`);
+    if (typeof input.userId !== 'string' || input.userId === '') throw new TypeError('userId must be a non-empty string');
+    if (input.cpOrderId !== undefined && (typeof input.cpOrderId !== 'string' || input.cpOrderId === '')) throw new TypeError('cpOrderId, when given, must be a non-empty string');
+    if (input.amount !== undefined && !Number.isFinite(input.amount)) throw new TypeError('amount, when given, must be a finite number');
+    const now = this.d.clock.now();
+    const first = nextCheckAt(now, now)!;
+    const orderKey = this.keys.orderPrefix + input.orderId;
+    const fresh = await this.d.store.run(registerOrderScript, [orderKey, this.keys.due], [now, input.orderId, first, ...orderFields(input)]);
+    const order = await this.get(input.orderId);
+    if (!order) throw new Error(`order ${input.orderId} vanished right after registering`);
+    if (!fresh && order.userId !== input.userId) {
+      this.d.logger.warn('GameCenter order registered again for another user: the first registration stands', { orderId: input.orderId, userId: order.userId, otherUserId: input.userId });
+    }
+    return { status: fresh ? 'registered' : 'known', order };
+  }
+
+  async get(orderId: string): Promise<PolledOrder | undefined> {
+    return decodeOrder(await this.d.store.hgetall(this.keys.orderPrefix + orderId));
+  }
+
+  /** Orders still on the schedule. */
+  pending(): Promise<number> {
+    return this.d.store.zcard(this.keys.due);
+  }
+
+  /** Checks every order due now (up to `claimLimit`). */
+  async tick(): Promise<TickResult> {
+    const { store, clock, options } = this.d;
+    const claimed = await store.run(claimOrdersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.orderPrefix]);
+    if (claimed.length === 0) return { claimed: 0, requests: 0, more: false };
+    const chunks: ClaimedOrder[][] = [];
+    for (let i = 0; i < claimed.length; i += options.checkChunkSize) chunks.push(claimed.slice(i, i + options.checkChunkSize));
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) await this.checkChunk(chunks[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, chunks.length) }, lane));
+    return { claimed: claimed.length, requests: chunks.length, more: claimed.length === options.claimLimit };
+  }
+
+  private async checkChunk(chunk: ClaimedOrder[]): Promise<void> {
+    let answers: Map<string, GameCenterOrderStatus>;
+    try {
+      answers = await this.d.client.checkOrders(chunk.map((c) => c.orderId));
+    } catch (err) {
+      const now = this.d.clock.now();
+      this.d.logger.warn('GameCenter order check failed; the orders are checked again later', { orders: chunk.length, error: errorText(err) });
+      await this.settle(chunk.map((c) => this.unanswered(c, now)));
+      return;
+    }
+    const settlements = await Promise.all(chunk.map((c) => this.judge(c, answers.get(c.orderId))));
+    await this.settle(settlements);
+  }
+
+  private async judge(c: ClaimedOrder, answer: GameCenterOrderStatus | undefined): Promise<OrderSettlement> {
+    const now = this.d.clock.now();
+    const base = { orderId: c.orderId, fence: c.fence, answered: answer !== undefined, answer: answer === undefined ? undefined : JSON.stringify(answer) };
+    const verdict = decideOrder(c, answer);
+    switch (verdict.kind) {
+      case 'pending': {
+        const at = nextCheckAt(c.firstSeenAt, now);
+        if (at !== null) return { ...base, state: 'polling', nextAt: at };
+        const reason = answer ? `not final 24 h after first seen (checked=${answer.checked}, status=${answer.status})` : 'unknown to GameCenter 24 h after first seen';
+        this.d.logger.warn('GameCenter order given up', { orderId: c.orderId, userId: c.userId, reason });
+        return { ...base, state: 'expired', reason };
+      }
+      case 'cancelled':
+        this.d.logger.info('GameCenter order cancelled', { orderId: c.orderId, userId: c.userId, reason: verdict.reason });
+        return { ...base, state: 'cancelled', reason: verdict.reason };
+      case 'mismatch':
+        this.d.logger.error('GameCenter order paid under another cpOrderId: not granted', { orderId: c.orderId, userId: c.userId, reason: verdict.reason });
+        return { ...base, state: 'mismatch', reason: verdict.reason };
+      case 'paid':
+        return this.accept(c, answer!, base, now);
+    }
+  }
+
+  private async accept(c: ClaimedOrder, answer: GameCenterOrderStatus, base: Pick<OrderSettlement, 'orderId' | 'fence' | 'answered' | 'answer'>, now: number): Promise<OrderSettlement> {
+    const sku = answer.sku === undefined || answer.sku === '' ? undefined : answer.sku;
+    if (c.amount !== undefined && answer.amount !== undefined && c.amount !== answer.amount) {
+      this.d.logger.warn('GameCenter order paid a different amount than the game registered; GameCenter’s amount is granted', { orderId: c.orderId, registered: c.amount, paid: answer.amount });
+    }
+    if (c.productId !== undefined && sku !== undefined && c.productId !== sku) {
+      this.d.logger.warn('GameCenter order paid for a different sku than the game registered; GameCenter’s sku is granted', { orderId: c.orderId, registered: c.productId, paid: sku });
+    }
+    const amount = answer.amount ?? c.amount;
+    if (amount === undefined) {
+      // cannot credit an unknown amount; keep checking: a later answer may carry it
+      this.d.logger.error('GameCenter order paid without an amount, and none was registered: not granted yet', { orderId: c.orderId });
+      return { ...base, state: 'polling', nextAt: now + this.d.options.acceptRetryMs, reason: 'paid without amount' };
+    }
+    const zone = c.zone ?? (answer.gameZone !== undefined && answer.gameZone >= 0 ? answer.gameZone : undefined);
+    const order: PaidOrder = {
+      source: LEDGER_SOURCE,
+      orderId: c.orderId,
+      userId: c.userId,
+      amount,
+      raw: { ...answer, registered: { cpOrderId: c.cpOrderId, amount: c.amount, productId: c.productId, zone: c.zone } },
+    };
+    if (zone !== undefined) order.zoneId = String(zone);
+    if (answer.currency) order.currency = answer.currency;
+    const productId = sku ?? c.productId;
+    if (productId !== undefined) order.productId = productId;
+    try {
+      const r = await this.d.ledger.accept(order, { alias: c.cpOrderId ? cpOrderAlias(c.cpOrderId) : undefined });
+      if (r.status === 'accepted') {
+        this.d.logger.info('GameCenter order paid: handed to the ledger', { orderId: c.orderId, userId: c.userId, amount });
+        return { ...base, state: 'paid', ledgerKey: r.record.dedupeKey };
+      }
+      this.d.logger.info('GameCenter order paid and already in the ledger: not granted again', { orderId: c.orderId, ledgerKey: r.dedupeKey, state: r.state });
+      return { ...base, state: 'paid', ledgerKey: r.dedupeKey, reason: 'already in the ledger' };
+    } catch (err) {
+      this.d.logger.warn('GameCenter order paid but the ledger could not record it; trying again shortly', { orderId: c.orderId, error: errorText(err) });
+      return { ...base, state: 'polling', nextAt: now + this.d.options.acceptRetryMs };
+    }
+  }
+
+  private unanswered(c: ClaimedOrder, now: number): OrderSettlement {
+    const at = nextCheckAt(c.firstSeenAt, now);
+    if (at !== null) return { orderId: c.orderId, fence: c.fence, answered: false, state: 'polling', nextAt: at };
+    if (now - c.firstSeenAt < POLL_WINDOW_MS + FAILED_CHECK_GRACE_MS) {
+      // the window is over but its last check failed: an order must not be given up without a last answer
+      return { orderId: c.orderId, fence: c.fence, answered: false, state: 'polling', nextAt: now + FAILED_CHECK_RETRY_MS };
+    }
+    const reason = 'no answer from GameCenter at the end of the polling window';
+    this.d.logger.warn('GameCenter order given up', { orderId: c.orderId, userId: c.userId, reason });
+    return { orderId: c.orderId, fence: c.fence, answered: false, state: 'expired', reason };
+  }
+
+  private async settle(list: OrderSettlement[]): Promise<void> {
+    if (list.length === 0) return;
+    try {
+      await this.d.store.run(settleOrdersScript, [this.keys.due], settleArgs(this.d.clock.now(), this.keys.orderPrefix, list));
+    } catch (err) {
+      // the leases run out and the orders are checked again; a paid one is a ledger duplicate then
+      this.d.logger.warn('could not record order check outcomes; they are checked again when the lease ends', { orders: list.length, error: errorText(err) });
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

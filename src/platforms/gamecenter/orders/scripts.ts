@@ -1,0 +1,203 @@
+/**
+ * Atomic steps of order polling. Registering writes the order and its first check time together; a claim
+ * takes due orders, pushes each one's time past a lease and bumps its fence in one step, so two processes
+ * never check one order at once and a dead checker's orders come back when the lease ends; settling
+ * applies an outcome only under the fence it was claimed with.
+ */
+import { defineScript } from '../../../store/defineScript.js';
+import type { ScriptReply } from '../../../store/Store.js';
+
+/**
+ * KEYS: order hash, due. ARGV: now, orderId, firstCheckAt, then field/value pairs.
+ * Reply: 1 registered, 0 known already.
+ */
+export const registerOrderScript = defineScript<boolean>({
+  name: 'gc_order_register',
+  numberOfKeys: 2,
+  lua: `
+if redis.call('HEXISTS', KEYS[1], 'state') == 1 then return 0 end
+local fields = {'state', 'polling', 'firstSeenAt', ARGV[1], 'updatedAt', ARGV[1], 'fence', '0', 'checks', '0', 'nextAt', ARGV[3]}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+`,
+  local(db, keys, args) {
+    const [order, due] = keys as [string, string];
+    const [now, orderId, firstCheckAt, ...pairs] = args as [string, string, string, ...string[]];
+    if (db.hget(order, 'state') !== null) return 0;
+    const values: Record<string, string> = { state: 'polling', firstSeenAt: now, updatedAt: now, fence: '0', checks: '0', nextAt: firstCheckAt };
+    for (let i = 0; i + 1 < pairs.length; i += 2) values[pairs[i]!] = pairs[i + 1]!;
+    db.hset(order, values);
+    db.zadd(due, [[Number(firstCheckAt), orderId]]);
+    return 1;
+  },
+  decode: (r) => r === 1,
+});
+
+export interface ClaimedOrder {
+  orderId: string;
+  fence: number;
+  firstSeenAt: number;
+  userId: string;
+  cpOrderId?: string;
+  amount?: number;
+  productId?: string;
+  zone?: number;
+}
+
+const CLAIM_FIELDS = ['firstSeenAt', 'userId', 'cpOrderId', 'amount', 'productId', 'zone'] as const;
+
+/**
+ * KEYS: due. ARGV: now, limit, leaseMs, order key prefix.
+ * Reply: {orderId, fence, firstSeenAt, userId, cpOrderId, amount, productId, zone, …} ('' for absent fields).
+ * Orders found no longer polling (settled meanwhile) leave the schedule.
+ */
+export const claimOrdersScript = defineScript<ClaimedOrder[]>({
+  name: 'gc_order_claim',
+  numberOfKeys: 1,
+  lua: `
+local now = tonumber(ARGV[1])
+local leaseUntil = now + tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  local k = ARGV[4] .. id
+  if redis.call('HGET', k, 'state') == 'polling' then
+    local fence = redis.call('HINCRBY', k, 'fence', 1)
+    redis.call('ZADD', KEYS[1], leaseUntil, id)
+    local f = redis.call('HMGET', k, ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')})
+    out[#out + 1] = id
+    out[#out + 1] = fence
+    for i = 1, ${CLAIM_FIELDS.length} do out[#out + 1] = f[i] or '' end
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`,
+  local(db, keys, args) {
+    const [due] = keys as [string];
+    const now = Number(args[0]);
+    const out: ScriptReply[] = [];
+    for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
+      const k = args[3] + member;
+      if (db.hget(k, 'state') !== 'polling') {
+        db.zrem(due, member);
+        continue;
+      }
+      const fence = db.hincrby(k, 'fence', 1);
+      db.zadd(due, [[now + Number(args[2]), member]]);
+      out.push(member, fence, ...CLAIM_FIELDS.map((f) => db.hget(k, f) ?? ''));
+    }
+    return out;
+  },
+  decode: (r) => {
+    const flat = ((r as ScriptReply[] | null) ?? []).map(String);
+    const width = 2 + CLAIM_FIELDS.length;
+    const out: ClaimedOrder[] = [];
+    for (let i = 0; i + width - 1 < flat.length; i += width) {
+      const [orderId, fence, firstSeenAt, userId, cpOrderId, amount, productId, zone] = flat.slice(i, i + width) as [string, string, string, string, string, string, string, string];
+      out.push({
+        orderId,
+        fence: Number(fence),
+        firstSeenAt: Number(firstSeenAt),
+        userId,
+        cpOrderId: cpOrderId || undefined,
+        amount: amount === '' ? undefined : Number(amount),
+        productId: productId || undefined,
+        zone: zone === '' ? undefined : Number(zone),
+      });
+    }
+    return out;
+  },
+});
+
+/** One order's outcome of a check. */
+export interface OrderSettlement {
+  orderId: string;
+  fence: number;
+  state: 'polling' | 'paid' | 'cancelled' | 'mismatch' | 'expired';
+  /** Next check time when still polling. */
+  nextAt?: number;
+  /** Whether GameCenter answered for this order (counts toward `checks`). */
+  answered: boolean;
+  reason?: string;
+  ledgerKey?: string;
+  /** GameCenter's answer as JSON, kept for audit. */
+  answer?: string;
+}
+
+const GROUP = 8;
+
+/** Arguments of {@link settleOrdersScript} for a list of settlements. */
+export function settleArgs(now: number, orderPrefix: string, list: readonly OrderSettlement[]): Array<string | number> {
+  const args: Array<string | number> = [now, orderPrefix];
+  for (const s of list) {
+    args.push(s.orderId, s.fence, s.state, s.nextAt ?? '', s.answered ? '1' : '0', s.reason ?? '', s.ledgerKey ?? '', s.answer ?? '');
+  }
+  return args;
+}
+
+/**
+ * KEYS: due. ARGV: now, order key prefix, then groups of
+ * {orderId, fence, state, nextAt, answered, reason, ledgerKey, answer}.
+ * Applies each outcome if the order is still polling under that fence. Reply: how many were applied.
+ */
+export const settleOrdersScript = defineScript<number>({
+  name: 'gc_order_settle',
+  numberOfKeys: 1,
+  lua: `
+local n = 0
+for i = 3, #ARGV, ${GROUP} do
+  local id = ARGV[i]
+  local k = ARGV[2] .. id
+  if redis.call('HGET', k, 'state') == 'polling' and tostring(redis.call('HGET', k, 'fence')) == ARGV[i + 1] then
+    local state = ARGV[i + 2]
+    redis.call('HSET', k, 'state', state, 'updatedAt', ARGV[1])
+    if ARGV[i + 4] == '1' then
+      redis.call('HINCRBY', k, 'checks', 1)
+      redis.call('HSET', k, 'lastCheckAt', ARGV[1])
+    end
+    if ARGV[i + 5] ~= '' then redis.call('HSET', k, 'reason', ARGV[i + 5]) end
+    if ARGV[i + 6] ~= '' then redis.call('HSET', k, 'ledgerKey', ARGV[i + 6]) end
+    if ARGV[i + 7] ~= '' then redis.call('HSET', k, 'lastAnswer', ARGV[i + 7]) end
+    if state == 'polling' then
+      redis.call('HSET', k, 'nextAt', ARGV[i + 3])
+      redis.call('ZADD', KEYS[1], ARGV[i + 3], id)
+    else
+      redis.call('ZREM', KEYS[1], id)
+    end
+    n = n + 1
+  end
+end
+return n
+`,
+  local(db, keys, args) {
+    const [due] = keys as [string];
+    const [now, prefix] = args as [string, string];
+    let n = 0;
+    for (let i = 2; i + GROUP - 1 < args.length; i += GROUP) {
+      const [id, fence, state, nextAt, answered, reason, ledgerKey, answer] = args.slice(i, i + GROUP) as [string, string, string, string, string, string, string, string];
+      const k = prefix + id;
+      if (db.hget(k, 'state') !== 'polling' || db.hget(k, 'fence') !== fence) continue;
+      db.hset(k, { state, updatedAt: now });
+      if (answered === '1') {
+        db.hincrby(k, 'checks', 1);
+        db.hset(k, { lastCheckAt: now });
+      }
+      if (reason !== '') db.hset(k, { reason });
+      if (ledgerKey !== '') db.hset(k, { ledgerKey });
+      if (answer !== '') db.hset(k, { lastAnswer: answer });
+      if (state === 'polling') {
+        db.hset(k, { nextAt });
+        db.zadd(due, [[Number(nextAt), id]]);
+      } else {
+        db.zrem(due, id);
+      }
+      n++;
+    }
+    return n;
+  },
+  decode: (r) => Number(r),
+});

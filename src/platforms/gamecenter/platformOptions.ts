@@ -1,0 +1,64 @@
+/**
+ * Options of the GameCenter platform as a whole: the API client's options plus the workers' (rank
+ * flushing, zone sync, order and transfer polling) and the transfer outcome handler.
+ */
+import { z } from 'zod';
+import { isKnownTimeZone } from './day.js';
+import { MAX_RANK_PAIRS, MAX_ZONE_ROWS } from './client.js';
+import { gameCenterOptionsSchema } from './options.js';
+import type { TransferHandler } from './transfers/types.js';
+
+const ms = (fallback: number, min: number, what: string) => z.number().int().min(min).default(fallback).describe(what);
+
+const transferHandlerSchema = z.custom<TransferHandler>((v) => typeof v === 'function', { message: 'expected a function (outcome) => void' });
+const TRANSFER_HANDLER_TEXT =
+  "Told each transfer's final outcome ({ transferId, reference, outcome: 'success' | 'failed', amount in cents, … }) once it is known. One process at a time calls it for a transfer; it is called again if it throws or its process dies, so treat a repeated transferId as done.";
+
+export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
+  .extend({
+    rankTimeZone: z
+      .string()
+      .refine(isKnownTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Asia/Dubai"' })
+      .default('UTC')
+      .describe(
+        'IANA time zone in which a rank "day" turns: GameCenter keeps one rank submission per user per day, and the document does not say whose day. Ask GameCenter and set it to match.',
+      ),
+    rankFlushIntervalMs: ms(60_000, 100, 'How often each process submits changed ranks (each user at most once a day, in batches of at most 999).'),
+    rankBatchSize: z.number().int().min(1).max(MAX_RANK_PAIRS).default(MAX_RANK_PAIRS).describe('Users per sync.rank_data request (the platform accepts fewer than 1000).'),
+    rankRetryMs: ms(60_000, 100, 'When the users of a failed rank request are tried again.'),
+    leaseMs: ms(
+      60_000,
+      1000,
+      'How long a process owns work it claimed (a rank batch, a zone event, orders being checked, a transfer) before another process may take it over. Must exceed the longest API call including the client retries.',
+    ),
+    zoneActiveFlushMs: ms(60_000, 100, 'How often role activity (sync.user_game_zone_data type 2) is sent, one row per user and zone.'),
+    zoneActiveBatchSize: z.number().int().min(1).max(MAX_ZONE_ROWS).default(MAX_ZONE_ROWS).describe('Activity rows per request (at most 1000).'),
+    zoneRetryMs: ms(5_000, 50, 'Delay before retrying a create-role or order-zone event that failed; doubles per attempt up to 32×. Also how often the retry queue is looked at.'),
+    zoneMaxAttempts: z.number().int().min(1).default(20).describe('Failed sends of one create-role or order-zone event before it is given up and logged as an error.'),
+    pollTickMs: ms(1_000, 50, 'How often each process looks for orders and transfers due for a check (orders are checked every 3 s in their first 30 s).'),
+    pollClaimLimit: z.number().int().min(1).max(10_000).default(1000).describe('Orders (and transfers) one process claims per tick at most.'),
+    checkChunkSize: z.number().int().min(1).max(500).default(100).describe('Order or transfer ids per order.check_status / transfer.check_status request.'),
+    pollConcurrency: z.number().int().min(1).max(32).default(4).describe('order.check_status requests in flight at once per tick.'),
+    acceptRetryMs: ms(3_000, 50, 'When a paid order that the ledger could not record (Redis away) is tried again.'),
+    transferPollMs: ms(10_000, 50, "Check interval of a transfer in its first hour."),
+    transferSlowPollMs: ms(300_000, 50, 'Check interval of a transfer after its first hour.'),
+    transferHandlerRetryMs: ms(5_000, 50, 'Delay before calling a failed onTransfer handler again; doubles per attempt up to 32×.'),
+    onTransfer: transferHandlerSchema.optional().describe(TRANSFER_HANDLER_TEXT),
+    authCacheMs: ms(30_000, 0, 'How long the onAuth verifier trusts a confirmed token without asking auth.check_status again (0: always ask).'),
+    authCacheEntries: z.number().int().min(1).default(10_000).describe('Confirmed tokens the onAuth verifier keeps at most (least recently used dropped first).'),
+  })
+  .refine((o) => o.leaseMs > worstCallMs(o), {
+    message: 'leaseMs must exceed the longest API call: timeoutMs × (retries + 1) plus the retry back-off',
+    path: ['leaseMs'],
+  })
+  .describe('GameCenter (ToTok) server API: client, rank and zone sync, order and transfer polling.');
+
+/** Longest one client call can take: every attempt timing out, plus the largest back-off before each retry. */
+function worstCallMs(o: { timeoutMs: number; retries: number; retryBackoffMs: number }): number {
+  let backoff = 0;
+  for (let i = 0; i < o.retries; i++) backoff += o.retryBackoffMs * 2 ** i;
+  return o.timeoutMs * (o.retries + 1) + backoff;
+}
+
+export type GameCenterPlatformOptionsInput = z.input<typeof gameCenterPlatformOptionsSchema>;
+export type GameCenterPlatformOptions = z.output<typeof gameCenterPlatformOptionsSchema>;

@@ -1,0 +1,34 @@
+import type { KeySpace } from '../../../store/KeySpace.js';
+
+/** Zone-data keys; one hash tag because the scripts touch the guard, the outbox and the rows together. */
+export interface ZoneKeys {
+  /** hash member → 'pending' | 'sent' | 'failed': each create-role / order-zone event is sent at most once */
+  once: string;
+  /** zset member → when the event is due (a retry time, or the end of the current sender's lease) */
+  outbox: string;
+  /** hash member → the event as JSON */
+  rows: string;
+  /** hash member → hand-overs so far (the fence of the current sender) */
+  fences: string;
+  /** zset `<zone>:<userId>` → when the activity row is due (now, or the end of a flush's lease) */
+  active: string;
+  /** hash `<zone>:<userId>` → the latest activity time in ms */
+  activeAt: string;
+  /** hash `<zone>:<userId>` → `<fence>|<time sent>` of the flush sending it */
+  activeClaims: string;
+  activeSeq: string;
+}
+
+export function zoneKeys(ks: KeySpace): ZoneKeys {
+  const k = (name: string) => ks.tagged('gczone', name);
+  return {
+    once: k('once'),
+    outbox: k('outbox'),
+    rows: k('rows'),
+    fences: k('fences'),
+    active: k('active'),
+    activeAt: k('active-at'),
+    activeClaims: k('active-claims'),
+    activeSeq: k('active-seq'),
+  };
+}

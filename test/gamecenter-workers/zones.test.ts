@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { ZoneSync } from '../../src/platforms/gamecenter/zones.js';
+import { waitFor } from '../helpers/processes.js';
+import { useWorld } from './support.js';
+import type { World } from './support.js';
+
+const OPTIONS = { leaseMs: 60_000, retryMs: 1000, maxAttempts: 3, activeBatchSize: 1000 };
+
+function zoneSync(w: World): ZoneSync {
+  return new ZoneSync({ store: w.store(), client: w.client(), clock: w.clock, logger: w.logger, options: OPTIONS });
+}
+
+const creates = (w: World) => w.double.userZoneEvents.filter((e) => e.type === 1);
+const codes = (w: World, endpoint: string) => w.double.requestsTo(endpoint).map((r) => ('code' in r.outcome ? r.outcome.code : -1));
+
+describe('GameCenter zone data against the double', function () {
+  const w = useWorld();
+
+  it('sends a role creation once, however often and from however many processes it is reported', async () => {
+    const a = zoneSync(w);
+    const b = zoneSync(w);
+    const at = w.clock.now();
+    const outcomes = await Promise.all([a.roleCreated('42', 7, at), b.roleCreated('42', 7, at), a.roleCreated('42', 7, at), b.roleCreated('42', 7, at)]);
+    assert.deepEqual(outcomes.filter((o) => o === 'sent').length, 1);
+    assert.deepEqual(outcomes.filter((o) => o === 'duplicate').length, 3);
+    assert.equal(await a.roleCreated('42', 7, at + 5), 'duplicate', 'later too');
+    assert.deepEqual(creates(w), [{ type: 1, userId: '42', zone: 7, timeMs: at }]);
+    assert.deepEqual(codes(w, 'sync.user_game_zone_data'), [0], 'one request, never a 998');
+    assert.equal(await b.roleCreated('42', 8, at), 'sent', 'another zone is another role');
+  });
+
+  it('queues a failed role creation and retries it until GameCenter has it, once', async () => {
+    const a = zoneSync(w);
+    w.double.failNext('sync.user_game_zone_data', { code: 900 });
+    assert.equal(await a.roleCreated('43', 1, w.clock.now()), 'queued');
+    assert.equal(creates(w).length, 0);
+    assert.equal(await a.roleCreated('43', 1, w.clock.now()), 'duplicate', 'guarded while queued');
+    assert.equal(await a.retryDue(), 0, 'not due yet');
+    w.clock.advance(1000);
+    // another process's retry loop picks it up
+    assert.equal(await zoneSync(w).retryDue(), 1);
+    assert.equal(creates(w).length, 1);
+    w.clock.advance(120_000);
+    assert.equal(await a.retryDue(), 0, 'done for good');
+  });
+
+  it('releases the guard when GameCenter definitely refused, so the role can be reported again', async () => {
+    const a = zoneSync(w);
+    w.double.failNext('sync.user_game_zone_data', { code: 999, msg: 'invalid parameter' });
+    assert.equal(await a.roleCreated('44', 1, w.clock.now()), 'refused');
+    assert.ok(w.logger.find('refused a zone event', 'error').length);
+    assert.equal(await a.roleCreated('44', 1, w.clock.now()), 'sent');
+    assert.equal(creates(w).length, 1);
+  });
+
+  it('takes over a creation whose sender died before recording the outcome', async () => {
+    const a = zoneSync(w);
+    w.double.failNext('sync.user_game_zone_data', { hang: true });
+    const dying = new ZoneSync({ store: w.store(), client: w.client(), clock: w.clock, logger: w.logger, options: OPTIONS });
+    void dying.roleCreated('45', 2, w.clock.now()).catch(() => undefined);
+    await waitFor('the first sender’s request', () => (w.double.requestsTo('sync.user_game_zone_data').length === 1 ? true : undefined));
+    assert.equal(await a.retryDue(), 0, 'leased to the first sender');
+    w.clock.advance(60_001);
+    assert.equal(await a.retryDue(), 1);
+    assert.equal(creates(w).length, 1);
+  });
+
+  it('refuses zones outside 0..32767 with a log and sends nothing', async () => {
+    const a = zoneSync(w);
+    assert.equal(await a.roleCreated('46', 32768, w.clock.now()), 'refused');
+    assert.equal(await a.roleCreated('46', -1, w.clock.now()), 'refused');
+    assert.equal(await a.roleActive('46', 1.5, w.clock.now()), false);
+    assert.equal(await a.orderZone('900', 40000), 'refused');
+    assert.equal(w.logger.find('zone must be an integer', 'warn').length, 4);
+    assert.equal(w.double.requests.length, 0);
+    assert.equal(await a.roleCreated('46', 32767, w.clock.now()), 'sent');
+    assert.equal(await a.roleCreated('47', 0, w.clock.now()), 'sent');
+  });
+
+  it('batches role activity: one row per user and zone per flush, at most 1000 rows a request', async () => {
+    const a = zoneSync(w);
+    const b = zoneSync(w);
+    const t = w.clock.now();
+    for (let i = 0; i < 1500; i++) await (i % 2 ? a : b).roleActive(String(5000 + i), 3, t + i);
+    // the same users again, later: still one row each, with the latest time
+    for (let i = 0; i < 10; i++) await a.roleActive(String(5000 + i), 3, t + 100_000 + i);
+    await a.roleActive('5000', 4, t);
+    const [ra, rb] = await Promise.all([a.flushActive(), b.flushActive()]);
+    assert.equal(ra + rb, 2);
+    const reqs = w.double.requestsTo('sync.user_game_zone_data');
+    assert.deepEqual(reqs.map((r) => r.params.user_game_zone_type), ['2', '2']);
+    assert.deepEqual(reqs.map((r) => (JSON.parse(r.params.user_game_zone_data!) as unknown[]).length).sort(), [1000, 501].sort());
+    const active = w.double.userZoneEvents.filter((e) => e.type === 2);
+    assert.equal(active.length, 1501);
+    assert.equal(new Set(active.map((e) => `${e.userId}|${e.zone}`)).size, 1501);
+    assert.equal(active.find((e) => e.userId === '5003' && e.zone === 3)?.timeMs, t + 100_003);
+    assert.equal(await a.flushActive(), 0, 'nothing left');
+    await a.roleActive('5001', 3, t + 200_000);
+    assert.equal(await b.flushActive(), 1);
+  });
+
+  it('keeps activity of a failed request for a later flush', async () => {
+    const a = zoneSync(w);
+    await a.roleActive('77', 5, w.clock.now());
+    w.double.failNext('sync.user_game_zone_data', { httpStatus: 502 });
+    assert.equal(await a.flushActive(), 1);
+    assert.equal(await a.flushActive(), 0, 'waits for the retry delay');
+    w.clock.advance(1000);
+    assert.equal(await a.flushActive(), 1);
+    assert.equal(w.double.userZoneEvents.length, 1);
+  });
+
+  it('sends an order’s zone once', async () => {
+    const a = zoneSync(w);
+    const b = zoneSync(w);
+    const outcomes = await Promise.all([a.orderZone('144612098616033280', 9), b.orderZone('144612098616033280', 9)]);
+    assert.deepEqual(outcomes.sort(), ['duplicate', 'sent']);
+    assert.equal(w.double.orderZones.get('144612098616033280'), 9);
+    assert.deepEqual(codes(w, 'sync.order_game_zone_data'), [0]);
+  });
+});
