@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
 import { rechargeOptionsSchema } from './platforms/recharge/options.js';
 import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platformOptions.js';
+import { roomsOptionsSchema } from './rooms/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -99,6 +100,7 @@ export const coreOptionsSchema = z.strictObject({
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
   grant: grantHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
+  rooms: roomsOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
   gamecenter: gameCenterPlatformOptionsSchema
     .optional()

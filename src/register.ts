@@ -17,6 +17,7 @@ import { createLedger } from './ledger/createLedger.js';
 import type { Deliveries, Ledger } from './ledger/Ledger.js';
 import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
+import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -30,6 +31,8 @@ export interface PlatformBridge {
   readonly ledger: Ledger;
   /** Grant delivery to connected players' rooms. */
   readonly deliveries: Deliveries;
+  /** Rooms: rank book, report queue, role registry, serverstate, activity. */
+  readonly rooms: RoomServices;
   /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
   readonly gamecenter?: GameCenterServices;
   /** The same report as the health route. */
@@ -92,6 +95,14 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
   if (!gamecenter) ctx.setPlatformStatus('gamecenter', { enabled: false });
+  const rooms = installRooms(ctx, options.rooms, { deliveries });
+  setCurrentBridgeServices(rooms);
+  if (gamecenter) {
+    // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
+    rooms.pipeRanks(gamecenter.ranks);
+    rooms.roles.onCreated((e) => gamecenter.zones.roleCreated(e.userId, Number(e.zoneId), e.createdAt));
+    rooms.activity.onActive((e) => gamecenter.zones.roleActive(e.userId, Number(e.zoneId), e.at));
+  }
 
   mountEndpoints(server, endpoints);
   stampPeers(server, peer);
@@ -140,6 +151,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     ledger,
     deliveries,
     gamecenter,
+    rooms,
     health: () => healthReport(ctx, platformReport()),
     close,
   };

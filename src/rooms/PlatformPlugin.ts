@@ -1,0 +1,188 @@
+/**
+ * The room side of the bridge: one line of room code per report.
+ *
+ * @example
+ * class BattleRoom extends Room {
+ *   plugins = definePlugins([new PlatformPlugin()]);
+ *   onCreate() {
+ *     this.plugins.platform.onGrant((client, grant) => this.credit(client, grant.items));
+ *   }
+ *   onScore(client: Client, userId: string, score: number) {
+ *     this.plugins.platform.reportRank(userId, 'score', score);
+ *   }
+ *   onMatchEnd() {
+ *     this.plugins.platform.settle({ matchId: this.roomId, results: this.results() });
+ *   }
+ * }
+ *
+ * Reports never block the room and never throw into it: ranks are one in-memory write, roles and
+ * settlements are validated, copied and queued for a background loop that sends them to Redis (and
+ * keeps them while Redis is away). A bad report is dropped with a log line naming what was wrong.
+ *
+ * Grants: when a player joins (after the room's own `onJoin`, so the room has set the player up) the
+ * plugin attaches a sink for their user id, which receives grants already waiting and those granted
+ * while they stay, on whichever process grants them. The room's `onGrant` handler gets each one; without
+ * a handler the client is sent a `grant` message `{ orderId, amount, items, currency?, productId?,
+ * source, grantedAt }`. The sink is detached when the player leaves.
+ *
+ * The plugin reports to the bridge it is given, else to the one registered in this process.
+ */
+import { RoomPlugin, type Client, type RoomPluginOrder } from '@colyseus/core';
+import type { GrantDelivery } from '../ledger/types.js';
+import { idText } from '../roles/ids.js';
+import { normalizeRole } from '../roles/normalize.js';
+import { currentBridgeServices } from './current.js';
+import { sendGrantMessage, sessionGrantSink, type RoomGrantHandler } from './grantSink.js';
+import { PLATFORM_PLUGIN_BRAND } from './pluginBrand.js';
+import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from './services.js';
+import { normalizeSettlement } from './settlement.js';
+import { errorText } from './throttle.js';
+
+/** The bridge to report to: its room services, or the registered bridge object that carries them. */
+export type BridgeRef = BridgeServices | { readonly rooms: BridgeServices };
+
+export interface PlatformPluginOptions {
+  /** Default: the bridge registered in this process. */
+  bridge?: BridgeRef;
+}
+
+export class PlatformPlugin extends RoomPlugin {
+  override readonly pluginName = 'platform' as const;
+  protected override order: RoomPluginOrder = { onJoin: 'after' };
+
+  private services: BridgeServices | undefined;
+  private readonly explicit: BridgeServices | undefined;
+  private grantHandler: RoomGrantHandler | undefined;
+  private readonly detachers = new Map<string, () => void>();
+  /** Each player's zone from their join, the default zone of their role reports. */
+  private readonly zones = new Map<string, string>();
+
+  constructor(options: PlatformPluginOptions = {}) {
+    super();
+    (this as unknown as Record<symbol, boolean>)[PLATFORM_PLUGIN_BRAND] = true;
+    const ref = options.bridge;
+    this.explicit = ref && 'rooms' in ref ? ref.rooms : ref;
+  }
+
+  /** Records a player's latest rank value ('level' | 'score' | 'checkpoint'); submitted later by the bridge. */
+  reportRank(userId: string, kind: RankKind, value: number): void {
+    const s = this.services ?? this.resolve();
+    if (s !== undefined) s.ranks.report(userId, kind, value);
+  }
+
+  /** Records a new role in the role-info hash and the zone's account figures. */
+  roleCreated(role: RoleCreatedInput): void {
+    this.queueRole(role, 'create');
+  }
+
+  /** Updates a role's name, class, level or extra fields; absent fields keep their value. */
+  roleChanged(role: RoleChangedInput): void {
+    this.queueRole(role, 'change');
+  }
+
+  /** Reports a match result once; repeats for the same match id are ignored. */
+  settle(settlement: SettlementInput): void {
+    const s = this.services ?? this.resolve();
+    if (s === undefined || !this.accepting(s, 'settle')) return;
+    try {
+      const room = this.room;
+      const r = normalizeSettlement(settlement, { zoneId: s.zoneId, roomId: room.roomId, roomName: room.roomName, reportedAt: s.clock.now() });
+      if (!r.ok) {
+        s.logger.warn(`settle() ignored: ${r.reason}`, { room: room.roomName });
+        return;
+      }
+      s.reports.enqueue({ kind: 'settlement', settlement: r.value });
+    } catch (err) {
+      s.logger.error('settle() failed (the room is unaffected)', { error: errorText(err) });
+    }
+  }
+
+  /** Receives this room's players' grants instead of the default `grant` message. */
+  onGrant(handler: (client: Client, delivery: GrantDelivery) => void | Promise<void>): void {
+    this.grantHandler = handler;
+  }
+
+  protected override onJoin(client: Client, options?: unknown): void {
+    const s = this.services ?? this.resolve();
+    if (s === undefined) return;
+    try {
+      s.identity.remember(client, options);
+      const userId = s.identity.userIdOf(client, options, this.room);
+      if (userId === undefined) {
+        s.logger.debug('a player joined without a user id: no grant delivery for this session', { room: this.room.roomName });
+        return;
+      }
+      this.zones.set(userId, s.identity.zoneIdOf(client, options, this.room));
+      this.detachers.get(client.sessionId)?.();
+      this.detachers.set(client.sessionId, s.deliveries.attach(userId, sessionGrantSink(this.room, client.sessionId, () => this.grantHandler ?? sendGrantMessage)));
+    } catch (err) {
+      s.logger.error('platform plugin: setting up grant delivery failed (the join goes on)', { room: this.room.roomName, error: errorText(err) });
+    }
+  }
+
+  protected override onLeave(client: Client): void {
+    const detach = this.detachers.get(client.sessionId);
+    this.detachers.delete(client.sessionId);
+    try {
+      detach?.();
+    } catch (err) {
+      this.services?.logger.error('platform plugin: detaching grant delivery failed', { error: errorText(err) });
+    }
+  }
+
+  protected override onDispose(): void {
+    for (const detach of this.detachers.values()) {
+      try {
+        detach();
+      } catch {
+        // the room is going away; its sinks refuse deliveries anyway
+      }
+    }
+    this.detachers.clear();
+    this.zones.clear();
+  }
+
+  private queueRole(input: RoleCreatedInput | RoleChangedInput, mode: 'create' | 'change'): void {
+    const s = this.services ?? this.resolve();
+    if (s === undefined || !this.accepting(s, mode === 'create' ? 'roleCreated' : 'roleChanged')) return;
+    try {
+      const r = normalizeRole(input, mode, {
+        defaultZoneId: (userId) => this.zones.get(userId) ?? s.zoneId,
+        extraFields: s.roleExtraFields,
+        at: s.clock.now(),
+      });
+      if (!r.ok) {
+        s.logger.warn(`${mode === 'create' ? 'roleCreated' : 'roleChanged'}() ignored: ${r.reason}`, {
+          room: this.room?.roomName,
+          userId: idText((input as { userId?: unknown })?.userId),
+        });
+        return;
+      }
+      s.reports.enqueue({ kind: 'role', update: r.value });
+    } catch (err) {
+      s.logger.error('a role report failed (the room is unaffected)', { error: errorText(err) });
+    }
+  }
+
+  private accepting(s: BridgeServices, what: string): boolean {
+    if (s.open) return true;
+    s.logger.warn(`${what}() after the platform bridge closed is dropped`, { room: this.room?.roomName });
+    return false;
+  }
+
+  private resolve(): BridgeServices | undefined {
+    const s = this.explicit ?? currentBridgeServices();
+    if (s !== undefined) this.services = s;
+    else PlatformPlugin.warnUnbound();
+    return s;
+  }
+
+  private static warned = false;
+  private static warnUnbound(): void {
+    if (PlatformPlugin.warned) return;
+    PlatformPlugin.warned = true;
+    console.warn(
+      '[platform-bridge] PlatformPlugin used before registerPlatformBridge() was called in this process (or after it closed): reports are dropped. Register the bridge at startup, or pass { bridge } to the plugin.',
+    );
+  }
+}

@@ -1,0 +1,27 @@
+import type { Logger, LogFields } from '../logger.js';
+
+type Level = 'warn' | 'error' | 'info';
+
+/**
+ * A log line per key at most once per period, carrying how many were held back: a misbehaving room
+ * calling a report method thousands of times a second must not flood the log.
+ */
+export function throttledLog(logger: Logger, periodMs = 60_000, now: () => number = Date.now) {
+  const last = new Map<string, { at: number; held: number }>();
+  return (level: Level, key: string, message: string, fields?: LogFields): void => {
+    const t = now();
+    const seen = last.get(key);
+    if (seen && t - seen.at < periodMs) {
+      seen.held++;
+      return;
+    }
+    last.set(key, { at: t, held: 0 });
+    logger[level](message, seen?.held ? { ...fields, suppressedSinceLast: seen.held } : fields);
+  };
+}
+
+export type ThrottledLog = ReturnType<typeof throttledLog>;
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
