@@ -4,13 +4,32 @@
  */
 import { defineRoom, defineServer, type Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
-import { registerPlatformBridge, type PlatformBridge } from '../src/index.js';
+import { registerPlatformBridge, type PlatformBridge, type PlatformBridgeOptions } from '../src/index.js';
 import { BattleRoom } from './BattleRoom.js';
 import type { ExampleEnv } from './env.js';
+import { TrialWallet } from './wallet.js';
 
 export interface ExampleApp {
   server: Server;
   bridge: PlatformBridge;
+  wallet: TrialWallet;
+}
+
+export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): PlatformBridgeOptions {
+  return {
+    redis: env.redisUrl,
+    zoneId: env.zoneId,
+    grant: async (order, { idempotencyKey }) => wallet.credit(order.userId, order.amount, idempotencyKey),
+    recharge: {
+      key: env.rechargeKey,
+      giftKey: env.giftKey,
+      giftHandler: async (req) => (wallet.redeemGift(req.userId, req.codeNo) ? { ok: true } : { ok: false, desc: 'code already used' }),
+      socket: { port: env.rechargeSocketPort, host: env.host ?? '0.0.0.0' },
+    },
+    ...(env.gameCenterUrl
+      ? { gamecenter: { baseUrl: env.gameCenterUrl, appId: env.gameCenterAppId, secret: env.gameCenterSecret } }
+      : {}),
+  };
 }
 
 export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?: boolean } = {}): ExampleApp {
@@ -20,9 +39,7 @@ export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?:
     gracefullyShutdown: opts.gracefullyShutdown ?? true,
     rooms: { battle: defineRoom(BattleRoom) },
   });
-  const bridge = registerPlatformBridge(server, {
-    redis: env.redisUrl,
-    zoneId: env.zoneId,
-  });
-  return { server, bridge };
+  const wallet = new TrialWallet();
+  const bridge = registerPlatformBridge(server, exampleBridgeOptions(env, wallet));
+  return { server, bridge, wallet };
 }

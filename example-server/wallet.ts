@@ -1,0 +1,28 @@
+/**
+ * The example game's "database": an in-memory wallet whose credit is idempotent on the order's key,
+ * which is what a real game's grant handler must do too (in its own store: a unique index on the key).
+ */
+export class TrialWallet {
+  private readonly balances = new Map<string, number>();
+  private readonly applied = new Set<string>();
+  private readonly redeemed = new Set<string>();
+
+  credit(userId: string, amount: number, idempotencyKey: string): { items: Array<{ id: string; n: number }> } {
+    if (!this.applied.has(idempotencyKey)) {
+      this.applied.add(idempotencyKey);
+      this.balances.set(userId, (this.balances.get(userId) ?? 0) + amount);
+    }
+    return { items: [{ id: 'gem', n: amount }] };
+  }
+
+  redeemGift(userId: string, codeNo: string): boolean {
+    const key = `${userId}:${codeNo}`;
+    if (this.redeemed.has(key)) return false;
+    this.redeemed.add(key);
+    return true;
+  }
+
+  balance(userId: string): number {
+    return this.balances.get(userId) ?? 0;
+  }
+}
