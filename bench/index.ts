@@ -7,6 +7,7 @@ import { report, type Figure } from './lib/report.js';
 import { benchRechargeHttp, benchRechargeSocket } from './recharge.js';
 import { benchPollTick, benchRankFlush } from './gamecenter.js';
 import { benchReportRank } from './reportRank.js';
+import { benchSudSettle } from './sud.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -19,6 +20,7 @@ try {
   if (want('report_rank')) figures.report_rank_ns = await benchReportRank({ redisUrl: redis.url });
   if (want('rank_flush')) figures.rank_flush_requests = await benchRankFlush(redis.url);
   if (want('poll_tick')) figures.poll_tick_ms = await benchPollTick(redis.url);
+  if (want('sud_settle')) figures.sud_settle_ratio = await benchSudSettle(redis.url);
 } finally {
   await redis.dispose();
 }

@@ -10,6 +10,8 @@ import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
 import { rechargeOptionsSchema } from './platforms/recharge/options.js';
 import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platformOptions.js';
 import { roomsOptionsSchema } from './rooms/options.js';
+import { sudOptionsSchema } from './platforms/sud/options.js';
+import { vngatesOptionsSchema } from './platforms/vngates/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -102,6 +104,8 @@ export const coreOptionsSchema = z.strictObject({
   ledger: ledgerOptionsSchema,
   rooms: roomsOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
+  sud: sudOptionsSchema.optional(),
+  vngates: vngatesOptionsSchema.optional(),
   gamecenter: gameCenterPlatformOptionsSchema
     .optional()
     .describe('GameCenter (ToTok) server API: client, ranks, zone sync, order and transfer polling. Unset: GameCenter off.'),

@@ -18,6 +18,9 @@ import type { Deliveries, Ledger } from './ledger/Ledger.js';
 import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
+import { createRoomSettlementSink } from './rooms/roomSettlements.js';
+import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
+import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -33,6 +36,10 @@ export interface PlatformBridge {
   readonly deliveries: Deliveries;
   /** Rooms: rank book, report queue, role registry, serverstate, activity. */
   readonly rooms: RoomServices;
+  /** SUD settlements and events; undefined when not configured. */
+  readonly sud?: SudService;
+  /** VNGates client and onAuth; undefined when not configured. */
+  readonly vngates?: VngatesService;
   /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
   readonly gamecenter?: GameCenterServices;
   /** The same report as the health route. */
@@ -95,7 +102,13 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
   if (!gamecenter) ctx.setPlatformStatus('gamecenter', { enabled: false });
-  const rooms = installRooms(ctx, options.rooms, { deliveries });
+  // SUD before rooms: settlements rooms report share SUD's per-match dedupe
+  const sud = options.sud ? installSud(ctx, options.sud, { rooms: createRoomSettlementSink(logger) }) : undefined;
+  if (!sud) ctx.setPlatformStatus('sud', { enabled: false });
+  const rooms = installRooms(ctx, options.rooms, { deliveries, ...(sud ? { settlements: sudSettlementSink(sud.settlements) } : {}) });
+  // VNGates after rooms: /rolelist answers from the role registry
+  const vngates = options.vngates ? installVngates(ctx, options.vngates, { ledger, roles: rooms.roles }) : undefined;
+  if (!vngates) ctx.setPlatformStatus('vngates', { enabled: false });
   setCurrentBridgeServices(rooms);
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
@@ -151,6 +164,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     ledger,
     deliveries,
     gamecenter,
+    sud,
+    vngates,
     rooms,
     health: () => healthReport(ctx, platformReport()),
     close,

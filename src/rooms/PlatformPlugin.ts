@@ -37,6 +37,7 @@ import { PLATFORM_PLUGIN_BRAND } from './pluginBrand.js';
 import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from './services.js';
 import { normalizeSettlement } from './settlement.js';
 import { errorText } from './throttle.js';
+import { SETTLEMENT_ROOM_METHOD, type RoomSettlement, type RoomSettlementHandler } from './roomSettlements.js';
 
 /** The bridge to report to: its room services, or the registered bridge object that carries them. */
 export type BridgeRef = BridgeServices | { readonly rooms: BridgeServices };
@@ -53,6 +54,7 @@ export class PlatformPlugin extends RoomPlugin {
   private services: BridgeServices | undefined;
   private readonly explicit: BridgeServices | undefined;
   private grantHandler: RoomGrantHandler | undefined;
+  private settlementHandler: RoomSettlementHandler | undefined;
   private readonly detachers = new Map<string, () => void>();
   /** Each player's zone from their join, the default zone of their role reports. */
   private readonly zones = new Map<string, string>();
@@ -100,6 +102,33 @@ export class PlatformPlugin extends RoomPlugin {
   /** Receives this room's players' grants instead of the default `grant` message. */
   onGrant(handler: (client: Client, delivery: GrantDelivery) => void | Promise<void>): void {
     this.grantHandler = handler;
+  }
+
+  /**
+   * Receives platform settlements (a SUD `match.settle` naming this room's id as `room_id`), on whichever
+   * process received the notification. Settlements this room reported itself are not sent back.
+   */
+  onSettlement(handler: RoomSettlementHandler): void {
+    this.settlementHandler = handler;
+  }
+
+  protected override onCreate(): void {
+    // reached by remoteRoomCall from the process that handled the platform's notification
+    Object.defineProperty(this.room, SETTLEMENT_ROOM_METHOD, {
+      value: async (settlement: RoomSettlement) => {
+        if (!this.settlementHandler) {
+          this.services?.logger.info('a settlement reached a room without an onSettlement handler', { room: this.room.roomId, matchId: settlement?.matchId });
+          return false;
+        }
+        try {
+          await this.settlementHandler(settlement);
+        } catch (err) {
+          this.services?.logger.error("a room's onSettlement handler threw (the room is unaffected)", { room: this.room.roomId, error: errorText(err) });
+        }
+        return true;
+      },
+      configurable: true,
+    });
   }
 
   protected override onJoin(client: Client, options?: unknown): void {

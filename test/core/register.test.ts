@@ -85,7 +85,7 @@ describe('register', () => {
       assert.deepEqual(body.store.kind, 'memory');
       assert.equal(body.store.reachable, true);
       assert.equal(body.zoneId, 1);
-      assert.deepEqual(body.platforms, { recharge: { enabled: false }, gamecenter: { enabled: false } });
+      assert.deepEqual(body.platforms, { recharge: { enabled: false }, gamecenter: { enabled: false }, sud: { enabled: false }, vngates: { enabled: false } });
     });
 
     it('keeps the Colyseus default routes working', async () => {

@@ -1,0 +1,100 @@
+/**
+ * The POST route SUD sends notifications to. Cheap refusals come first (shutting down, caller not allowed,
+ * body too large), then the signature over the raw bytes, then the JSON; only a verified, well-formed
+ * notification is recorded, and "SUCCESS" is answered only once Redis has it. Every refusal is logged
+ * with its reason and answered in SUD's shape with a non-zero ret_code.
+ */
+import { createEndpoint, type Endpoint } from '@colyseus/core';
+import type { BridgeContext } from '../../context.js';
+import { BodyTooLargeError, readBodyCapped } from '../../http/body.js';
+import { createIpMatcher } from '../../http/ipAllowList.js';
+import { StoreUnavailableError } from '../../store/Store.js';
+import { SUD_RET, SUD_SUCCESS, httpStatusOf, type SudAnswer } from './codes.js';
+import type { SudOptions } from './options.js';
+import { MATCH_SETTLE_EVENT, describeIssues, envelopeSchema, eventFromEnvelope, settlementFromSud } from './schemas.js';
+import { verifySudRequest } from './signature.js';
+import type { NotificationToRecord, SudJournal } from './SudJournal.js';
+
+const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+function respond(answer: SudAnswer): Response {
+  return new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: HEADERS });
+}
+
+export interface SudRouteDeps {
+  options: SudOptions;
+  journal: SudJournal;
+  /** Whether other notifications become jobs (only when someone handles them). */
+  handlesEvents: boolean;
+}
+
+export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpoint {
+  const { options, journal } = deps;
+  const allowed = createIpMatcher(options.ipAllowList);
+  const limit = ctx.options.http.maxBodyBytes;
+  const secrets = options.previousAppSecret ? [options.appSecret, options.previousAppSecret] : [options.appSecret];
+
+  const refuse = (code: number, reason: string, fields: Record<string, unknown> = {}): Response => {
+    ctx.logger.warn(`sud notify refused: ${reason}`, { retCode: code, ...fields });
+    return respond({ ret_code: code, ret_msg: reason });
+  };
+
+  return createEndpoint(options.path, { method: 'POST', disableBody: true }, async (ectx) => {
+    const request = ectx.request;
+    if (!request) {
+      ctx.logger.error('sud notify route called without a request object');
+      return respond({ ret_code: SUD_RET.internal, ret_msg: 'internal error, retry later' });
+    }
+    const peer = ctx.peer.peerOf(request.headers);
+    if (ctx.stopping) return refuse(SUD_RET.unavailable, 'server is shutting down, retry later', { peer });
+    if (!allowed(peer)) return refuse(SUD_RET.refused, 'caller address not allowed', { peer });
+
+    let body: Buffer;
+    try {
+      body = await readBodyCapped(request, limit);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return refuse(SUD_RET.tooLarge, `body larger than ${limit} bytes`, { peer });
+      return refuse(SUD_RET.malformed, 'body could not be read', { peer, error });
+    }
+
+    const verified = verifySudRequest(request.headers, body, { appId: options.appId, secrets, maxSkewSec: options.maxSkewSec, now: ctx.clock.now() });
+    if (!verified.ok) return refuse(verified.code, verified.reason, { peer, bytes: body.length });
+
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      return refuse(SUD_RET.malformed, `malformed JSON: ${error instanceof Error ? error.message : String(error)}`, { peer, bytes: body.length });
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return refuse(SUD_RET.malformed, 'malformed JSON: expected an object', { peer });
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${describeIssues(envelope.error, 'body', json)}`, { peer });
+    const env = envelope.data;
+    if (env.app_id !== options.appId) return refuse(SUD_RET.wrongAppId, 'body app_id is not the configured appId', { peer, notifyId: env.notify_id });
+
+    let work: NotificationToRecord['work'];
+    if (env.notify_event === MATCH_SETTLE_EVENT) {
+      const s = settlementFromSud(env.data, env.notify_id);
+      if (!s.ok) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${s.reason}`, { peer, notifyId: env.notify_id });
+      work = { kind: 'settle', settlement: s.settlement };
+    } else if (deps.handlesEvents) {
+      work = { kind: 'event', event: eventFromEnvelope(env) };
+    }
+
+    try {
+      const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: body, work });
+      const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
+      if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
+      else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });
+      else ctx.logger.debug('sud notify recorded', fields);
+      return respond(SUD_SUCCESS);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
+        return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });
+      }
+      ctx.logger.error('sud notify could not be recorded', { notifyId: env.notify_id, error });
+      return respond({ ret_code: SUD_RET.internal, ret_msg: 'internal error, retry later' });
+    }
+  });
+}

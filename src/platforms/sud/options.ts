@@ -1,0 +1,86 @@
+/**
+ * Options of the SUD notify route and of the worker that runs the game's handlers. The `.describe()`
+ * texts are the user-facing reference.
+ */
+import { z } from 'zod';
+import { ipAllowList, routePath } from '../../optionHelpers.js';
+import type { SettlementHandler, SudEventHandler } from './types.js';
+
+const idText = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+
+const settlementHandlerSchema = z.custom<SettlementHandler>((v) => typeof v === 'function', {
+  message: 'expected a function (settlement, ctx) => void | Promise<void>',
+});
+
+const eventHandlerSchema = z.custom<SudEventHandler>((v) => typeof v === 'function', {
+  message: 'expected a function (event, ctx) => void | Promise<void>',
+});
+
+export const sudWorkerOptionsSchema = z
+  .strictObject({
+    leaseMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('How long one process may run a handler for one settlement or event before another process may take it over (renewed while it runs).'),
+    pollIntervalMs: z.number().int().min(10).default(500).describe('How often each process looks for due work (work recorded on this process starts at once).'),
+    batchSize: z.number().int().min(1).max(1000).default(50).describe('Jobs claimed per look.'),
+    concurrency: z.number().int().min(1).max(256).default(8).describe('Handlers running at once on one process.'),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe('Failed attempts before a job is marked `given_up` and logged as an error (retry it with `settlements.retry`).'),
+    backoffBaseMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt; doubles per failure.'),
+    backoffMaxMs: z.number().int().min(1).default(600_000).describe('Longest delay between attempts.'),
+  })
+  .prefault({})
+  .describe('How recorded SUD notifications are processed: leases, concurrency and retry backoff.');
+
+export const sudOptionsSchema = z
+  .strictObject({
+    appId: idText.describe('Your SUD app id; `Sud-AppId` and the body\'s `app_id` must equal it.'),
+    appSecret: z.string().min(1, 'expected the SUD app secret').describe('SUD app secret: the HMAC-SHA1 key of `Sud-Signature`. Never logged.'),
+    previousAppSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The secret being rotated out: signatures made with it are accepted too until you remove it.'),
+    path: routePath('/platform/sud/notify', 'Path of the POST route SUD sends notifications to (its `notify_url`).'),
+    maxSkewSec: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe(
+        'Refuse notifications whose `Sud-Timestamp` is further than this from our clock (ret_code 1003). 0 = off (default): SUD does not document whether a redelivery is re-stamped. Up to 10 digits are read as seconds, longer as milliseconds.',
+      ),
+    ipAllowList: ipAllowList('SUD addresses (IPs or CIDR ranges) allowed to call the route; absent or empty allows every address (the signature is the gate).'),
+    onSettlement: settlementHandlerSchema
+      .optional()
+      .describe(
+        "The game's settlement handler: runs once per match (`ctx.idempotencyKey` = match_id) across all processes, for SUD `match.settle` notifications and room reports alike. Retried with backoff when it throws. Absent: settlements are recorded and delivered to their room only.",
+      ),
+    onEvent: eventHandlerSchema
+      .optional()
+      .describe('Receives every other SUD notification once (`ctx.idempotencyKey` = notify_id). Absent: other notifications are recorded and acknowledged only.'),
+    retentionDays: z
+      .number()
+      .nonnegative()
+      .default(30)
+      .describe(
+        'How long a recorded notification (its raw body) and a finished job are kept; duplicates are recognised for this long. 0 keeps them forever. SUD\'s documented redelivery schedule ends after about 16 hours.',
+      ),
+    worker: sudWorkerOptionsSchema,
+  })
+  .describe('SUD (sud.tech) notifications: signed match settlements and other game events.');
+
+export type SudOptionsInput = z.input<typeof sudOptionsSchema>;
+export type SudOptions = z.output<typeof sudOptionsSchema>;
+export type SudWorkerOptions = z.output<typeof sudWorkerOptionsSchema>;
+
+export function parseSudOptions(input: SudOptionsInput): SudOptions {
+  return sudOptionsSchema.parse(input);
+}

@@ -1,0 +1,168 @@
+/**
+ * SUD's wire shapes, parsed leniently: SUD says fields may be added at any time, and its own examples mix
+ * numbers and numeric strings, so unknown keys are kept and numeric strings are read as numbers. What a
+ * settlement cannot do without (match, room, each player's uid and scores) is still required.
+ */
+import { z } from 'zod';
+import type { PlayerResult, Settlement, SudEvent } from './types.js';
+
+export const MATCH_SETTLE_EVENT = 'sud.mg.merchant.match.settle';
+
+/** An id SUD may send as a string or a number; kept as text so long ids stay exact. */
+const idText = z.union([z.string(), z.number()]).transform(String).pipe(z.string().min(1, 'must not be empty'));
+
+/** A number, or a string holding one (`"272"`). Empty strings and null are not numbers. */
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number),
+], { error: 'expected a number' });
+
+const flag = z.union([z.boolean(), numeric.transform((n) => n !== 0)]);
+
+export const envelopeSchema = z.looseObject({
+  notify_id: idText,
+  notify_time: z.union([z.string(), z.number()]).optional(),
+  app_id: idText,
+  notify_event: z.string().min(1, 'must not be empty'),
+  data: z.looseObject({}),
+});
+
+export type SudEnvelope = z.output<typeof envelopeSchema>;
+
+const playerSchema = z.looseObject({
+  // a robot's uid is "" (some senders use null)
+  uid: z.union([z.string(), z.number(), z.null()]).transform((v) => (v === null ? '' : String(v))),
+  is_ai: flag,
+  score: numeric,
+  remain_score: numeric,
+  commission_score: numeric.optional(),
+});
+
+export const matchSettleSchema = z.looseObject({
+  mg_id: idText.optional(),
+  room_id: idText,
+  game_mode: numeric.optional(),
+  match_id: idText,
+  battle_start_at: numeric.optional(),
+  battle_end_at: numeric.optional(),
+  battle_duration: numeric.optional(),
+  results: z.array(playerSchema),
+  report_game_info_key: z.string().optional(),
+  report_game_info_extras: z.string().optional(),
+});
+
+const KNOWN_PLAYER = new Set(['uid', 'is_ai', 'score', 'remain_score', 'commission_score']);
+
+export function settlementFromSud(data: Record<string, unknown>, notifyId: string): { ok: true; settlement: Settlement } | { ok: false; reason: string } {
+  const parsed = matchSettleSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error, 'data', data) };
+  const d = parsed.data;
+  const results: PlayerResult[] = d.results.map((p) => {
+    const extras = Object.fromEntries(Object.entries(p).filter(([k]) => !KNOWN_PLAYER.has(k)));
+    return {
+      ...extras,
+      uid: p.uid,
+      isAi: p.is_ai,
+      score: p.score,
+      remainScore: p.remain_score,
+      ...(p.commission_score !== undefined ? { commissionScore: p.commission_score } : {}),
+    };
+  });
+  return {
+    ok: true,
+    settlement: dropUndefined({
+      matchId: d.match_id,
+      roomId: d.room_id,
+      source: 'sud' as const,
+      mgId: d.mg_id,
+      gameMode: d.game_mode,
+      battleStartAt: d.battle_start_at,
+      battleEndAt: d.battle_end_at,
+      battleDurationSec: d.battle_duration,
+      results,
+      reportGameInfoKey: d.report_game_info_key,
+      reportGameInfoExtras: d.report_game_info_extras,
+      notifyId,
+      raw: data,
+    }),
+  };
+}
+
+export function eventFromEnvelope(env: SudEnvelope): SudEvent {
+  const time = env.notify_time === undefined ? NaN : Number(env.notify_time);
+  return dropUndefined({
+    notifyId: env.notify_id,
+    event: env.notify_event,
+    notifyTime: Number.isFinite(time) ? time : undefined,
+    appId: env.app_id,
+    data: env.data,
+    raw: env as Record<string, unknown>,
+  });
+}
+
+const reportPlayerSchema = z
+  .looseObject({
+    // rooms name the player `userId`; SUD's word is `uid`: either is read
+    uid: z.union([z.string(), z.number()]).transform(String).optional(),
+    userId: z.union([z.string(), z.number()]).transform(String).optional(),
+    isAi: z.boolean().default(false),
+    score: numeric,
+    remainScore: numeric.optional(),
+    commissionScore: numeric.optional(),
+  })
+  .refine((p) => p.uid !== undefined || p.userId !== undefined, { message: 'expected uid or userId', path: ['uid'] })
+  .transform(({ userId, ...p }) => ({ ...p, uid: p.uid ?? userId! }));
+
+/** What a room passes to `settlements.report`: the settlement in the game's own words. */
+export const settlementReportSchema = z.looseObject({
+  matchId: idText,
+  roomId: idText,
+  results: z.array(reportPlayerSchema),
+  mgId: idText.optional(),
+  gameMode: numeric.optional(),
+  battleStartAt: numeric.optional(),
+  battleEndAt: numeric.optional(),
+  battleDurationSec: numeric.optional(),
+  reportGameInfoKey: z.string().optional(),
+  reportGameInfoExtras: z.string().optional(),
+});
+
+export type SettlementReport = z.input<typeof settlementReportSchema>;
+
+export function settlementFromReport(input: unknown): { ok: true; settlement: Settlement } | { ok: false; reason: string } {
+  const parsed = settlementReportSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error, 'settlement', input) };
+  const { source: _ignored, notifyId: _none, raw: _raw, ...fields } = parsed.data as Record<string, unknown>;
+  return {
+    ok: true,
+    settlement: { ...(fields as Omit<Settlement, 'source' | 'raw'>), source: 'room', raw: input as Record<string, unknown> },
+  };
+}
+
+/** "data.results[0].score: expected a number; data.match_id: missing": what the log line and the ret_msg say. */
+export function describeIssues(error: z.ZodError, base: string, input: unknown): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const where = [base, ...i.path].map((p, n) => (typeof p === 'number' ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`)).join('');
+      return `${where}: ${valueAt(input, i.path) === undefined ? 'missing' : i.message}`;
+    })
+    .join('; ');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

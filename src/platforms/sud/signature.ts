@@ -1,0 +1,72 @@
+/**
+ * SUD's callback signature: `Sud-Signature` = lowercase hex HMAC-SHA1(app secret,
+ * appId\n timestamp\n nonce\n rawBody\n), where each value is the header as received and the body is the
+ * exact bytes received (never re-serialised JSON, which would change spacing and key order).
+ */
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../../signing.js';
+import { SUD_RET } from './codes.js';
+
+export interface SudHeaders {
+  appId: string;
+  timestamp: string;
+  nonce: string;
+  signature: string;
+}
+
+export interface VerifyConfig {
+  appId: string;
+  /** The current secret first, then the one being rotated out. */
+  secrets: readonly string[];
+  maxSkewSec: number;
+  now: number;
+}
+
+export type VerifyResult = { ok: true; headers: SudHeaders } | { ok: false; code: number; reason: string };
+
+export function sudSignature(secret: string, appId: string, timestamp: string, nonce: string, rawBody: Buffer): string {
+  return createHmac('sha1', secret).update(`${appId}\n${timestamp}\n${nonce}\n`).update(rawBody).update('\n').digest('hex');
+}
+
+export function readSudHeaders(headers: Headers): SudHeaders | { missing: string[] } {
+  const get = (name: string) => headers.get(name) ?? undefined;
+  const values = { appId: get('sud-appid'), timestamp: get('sud-timestamp'), nonce: get('sud-nonce'), signature: get('sud-signature') };
+  const missing = Object.entries(values)
+    .filter(([, v]) => v === undefined || v === '')
+    .map(([k]) => HEADER_NAMES[k as keyof SudHeaders]);
+  if (missing.length) return { missing };
+  return values as SudHeaders;
+}
+
+const HEADER_NAMES: Record<keyof SudHeaders, string> = {
+  appId: 'Sud-AppId',
+  timestamp: 'Sud-Timestamp',
+  nonce: 'Sud-Nonce',
+  signature: 'Sud-Signature',
+};
+
+export function verifySudRequest(headers: Headers, rawBody: Buffer, config: VerifyConfig): VerifyResult {
+  const h = readSudHeaders(headers);
+  if ('missing' in h) return { ok: false, code: SUD_RET.badSignature, reason: `missing header ${h.missing.join(', ')}` };
+  if (h.appId !== config.appId) return { ok: false, code: SUD_RET.wrongAppId, reason: `Sud-AppId ${JSON.stringify(h.appId.slice(0, 64))} is not the configured appId` };
+  if (config.maxSkewSec > 0) {
+    const at = timestampMs(h.timestamp);
+    if (at === undefined) return { ok: false, code: SUD_RET.staleTimestamp, reason: 'Sud-Timestamp is not a number' };
+    const skew = Math.abs(config.now - at) / 1000;
+    if (skew > config.maxSkewSec) return { ok: false, code: SUD_RET.staleTimestamp, reason: `Sud-Timestamp is ${Math.round(skew)} s from our clock (limit ${config.maxSkewSec} s)` };
+  }
+  // every secret is tried, even after a match, so timing does not reveal which one signed
+  let matched = false;
+  for (const secret of config.secrets) {
+    if (safeEqual(h.signature, sudSignature(secret, h.appId, h.timestamp, h.nonce, rawBody), true)) matched = true;
+  }
+  if (!matched) return { ok: false, code: SUD_RET.badSignature, reason: 'Sud-Signature does not match (check appSecret)' };
+  return { ok: true, headers: h };
+}
+
+/** SUD's examples carry 10-digit (seconds) and longer (milliseconds) timestamps: read both. */
+export function timestampMs(text: string): number | undefined {
+  if (!/^\d{1,16}$/.test(text.trim())) return undefined;
+  const n = Number(text.trim());
+  return text.trim().length <= 10 ? n * 1000 : n;
+}

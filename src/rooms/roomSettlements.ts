@@ -1,0 +1,37 @@
+/**
+ * Delivers a platform's match settlement to the live Colyseus room it names, on whichever process hosts
+ * it. The room's PlatformPlugin installs a method on the room at create time; Colyseus's
+ * `remoteRoomCall` reaches it locally or over presence IPC, so this needs nothing of its own across
+ * processes. A room that is gone (the match ended and it was disposed) gets nothing: the settlement was
+ * already handled by the game's settlement handler.
+ */
+import { matchMaker } from '@colyseus/core';
+import type { Logger } from '../logger.js';
+import type { Settlement as PlatformSettlement } from '../platforms/sud/types.js';
+
+/** The room method the plugin installs; not part of any room's own API. */
+export const SETTLEMENT_ROOM_METHOD = '__platformBridgeSettlement';
+
+export type RoomSettlement = PlatformSettlement;
+export type RoomSettlementHandler = (settlement: RoomSettlement) => void | Promise<void>;
+
+export interface RoomSettlementSink {
+  /** false when no live room with a settlement handler could take it. */
+  deliver(roomId: string, settlement: RoomSettlement): Promise<boolean>;
+}
+
+export function createRoomSettlementSink(logger: Logger, timeoutMs = 5000): RoomSettlementSink {
+  return {
+    async deliver(roomId, settlement) {
+      const local = matchMaker.getLocalRoomById(roomId) as unknown as Record<string, unknown> | undefined;
+      if (!local && !(await matchMaker.getRoomById(roomId))) return false;
+      if (local && typeof local[SETTLEMENT_ROOM_METHOD] !== 'function') {
+        logger.warn('a settlement names a live room without the PlatformPlugin: not delivered to it', { roomId, matchId: settlement.matchId });
+        return false;
+      }
+      // a remote room without the plugin answers with an error, which the caller retries a few times and then records
+      const accepted = await matchMaker.remoteRoomCall(roomId, SETTLEMENT_ROOM_METHOD, [settlement], timeoutMs);
+      return accepted !== false;
+    },
+  };
+}

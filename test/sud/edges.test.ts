@@ -1,0 +1,202 @@
+/**
+ * SUD options that change what the route accepts (IP allow-list, timestamp window), what it answers when
+ * Redis is down, and how recorded work is processed: retries of a failing handler, settlements that rooms
+ * report themselves (sharing the match_id dedupe), and the other notification events.
+ */
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { installSud, parseSudOptions, type Settlement, type SudEvent, type SudOptionsInput, type SudService } from '../../src/platforms/sud/index.js';
+import { RedisServer, useRedisServer } from '../helpers/redisServer.js';
+import { waitFor } from '../helpers/processes.js';
+import { bootHarness, type Harness } from './harness.js';
+import { APP_ID, APP_SECRET, SUCCESS_TEXT, post, signed, specExample } from './support.js';
+
+describe('SUD options and processing', function () {
+  this.timeout(30_000);
+  const open: Array<Harness<SudService>> = [];
+  let probe: Redis;
+  after(async () => {
+    // one at a time: Colyseus's matchmaker is one per process
+    for (const h of open) await h.close();
+    probe?.disconnect();
+  });
+  const redis = useRedisServer();
+  before(() => (probe = new Redis(redis.url)));
+
+  let prefixes = 0;
+  async function boot(sud: Partial<SudOptionsInput>, rooms?: { deliver(roomId: string, s: Settlement): unknown }, redisUrl = redis.url, commandTimeoutMs = 2000, now?: () => number) {
+    const keyPrefix = `e${++prefixes}:`;
+    const h = await bootHarness({ redis: redisUrl, keyPrefix, redisCommandTimeoutMs: commandTimeoutMs, ...(now ? { clock: { now } } : {}) }, (ctx) =>
+      installSud(ctx, parseSudOptions({ appId: APP_ID, appSecret: APP_SECRET, worker: { pollIntervalMs: 20, backoffBaseMs: 20, backoffMaxMs: 50 }, ...sud }), rooms ? { rooms: rooms as never } : {}),
+    );
+    open.push(h);
+    return { h, url: `${h.baseUrl}/platform/sud/notify`, keys: () => probe.keys(`${keyPrefix}*`) };
+  }
+
+  it('an address outside the allow-list gets 403 and ret_code 1007, logged, nothing recorded', async () => {
+    const { h, url, keys } = await boot({ ipAllowList: ['10.0.0.0/8'] });
+    const res = await post(url, signed(JSON.stringify(specExample('ip-1', 'm-ip-1'))));
+    assert.equal(res.status, 403);
+    assert.equal(res.text, '{"ret_code":1007,"ret_msg":"caller address not allowed"}');
+    assert.equal(h.logger.find('sud notify refused: caller address not allowed', 'warn').length, 1);
+    assert.deepEqual(await keys(), []);
+  });
+
+  it('an allow-list that holds the caller lets it in', async () => {
+    const { url } = await boot({ ipAllowList: ['127.0.0.0/8'] });
+    assert.equal((await post(url, signed(JSON.stringify(specExample('ip-2', 'm-ip-2'))))).text, SUCCESS_TEXT);
+  });
+
+  it('maxSkewSec reads seconds and milliseconds, and refuses a stale timestamp with 1003', async () => {
+    const now = 1_700_000_000_123;
+    const { h, url, keys } = await boot({ maxSkewSec: 300 }, undefined, redis.url, 2000, () => now);
+    assert.equal((await post(url, signed(JSON.stringify(specExample('ts-s', 'm-ts-s')), { timestamp: String(Math.floor(now / 1000)) }))).text, SUCCESS_TEXT);
+    assert.equal((await post(url, signed(JSON.stringify(specExample('ts-ms', 'm-ts-ms')), { timestamp: String(now) }))).text, SUCCESS_TEXT);
+    const stale = await post(url, signed(JSON.stringify(specExample('ts-old', 'm-ts-old')), { timestamp: String(Math.floor(now / 1000) - 3600) }));
+    assert.equal(stale.status, 400);
+    assert.deepEqual(stale.json, { ret_code: 1003, ret_msg: 'Sud-Timestamp is 3600 s from our clock (limit 300 s)' });
+    const junk = await post(url, signed(JSON.stringify(specExample('ts-junk', 'm-ts-junk')), { timestamp: 'yesterday' }));
+    assert.deepEqual(junk.json, { ret_code: 1003, ret_msg: 'Sud-Timestamp is not a number' });
+    assert.equal(h.logger.find(/sud notify refused: Sud-Timestamp/, 'warn').length, 2);
+    assert.deepEqual((await keys()).filter((k) => /ts-old|ts-junk/.test(k)), []);
+  });
+
+  it('with Redis down: 503 and ret_code 5001 so SUD retries; SUCCESS once Redis is back', async () => {
+    // a redis-server of its own, stopped and started by this test
+    const own = new RedisServer();
+    await own.start();
+    try {
+      const { h, url } = await boot({}, undefined, own.url, 300);
+      await own.stop();
+      const body = JSON.stringify(specExample('down-1', 'm-down-1'));
+      const res = await post(url, signed(body));
+      assert.equal(res.status, 503);
+      assert.equal(res.text, '{"ret_code":5001,"ret_msg":"temporarily unavailable, retry later"}');
+      assert.equal(h.logger.find('store unavailable', 'error').length, 1);
+      await own.start(own.port);
+      const ok = await waitFor('accepted after Redis is back', async () => {
+        const r = await post(url, signed(body));
+        return r.status === 200 ? r : undefined;
+      });
+      assert.equal(ok.text, SUCCESS_TEXT);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('a failing settlement handler is retried with backoff, visibly, until it succeeds; its room gets it once', async () => {
+    const attempts: number[] = [];
+    const rooms: string[] = [];
+    const { h, url } = await boot(
+      {
+        onSettlement: (_s, ctx) => {
+          attempts.push(ctx.attempt);
+          if (attempts.length < 3) throw new Error(`wallet service down (${attempts.length})`);
+        },
+      },
+      { deliver: (roomId) => void rooms.push(roomId) },
+    );
+    assert.equal((await post(url, signed(JSON.stringify(specExample('retry-1', 'm-retry'))))).text, SUCCESS_TEXT);
+    const job = await waitFor('settled after retries', async () => {
+      const j = await h.installed.settlements.get('m-retry');
+      return j?.state === 'done' ? j : undefined;
+    });
+    assert.deepEqual(attempts, [1, 2, 3]);
+    assert.equal(job.attempts, 3);
+    assert.equal(job.lastError, 'wallet service down (2)');
+    assert.equal(h.logger.find('sud: handler failed; will retry', 'warn').length, 2);
+    assert.deepEqual(rooms, ['9010']);
+  });
+
+  it('a failing room delivery is retried without settling the match again', async () => {
+    let settles = 0;
+    let deliveries = 0;
+    const { h, url } = await boot(
+      { onSettlement: () => void settles++ },
+      {
+        deliver: () => {
+          if (++deliveries === 1) throw new Error('room process unreachable');
+        },
+      },
+    );
+    assert.equal((await post(url, signed(JSON.stringify(specExample('dl-1', 'm-dl'))))).text, SUCCESS_TEXT);
+    await waitFor('done', async () => ((await h.installed.settlements.get('m-dl'))?.state === 'done' ? true : undefined));
+    assert.equal(settles, 1);
+    assert.equal(deliveries, 2);
+  });
+
+  it('a handler that keeps failing is given up, logged as an error, and can be retried', async () => {
+    let fail = true;
+    let runs = 0;
+    const { h, url } = await boot({
+      worker: { pollIntervalMs: 20, backoffBaseMs: 5, backoffMaxMs: 10, maxAttempts: 2 },
+      onSettlement: () => {
+        runs++;
+        if (fail) throw new Error('bad config');
+      },
+    });
+    assert.equal((await post(url, signed(JSON.stringify(specExample('gu-1', 'm-gu'))))).text, SUCCESS_TEXT);
+    await waitFor('given up', async () => ((await h.installed.settlements.get('m-gu'))?.state === 'given_up' ? true : undefined));
+    assert.equal(runs, 2);
+    assert.equal(h.logger.find('job given up', 'error').length, 1);
+    fail = false;
+    assert.equal(await h.installed.settlements.retry('m-gu'), true);
+    await waitFor('done after retry', async () => ((await h.installed.settlements.get('m-gu'))?.state === 'done' ? true : undefined));
+    assert.equal(runs, 3);
+  });
+
+  it('a room report and SUD notification of one match settle it once, whichever comes first', async () => {
+    const seen: Array<{ source: string; key: string }> = [];
+    const rooms: string[] = [];
+    const { h, url } = await boot({ onSettlement: (s, ctx) => void seen.push({ source: s.source, key: ctx.idempotencyKey }) }, { deliver: (roomId) => void rooms.push(roomId) });
+    const report = { matchId: 'm-shared', roomId: '9010', results: [{ uid: 'fa1c53c4', score: -100, remainScore: 0 }] };
+    assert.deepEqual(await h.installed.settlements.report(report), { status: 'accepted' });
+    await waitFor('room report settled', async () => ((await h.installed.settlements.get('m-shared'))?.state === 'done' ? true : undefined));
+    assert.equal((await post(url, signed(JSON.stringify(specExample('shared-1', 'm-shared'))))).text, SUCCESS_TEXT);
+    assert.deepEqual(await h.installed.settlements.report(report), { status: 'duplicate', state: 'done' });
+    assert.deepEqual(seen, [{ source: 'room', key: 'm-shared' }]);
+    assert.deepEqual(rooms, [], 'a room that reported its own settlement is not sent it back');
+
+    // the other way round
+    assert.equal((await post(url, signed(JSON.stringify(specExample('shared-2', 'm-shared-2'))))).text, SUCCESS_TEXT);
+    const second = await h.installed.settlements.report({ ...report, matchId: 'm-shared-2' });
+    assert.equal(second.status, 'duplicate');
+    await waitFor('sud settled', async () => ((await h.installed.settlements.get('m-shared-2'))?.state === 'done' ? true : undefined));
+    assert.deepEqual(seen, [{ source: 'room', key: 'm-shared' }, { source: 'sud', key: 'm-shared-2' }]);
+  });
+
+  it('settlements.report refuses an invalid settlement with the field at fault', async () => {
+    const { h } = await boot({});
+    await assert.rejects(h.installed.settlements.report({ roomId: 'r', results: [] } as never), /settlement\.matchId: missing/);
+  });
+
+  it('other events are acknowledged, recorded, and handed to onEvent once', async () => {
+    const events: Array<{ e: SudEvent; key: string }> = [];
+    const { h, url } = await boot({ onEvent: (e, ctx) => void events.push({ e, key: ctx.idempotencyKey }) });
+    const body = JSON.stringify({
+      notify_id: 'ev-1',
+      notify_time: '1664266669547',
+      app_id: APP_ID,
+      notify_event: 'sud.mg.merchant.match.start',
+      data: { mg_id: '1', room_id: '9010', game_mode: 1, match_id: 'm-start', battle_start_at: '1664265322', brand_new: 'kept' },
+      envelope_extra: 7,
+    });
+    for (let i = 0; i < 3; i++) assert.equal((await post(url, signed(body))).text, SUCCESS_TEXT);
+    await waitFor('event handled', async () => ((await h.installed.events.get('ev-1'))?.state === 'done' ? true : undefined));
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.key, 'ev-1');
+    assert.equal(events[0]!.e.event, 'sud.mg.merchant.match.start');
+    assert.equal(events[0]!.e.notifyTime, 1664266669547);
+    assert.equal(events[0]!.e.data.brand_new, 'kept');
+    assert.equal(events[0]!.e.raw.envelope_extra, 7);
+    assert.equal((await h.installed.notification('ev-1'))?.body, body);
+  });
+
+  it('without onEvent, other events are recorded and acknowledged only', async () => {
+    const { h, url } = await boot({});
+    const body = JSON.stringify({ notify_id: 'ev-2', notify_time: '1', app_id: APP_ID, notify_event: 'sud.mg.merchant.room.users.changed', data: {} });
+    assert.equal((await post(url, signed(body))).text, SUCCESS_TEXT);
+    assert.equal((await h.installed.notification('ev-2'))?.event, 'sud.mg.merchant.room.users.changed');
+    assert.equal(await h.installed.events.get('ev-2'), undefined);
+  });
+});
