@@ -23,6 +23,12 @@ export interface LoadOptions {
   body: (i: number) => { method: string; body?: string; headers?: Record<string, string>; path?: string };
   /** Whether an answer counts as success. */
   ok: (status: number, body: string) => boolean;
+  /**
+   * Open loop: the total requests per second offered, spread evenly over the connections. Latency is
+   * then counted from each request's scheduled send time, so a slow answer that delays the next send is
+   * not hidden (no coordinated omission). Unset: closed loop, each connection sends when answered.
+   */
+  ratePerSec?: number;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
@@ -51,9 +57,18 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     let failures = 0;
     let firstFailure: string | undefined;
     const until = performance.now() + ms;
+    const interval = o.ratePerSec ? (o.connections / o.ratePerSec) * 1000 : 0;
+    let workerNo = 0;
     const worker = async () => {
+      // open loop: this connection's k-th request is due at start + offset + k·interval
+      let due = performance.now() + (interval * workerNo++) / o.connections;
       while (performance.now() < until) {
-        const t0 = performance.now();
+        if (interval) {
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
+        const t0 = interval ? due : performance.now();
+        due += interval;
         try {
           const res = await send(seq++);
           if (!o.ok(res.status, res.body)) {

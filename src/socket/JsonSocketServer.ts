@@ -11,6 +11,7 @@ import {
   encodeJsonReply,
   isSocketFraming,
   parseJsonObject,
+  type JsonObjectParser,
   type DecodedFrame,
   type FrameDecoder,
   type FramingError,
@@ -27,6 +28,8 @@ export interface SocketRequestContext {
   cmdId?: number;
   /** The request's exact text (valid UTF-8, BOM removed), for handlers that verify a signature over the raw body. */
   text?: string;
+  /** What the `parse` option attached to the parsed message, if any. */
+  meta?: unknown;
 }
 
 export interface JsonSocketServerOptions {
@@ -62,6 +65,8 @@ export interface JsonSocketServerOptions {
   onMalformed: (reason: string, ctx: SocketRequestContext) => unknown | null;
   /** Reply after the handler failed; null = close without a reply. */
   onError: (error: unknown, ctx: SocketRequestContext) => unknown | null;
+  /** Parses a message's text instead of plain JSON.parse (must refuse non-objects); its `meta` reaches the handler. */
+  parse?: JsonObjectParser;
 }
 
 export interface SocketAddress {
@@ -368,7 +373,7 @@ class Connection {
     this.requests++;
     const ctx: SocketRequestContext = { ...this.peerCtx(), bytes: frame.payload.length };
     if (frame.cmdId !== undefined) ctx.cmdId = frame.cmdId;
-    const parsed = parseJsonObject(frame.payload);
+    const parsed = parseJsonObject(frame.payload, this.host.opts.parse);
     if (!parsed.ok) {
       this.host.track(this.respondMalformed(parsed.reason, ctx));
       return;
@@ -376,6 +381,7 @@ class Connection {
     if (!this.host.opts.keepAlive || this.host.isDraining()) this.stopDecoding();
     else this.socket.pause();
     ctx.text = parsed.text;
+    if (parsed.meta !== undefined) ctx.meta = parsed.meta;
     this.host.track(this.handle(parsed.value, ctx));
   }
 

@@ -26,6 +26,8 @@ export interface RedisStoreOptions {
 
 type Client = Redis | Cluster;
 
+// no enableAutoPipelining: with ioredis 5.9, a batch still in flight when the connection closes throws an
+// uncaught TypeError inside ioredis (autoPipelining.js), which would take the game server down
 const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true };
 
 export function openRedis(connection: RedisConnection, commandTimeoutMs: number): Client {

@@ -36,6 +36,11 @@ export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer
     keepAlive: s.keepAlive,
     allowIp: allowList && allowList.length > 0 ? createIpMatcher(allowList) : undefined,
     logger,
+    // one parse per message: the sourced parse keeps the number literals the sign is computed over
+    parse: (text) => {
+      const parsed = parseSourced(text);
+      return parsed.ok ? { ok: true, value: parsed.object.value, meta: parsed.object } : parsed;
+    },
     onMessage: async (message, ctx) => {
       const obj = withSource(message, ctx);
       if ('codeNo' in obj.value) return gifts.redeem(obj, ctx.remoteAddress);
@@ -49,6 +54,7 @@ export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer
 
 /** Re-reads the request's text to keep its number literals, which the sign is computed over. */
 function withSource(message: Record<string, unknown>, ctx: SocketRequestContext): SourcedObject {
+  if (ctx.meta !== undefined) return ctx.meta as SourcedObject;
   if (ctx.text !== undefined) {
     const parsed = parseSourced(ctx.text);
     if (parsed.ok) return parsed.object;
