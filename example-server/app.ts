@@ -26,6 +26,20 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
       giftHandler: async (req) => (wallet.redeemGift(req.userId, req.codeNo) ? { ok: true } : { ok: false, desc: 'code already used' }),
       socket: { port: env.rechargeSocketPort, host: env.host ?? '0.0.0.0' },
     },
+    sud: {
+      appId: env.sudAppId,
+      appSecret: env.sudAppSecret,
+      onSettlement: async (settlement) => {
+        for (const r of settlement.results) if (r.uid) wallet.recordScore(r.uid, settlement.matchId, r.score);
+      },
+    },
+    vngates: {
+      appId: env.vngatesAppId,
+      secret: env.vngatesSecret,
+      // VNGates has not published its /addgold sign formula: this is the trial guess documented in README.md;
+      // confirm the real one with VNGates before going live
+      signTemplate: { fields: ['transaction_id', 'user_id', 'char_id', 'server_id', 'product_id', 'amount', 'response_time', '{secret}'] },
+    },
     ...(env.gameCenterUrl
       ? { gamecenter: { baseUrl: env.gameCenterUrl, appId: env.gameCenterAppId, secret: env.gameCenterSecret } }
       : {}),

@@ -22,6 +22,20 @@ export class TrialWallet {
     return true;
   }
 
+  private readonly scores = new Map<string, number>();
+
+  /** Match results from settlements, applied once per match and player. */
+  recordScore(userId: string, matchId: string, score: number): void {
+    const key = `${matchId}:${userId}`;
+    if (this.applied.has(key)) return;
+    this.applied.add(key);
+    this.scores.set(userId, (this.scores.get(userId) ?? 0) + score);
+  }
+
+  score(userId: string): number {
+    return this.scores.get(userId) ?? 0;
+  }
+
   balance(userId: string): number {
     return this.balances.get(userId) ?? 0;
   }
