@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // One bundle per format: ESM for `import`, CJS for `require`, each with its own .d.ts
 // (tsup emits index.d.ts and index.d.cts) so TypeScript resolves types under both.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts' } },
   target: 'node22',

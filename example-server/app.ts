@@ -8,6 +8,7 @@ import { registerPlatformBridge, type PlatformBridge, type PlatformBridgeOptions
 import { BattleRoom } from './BattleRoom.js';
 import type { ExampleEnv } from './env.js';
 import { TrialWallet } from './wallet.js';
+import { TRIAL_VNGATES_SIGN_FIELDS } from '../src/sim/trialDefaults.js';
 
 export interface ExampleApp {
   server: Server;
@@ -38,7 +39,7 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
       secret: env.vngatesSecret,
       // VNGates has not published its /addgold sign formula: this is the trial guess documented in README.md;
       // confirm the real one with VNGates before going live
-      signTemplate: { fields: ['transaction_id', 'user_id', 'char_id', 'server_id', 'product_id', 'amount', 'response_time', '{secret}'] },
+      signTemplate: { fields: [...TRIAL_VNGATES_SIGN_FIELDS] },
     },
     ...(env.gameCenterUrl
       ? { gamecenter: { baseUrl: env.gameCenterUrl, appId: env.gameCenterAppId, secret: env.gameCenterSecret } }

@@ -2,6 +2,8 @@
  * The example server's configuration, read from the environment so it starts as-is for a trial and can be
  * pointed at real values later. Unset secrets fall back to the trial values below, printed with a warning.
  */
+import { TRIAL_SECRETS } from '../src/sim/trialDefaults.js';
+
 export interface ExampleEnv {
   port: number;
   host?: string;
@@ -21,17 +23,8 @@ export interface ExampleEnv {
   trialDefaults: string[];
 }
 
-/** Documented in README.md ("Example server"); never use them with a real platform. */
-export const TRIAL_SECRETS = {
-  RECHARGE_KEY: 'trial-recharge-key',
-  GIFT_KEY: 'trial-gift-key',
-  SUD_APP_ID: 'trial-sud-app',
-  SUD_APP_SECRET: 'trial-sud-secret',
-  VNGATES_APP_ID: 'trial-vngates-app',
-  VNGATES_SECRET: 'trial-vngates-secret',
-  GAMECENTER_APP_ID: 'trial-gamecenter-app',
-  GAMECENTER_SECRET: 'trial-gamecenter-secret',
-} as const;
+/** Documented in README.md ("Example server"); shared with the simulator so the two work together as they are. */
+export { TRIAL_SECRETS };
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ExampleEnv {
   const trialDefaults: string[] = [];

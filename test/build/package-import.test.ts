@@ -27,6 +27,14 @@ describe('built package', function () {
     assert.equal(out, 'function function function');
   });
 
+  it('ships the simulator command declared as the package bin', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    assert.equal(pkg.bin['colyseus-platform-bridge'], './dist/cli.js');
+    assert.match(readFileSync('dist/cli.js', 'utf8'), /^#!\/usr\/bin\/env node/);
+    const help = run(['dist/cli.js', 'sim', '--help']);
+    assert.match(help, /usage: colyseus-platform-bridge sim <command>/);
+  });
+
   it('can be loaded with require', () => {
     const out = run(['-e', "const m = require('colyseus-platform-bridge'); console.log(typeof m.registerPlatformBridge, typeof m.parseOptions, m.md5Hex('abc'))"]);
     assert.equal(out, 'function function 900150983cd24fb0d6963f7d28e17f72');

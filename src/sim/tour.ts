@@ -1,0 +1,115 @@
+/**
+ * The full tour: every platform path the bridge serves, once correctly, once as a duplicate and once with a
+ * bad signature, each answer checked against what the platform's document (or README.md, where the document
+ * is silent) says it must be.
+ */
+import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './requests.js';
+import type { Printer } from './print.js';
+import { httpExchange, socketExchange, type Exchange } from './transport.js';
+
+export interface TourOptions {
+  url: string;
+  socketHost: string;
+  socketPort: number;
+  rechargeKey: string;
+  giftKey: string;
+  vngatesSecret: string;
+  vngatesSignFields?: readonly string[];
+  sudAppId: string;
+  sudSecret: string;
+  userId: string;
+  zoneId: string;
+  /** Parts to leave out, e.g. a server without the socket: 'socket', 'gift', 'vngates', 'sud'. */
+  skip?: readonly string[];
+  paths?: Partial<{ health: string; recharge: string; addgold: string; rolelist: string; sud: string }>;
+}
+
+export interface TourResult {
+  passed: number;
+  failed: number;
+}
+
+const OK_HTTP = '{"result":true,"msg":"{\\"msg\\":\\"succeed\\",\\"ret\\":1}"}';
+
+function json(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `ret` inside the recharge HTTP answer's `msg` JSON string. */
+const httpRet = (text: string): unknown => json(json(text)?.msg ?? '')?.ret;
+
+export async function runTour(o: TourOptions, out: Printer): Promise<TourResult> {
+  const skip = new Set(o.skip ?? []);
+  const p = { health: '/platform/health', recharge: '/platform/recharge', addgold: '/addgold', rolelist: '/rolelist', sud: '/platform/sud/notify', ...o.paths };
+  const base = o.url.replace(/\/+$/, '');
+  const result: TourResult = { passed: 0, failed: 0 };
+
+  const check = async (title: string, run: () => Promise<Exchange>, expectation: string, ok: (x: Exchange) => boolean) => {
+    out.step(title);
+    let x: Exchange;
+    try {
+      x = await run();
+    } catch (err) {
+      out.info(`failed: ${err instanceof Error ? err.message : String(err)}`);
+      out.verdict(false, expectation);
+      result.failed++;
+      return;
+    }
+    out.exchange(x.request, x.answer, x.status);
+    const good = ok(x);
+    out.verdict(good, expectation);
+    good ? result.passed++ : result.failed++;
+  };
+
+  await check('health', () => httpExchange('GET', base + p.health), 'HTTP 200 and status "ok"', (x) => x.status === 200 && json(x.answer)?.status === 'ok');
+
+  const recharge = { key: o.rechargeKey, userId: o.userId, amount: 499, zoneId: o.zoneId };
+  const order = rechargeOrder(recharge, 'http');
+  const post = (body: Record<string, unknown>) => () => httpExchange('POST', base + p.recharge, JSON.stringify(body), { 'content-type': 'application/json' });
+  await check('recharge over HTTP', post(order), `exactly ${OK_HTTP}`, (x) => x.status === 200 && x.answer === OK_HTTP);
+  await check('recharge over HTTP, the same order again (duplicate)', post(order), 'ret -1 or -5 (order number already used), result true', (x) => [-1, -5].includes(httpRet(x.answer) as number) && json(x.answer)?.result === true);
+  await check('recharge over HTTP with a bad sign', post(rechargeOrder({ ...recharge, badSign: true }, 'http')), 'ret -4 (sign error), result false', (x) => httpRet(x.answer) === -4 && json(x.answer)?.result === false);
+
+  if (!skip.has('socket')) {
+    const sockOrder = rechargeOrder(recharge, 'socket');
+    const send = (m: Record<string, unknown>) => () => socketExchange(o.socketHost, o.socketPort, m);
+    await check('recharge over the socket', send(sockOrder), 'ret 1 (recharge succeeded)', (x) => json(x.answer)?.ret === 1);
+    await check('recharge over the socket, the same order again (duplicate)', send(sockOrder), 'ret -1 or -5 (order number already used)', (x) => [-1, -5].includes(json(x.answer)?.ret));
+    await check('recharge over the socket with a bad sign', send(rechargeOrder({ ...recharge, badSign: true }, 'socket')), 'ret -4 (sign error)', (x) => json(x.answer)?.ret === -4);
+
+    if (!skip.has('gift')) {
+      const gift = giftRequest({ giftKey: o.giftKey, userId: o.userId, zoneId: o.zoneId });
+      await check('gift code over the socket', send(gift), 'the request echoed with code "1" and desc 成功', (x) => {
+        const a = json(x.answer);
+        return a?.code === '1' && a?.desc === '成功' && a?.codeNo === gift.codeNo && a?.userId === gift.userId;
+      });
+      await check('the same gift code again (duplicate)', send(gift), 'code "-5" (already redeemed)', (x) => json(x.answer)?.code === '-5');
+      await check('gift code with a bad sign', send(giftRequest({ giftKey: o.giftKey, userId: o.userId, zoneId: o.zoneId, badSign: true })), 'code "-4" (sign error)', (x) => json(x.answer)?.code === '-4');
+    }
+  }
+
+  if (!skip.has('vngates')) {
+    const pay = { secret: o.vngatesSecret, userId: o.userId, serverId: o.zoneId, amount: '1000.00', signFields: o.vngatesSignFields };
+    const q = addgoldQuery(pay);
+    const get = (path: string, query: URLSearchParams) => () => httpExchange('GET', `${base}${path}?${query}`);
+    await check('VNGates /addgold payment', get(p.addgold, q), '{"status":1,"msg":"success"}', (x) => x.status === 200 && json(x.answer)?.status === 1);
+    await check('VNGates /addgold, the same transaction again (duplicate)', get(p.addgold, q), 'status 1 again (already recorded)', (x) => json(x.answer)?.status === 1);
+    await check('VNGates /addgold with a bad sign', get(p.addgold, addgoldQuery({ ...pay, badSign: true })), 'status 0 with a reason', (x) => json(x.answer)?.status === 0);
+    await check('VNGates /rolelist', get(p.rolelist, rolelistQuery(o.userId)), 'status 1 and a data array of roles', (x) => json(x.answer)?.status === 1 && Array.isArray(json(x.answer)?.data));
+  }
+
+  if (!skip.has('sud')) {
+    const settle = sudNotification({ appId: o.sudAppId, secret: o.sudSecret, roomId: 'sim-room', uids: [o.userId, 'fa1c53c4'] });
+    const postSud = (n: { body: string; headers: Record<string, string> }) => () => httpExchange('POST', base + p.sud, n.body, n.headers);
+    await check('SUD match.settle notification', postSud(settle), 'exactly {"ret_code":0,"ret_msg":"SUCCESS"}', (x) => x.answer === '{"ret_code":0,"ret_msg":"SUCCESS"}');
+    await check('SUD notification again (duplicate notify_id)', postSud(settle), 'SUCCESS again', (x) => json(x.answer)?.ret_code === 0);
+    await check('SUD notification with a bad signature', postSud(sudNotification({ appId: o.sudAppId, secret: o.sudSecret, roomId: 'sim-room', uids: [o.userId], badSign: true })), 'a non-zero ret_code', (x) => typeof json(x.answer)?.ret_code === 'number' && json(x.answer).ret_code !== 0);
+  }
+
+  out.step(`tour finished: ${result.passed} passed, ${result.failed} failed`);
+  return result;
+}

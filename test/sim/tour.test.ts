@@ -1,0 +1,77 @@
+/**
+ * The simulator, as a user runs it: the example server started as `npm start` does, then
+ * `colyseus-platform-bridge sim tour` against it (every platform path, duplicates, bad signatures), and
+ * the GameCenter double watching the traffic of an example server pointed at it.
+ */
+import assert from 'node:assert/strict';
+import { ColyseusSDK } from '@colyseus/sdk';
+import { GameCenterSim } from '../../src/sim/gameCenterSim.js';
+import { TRIAL_SECRETS } from '../../src/sim/trialDefaults.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnTs, waitFor, within, type Spawned } from '../helpers/processes.js';
+
+async function startExample(env: Record<string, string>): Promise<{ proc: Spawned; env: Record<string, string> }> {
+  const full = { PORT: String(await freePort()), RECHARGE_SOCKET_PORT: String(await freePort()), HOST: '127.0.0.1', REDIS_URL: '', ...env };
+  const proc = spawnTs('example-server/index.ts', full);
+  await waitFor('example server', async () => {
+    if (proc.proc.exitCode !== null) throw new Error(proc.output());
+    return (await fetch(`http://127.0.0.1:${full.PORT}/platform/health`)).status === 200 ? true : undefined;
+  });
+  return { proc, env: full };
+}
+
+describe('platform simulator', function () {
+  this.timeout(60_000);
+  const running: Spawned[] = [];
+  afterEach(async () => {
+    for (const p of running.splice(0)) {
+      p.kill('SIGTERM');
+      await within(15_000, 'example server exit', p.exited());
+    }
+  });
+
+  it('completes the full tour against the example server, every answer as the spec says', async () => {
+    const server = await startExample({});
+    running.push(server.proc);
+    const tour = spawnTs('src/cli.ts', { PORT: server.env.PORT!, RECHARGE_SOCKET_PORT: server.env.RECHARGE_SOCKET_PORT! }, ['sim', 'tour']);
+    const { code } = await within(40_000, 'the tour', tour.exited());
+    const out = tour.output();
+    assert.equal(code, 0, out);
+    assert.match(out, /tour finished: 17 passed, 0 failed/);
+    for (const step of ['recharge over HTTP with a bad sign', 'recharge over the socket, the same order again (duplicate)', 'the same gift code again (duplicate)', 'VNGates /rolelist', 'SUD notification with a bad signature']) {
+      assert.ok(out.includes(step), step);
+    }
+    // the server logged why it refused the bad signatures
+    assert.match(server.proc.output(), /recharge refused: bad sign/);
+  });
+
+  it('exits non-zero when an answer is off (a wrong key makes every signed request fail)', async () => {
+    const server = await startExample({});
+    running.push(server.proc);
+    const tour = spawnTs('src/cli.ts', { PORT: server.env.PORT!, RECHARGE_SOCKET_PORT: server.env.RECHARGE_SOCKET_PORT! }, ['sim', 'tour', '--recharge-key', 'not-the-key', '--skip', 'socket,vngates,sud']);
+    const { code } = await within(30_000, 'the tour', tour.exited());
+    assert.equal(code, 1);
+    assert.match(tour.output(), /✘ expected exactly/);
+  });
+
+  it('the GameCenter double sees the signed zone traffic of an example server pointed at it', async () => {
+    const lines: string[] = [];
+    const sim = new GameCenterSim({ host: '127.0.0.1', port: 0, appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, log: (l) => void lines.push(l) });
+    const { url } = await sim.start();
+    try {
+      const server = await startExample({ GAMECENTER_URL: url });
+      running.push(server.proc);
+      const sdk = new ColyseusSDK(`ws://127.0.0.1:${server.env.PORT}`);
+      const room = await sdk.joinOrCreate('battle', { userId: '86179877528939918' });
+      const create = await waitFor('a type-1 create-role event at the double', () =>
+        sim.requests.find((r) => r.api === 'sync.user_game_zone_data' && r.params.user_game_zone_type === '1'),
+      );
+      assert.equal(create.code, 0, 'signature and limits accepted');
+      assert.match(create.params.user_game_zone_data!, /^\[\[86179877528939918,1,\d{13}\]\]$/, 'the id written as its exact digits');
+      assert.ok(lines.some((l) => l.includes('sync.user_game_zone_data')), 'printed for the user to watch');
+      await room.leave();
+    } finally {
+      await sim.stop();
+    }
+  });
+});
