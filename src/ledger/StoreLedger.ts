@@ -6,7 +6,7 @@ import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
-import { acceptScript, cancelScript, retryScript } from './scripts.js';
+import { acceptScript, cancelScript, grantLease } from './scripts.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
 
 export class StoreLedger implements Ledger {
@@ -64,7 +64,7 @@ export class StoreLedger implements Ledger {
   }
 
   retry(dedupeKey: string): Promise<boolean> {
-    return this.store.run(retryScript, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp], [this.clock.now(), dedupeKey]);
+    return this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp], [this.clock.now(), dedupeKey]);
   }
 
   queued(): Promise<number> {

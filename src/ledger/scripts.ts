@@ -3,10 +3,20 @@
  * current fence" are single steps no second process can interleave with; the in-process twin does the same
  * on the MemoryDb. All order keys share the `{ledger}` hash tag, so on a Redis Cluster they live in one
  * slot and a script may touch an order hash it derives from the prefix it is given.
+ *
+ * Claiming, renewing, failing and retrying an order are the lease steps every job queue shares
+ * (workers/lease/scripts.ts); the steps below are the ledger's own.
  */
 import { defineScript } from '../store/defineScript.js';
 import type { MemoryDb } from '../store/MemoryDb.js';
 import type { ScriptReply } from '../store/Store.js';
+import { leaseScripts } from '../workers/lease/scripts.js';
+
+/**
+ * The grant queue's lease steps: an order is `granting` while a process runs its grant handler, and its
+ * hash names that process and the lease's end (`leaseOwner`, `leaseUntil`), as order hashes always have.
+ */
+export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false });
 
 /**
  * KEYS: order hash, due zset, alias key (the order hash again when there is no alias).
@@ -54,95 +64,6 @@ return {1, ARGV[3]}
   },
 });
 
-export interface Claimed {
-  member: string;
-  fence: number;
-  /** The state before the claim: 'granting' means the previous holder's lease ran out (a takeover). */
-  previous: string;
-}
-
-/**
- * KEYS: due zset. ARGV: now, limit, leaseMs, order key prefix, owner.
- * Takes up to `limit` due orders, pushes each one's due time to now+lease (so a dead holder's order comes
- * back by itself), bumps its fence and marks it granting. Orders found terminal or missing leave the schedule.
- * Reply: flat {member, fence, previous, …}.
- */
-export const claimScript = defineScript<Claimed[]>({
-  name: 'ledger_claim',
-  numberOfKeys: 1,
-  lua: `
-local now = tonumber(ARGV[1])
-local leaseUntil = now + tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, id in ipairs(ids) do
-  local k = ARGV[4] .. id
-  local state = redis.call('HGET', k, 'state')
-  if state == 'pending' or state == 'granting' then
-    local fence = redis.call('HINCRBY', k, 'fence', 1)
-    redis.call('HSET', k, 'state', 'granting', 'leaseOwner', ARGV[5], 'leaseUntil', leaseUntil, 'updatedAt', now)
-    redis.call('ZADD', KEYS[1], leaseUntil, id)
-    out[#out + 1] = id
-    out[#out + 1] = fence
-    out[#out + 1] = state
-  else
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-return out
-`,
-  local(db, keys, args) {
-    const [due] = keys as [string];
-    const now = Number(args[0]);
-    const leaseUntil = now + Number(args[2]);
-    const out: ScriptReply[] = [];
-    for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
-      const k = args[3] + member;
-      const state = db.hget(k, 'state');
-      if (state === 'pending' || state === 'granting') {
-        const fence = db.hincrby(k, 'fence', 1);
-        db.hset(k, { state: 'granting', leaseOwner: args[4]!, leaseUntil: String(leaseUntil), updatedAt: String(now) });
-        db.zadd(due, [[leaseUntil, member]]);
-        out.push(member, fence, state);
-      } else {
-        db.zrem(due, member);
-      }
-    }
-    return out;
-  },
-  decode: (r) => {
-    const flat = (r as ScriptReply[]) ?? [];
-    const out: Claimed[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) out.push({ member: String(flat[i]), fence: Number(flat[i + 1]), previous: String(flat[i + 2]) });
-    return out;
-  },
-});
-
-/**
- * KEYS: order hash, due zset. ARGV: now, fence, member, leaseMs.
- * Extends a lease still held under `fence`. Reply 1 held, 0 lost.
- */
-export const renewScript = defineScript<boolean>({
-  name: 'ledger_renew',
-  numberOfKeys: 2,
-  lua: `
-if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'granting' then return 0 end
-local untilMs = tonumber(ARGV[1]) + tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'leaseUntil', untilMs)
-redis.call('ZADD', KEYS[2], untilMs, ARGV[3])
-return 1
-`,
-  local(db, keys, args) {
-    const [order, due] = keys as [string, string];
-    if (db.hget(order, 'fence') !== args[1] || db.hget(order, 'state') !== 'granting') return 0;
-    const until = Number(args[0]) + Number(args[3]);
-    db.hset(order, { leaseUntil: String(until) });
-    db.zadd(due, [[until, args[2]!]]);
-    return 1;
-  },
-  decode: (r) => r === 1,
-});
-
 /**
  * KEYS: order hash, due zset, the player's inbox hash.
  * ARGV: now, fence, member, result JSON, delivery JSON.
@@ -153,7 +74,7 @@ export const completeScript = defineScript<boolean>({
   name: 'ledger_complete',
   numberOfKeys: 3,
   lua: `
-if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'granting' then return 0 end
+${grantLease.guard.lua}
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt', ARGV[1], 'result', ARGV[4])
 redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
@@ -163,7 +84,7 @@ return 1
 `,
   local(db, keys, args) {
     const [order, due, inbox] = keys as [string, string, string];
-    if (db.hget(order, 'fence') !== args[1] || db.hget(order, 'state') !== 'granting') return 0;
+    if (!grantLease.guard.held(db, order, args[1])) return 0;
     db.hincrby(order, 'attempts', 1);
     db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]! });
     db.hdel(order, 'leaseOwner', 'leaseUntil');
@@ -172,48 +93,6 @@ return 1
     return 1;
   },
   decode: (r) => r === 1,
-});
-
-/**
- * KEYS: order hash, due zset, given-up zset.
- * ARGV: now, fence, member, error text, next attempt time, max attempts.
- * Reply: 1 rescheduled, 2 given up, 0 stale fence.
- */
-export const failScript = defineScript<'rescheduled' | 'given_up' | 'stale'>({
-  name: 'ledger_fail',
-  numberOfKeys: 3,
-  lua: `
-if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'granting' then return 0 end
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'updatedAt', ARGV[1])
-redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
-if attempts >= tonumber(ARGV[6]) then
-  redis.call('HSET', KEYS[1], 'state', 'given_up')
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
-  return 2
-end
-redis.call('HSET', KEYS[1], 'state', 'pending')
-redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
-return 1
-`,
-  local(db, keys, args) {
-    const [order, due, gaveUp] = keys as [string, string, string];
-    if (db.hget(order, 'fence') !== args[1] || db.hget(order, 'state') !== 'granting') return 0;
-    const attempts = db.hincrby(order, 'attempts', 1);
-    db.hset(order, { lastError: args[3]!, updatedAt: args[0]! });
-    db.hdel(order, 'leaseOwner', 'leaseUntil');
-    if (attempts >= Number(args[5])) {
-      db.hset(order, { state: 'given_up' });
-      db.zrem(due, args[2]!);
-      db.zadd(gaveUp, [[Number(args[0]), args[2]!]]);
-      return 2;
-    }
-    db.hset(order, { state: 'pending' });
-    db.zadd(due, [[Number(args[4]), args[2]!]]);
-    return 1;
-  },
-  decode: (r) => (r === 2 ? 'given_up' : r === 1 ? 'rescheduled' : 'stale'),
 });
 
 /**
@@ -243,28 +122,6 @@ return 1
     return 1;
   },
   decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),
-});
-
-/** KEYS: order hash, due zset, given-up zset. ARGV: now, member. Reply 1 requeued, 0 not given up. */
-export const retryScript = defineScript<boolean>({
-  name: 'ledger_retry',
-  numberOfKeys: 3,
-  lua: `
-if redis.call('HGET', KEYS[1], 'state') ~= 'given_up' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-redis.call('ZREM', KEYS[3], ARGV[2])
-return 1
-`,
-  local(db, keys, args) {
-    const [order, due, gaveUp] = keys as [string, string, string];
-    if (db.hget(order, 'state') !== 'given_up') return 0;
-    db.hset(order, { state: 'pending', attempts: '0', updatedAt: args[0]! });
-    db.zadd(due, [[Number(args[0]), args[1]!]]);
-    db.zrem(gaveUp, args[1]!);
-    return 1;
-  },
-  decode: (r) => r === 1,
 });
 
 /**

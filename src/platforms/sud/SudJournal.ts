@@ -6,7 +6,7 @@
 import type { Clock } from '../../context.js';
 import type { Store } from '../../store/Store.js';
 import { SudKeys, eventJobId, settleJobId } from './keys.js';
-import { recordScript, retryScript, type RecordOutcome } from './scripts.js';
+import { jobLease, recordScript, type RecordOutcome } from './scripts.js';
 import type { Settlement, SettlementJobState, SudEvent, SudJobRecord } from './types.js';
 
 export interface NotificationToRecord {
@@ -79,7 +79,7 @@ export class SudJournal {
   }
 
   retry(id: string): Promise<boolean> {
-    return this.store.run(retryScript, [this.keys.job(id), this.keys.due, this.keys.gaveUp], [this.clock.now(), id]);
+    return this.store.run(jobLease.retry, [this.keys.job(id), this.keys.due, this.keys.gaveUp], [this.clock.now(), id]);
   }
 }
 

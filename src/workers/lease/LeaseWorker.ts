@@ -1,0 +1,103 @@
+/**
+ * The loop that works through a leased job queue on one process. One timer per process, not one per
+ * member: each look claims a batch of due members (up to the free concurrency) in one script, which leases
+ * them to this process, and runs each with its {@link Lease}. If this process dies, its leases run out and
+ * another process's look claims the members again, with a higher fence, so the dead holder's late answer,
+ * if any, is ignored. What to run for a member and how to record its success belong to the queue.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../logger.js';
+import { StoreUnavailableError } from '../../store/Store.js';
+import { Lease } from './Lease.js';
+import type { LeaseQueue } from './queue.js';
+import type { LeaseClaim } from './scripts.js';
+
+export interface LeaseWorkerDeps extends LeaseQueue {
+  /** Starts every log line of the loop: 'grant worker'. */
+  name: string;
+  /** What a look claims, for the line saying it cannot: 'due orders'. */
+  work: string;
+  logger: Logger;
+  /** Runs one claimed member and records its outcome; resolves once recorded (or left to the lease). */
+  run(lease: Lease): Promise<void>;
+}
+
+export class LeaseWorker {
+  readonly owner = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private again = false;
+  private stopped = true;
+  private storeDown = false;
+  private readonly inFlight = new Map<string, { lease: Lease; done: Promise<void> }>();
+
+  constructor(private readonly d: LeaseWorkerDeps) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Look for due work now (work was just recorded on this process). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Stops claiming; waits for running members up to `graceMs`, then aborts them (their lease lets another process finish). */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const pending = [...this.inFlight.values()];
+    if (!pending.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(pending.map((p) => p.done)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const p of this.inFlight.values()) p.lease.abort.abort(new Error('bridge closing'));
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.running = true;
+    this.again = false;
+    const { name, store, clock, keys, scripts, options, logger } = this.d;
+    try {
+      const free = options.concurrency - this.inFlight.size;
+      if (free > 0) {
+        const limit = Math.min(free, options.batchSize);
+        const claimed = await store.run(scripts.claim, [keys.due], [clock.now(), limit, options.leaseMs, keys.prefix, this.owner]);
+        if (this.storeDown) logger.info(`${name}: store reachable again`);
+        this.storeDown = false;
+        for (const c of claimed) this.launch(c);
+        // a full batch means more may be due right away
+        if (claimed.length === limit) this.again = true;
+      }
+    } catch (err) {
+      // once per outage, not once per look while the store is away; other failures are logged every time
+      if (!this.storeDown) logger.warn(`${name}: cannot claim ${this.d.work}`, { error: err instanceof Error ? err.message : String(err) });
+      this.storeDown = err instanceof StoreUnavailableError;
+    } finally {
+      this.running = false;
+      this.schedule(this.again ? 0 : options.pollIntervalMs);
+    }
+  }
+
+  private launch(claim: LeaseClaim): void {
+    if (this.inFlight.has(claim.id)) return;
+    const lease = new Lease(this.d, claim);
+    const done = this.d.run(lease).finally(() => {
+      this.inFlight.delete(claim.id);
+      this.kick();
+    });
+    this.inFlight.set(claim.id, { lease, done });
+  }
+}

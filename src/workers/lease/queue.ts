@@ -1,0 +1,33 @@
+import type { Clock } from '../../context.js';
+import type { Store } from '../../store/Store.js';
+import type { LeaseScripts } from './scripts.js';
+
+/** Where one leased job queue lives in the store. */
+export interface LeaseKeys {
+  /** A member's hash is `prefix + member`. */
+  prefix: string;
+  /** Members by the time they are due (or their lease ends). */
+  due: string;
+  /** Members that failed `maxAttempts` times, by when they were given up. */
+  gaveUp: string;
+}
+
+/** The tuning every leased queue has (each queue's option schema says it to users in its own words). */
+export interface LeaseOptions {
+  leaseMs: number;
+  pollIntervalMs: number;
+  batchSize: number;
+  concurrency: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+/** One leased job queue: its keys, its scripts, and the store and clock they run on. */
+export interface LeaseQueue {
+  store: Store;
+  clock: Clock;
+  keys: LeaseKeys;
+  scripts: LeaseScripts;
+  options: LeaseOptions;
+}

@@ -1,0 +1,220 @@
+/**
+ * The atomic steps every leased job queue shares (the ledger's grants, SUD's jobs). A queue is a due zset
+ * of members, each with a hash at `prefix + member`. A claim leases a due member to one process: its due
+ * time moves to the end of the lease, so a dead holder's member comes back by itself, and its fence goes
+ * up, so every later step of a holder that lost the lease (renew, fail, the queue's own complete) is refused.
+ *
+ * The steps are built per queue because queues name their leased state differently and keep different
+ * bookkeeping in the hash; each queue's stored fields, states and script names are the ones it always had.
+ * `pending` (due) and `given_up` (failed too often) are the same in every queue.
+ */
+import { defineScript } from '../../store/defineScript.js';
+import type { MemoryDb } from '../../store/MemoryDb.js';
+import type { ScriptReply, StoreScript } from '../../store/Store.js';
+
+export interface LeaseQueueSpec {
+  /** Prefix of the script names (`<name>_claim`, …); script names must be unique across the plugin. */
+  name: string;
+  /** The state of a member while it is leased. */
+  leased: string;
+  /** Whether the hash shows who holds the lease and until when (`leaseOwner`, `leaseUntil`). */
+  recordsHolder: boolean;
+  /** Whether a claim returns each member's whole hash, saving the holder a read per member. */
+  returnsHash: boolean;
+}
+
+export interface LeaseClaim {
+  id: string;
+  fence: number;
+  /** The state before the claim: the leased state means the previous holder's lease ran out (a takeover). */
+  previous: string;
+  /** The member's hash as the claim left it, for queues whose claim returns it. */
+  hash?: Record<string, string>;
+}
+
+export type FailOutcome = 'rescheduled' | 'given_up' | 'stale';
+
+/** "Still leased under this fence": the check every step of a holder makes first. */
+export interface FenceGuard {
+  /** A Lua line that returns 0 unless KEYS[1] is leased under the fence in ARGV[2]. */
+  lua: string;
+  held(db: MemoryDb, key: string, fence: string | undefined): boolean;
+}
+
+export interface LeaseScripts {
+  guard: FenceGuard;
+  /** KEYS: due zset. ARGV: now, limit, leaseMs, member key prefix, owner (stored only where `recordsHolder`). */
+  claim: StoreScript<LeaseClaim[]>;
+  /** KEYS: member hash, due zset. ARGV: now, fence, member, leaseMs. True while still held. */
+  renew: StoreScript<boolean>;
+  /** KEYS: member hash, due zset, given-up zset. ARGV: now, fence, member, error text, next attempt at, max attempts. */
+  fail: StoreScript<FailOutcome>;
+  /** KEYS: member hash, due zset, given-up zset. ARGV: now, member. True when a given-up member was requeued. */
+  retry: StoreScript<boolean>;
+}
+
+export function leaseScripts(spec: LeaseQueueSpec): LeaseScripts {
+  const guard = fenceGuard(spec.leased);
+  return { guard, claim: claimScript(spec), renew: renewScript(spec, guard), fail: failScript(spec, guard), retry: retryScript(spec) };
+}
+
+function fenceGuard(leased: string): FenceGuard {
+  return {
+    lua: `if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= '${leased}' then return 0 end`,
+    held: (db, key, fence) => db.hget(key, 'fence') === fence && db.hget(key, 'state') === leased,
+  };
+}
+
+/**
+ * Takes up to `limit` due members, pushes each one's due time to now+lease, bumps its fence and marks it
+ * leased. Members found in any other state (finished, cancelled, gone) leave the schedule.
+ * Reply: {{id, fence, previous[, {field, value, …}]}, …}.
+ */
+function claimScript({ name, leased, recordsHolder, returnsHash }: LeaseQueueSpec): StoreScript<LeaseClaim[]> {
+  const holder = recordsHolder ? `'leaseOwner', ARGV[5], 'leaseUntil', leaseUntil, ` : '';
+  const entry = returnsHash ? `{id, fence, state, redis.call('HGETALL', k)}` : `{id, fence, state}`;
+  return defineScript<LeaseClaim[]>({
+    name: `${name}_claim`,
+    numberOfKeys: 1,
+    lua: `
+local now = tonumber(ARGV[1])
+local leaseUntil = now + tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  local k = ARGV[4] .. id
+  local state = redis.call('HGET', k, 'state')
+  if state == 'pending' or state == '${leased}' then
+    local fence = redis.call('HINCRBY', k, 'fence', 1)
+    redis.call('HSET', k, 'state', '${leased}', ${holder}'updatedAt', now)
+    redis.call('ZADD', KEYS[1], leaseUntil, id)
+    out[#out + 1] = ${entry}
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`,
+    local(db, keys, args) {
+      const [due] = keys as [string];
+      const now = Number(args[0]);
+      const leaseUntil = now + Number(args[2]);
+      const out: ScriptReply[] = [];
+      for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
+        const k = args[3] + member;
+        const state = db.hget(k, 'state');
+        if (state === 'pending' || state === leased) {
+          const fence = db.hincrby(k, 'fence', 1);
+          const lease: Record<string, string> = recordsHolder ? { leaseOwner: args[4]!, leaseUntil: String(leaseUntil) } : {};
+          db.hset(k, { state: leased, ...lease, updatedAt: String(now) });
+          db.zadd(due, [[leaseUntil, member]]);
+          out.push(returnsHash ? [member, fence, state, Object.entries(db.hgetall(k)).flat()] : [member, fence, state]);
+        } else {
+          db.zrem(due, member);
+        }
+      }
+      return out;
+    },
+    decode: (r) =>
+      ((r as ScriptReply[][]) ?? []).map(([id, fence, previous, pairs]) => {
+        const claim: LeaseClaim = { id: String(id), fence: Number(fence), previous: String(previous) };
+        if (Array.isArray(pairs)) {
+          claim.hash = {};
+          for (let i = 0; i + 1 < pairs.length; i += 2) claim.hash[String(pairs[i])] = String(pairs[i + 1]);
+        }
+        return claim;
+      }),
+  });
+}
+
+/** Extends a lease still held under `fence`. Reply 1 held, 0 lost. */
+function renewScript({ name, recordsHolder }: LeaseQueueSpec, guard: FenceGuard): StoreScript<boolean> {
+  const showLeaseEnd = recordsHolder ? `\nredis.call('HSET', KEYS[1], 'leaseUntil', untilMs)` : '';
+  return defineScript<boolean>({
+    name: `${name}_renew`,
+    numberOfKeys: 2,
+    lua: `
+${guard.lua}
+local untilMs = tonumber(ARGV[1]) + tonumber(ARGV[4])${showLeaseEnd}
+redis.call('ZADD', KEYS[2], untilMs, ARGV[3])
+return 1
+`,
+    local(db, keys, args) {
+      const [member, due] = keys as [string, string];
+      if (!guard.held(db, member, args[1])) return 0;
+      const until = Number(args[0]) + Number(args[3]);
+      if (recordsHolder) db.hset(member, { leaseUntil: String(until) });
+      db.zadd(due, [[until, args[2]!]]);
+      return 1;
+    },
+    decode: (r) => r === 1,
+  });
+}
+
+/**
+ * Records a failed attempt under `fence`: due again at the given time, or after `max attempts` given up
+ * (out of the schedule, into the given-up zset, until someone retries it). Reply: 1 rescheduled, 2 given up,
+ * 0 stale fence.
+ */
+function failScript({ name, recordsHolder }: LeaseQueueSpec, guard: FenceGuard): StoreScript<FailOutcome> {
+  const clearHolder = recordsHolder ? `\nredis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')` : '';
+  return defineScript<FailOutcome>({
+    name: `${name}_fail`,
+    numberOfKeys: 3,
+    lua: `
+${guard.lua}
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'updatedAt', ARGV[1])${clearHolder}
+if attempts >= tonumber(ARGV[6]) then
+  redis.call('HSET', KEYS[1], 'state', 'given_up')
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
+  return 2
+end
+redis.call('HSET', KEYS[1], 'state', 'pending')
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[3])
+return 1
+`,
+    local(db, keys, args) {
+      const [member, due, gaveUp] = keys as [string, string, string];
+      if (!guard.held(db, member, args[1])) return 0;
+      const attempts = db.hincrby(member, 'attempts', 1);
+      db.hset(member, { lastError: args[3]!, updatedAt: args[0]! });
+      if (recordsHolder) db.hdel(member, 'leaseOwner', 'leaseUntil');
+      if (attempts >= Number(args[5])) {
+        db.hset(member, { state: 'given_up' });
+        db.zrem(due, args[2]!);
+        db.zadd(gaveUp, [[Number(args[0]), args[2]!]]);
+        return 2;
+      }
+      db.hset(member, { state: 'pending' });
+      db.zadd(due, [[Number(args[4]), args[2]!]]);
+      return 1;
+    },
+    decode: (r) => (r === 2 ? 'given_up' : r === 1 ? 'rescheduled' : 'stale'),
+  });
+}
+
+/** Puts a given-up member back in the schedule with a fresh attempt count. Reply 1 requeued, 0 not given up. */
+function retryScript({ name }: LeaseQueueSpec): StoreScript<boolean> {
+  return defineScript<boolean>({
+    name: `${name}_retry`,
+    numberOfKeys: 3,
+    lua: `
+if redis.call('HGET', KEYS[1], 'state') ~= 'given_up' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 1
+`,
+    local(db, keys, args) {
+      const [member, due, gaveUp] = keys as [string, string, string];
+      if (db.hget(member, 'state') !== 'given_up') return 0;
+      db.hset(member, { state: 'pending', attempts: '0', updatedAt: args[0]! });
+      db.zadd(due, [[Number(args[0]), args[1]!]]);
+      db.zrem(gaveUp, args[1]!);
+      return 1;
+    },
+    decode: (r) => r === 1,
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The lease steps are built per queue from a few switches, so each switch setting must give a Lua body and
+ * an in-process twin that agree: the same story on Redis and on the in-process store must give the same
+ * replies and leave the same data.
+ */
+import assert from 'node:assert/strict';
+import { MemoryStore, RedisStore, type Store } from '../../src/store/index.js';
+import { leaseScripts, type LeaseQueueSpec } from '../../src/workers/lease/scripts.js';
+import { CapturingLogger } from '../helpers/logs.js';
+import { useRedisServer } from '../helpers/redisServer.js';
+
+const SPECS: LeaseQueueSpec[] = [
+  { name: 'test_lease_holder', leased: 'granting', recordsHolder: true, returnsHash: false },
+  { name: 'test_lease_hash', leased: 'running', recordsHolder: false, returnsHash: true },
+];
+
+const T0 = 1_700_000_000_000;
+const LEASE = 1000;
+
+/** Claims, takeovers, renewals, stale and current failures, giving up and retrying, with each reply and the data after it. */
+async function story(store: Store, spec: LeaseQueueSpec, prefix: string): Promise<unknown[]> {
+  const s = leaseScripts(spec);
+  const item = `${prefix}item:`;
+  const due = `${prefix}due`;
+  const gaveUp = `${prefix}given-up`;
+  const members = ['a', 'b', 'c', 'done'];
+  for (const [i, m] of members.entries()) {
+    await store.hset(item + m, { state: m === 'done' ? 'finished' : 'pending', fence: 0, attempts: 0, payload: `p-${m}` });
+    await store.zadd(due, [[T0 + i, m]]);
+  }
+  const seen: unknown[] = [];
+  const step = async (label: string, reply: Promise<unknown>) => {
+    const data: Record<string, unknown> = { due: await store.zrangeByScore(due, -Infinity, Infinity), gaveUp: await store.zrangeByScore(gaveUp, -Infinity, Infinity) };
+    for (const m of members) data[m] = Object.fromEntries(Object.entries(await store.hgetall(item + m)).sort());
+    seen.push({ label, reply: await reply, data });
+  };
+  const claim = (now: number, limit: number, owner: string) => store.run(s.claim, [due], [now, limit, LEASE, item, owner]);
+  const keys = (m: string) => [item + m, due];
+  const failKeys = (m: string) => [item + m, due, gaveUp];
+
+  await step('claim two', claim(T0 + 10, 2, 'p1'));
+  await step('renew under the fence', store.run(s.renew, keys('a'), [T0 + 20, 1, 'a', LEASE]));
+  await step('renew under a stale fence', store.run(s.renew, keys('a'), [T0 + 20, 7, 'a', LEASE]));
+  await step('claim the rest; the finished one leaves the schedule', claim(T0 + 30, 10, 'p1'));
+  // a's renewal moved its lease end past b's, so b is the first to be taken over
+  await step('take over after the lease ends', claim(T0 + 5000, 1, 'p2'));
+  await step('fail under the lost fence', store.run(s.fail, failKeys('b'), [T0 + 5001, 1, 'b', 'late', T0 + 6000, 2]));
+  await step('fail under the current fence', store.run(s.fail, failKeys('b'), [T0 + 5002, 2, 'b', 'boom', T0 + 6000, 2]));
+  await step('retry one that is not given up', store.run(s.retry, failKeys('b'), [T0 + 5003, 'b']));
+  await step('claim it again when due', claim(T0 + 6000, 10, 'p3'));
+  await step('fail once more: given up', store.run(s.fail, failKeys('b'), [T0 + 6001, 3, 'b', 'boom again', T0 + 7000, 2]));
+  await step('retry it', store.run(s.retry, failKeys('b'), [T0 + 6002, 'b']));
+  return seen;
+}
+
+describe('lease scripts: Lua and in-process twin agree for every queue setting', function () {
+  const redis = useRedisServer();
+  let prefixes = 0;
+
+  for (const spec of SPECS) {
+    it(`holder ${spec.recordsHolder ? 'recorded' : 'not recorded'}, hash ${spec.returnsHash ? 'returned' : 'not returned'}`, async () => {
+      const memory = new MemoryStore();
+      const onRedis = new RedisStore({ connection: redis.url, logger: new CapturingLogger() });
+      try {
+        const prefix = `lease${++prefixes}:`;
+        const expected = await story(memory, spec, prefix);
+        assert.deepEqual(await story(onRedis, spec, prefix), expected);
+
+        const claimed = (expected[0] as { reply: Array<{ id: string; hash?: Record<string, string> }> }).reply;
+        assert.deepEqual(claimed.map((c) => c.id), ['a', 'b']);
+        assert.equal(claimed[0]!.hash !== undefined, spec.returnsHash);
+        const a = (expected[0] as { data: { a: Record<string, string> } }).data.a;
+        assert.equal(a.state, spec.leased);
+        assert.equal(a.leaseOwner === 'p1', spec.recordsHolder);
+        const replies = expected.map((e) => (e as { reply: unknown }).reply);
+        assert.deepEqual(replies.slice(1, 3), [true, false]);
+        assert.deepEqual(replies.slice(5, 8), ['stale', 'rescheduled', false]);
+        assert.deepEqual(replies.slice(9), ['given_up', true]);
+        const b = (expected.at(-1) as { data: { b: Record<string, string> } }).data.b;
+        assert.equal(b.state, 'pending');
+        assert.equal(b.attempts, '0');
+        assert.equal(b.leaseOwner, undefined);
+      } finally {
+        await onRedis.close();
+      }
+    });
+  }
+});
