@@ -34,7 +34,7 @@ export class StoreLedger implements Ledger {
     const orderKey = this.keys.order(dedupeKey);
     const aliasKey = opts.alias && opts.alias !== dedupeKey ? this.keys.alias(opts.alias) : orderKey;
     const initial = opts.decline === undefined ? 'pending' : 'declined';
-    const r = await this.store.run(acceptScript, [orderKey, this.keys.due, aliasKey], [now, dedupeKey, initial, ...orderFields(order, dedupeKey, opts.decline)]);
+    const r = await this.store.run(acceptScript, [orderKey, this.keys.due, aliasKey], [now, dedupeKey, initial, JSON.stringify(orderFields(order, dedupeKey, opts.decline))]);
     if (!r.accepted) {
       if (r.via) {
         const other = await this.get(r.via);
