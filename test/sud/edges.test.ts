@@ -125,6 +125,68 @@ describe('SUD options and processing', function () {
     assert.equal(deliveries, 2);
   });
 
+  it('a new settlement is recorded already leased to the answering process, and its handler starts without waiting for a poll', async () => {
+    // every reading of the clock is a new millisecond, so a later claim would show in updatedAt and the due time
+    let tick = 1_700_000_000_000;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: Array<{ settlement: Settlement; attempt: number }> = [];
+    const { h, url } = await boot(
+      {
+        worker: { pollIntervalMs: 60_000, leaseMs: 5000 },
+        onSettlement: async (settlement, ctx) => {
+          seen.push({ settlement, attempt: ctx.attempt });
+          await gate;
+        },
+      },
+      undefined,
+      redis.url,
+      2000,
+      () => ++tick,
+    );
+    assert.equal((await post(url, signed(JSON.stringify(specExample('lease-1', 'm-lease'))))).text, SUCCESS_TEXT);
+    await waitFor('handler started', () => (seen.length === 1 ? true : undefined));
+    const jobKey = `${h.store.keys.tagged('sud', 'job')}:settle:m-lease`;
+    const hash = await probe.hgetall(jobKey);
+    assert.equal(hash.state, 'running');
+    assert.equal(hash.fence, '1');
+    assert.equal(hash.updatedAt, hash.createdAt, 'leased by the step that recorded it, not by a later claim');
+    assert.equal(await probe.zscore(h.store.keys.tagged('sud', 'due'), 'settle:m-lease'), String(Number(hash.createdAt) + 5000));
+    assert.equal(seen[0]!.attempt, 1);
+    // the handler sees the settlement as stored, exactly what a retry read from Redis would see
+    assert.deepEqual(seen[0]!.settlement, JSON.parse(hash.payload!));
+    release();
+    const job = await waitFor('done', async () => {
+      const j = await h.installed.settlements.get('m-lease');
+      return j?.state === 'done' ? j : undefined;
+    });
+    assert.equal(job.attempts, 1);
+    assert.equal(await probe.zscore(h.store.keys.tagged('sud', 'due'), 'settle:m-lease'), null);
+  });
+
+  it('with every handler slot busy, a new settlement is recorded due and runs as soon as a slot frees', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: string[] = [];
+    const { h, url } = await boot({
+      worker: { pollIntervalMs: 60_000, concurrency: 1 },
+      onSettlement: async (s, ctx) => {
+        runs.push(`${s.matchId}:${ctx.attempt}`);
+        if (s.matchId === 'm-busy-a') await gate;
+      },
+    });
+    assert.equal((await post(url, signed(JSON.stringify(specExample('busy-a', 'm-busy-a'))))).text, SUCCESS_TEXT);
+    await waitFor('first handler running', () => (runs.length === 1 ? true : undefined));
+    assert.equal((await post(url, signed(JSON.stringify(specExample('busy-b', 'm-busy-b'))))).text, SUCCESS_TEXT);
+    const waiting = await h.installed.settlements.get('m-busy-b');
+    assert.equal(waiting?.state, 'pending');
+    assert.deepEqual(runs, ['m-busy-a:1']);
+    release();
+    // the poll is a minute away: only the freed slot's own look can start it within the deadline
+    await waitFor('second settled', async () => ((await h.installed.settlements.get('m-busy-b'))?.state === 'done' ? true : undefined), 5000);
+    assert.deepEqual(runs, ['m-busy-a:1', 'm-busy-b:1']);
+  });
+
   it('a handler that keeps failing is given up, logged as an error, and can be retried', async () => {
     let fail = true;
     let runs = 0;

@@ -17,10 +17,24 @@ export interface NotificationToRecord {
   work?: { kind: 'settle'; settlement: Settlement } | { kind: 'event'; event: SudEvent };
 }
 
+/**
+ * This process's worker as the journal sees it. A new job is leased to it in the step that records it when
+ * it has a free slot, and handed over in memory: no claim round trip, no re-reading the job. Otherwise the
+ * job is recorded due and the worker is told to look for it.
+ */
+export interface JobTaker {
+  readonly leaseMs: number;
+  /** Takes a free slot for one more job; false when none is free. */
+  reserve(): boolean;
+  /** Runs a job the record step leased to this process in the reserved slot, or frees it (undefined). */
+  take(job: SudJobRecord | undefined): void;
+  /** A job was recorded due: look for it. */
+  kick(): void;
+}
+
 export class SudJournal {
   readonly keys: SudKeys;
-  /** Told when a new job was recorded on this process, so it starts without waiting for the next look. */
-  onRecorded?: () => void;
+  taker?: JobTaker;
 
   constructor(
     private readonly store: Store,
@@ -30,40 +44,87 @@ export class SudJournal {
     this.keys = new SudKeys(store.keys);
   }
 
-  async recordNotification(n: NotificationToRecord): Promise<{ outcome: RecordOutcome; state: string }> {
+  recordNotification(n: NotificationToRecord): Promise<{ outcome: RecordOutcome; state: string }> {
     const job = n.work ? jobOf(n.work) : undefined;
-    const jobId = job?.id ?? '';
-    const r = await this.store.run(
-      recordScript,
-      [this.keys.notify(n.notifyId), job ? this.keys.job(job.id) : this.keys.notify(n.notifyId), this.keys.due],
-      [
-        this.clock.now(),
-        n.notifyId,
-        n.rawBody.toString('utf8'),
-        n.event,
-        jobId,
-        job?.kind ?? '',
-        job?.key ?? '',
-        job ? JSON.stringify(job.payload) : '',
-        'sud',
-        job?.roomId ?? '',
-        this.retentionMs,
-        job ? '1' : '0',
-      ],
-    );
-    if (r.outcome === 'new' && job) this.onRecorded?.();
-    return r;
+    const payload = job ? JSON.stringify(job.payload) : '';
+    const notifyKey = this.keys.notify(n.notifyId);
+    const now = this.clock.now();
+    const record = (leaseMs: number) =>
+      this.store.run(
+        recordScript,
+        [notifyKey, job ? this.keys.job(job.id) : notifyKey, this.keys.due],
+        [
+          now,
+          n.notifyId,
+          n.rawBody.toString('utf8'),
+          n.event,
+          job?.id ?? '',
+          job?.kind ?? '',
+          job?.key ?? '',
+          payload,
+          'sud',
+          job?.roomId ?? '',
+          this.retentionMs,
+          job ? '1' : '0',
+          leaseMs,
+        ],
+      );
+    if (!job) return record(0);
+    return this.recordJob(record, { id: job.id, kind: job.kind, key: job.key, payload, source: 'sud', notifyId: n.notifyId, now });
   }
 
   /** A settlement a room reports itself: same job (and so the same dedupe) as SUD's notification of the match. */
-  async recordReport(settlement: Settlement): Promise<{ outcome: RecordOutcome; state: string }> {
-    const jobKey = this.keys.job(settleJobId(settlement.matchId));
-    const r = await this.store.run(
-      recordScript,
-      [jobKey, jobKey, this.keys.due],
-      [this.clock.now(), '', '', '', settleJobId(settlement.matchId), 'settle', settlement.matchId, JSON.stringify(settlement), 'room', settlement.roomId, this.retentionMs, '1'],
-    );
-    if (r.outcome === 'new') this.onRecorded?.();
+  recordReport(settlement: Settlement): Promise<{ outcome: RecordOutcome; state: string }> {
+    const id = settleJobId(settlement.matchId);
+    const jobKey = this.keys.job(id);
+    const now = this.clock.now();
+    const payload = JSON.stringify(settlement);
+    const record = (leaseMs: number) =>
+      this.store.run(
+        recordScript,
+        [jobKey, jobKey, this.keys.due],
+        [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.retentionMs, '1', leaseMs],
+      );
+    return this.recordJob(record, { id, kind: 'settle', key: settlement.matchId, payload, source: 'room', now });
+  }
+
+  /**
+   * Records a job leased to this process's worker when it has room, and hands it over once recorded. The
+   * handler gets the payload as stored (parsed back from its JSON), so a first run and a retry from Redis
+   * see the same values.
+   */
+  private async recordJob(
+    record: (leaseMs: number) => Promise<{ outcome: RecordOutcome; state: string }>,
+    job: { id: string; kind: 'settle' | 'event'; key: string; payload: string; source: 'sud' | 'room'; notifyId?: string; now: number },
+  ): Promise<{ outcome: RecordOutcome; state: string }> {
+    const taker = this.taker;
+    const leased = taker?.reserve() === true;
+    let r: { outcome: RecordOutcome; state: string };
+    try {
+      r = await record(leased ? taker!.leaseMs : 0);
+    } catch (error) {
+      if (leased) taker!.take(undefined);
+      throw error;
+    }
+    if (leased) {
+      taker!.take(
+        r.outcome === 'new'
+          ? {
+              id: job.id,
+              kind: job.kind,
+              idempotencyKey: job.key,
+              state: 'running',
+              source: job.source,
+              attempts: 0,
+              handled: false,
+              ...(job.notifyId ? { notifyId: job.notifyId } : {}),
+              createdAt: job.now,
+              updatedAt: job.now,
+              payload: JSON.parse(job.payload) as Settlement | SudEvent,
+            }
+          : undefined,
+      );
+    } else if (r.outcome === 'new') taker?.kick();
     return r;
   }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/Store.js';
 import type { Lease } from '../../workers/lease/Lease.js';
 import { LeaseWorker } from '../../workers/lease/LeaseWorker.js';
-import { decodeJob } from './SudJournal.js';
+import { decodeJob, type JobTaker } from './SudJournal.js';
 import type { SudKeys } from './keys.js';
 import type { SudWorkerOptions } from './options.js';
 import { completeScript, jobLease, markScript } from './scripts.js';
@@ -33,8 +33,10 @@ export interface SudWorkerDeps {
 /** Thrown inside a job when its lease was lost: the job belongs to another process now. */
 class LeaseLost extends Error {}
 
-export class SudWorker {
+export class SudWorker implements JobTaker {
   private readonly loop: LeaseWorker;
+  /** Jobs leased to this process when recorded, handed over in memory until their run starts. */
+  private readonly taken = new Map<string, SudJobRecord>();
 
   constructor(private readonly d: SudWorkerDeps) {
     this.loop = new LeaseWorker({
@@ -59,6 +61,21 @@ export class SudWorker {
     this.loop.kick();
   }
 
+  get leaseMs(): number {
+    return this.d.options.leaseMs;
+  }
+
+  reserve(): boolean {
+    return this.loop.reserve();
+  }
+
+  take(job: SudJobRecord | undefined): void {
+    if (job) this.taken.set(job.id, job);
+    // the record step leased it with fence 1, as a first claim would have
+    const started = this.loop.adopt(job && { id: job.id, fence: 1, previous: 'pending' });
+    if (job && !started) this.taken.delete(job.id);
+  }
+
   /** Stops claiming; waits for running handlers up to `graceMs`, then aborts them (their lease lets another process finish). */
   stop(graceMs?: number): Promise<void> {
     return this.loop.stop(graceMs);
@@ -67,7 +84,8 @@ export class SudWorker {
   private async run(lease: Lease): Promise<void> {
     const { logger } = this.d;
     const { id, attempt } = lease;
-    const job = lease.claim.hash && decodeJob(id, lease.claim.hash);
+    const job = this.taken.get(id) ?? (lease.claim.hash && decodeJob(id, lease.claim.hash));
+    this.taken.delete(id);
     if (!job) {
       logger.error('sud: a job record is unreadable; it is retried when its lease ends', { job: id });
       return;

@@ -55,7 +55,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
     onEvent: options.onEvent,
     rooms: deps.rooms,
   });
-  journal.onRecorded = () => worker.kick();
+  journal.taker = worker;
   ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined }));
   worker.start();
   ctx.onStopIntake(() => worker.stop());

@@ -13,7 +13,8 @@ import { leaseScripts } from '../../workers/lease/scripts.js';
  * The job queue's lease steps: a job is `running` while a process runs its handler. A claim returns the
  * job's hash, which is all a holder needs to run it.
  */
-export const jobLease = leaseScripts({ name: 'sud', leased: 'running', recordsHolder: false, returnsHash: true });
+const JOB_LEASED = 'running';
+export const jobLease = leaseScripts({ name: 'sud', leased: JOB_LEASED, recordsHolder: false, returnsHash: true });
 
 export type RecordOutcome =
   /** a new notification and a new job */
@@ -26,7 +27,10 @@ export type RecordOutcome =
 /**
  * KEYS: notify hash (the job hash again for a room report), job hash, due zset.
  * ARGV: now, notifyId ('' for a room report), raw body, event, jobId, kind, idempotency key, payload JSON,
- *       source, room id, retention ms (0 = keep), create job ('1' | '0').
+ *       source, room id, retention ms (0 = keep), create job ('1' | '0'), lease ms.
+ * A new job is recorded due now, or, with a lease ms above 0, already leased to the recording process
+ * (state `running`, fence 1, due again when the lease ends), as a claim would leave it: that process runs
+ * it at once without a claim's round trip, and if it dies, the job is taken over like any expired lease.
  * Reply: {code, state} with code 1 new, 0 duplicate notify, 2 duplicate job.
  */
 export const recordScript = defineScript<{ outcome: RecordOutcome; state: string }>({
@@ -42,15 +46,18 @@ end
 if ARGV[12] ~= '1' then return {1, 'none'} end
 local state = redis.call('HGET', KEYS[2], 'state')
 if state then return {2, state} end
-redis.call('HSET', KEYS[2], 'state', 'pending', 'kind', ARGV[6], 'key', ARGV[7], 'payload', ARGV[8], 'source', ARGV[9],
-  'roomId', ARGV[10], 'notifyId', ARGV[2], 'fence', 0, 'attempts', 0, 'createdAt', ARGV[1], 'updatedAt', ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[1], ARGV[5])
-return {1, 'pending'}
+local leaseMs = tonumber(ARGV[13] or '0')
+local newState, fence, dueAt = 'pending', 0, ARGV[1]
+if leaseMs > 0 then newState, fence, dueAt = '${JOB_LEASED}', 1, tonumber(ARGV[1]) + leaseMs end
+redis.call('HSET', KEYS[2], 'state', newState, 'kind', ARGV[6], 'key', ARGV[7], 'payload', ARGV[8], 'source', ARGV[9],
+  'roomId', ARGV[10], 'notifyId', ARGV[2], 'fence', fence, 'attempts', 0, 'createdAt', ARGV[1], 'updatedAt', ARGV[1])
+redis.call('ZADD', KEYS[3], dueAt, ARGV[5])
+return {1, newState}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
     const [notify, job, due] = keys as [string, string, string];
-    const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob] = args as string[] as [
-      string, string, string, string, string, string, string, string, string, string, string, string,
+    const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob, leaseText] = args as string[] as [
+      string, string, string, string, string, string, string, string, string, string, string, string, string,
     ];
     const ttl = Number(ttlText);
     if (notifyId !== '') {
@@ -59,11 +66,14 @@ return {1, 'pending'}
       if (ttl > 0) db.pexpire(notify, ttl);
     }
     if (createJob !== '1') return [1, 'none'];
-    const state = db.hget(job, 'state');
-    if (state !== null) return [2, state];
-    db.hset(job, { state: 'pending', kind, key, payload, source, roomId, notifyId, fence: '0', attempts: '0', createdAt: now, updatedAt: now });
-    db.zadd(due, [[Number(now), jobId]]);
-    return [1, 'pending'];
+    const existing = db.hget(job, 'state');
+    if (existing !== null) return [2, existing];
+    const leaseMs = Number(leaseText ?? 0);
+    const leased = leaseMs > 0;
+    const state = leased ? JOB_LEASED : 'pending';
+    db.hset(job, { state, kind, key, payload, source, roomId, notifyId, fence: leased ? '1' : '0', attempts: '0', createdAt: now, updatedAt: now });
+    db.zadd(due, [[Number(now) + (leased ? leaseMs : 0), jobId]]);
+    return [1, state];
   },
   decode: (r) => {
     const [code, state] = r as [number, string];

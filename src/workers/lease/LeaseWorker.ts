@@ -30,6 +30,15 @@ export class LeaseWorker {
   private stopped = true;
   private storeDown = false;
   private readonly inFlight = new Map<string, { lease: Lease; done: Promise<void> }>();
+  /** Slots promised to members being leased by the step that records them (see {@link reserve}). */
+  private reserved = 0;
+  /**
+   * Whether due members may be waiting beyond what the last look claimed. A freed slot only looks again
+   * while it is set: otherwise every finished member would cost a claim that finds nothing, which under
+   * load is a store round trip per member. Work recorded elsewhere is found by the periodic look.
+   */
+  private mayHaveDue = true;
+  private kicks = 0;
 
   constructor(private readonly d: LeaseWorkerDeps) {}
 
@@ -41,9 +50,37 @@ export class LeaseWorker {
 
   /** Look for due work now (work was just recorded on this process). */
   kick(): void {
+    this.kicks++;
+    this.mayHaveDue = true;
+    this.look();
+  }
+
+  private look(): void {
     if (this.stopped) return;
     if (this.running) this.again = true;
     else this.schedule(0);
+  }
+
+  /**
+   * Takes a free slot for a member the caller is about to record already leased to this process, so
+   * fresh work skips the round trip of a claim. False when the loop is stopped or has no free slot (the
+   * member is then recorded due, for a later claim). Every true must be followed by one {@link adopt}.
+   */
+  reserve(): boolean {
+    if (this.stopped || this.inFlight.size + this.reserved >= this.d.options.concurrency) return false;
+    this.reserved++;
+    return true;
+  }
+
+  /**
+   * Gives back a reserved slot, running in it the member the caller leased to this process (claim
+   * undefined: nothing was leased, a duplicate say). The lease is then kept and finished like a claimed one.
+   * Once stopping, it is not started: its lease runs out and a claim (here after a restart, or elsewhere)
+   * takes it over, as after a crash. Returns whether it was started.
+   */
+  adopt(claim: LeaseClaim | undefined): boolean {
+    this.reserved--;
+    return claim !== undefined && !this.stopped && this.launch(claim);
   }
 
   /** Stops claiming; waits for running members up to `graceMs`, then aborts them (their lease lets another process finish). */
@@ -69,17 +106,20 @@ export class LeaseWorker {
     if (this.stopped || this.running) return;
     this.running = true;
     this.again = false;
+    const kicksBefore = this.kicks;
     const { name, store, clock, keys, scripts, options, logger } = this.d;
     try {
-      const free = options.concurrency - this.inFlight.size;
+      const free = options.concurrency - this.inFlight.size - this.reserved;
       if (free > 0) {
         const limit = Math.min(free, options.batchSize);
         const claimed = await store.run(scripts.claim, [keys.due], [clock.now(), limit, options.leaseMs, keys.prefix, this.owner]);
         if (this.storeDown) logger.info(`${name}: store reachable again`);
         this.storeDown = false;
         for (const c of claimed) this.launch(c);
-        // a full batch means more may be due right away
+        // a full batch means more may be due right away; a short one, that nothing else is (unless work
+        // was recorded here meanwhile, which the claim may have missed)
         if (claimed.length === limit) this.again = true;
+        else if (this.kicks === kicksBefore) this.mayHaveDue = false;
       }
     } catch (err) {
       // once per outage, not once per look while the store is away; other failures are logged every time
@@ -91,13 +131,14 @@ export class LeaseWorker {
     }
   }
 
-  private launch(claim: LeaseClaim): void {
-    if (this.inFlight.has(claim.id)) return;
+  private launch(claim: LeaseClaim): boolean {
+    if (this.inFlight.has(claim.id)) return false;
     const lease = new Lease(this.d, claim);
     const done = this.d.run(lease).finally(() => {
       this.inFlight.delete(claim.id);
-      this.kick();
+      if (this.mayHaveDue) this.look();
     });
     this.inFlight.set(claim.id, { lease, done });
+    return true;
   }
 }

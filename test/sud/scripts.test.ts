@@ -1,0 +1,83 @@
+/**
+ * SUD's record step on Redis and on the in-process store: the same notifications (new, leased to the
+ * recording process or left due, a duplicate notify_id, a second notification of a recorded match, a
+ * room report, a notification without a job) give the same replies and leave the same data.
+ */
+import assert from 'node:assert/strict';
+import { MemoryStore, RedisStore, type Store } from '../../src/store/index.js';
+import { recordScript } from '../../src/platforms/sud/scripts.js';
+import { CapturingLogger } from '../helpers/logs.js';
+import { useRedisServer } from '../helpers/redisServer.js';
+
+const T0 = 1_700_000_000_000;
+const LEASE = 30_000;
+const TTL = 86_400_000;
+
+async function story(store: Store, prefix: string): Promise<unknown[]> {
+  const notify = (id: string) => `${prefix}notify:${id}`;
+  const job = (id: string) => `${prefix}job:${id}`;
+  const due = `${prefix}due`;
+  const seen: unknown[] = [];
+  const record = async (label: string, keys: string[], args: Array<string | number>) => {
+    const reply = await store.run(recordScript, keys, args);
+    const data: Record<string, unknown> = { due: await store.zrangeByScore(due, -Infinity, Infinity) };
+    for (const k of [notify('n1'), notify('n2'), notify('n3'), notify('n4'), job('settle:m1'), job('settle:m2'), job('settle:m3')]) {
+      data[k.slice(prefix.length)] = Object.fromEntries(Object.entries(await store.hgetall(k)).sort());
+    }
+    data.ttl = (await store.pttl(notify('n1'))) > 0;
+    seen.push({ label, reply, data });
+  };
+  const sud = (n: string, m: string, now: number, leaseMs: number) =>
+    record(`notify ${n} of ${m}, lease ${leaseMs}`, [notify(n), job(`settle:${m}`), due], [now, n, `{"notify_id":"${n}"}`, 'sud.mg.merchant.match.settle', `settle:${m}`, 'settle', m, `{"matchId":"${m}"}`, 'sud', '9010', TTL, '1', leaseMs]);
+
+  await sud('n1', 'm1', T0, 0);
+  await sud('n2', 'm2', T0 + 1, LEASE);
+  await sud('n1', 'm1', T0 + 2, LEASE);
+  await sud('n3', 'm2', T0 + 3, LEASE);
+  await record('room report of m3, leased', [job('settle:m3'), job('settle:m3'), due], [T0 + 4, '', '', '', 'settle:m3', 'settle', 'm3', '{"matchId":"m3"}', 'room', '77', 0, '1', LEASE]);
+  await record('room report of m3 again', [job('settle:m3'), job('settle:m3'), due], [T0 + 5, '', '', '', 'settle:m3', 'settle', 'm3', '{"matchId":"m3"}', 'room', '77', 0, '1', LEASE]);
+  await record('a notification without a job', [notify('n4'), notify('n4'), due], [T0 + 6, 'n4', '{"notify_id":"n4"}', 'sud.mg.other', '', '', '', '', 'sud', '', TTL, '0', 0]);
+  return seen;
+}
+
+describe('SUD record script: Lua and in-process twin agree', function () {
+  const redis = useRedisServer();
+
+  it('records due or leased, and tells duplicates apart, alike on both stores', async () => {
+    const memory = new MemoryStore();
+    const onRedis = new RedisStore({ connection: redis.url, logger: new CapturingLogger() });
+    try {
+      const expected = await story(memory, 'sudrec:');
+      assert.deepEqual(await story(onRedis, 'sudrec:'), expected);
+
+      const replies = expected.map((e) => (e as { reply: unknown }).reply);
+      assert.deepEqual(replies, [
+        { outcome: 'new', state: 'pending' },
+        { outcome: 'new', state: 'running' },
+        { outcome: 'duplicate-notify', state: 'settle:m1' },
+        { outcome: 'duplicate-job', state: 'running' },
+        { outcome: 'new', state: 'running' },
+        { outcome: 'duplicate-job', state: 'running' },
+        { outcome: 'new', state: 'none' },
+      ]);
+      const last = (expected.at(-1) as { data: Record<string, Record<string, string> | unknown> }).data;
+      const m1 = last['job:settle:m1'] as Record<string, string>;
+      const m2 = last['job:settle:m2'] as Record<string, string>;
+      assert.equal(m1.state, 'pending');
+      assert.equal(m1.fence, '0');
+      assert.equal(m2.state, 'running');
+      assert.equal(m2.fence, '1');
+      assert.equal(m2.notifyId, 'n2', 'the second notification of m2 did not touch its job');
+      // due now when left for a claim; due when the lease ends when leased at recording
+      assert.deepEqual(last.due, [
+        { member: 'settle:m1', score: T0 },
+        { member: 'settle:m2', score: T0 + 1 + LEASE },
+        { member: 'settle:m3', score: T0 + 4 + LEASE },
+      ]);
+      assert.equal((last['notify:n3'] as Record<string, string>).job, 'settle:m2');
+      assert.equal(last.ttl, true);
+    } finally {
+      await onRedis.close();
+    }
+  });
+});
