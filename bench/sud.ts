@@ -65,6 +65,11 @@ export async function benchSudSettle(redisUrl: string, durationMs = 5000): Promi
     const common = { connections: 64, durationMs: Math.round(durationMs / ROUNDS), warmupMs: 300 };
     const baseline = { requests: 0, ms: 0 };
     const full = { requests: 0, ms: 0, answerMs: 0, failures: 0, firstFailure: undefined as string | undefined, p50: [] as number[], p99: [] as number[] };
+    // both routes warmed until the JIT has settled, as in the recharge bench (the first seconds run slower)
+    for (const [path, tag] of [['/bench/setnx', 'wb'], ['/platform/sud/notify', 'wf'], ['/bench/setnx', 'wb2'], ['/platform/sud/notify', 'wf2']] as const) {
+      await runLoad({ ...common, durationMs: 2000, url: base + path, body: (i) => { const body = notification(i, tag); return { method: 'POST', body, headers: signedHeaders(body, i) }; }, ok: () => true });
+      await waitFor('warm-up backlog drained', async () => ((await (await fetch(`${base}/bench/backlog`)).json()) === 0 ? true : undefined), 60_000, 5);
+    }
     // alternating short rounds: a noisy machine (other jobs on 2 cores) then hits both sides alike
     for (let round = 0; round < ROUNDS; round++) {
       const b = await runLoad({

@@ -10,9 +10,6 @@ export type HashName = 'md5' | 'sha256' | 'sha1';
 // Node ≥ 21.7's one-shot hash skips the Hash object: several times cheaper for the short strings signed here
 const oneShot = (crypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
 
-const oneShotBytes = oneShot as unknown as ((algorithm: string, data: string, encoding: 'buffer') => Buffer) | undefined;
-const sha256Bytes = (s: string): Buffer => (oneShotBytes ? oneShotBytes('sha256', s, 'buffer') : createHash('sha256').update(s, 'utf8').digest());
-
 /** Lowercase hex digest of UTF-8 text (or raw bytes). */
 export function hashHex(algorithm: HashName, data: string | Buffer): string {
   return oneShot ? oneShot(algorithm, data, 'hex') : createHash(algorithm).update(data).digest('hex');
@@ -28,14 +25,15 @@ export function hmacHex(algorithm: HashName, key: string | Buffer, data: string 
 export const hmacSha1Hex = (key: string | Buffer, data: string | Buffer): string => hmacHex('sha1', key, data);
 
 /**
- * Constant-time equality of two strings. Both sides are hashed first so that inputs of different lengths
- * take the same path (timingSafeEqual throws on a length mismatch, which would leak the expected length).
- * `caseInsensitive` is for hex digests, which platforms send in either case.
+ * Constant-time equality of a received signature and the digest we computed. The expected side is always
+ * a digest, whose length is public (32 hex digits for MD5, 40 for SHA-1), so a length mismatch may answer
+ * at once; equal lengths are compared without an early exit. `caseInsensitive` is for hex digests, which
+ * platforms send in either case.
  */
 export function safeEqual(received: string, expected: string, caseInsensitive = false): boolean {
-  const a = caseInsensitive ? received.toLowerCase() : received;
-  const b = caseInsensitive ? expected.toLowerCase() : expected;
-  return timingSafeEqual(sha256Bytes(a), sha256Bytes(b)) && a.length === b.length;
+  const a = Buffer.from(caseInsensitive ? received.toLowerCase() : received, 'utf8');
+  const b = Buffer.from(caseInsensitive ? expected.toLowerCase() : expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export interface CanonicalOptions {

@@ -2,6 +2,7 @@
  * The ledger over the bridge's {@link Store}: Redis in production, the in-process store for trial runs.
  */
 import type { Clock } from '../context.js';
+import { ScriptBatcher } from '../store/ScriptBatcher.js';
 import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
@@ -13,12 +14,15 @@ export class StoreLedger implements Ledger {
   readonly keys: LedgerKeys;
   /** Called after an order is accepted on this process, so its grant starts at once. */
   onAccepted?: (record: LedgerRecord) => void;
+  /** Orders that arrive together are accepted in one script run (group commit); each still gets its own answer. */
+  private readonly accepts: ScriptBatcher<{ accepted: boolean; state: string; via?: string }>;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
   ) {
     this.keys = new LedgerKeys(store.keys);
+    this.accepts = new ScriptBatcher(store, acceptScript);
   }
 
   keyOf(order: Pick<PaidOrder, 'source' | 'orderId' | 'dedupeKey'>): string {
@@ -34,7 +38,7 @@ export class StoreLedger implements Ledger {
     const orderKey = this.keys.order(dedupeKey);
     const aliasKey = opts.alias && opts.alias !== dedupeKey ? this.keys.alias(opts.alias) : orderKey;
     const initial = opts.decline === undefined ? 'pending' : 'declined';
-    const r = await this.store.run(acceptScript, [orderKey, this.keys.due, aliasKey], [now, dedupeKey, initial, JSON.stringify(orderFields(order, dedupeKey, opts.decline))]);
+    const r = await this.accepts.run([orderKey, this.keys.due, aliasKey], [now, dedupeKey, initial, JSON.stringify(orderFields(order, dedupeKey, opts.decline))]);
     if (!r.accepted) {
       if (r.via) {
         const other = await this.get(r.via);

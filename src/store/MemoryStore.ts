@@ -4,7 +4,16 @@
  */
 import { KeySpace } from './KeySpace.js';
 import { MemoryDb } from './MemoryDb.js';
-import { StoreUnavailableError, type MessageHandler, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
+import {
+  StoreUnavailableError,
+  type BatchOutcome,
+  type MessageHandler,
+  type ScriptCall,
+  type ScriptReply,
+  type SetOptions,
+  type Store,
+  type StoreScript,
+} from './Store.js';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
@@ -62,6 +71,19 @@ export class MemoryStore implements Store {
       const reply: ScriptReply = script.local(this.db, keys, args.map(String));
       return script.decode(reply);
     });
+  }
+
+  runBatch<R>(script: StoreScript<R>, calls: readonly ScriptCall[]): Promise<Array<BatchOutcome<R>>> {
+    return this.op(() =>
+      calls.map((call): BatchOutcome<R> => {
+        try {
+          if (call.keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${call.keys.length}`);
+          return { ok: true, value: script.decode(script.local(this.db, call.keys, call.args.map(String))) };
+        } catch (error) {
+          return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+        }
+      }),
+    );
   }
 
   async publish(channel: string, message: string): Promise<void> {

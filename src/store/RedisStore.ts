@@ -7,7 +7,17 @@
 import { Redis, Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { KeySpace } from './KeySpace.js';
-import { StoreUnavailableError, type MessageHandler, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
+import { batchArgs, batchLua, batchReplies } from './batchLua.js';
+import {
+  StoreUnavailableError,
+  type BatchOutcome,
+  type MessageHandler,
+  type ScriptCall,
+  type ScriptReply,
+  type SetOptions,
+  type Store,
+  type StoreScript,
+} from './Store.js';
 
 export type RedisConnection =
   | string
@@ -159,6 +169,30 @@ export class RedisStore implements Store {
     const fn = (this.client as unknown as Record<string, (...a: Array<string | number>) => Promise<ScriptReply>>)[command]!;
     const reply = await this.cmd(() => fn.call(this.client, ...keys, ...args));
     return script.decode(reply);
+  }
+
+  async runBatch<R>(script: StoreScript<R>, calls: readonly ScriptCall[]): Promise<Array<BatchOutcome<R>>> {
+    for (const call of calls) {
+      if (call.keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${call.keys.length}`);
+    }
+    if (calls.length === 0) return [];
+    const command = `pb_${script.name}_batch`;
+    if (!this.defined.has(command)) {
+      // no numberOfKeys: a batch's key count varies, so it is passed first on each call
+      this.client.defineCommand(command, { lua: batchLua(script) });
+      this.defined.add(command);
+    }
+    const fn = (this.client as unknown as Record<string, (...a: Array<string | number>) => Promise<ScriptReply>>)[command]!;
+    const { keys, args } = batchArgs(calls);
+    const reply = await this.cmd(() => fn.call(this.client, keys.length, ...keys, ...args));
+    return batchReplies(reply).map((item): BatchOutcome<R> => {
+      if (!item.ok) return { ok: false, error: new Error(`script ${script.name} failed: ${item.error}`) };
+      try {
+        return { ok: true, value: script.decode(item.reply) };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    });
   }
 
   publish = async (channel: string, message: string): Promise<void> => {

@@ -23,6 +23,14 @@ export interface StoreScript<R> {
   decode(reply: ScriptReply): R;
 }
 
+/** One call of a script run in a batch, and its outcome: each call succeeds or fails on its own. */
+export interface ScriptCall {
+  keys: string[];
+  args: ReadonlyArray<string | number>;
+}
+
+export type BatchOutcome<R> = { ok: true; value: R } | { ok: false; error: Error };
+
 export interface SetOptions {
   /** Expire after this many milliseconds. */
   px?: number;
@@ -74,6 +82,13 @@ export interface Store {
 
   /** Runs an atomic multi-key step. */
   run<R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>): Promise<R>;
+  /**
+   * Runs several calls of one script in one round trip, in order, as if run back to back with nothing in
+   * between; one call failing does not stop the others. On a Redis Cluster every key of every call must
+   * be in one slot (the bridge's keys share a hash tag per feature). Rejects as a whole only when the
+   * store cannot be reached, like {@link run}.
+   */
+  runBatch<R>(script: StoreScript<R>, calls: readonly ScriptCall[]): Promise<Array<BatchOutcome<R>>>;
 
   publish(channel: string, message: string): Promise<void>;
   /** Returns the function that removes this subscription. */

@@ -1,4 +1,4 @@
-export type { Store, StoreScript, ScriptReply, SetOptions, MessageHandler } from './Store.js';
+export type { Store, StoreScript, ScriptReply, SetOptions, MessageHandler, ScriptCall, BatchOutcome } from './Store.js';
 export { StoreUnavailableError } from './Store.js';
 export { KeySpace } from './KeySpace.js';
 export { MemoryDb, WrongTypeError } from './MemoryDb.js';
@@ -6,3 +6,4 @@ export { MemoryStore } from './MemoryStore.js';
 export { RedisStore, type RedisConnection, type RedisStoreOptions } from './RedisStore.js';
 export { createStore, type CreateStoreOptions } from './createStore.js';
 export { defineScript } from './defineScript.js';
+export { ScriptBatcher } from './ScriptBatcher.js';

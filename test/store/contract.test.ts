@@ -149,6 +149,29 @@ function contract(name: string, make: () => Promise<Store>, teardown: (s: Store)
       assert.equal(results.filter((r) => r.added).length, 1);
     });
 
+    it('runs a batch of script calls in order, each with its own outcome', async () => {
+      const keys = [store.keys.tagged(`b${n}`, 'seen'), store.keys.tagged(`b${n}`, 'count')];
+      const wrong = [store.keys.tagged(`b${n}`, 'a-string'), store.keys.tagged(`b${n}`, 'count')];
+      await store.set(wrong[0]!, 'not a hash');
+      const outcomes = await store.runBatch(recordOnce, [
+        { keys, args: ['order-1', 'v'] },
+        { keys, args: ['order-1', 'v'] },
+        { keys: wrong, args: ['order-x', 'v'] },
+        { keys, args: ['order-2', 'v'] },
+      ]);
+      assert.deepEqual(outcomes.slice(0, 2), [
+        { ok: true, value: { added: true, total: 1 } },
+        { ok: true, value: { added: false, total: 1 } },
+      ]);
+      // the failing call fails alone, and the one after it still runs
+      assert.equal(outcomes[2]!.ok, false);
+      assert.match(String((outcomes[2] as { error: Error }).error.message), /WRONGTYPE/);
+      assert.deepEqual(outcomes[3], { ok: true, value: { added: true, total: 2 } });
+      assert.deepEqual(await store.hgetall(keys[0]!), { 'order-1': 'v', 'order-2': 'v' });
+      assert.deepEqual(await store.runBatch(nilScript, [{ keys: [k('missing')], args: [] }]), [{ ok: true, value: null }]);
+      assert.deepEqual(await store.runBatch(recordOnce, []), []);
+    });
+
     it('publishes to subscribers and stops after unsubscribe', async () => {
       const ch = store.keys.channel(`t${n}`);
       const got: string[] = [];
@@ -169,6 +192,7 @@ function contract(name: string, make: () => Promise<Store>, teardown: (s: Store)
     it('rejects commands after close', async () => {
       await store.close();
       await assert.rejects(store.get(k('x')), StoreUnavailableError);
+      await assert.rejects(store.runBatch(nilScript, [{ keys: [k('x')], args: [] }]), StoreUnavailableError);
     });
   });
 }

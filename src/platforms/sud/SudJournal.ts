@@ -4,6 +4,7 @@
  * for settlements, the notification otherwise). Both steps are one script.
  */
 import type { Clock } from '../../context.js';
+import { ScriptBatcher } from '../../store/ScriptBatcher.js';
 import type { Store } from '../../store/Store.js';
 import { SudKeys, eventJobId, settleJobId } from './keys.js';
 import { jobLease, recordScript, type RecordOutcome } from './scripts.js';
@@ -12,7 +13,8 @@ import type { Settlement, SettlementJobState, SudEvent, SudJobRecord } from './t
 export interface NotificationToRecord {
   notifyId: string;
   event: string;
-  rawBody: Buffer;
+  /** The body as received, decoded as UTF-8. */
+  rawBody: string;
   /** The job it brings, or undefined when nothing has to run for it. */
   work?: { kind: 'settle'; settlement: Settlement } | { kind: 'event'; event: SudEvent };
 }
@@ -35,6 +37,8 @@ export interface JobTaker {
 export class SudJournal {
   readonly keys: SudKeys;
   taker?: JobTaker;
+  /** Notifications that arrive together are recorded in one script run (group commit). */
+  private readonly records: ScriptBatcher<{ outcome: RecordOutcome; state: string }>;
 
   constructor(
     private readonly store: Store,
@@ -42,6 +46,7 @@ export class SudJournal {
     private readonly retentionMs: number,
   ) {
     this.keys = new SudKeys(store.keys);
+    this.records = new ScriptBatcher(store, recordScript);
   }
 
   recordNotification(n: NotificationToRecord): Promise<{ outcome: RecordOutcome; state: string }> {
@@ -50,13 +55,12 @@ export class SudJournal {
     const notifyKey = this.keys.notify(n.notifyId);
     const now = this.clock.now();
     const record = (leaseMs: number) =>
-      this.store.run(
-        recordScript,
+      this.records.run(
         [notifyKey, job ? this.keys.job(job.id) : notifyKey, this.keys.due],
         [
           now,
           n.notifyId,
-          n.rawBody.toString('utf8'),
+          n.rawBody,
           n.event,
           job?.id ?? '',
           job?.kind ?? '',
@@ -80,8 +84,7 @@ export class SudJournal {
     const now = this.clock.now();
     const payload = JSON.stringify(settlement);
     const record = (leaseMs: number) =>
-      this.store.run(
-        recordScript,
+      this.records.run(
         [jobKey, jobKey, this.keys.due],
         [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.retentionMs, '1', leaseMs],
       );

@@ -9,6 +9,7 @@
  */
 import type { Clock } from '../../context.js';
 import type { Logger } from '../../logger.js';
+import { ScriptBatcher } from '../../store/ScriptBatcher.js';
 import type { Store } from '../../store/Store.js';
 import type { Lease } from '../../workers/lease/Lease.js';
 import { LeaseWorker } from '../../workers/lease/LeaseWorker.js';
@@ -37,8 +38,11 @@ export class SudWorker implements JobTaker {
   private readonly loop: LeaseWorker;
   /** Jobs leased to this process when recorded, handed over in memory until their run starts. */
   private readonly taken = new Map<string, SudJobRecord>();
+  /** Jobs that finish together are recorded done in one script run. */
+  private readonly completions: ScriptBatcher<boolean>;
 
   constructor(private readonly d: SudWorkerDeps) {
+    this.completions = new ScriptBatcher(d.store, completeScript);
     this.loop = new LeaseWorker({
       name: 'sud worker',
       work: 'due work',
@@ -135,11 +139,11 @@ export class SudWorker implements JobTaker {
   }
 
   private async finish(job: SudJobRecord, lease: Lease, failure: unknown, steps: string[]): Promise<void> {
-    const { store, keys, clock, logger } = this.d;
+    const { keys, clock, logger } = this.d;
     const { id, attempt } = lease;
     try {
       if (failure === undefined) {
-        const ok = await store.run(completeScript, [lease.key, keys.due], [clock.now(), lease.claim.fence, id, this.d.retentionMs, ...steps]);
+        const ok = await this.completions.run([lease.key, keys.due], [clock.now(), lease.claim.fence, id, this.d.retentionMs, ...steps]);
         if (!ok) logger.warn('sud: job finished after its lease was lost; the current holder records the outcome', { job: id });
         return;
       }

@@ -60,9 +60,10 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     const verified = verifySudRequest(request.headers, body, { appId: options.appId, secrets, maxSkewSec: options.maxSkewSec, now: ctx.clock.now() });
     if (!verified.ok) return refuse(verified.code, verified.reason, { peer, bytes: body.length });
 
+    const text = body.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch (error) {
       return refuse(SUD_RET.malformed, `malformed JSON: ${error instanceof Error ? error.message : String(error)}`, { peer, bytes: body.length });
     }
@@ -82,7 +83,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     }
 
     try {
-      const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: body, work });
+      const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
       const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });

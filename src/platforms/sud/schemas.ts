@@ -62,34 +62,24 @@ export function settlementFromSud(data: Record<string, unknown>, notifyId: strin
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error, 'data', data) };
   const d = parsed.data;
   const results: PlayerResult[] = d.results.map((p) => {
-    const extras = Object.fromEntries(Object.entries(p).filter(([k]) => !KNOWN_PLAYER.has(k)));
-    return {
-      ...extras,
-      uid: p.uid,
-      isAi: p.is_ai,
-      score: p.score,
-      remainScore: p.remain_score,
-      ...(p.commission_score !== undefined ? { commissionScore: p.commission_score } : {}),
-    };
+    const player: PlayerResult = { uid: p.uid, isAi: p.is_ai, score: p.score, remainScore: p.remain_score };
+    if (p.commission_score !== undefined) player.commissionScore = p.commission_score;
+    for (const key in p) if (!KNOWN_PLAYER.has(key)) player[key] = (p as Record<string, unknown>)[key];
+    return player;
   });
-  return {
-    ok: true,
-    settlement: dropUndefined({
-      matchId: d.match_id,
-      roomId: d.room_id,
-      source: 'sud' as const,
-      mgId: d.mg_id,
-      gameMode: d.game_mode,
-      battleStartAt: d.battle_start_at,
-      battleEndAt: d.battle_end_at,
-      battleDurationSec: d.battle_duration,
-      results,
-      reportGameInfoKey: d.report_game_info_key,
-      reportGameInfoExtras: d.report_game_info_extras,
-      notifyId,
-      raw: data,
-    }),
-  };
+  // built field by field in a fixed order (the stored JSON reads the same for every match)
+  const settlement = { matchId: d.match_id, roomId: d.room_id, source: 'sud' } as Settlement;
+  if (d.mg_id !== undefined) settlement.mgId = d.mg_id;
+  if (d.game_mode !== undefined) settlement.gameMode = d.game_mode;
+  if (d.battle_start_at !== undefined) settlement.battleStartAt = d.battle_start_at;
+  if (d.battle_end_at !== undefined) settlement.battleEndAt = d.battle_end_at;
+  if (d.battle_duration !== undefined) settlement.battleDurationSec = d.battle_duration;
+  settlement.results = results;
+  if (d.report_game_info_key !== undefined) settlement.reportGameInfoKey = d.report_game_info_key;
+  if (d.report_game_info_extras !== undefined) settlement.reportGameInfoExtras = d.report_game_info_extras;
+  settlement.notifyId = notifyId;
+  settlement.raw = data;
+  return { ok: true, settlement };
 }
 
 export function eventFromEnvelope(env: SudEnvelope): SudEvent {
@@ -164,5 +154,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const out = {} as Record<string, unknown>;
+  for (const key in o) if ((o as Record<string, unknown>)[key] !== undefined) out[key] = (o as Record<string, unknown>)[key];
+  return out as T;
 }

@@ -29,13 +29,13 @@ export function sudSignature(secret: string, appId: string, timestamp: string, n
 }
 
 export function readSudHeaders(headers: Headers): SudHeaders | { missing: string[] } {
-  const get = (name: string) => headers.get(name) ?? undefined;
-  const values = { appId: get('sud-appid'), timestamp: get('sud-timestamp'), nonce: get('sud-nonce'), signature: get('sud-signature') };
-  const missing = Object.entries(values)
-    .filter(([, v]) => v === undefined || v === '')
-    .map(([k]) => HEADER_NAMES[k as keyof SudHeaders]);
-  if (missing.length) return { missing };
-  return values as SudHeaders;
+  const appId = headers.get('sud-appid');
+  const timestamp = headers.get('sud-timestamp');
+  const nonce = headers.get('sud-nonce');
+  const signature = headers.get('sud-signature');
+  if (appId && timestamp && nonce && signature) return { appId, timestamp, nonce, signature };
+  const values: Record<keyof SudHeaders, string | null> = { appId, timestamp, nonce, signature };
+  return { missing: (Object.keys(values) as Array<keyof SudHeaders>).filter((k) => !values[k]).map((k) => HEADER_NAMES[k]) };
 }
 
 const HEADER_NAMES: Record<keyof SudHeaders, string> = {

@@ -1,0 +1,53 @@
+/**
+ * The Lua of a script run as a batch: the script's own body becomes a function of (KEYS, ARGV), called
+ * once per call in order, each under pcall so one failing call leaves the others to run, as separate
+ * scripts would. Keys arrive concatenated (every call has the script's fixed key count); ARGV is the call
+ * count, then for each call its argument count and its arguments. The reply holds, per call, {1, reply}
+ * or {0, error text}.
+ */
+import type { ScriptReply, StoreScript } from './Store.js';
+
+export function batchLua(script: Pick<StoreScript<unknown>, 'lua' | 'numberOfKeys'>): string {
+  return `
+local function one(KEYS, ARGV)
+${script.lua}
+end
+local nk = ${script.numberOfKeys}
+local out = {}
+local at = 2
+for i = 1, tonumber(ARGV[1]) do
+  local keys = {}
+  for j = 1, nk do keys[j] = KEYS[(i - 1) * nk + j] end
+  local na = tonumber(ARGV[at])
+  local args = {}
+  for j = 1, na do args[j] = ARGV[at + j] end
+  at = at + na + 1
+  local ok, reply = pcall(one, keys, args)
+  if ok then
+    out[i] = {1, reply}
+  elseif type(reply) == 'table' then
+    out[i] = {0, tostring(reply.err or reply.message or 'script error')}
+  else
+    out[i] = {0, tostring(reply)}
+  end
+end
+return out
+`;
+}
+
+/** The flat arguments of a batch, as {@link batchLua} reads them. */
+export function batchArgs(calls: ReadonlyArray<{ keys: string[]; args: ReadonlyArray<string | number> }>): { keys: string[]; args: Array<string | number> } {
+  const keys: string[] = [];
+  const args: Array<string | number> = [calls.length];
+  for (const call of calls) {
+    for (const k of call.keys) keys.push(k);
+    args.push(call.args.length);
+    for (const a of call.args) args.push(a);
+  }
+  return { keys, args };
+}
+
+/** Splits a batch reply into each call's raw reply or error text. */
+export function batchReplies(reply: ScriptReply): Array<{ ok: true; reply: ScriptReply } | { ok: false; error: string }> {
+  return (reply as ScriptReply[][]).map((item) => (item[0] === 1 ? { ok: true as const, reply: item[1] ?? null } : { ok: false as const, error: String(item[1]) }));
+}
