@@ -16,11 +16,10 @@ local nk = ${script.numberOfKeys}
 local out = {}
 local at = 2
 for i = 1, tonumber(ARGV[1]) do
-  local keys = {}
-  for j = 1, nk do keys[j] = KEYS[(i - 1) * nk + j] end
   local na = tonumber(ARGV[at])
-  local args = {}
-  for j = 1, na do args[j] = ARGV[at + j] end
+  -- table constructors over unpack size each table once (a copy loop regrows it)
+  local keys = {unpack(KEYS, (i - 1) * nk + 1, i * nk)}
+  local args = {unpack(ARGV, at + 1, at + na)}
   at = at + na + 1
   local ok, reply = pcall(one, keys, args)
   if ok then

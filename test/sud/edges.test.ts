@@ -153,8 +153,8 @@ describe('SUD options and processing', function () {
     assert.equal(hash.updatedAt, hash.createdAt, 'leased by the step that recorded it, not by a later claim');
     assert.equal(await probe.zscore(h.store.keys.tagged('sud', 'due'), 'settle:m-lease'), String(Number(hash.createdAt) + 5000));
     assert.equal(seen[0]!.attempt, 1);
-    // the handler sees the settlement as stored, exactly what a retry read from Redis would see
-    assert.deepEqual(seen[0]!.settlement, JSON.parse(hash.payload!));
+    // the handler sees exactly what a retry would read back from Redis
+    assert.deepEqual(seen[0]!.settlement, (await h.installed.settlements.get('m-lease'))!.payload);
     release();
     const job = await waitFor('done', async () => {
       const j = await h.installed.settlements.get('m-lease');
@@ -185,6 +185,19 @@ describe('SUD options and processing', function () {
     // the poll is a minute away: only the freed slot's own look can start it within the deadline
     await waitFor('second settled', async () => ((await h.installed.settlements.get('m-busy-b'))?.state === 'done' ? true : undefined), 5000);
     assert.deepEqual(runs, ['m-busy-a:1', 'm-busy-b:1']);
+  });
+
+  it('a job whose stored record no longer reads is counted as failed attempts and given up, not retried forever', async () => {
+    const runs: string[] = [];
+    const { h } = await boot({ worker: { pollIntervalMs: 20, backoffBaseMs: 20, backoffMaxMs: 50, maxAttempts: 2 }, onSettlement: (s) => void runs.push(s.matchId) });
+    // a record as an older version (or a hand edit) might have left it: its body is not a SUD notification
+    const jobKey = `${h.store.keys.tagged('sud', 'job')}:settle:m-garbled`;
+    await probe.hset(jobKey, { state: 'pending', kind: 'settle', key: 'm-garbled', body: '{"not":"a notification"}', source: 'sud', roomId: '1', fence: '0', attempts: '0' });
+    await probe.zadd(h.store.keys.tagged('sud', 'due'), Date.now(), 'settle:m-garbled');
+    await waitFor('given up', async () => ((await probe.hget(jobKey, 'state')) === 'given_up' ? true : undefined));
+    assert.equal(await probe.hget(jobKey, 'lastError'), 'job record unreadable');
+    assert.equal(h.logger.find('sud: a job record is unreadable; counted as a failed attempt', 'error').length, 2);
+    assert.deepEqual(runs, []);
   });
 
   it('a handler that keeps failing is given up, logged as an error, and can be retried', async () => {

@@ -58,9 +58,12 @@ describe('SUD notify route', function () {
     assert.equal(res.text, SUCCESS_TEXT);
 
     const notify = await probe.hgetall('platform:{sud}:notify:144884c98000100c-15da5e428a821000');
-    assert.equal(notify.body, body, 'the raw body is kept byte for byte');
     assert.equal(notify.event, 'sud.mg.merchant.match.settle');
     assert.equal(notify.job, 'settle:ce56b6lzi1a7-cf75pcvbs7j1-cxjfg7fzupz0');
+    // the raw body is kept once, byte for byte, in the job this notification created
+    assert.equal(notify.body, undefined);
+    assert.equal(await probe.hget('platform:{sud}:job:settle:ce56b6lzi1a7-cf75pcvbs7j1-cxjfg7fzupz0', 'body'), body);
+    assert.equal((await h.installed.notification('144884c98000100c-15da5e428a821000'))?.body, body);
     const ttl = await probe.pttl('platform:{sud}:notify:144884c98000100c-15da5e428a821000');
     assert.ok(ttl > 29 * 86_400_000 && ttl <= 30 * 86_400_000, `kept for the 30-day retention (pttl ${ttl})`);
 
@@ -118,10 +121,15 @@ describe('SUD notify route', function () {
   });
 
   it('a second notify_id for an already settled match is recorded but does not settle again', async () => {
-    assert.equal((await post(url, signed(JSON.stringify(specExample('first-n', 'match-twice'))))).text, SUCCESS_TEXT);
+    const first = JSON.stringify(specExample('first-n', 'match-twice'));
+    assert.equal((await post(url, signed(first))).text, SUCCESS_TEXT);
     await done('match-twice');
-    assert.equal((await post(url, signed(JSON.stringify(specExample('second-n', 'match-twice'))))).text, SUCCESS_TEXT);
-    assert.ok(await probe.exists('platform:{sud}:notify:second-n'));
+    const second = JSON.stringify({ ...specExample('second-n', 'match-twice'), notify_time: '1664266670000' });
+    assert.equal((await post(url, signed(second))).text, SUCCESS_TEXT);
+    // each body is kept: the first in the job it created, the second in its own notification record
+    assert.equal((await h.installed.notification('second-n'))?.body, second);
+    assert.equal((await h.installed.notification('first-n'))?.body, first);
+    assert.equal((await h.installed.notification('second-n'))?.job, 'settle:match-twice');
     assert.equal(settled.length, 1);
     assert.ok(h.logger.find('already settled or reported').length === 1);
   });

@@ -28,7 +28,7 @@ async function story(store: Store, prefix: string): Promise<unknown[]> {
     seen.push({ label, reply, data });
   };
   const sud = (n: string, m: string, now: number, leaseMs: number) =>
-    record(`notify ${n} of ${m}, lease ${leaseMs}`, [notify(n), job(`settle:${m}`), due], [now, n, `{"notify_id":"${n}"}`, 'sud.mg.merchant.match.settle', `settle:${m}`, 'settle', m, `{"matchId":"${m}"}`, 'sud', '9010', TTL, '1', leaseMs]);
+    record(`notify ${n} of ${m}, lease ${leaseMs}`, [notify(n), job(`settle:${m}`), due], [now, n, `{"notify_id":"${n}"}`, 'sud.mg.merchant.match.settle', `settle:${m}`, 'settle', m, '', 'sud', '9010', TTL, '1', leaseMs]);
 
   await sud('n1', 'm1', T0, 0);
   await sud('n2', 'm2', T0 + 1, LEASE);
@@ -75,6 +75,15 @@ describe('SUD record script: Lua and in-process twin agree', function () {
         { member: 'settle:m3', score: T0 + 4 + LEASE },
       ]);
       assert.equal((last['notify:n3'] as Record<string, string>).job, 'settle:m2');
+      // each body is stored once: in the job its notification created, else in the notification's own record
+      assert.equal(m2.body, '{"notify_id":"n2"}');
+      assert.equal(m2.payload, undefined);
+      assert.equal((last['notify:n2'] as Record<string, string>).body, undefined);
+      assert.equal((last['notify:n3'] as Record<string, string>).body, '{"notify_id":"n3"}');
+      assert.equal((last['notify:n4'] as Record<string, string>).body, '{"notify_id":"n4"}');
+      const m3 = last['job:settle:m3'] as Record<string, string>;
+      assert.equal(m3.payload, '{"matchId":"m3"}');
+      assert.equal(m3.body, undefined);
       assert.equal(last.ttl, true);
     } finally {
       await onRedis.close();

@@ -8,6 +8,7 @@ import { ScriptBatcher } from '../../store/ScriptBatcher.js';
 import type { Store } from '../../store/Store.js';
 import { SudKeys, eventJobId, settleJobId } from './keys.js';
 import { jobLease, recordScript, type RecordOutcome } from './scripts.js';
+import { workFromBody } from './schemas.js';
 import type { Settlement, SettlementJobState, SudEvent, SudJobRecord } from './types.js';
 
 export interface NotificationToRecord {
@@ -51,7 +52,6 @@ export class SudJournal {
 
   recordNotification(n: NotificationToRecord): Promise<{ outcome: RecordOutcome; state: string }> {
     const job = n.work ? jobOf(n.work) : undefined;
-    const payload = job ? JSON.stringify(job.payload) : '';
     const notifyKey = this.keys.notify(n.notifyId);
     const now = this.clock.now();
     const record = (leaseMs: number) =>
@@ -65,7 +65,8 @@ export class SudJournal {
           job?.id ?? '',
           job?.kind ?? '',
           job?.key ?? '',
-          payload,
+          // the job keeps the body, and its payload is read back from it (see recordScript)
+          '',
           'sud',
           job?.roomId ?? '',
           this.retentionMs,
@@ -74,7 +75,8 @@ export class SudJournal {
         ],
       );
     if (!job) return record(0);
-    return this.recordJob(record, { id: job.id, kind: job.kind, key: job.key, payload, source: 'sud', notifyId: n.notifyId, now });
+    // what the route parsed from this body is what reading the stored body gives a retry (same text, same parse)
+    return this.recordJob(record, { id: job.id, kind: job.kind, key: job.key, payload: () => job.payload, source: 'sud', notifyId: n.notifyId, now });
   }
 
   /** A settlement a room reports itself: same job (and so the same dedupe) as SUD's notification of the match. */
@@ -88,17 +90,17 @@ export class SudJournal {
         [jobKey, jobKey, this.keys.due],
         [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.retentionMs, '1', leaseMs],
       );
-    return this.recordJob(record, { id, kind: 'settle', key: settlement.matchId, payload, source: 'room', now });
+    // the run gets the report as stored (its JSON parsed back), as a retry would
+    return this.recordJob(record, { id, kind: 'settle', key: settlement.matchId, payload: () => JSON.parse(payload) as Settlement, source: 'room', now });
   }
 
   /**
    * Records a job leased to this process's worker when it has room, and hands it over once recorded. The
-   * handler gets the payload as stored (parsed back from its JSON), so a first run and a retry from Redis
-   * see the same values.
+   * payload handed over is what a retry would read from the store, so a first run and a retry see the same.
    */
   private async recordJob(
     record: (leaseMs: number) => Promise<{ outcome: RecordOutcome; state: string }>,
-    job: { id: string; kind: 'settle' | 'event'; key: string; payload: string; source: 'sud' | 'room'; notifyId?: string; now: number },
+    job: { id: string; kind: 'settle' | 'event'; key: string; payload: () => Settlement | SudEvent; source: 'sud' | 'room'; notifyId?: string; now: number },
   ): Promise<{ outcome: RecordOutcome; state: string }> {
     const taker = this.taker;
     const leased = taker?.reserve() === true;
@@ -123,7 +125,7 @@ export class SudJournal {
               ...(job.notifyId ? { notifyId: job.notifyId } : {}),
               createdAt: job.now,
               updatedAt: job.now,
-              payload: JSON.parse(job.payload) as Settlement | SudEvent,
+              payload: job.payload(),
             }
           : undefined,
       );
@@ -138,8 +140,10 @@ export class SudJournal {
   /** The raw body and event of a recorded notification (for audit and tests). */
   async notification(notifyId: string): Promise<{ body: string; event: string; job: string; receivedAt: number } | undefined> {
     const h = await this.store.hgetall(this.keys.notify(notifyId));
-    if (h.body === undefined) return undefined;
-    return { body: h.body, event: h.event ?? '', job: h.job ?? '', receivedAt: Number(h.receivedAt) };
+    if (h.event === undefined) return undefined;
+    // the body of a notification that created its job is kept in that job
+    const body = h.body ?? (h.job ? await this.store.hget(this.keys.job(h.job), 'body') : null) ?? '';
+    return { body, event: h.event, job: h.job ?? '', receivedAt: Number(h.receivedAt) };
   }
 
   retry(id: string): Promise<boolean> {
@@ -156,17 +160,26 @@ function jobOf(work: NonNullable<NotificationToRecord['work']>) {
   return { id: eventJobId(e.notifyId), kind: 'event' as const, key: e.notifyId, payload: e, roomId: '' };
 }
 
+/**
+ * A job as stored. A job SUD's notification created carries that body, read with the route's own parse
+ * ({@link workFromBody}); a room report carries its payload JSON. Undefined when neither can be read.
+ */
 export function decodeJob(id: string, h: Record<string, string>): SudJobRecord | undefined {
   if (!h.state) return undefined;
-  let payload: Settlement | SudEvent;
-  try {
-    payload = JSON.parse(h.payload ?? '{}');
-  } catch {
-    return undefined;
+  const kind = h.kind === 'event' ? 'event' : 'settle';
+  let payload: Settlement | SudEvent | undefined;
+  if (h.body !== undefined) payload = workFromBody(kind, h.body);
+  else {
+    try {
+      payload = JSON.parse(h.payload ?? '') as Settlement;
+    } catch {
+      payload = undefined;
+    }
   }
+  if (payload === undefined) return undefined;
   return {
     id,
-    kind: h.kind === 'event' ? 'event' : 'settle',
+    kind,
     idempotencyKey: h.key ?? '',
     state: h.state as SettlementJobState,
     source: h.source === 'room' ? 'room' : 'sud',

@@ -91,7 +91,12 @@ export class SudWorker implements JobTaker {
     const job = this.taken.get(id) ?? (lease.claim.hash && decodeJob(id, lease.claim.hash));
     this.taken.delete(id);
     if (!job) {
-      logger.error('sud: a job record is unreadable; it is retried when its lease ends', { job: id });
+      // counted like a failing handler, so a record that never reads ends `given_up` and visible, not retried forever
+      const outcome = await lease.fail('job record unreadable').then(
+        (r) => r.outcome,
+        () => 'not recorded',
+      );
+      logger.error('sud: a job record is unreadable; counted as a failed attempt', { job: id, attempt, outcome });
       return;
     }
     if (lease.claim.previous === 'running') logger.warn('sud: taking over a job whose lease ran out', { job: id, attempt });

@@ -94,6 +94,25 @@ export function eventFromEnvelope(env: SudEnvelope): SudEvent {
   });
 }
 
+/**
+ * The settlement or event a recorded notification body carries, read exactly as the route read it when
+ * it answered SUD (the same parse of the same text), so a job run from the store sees what the first run
+ * saw. Undefined when the body no longer reads as one (it did when it was recorded).
+ */
+export function workFromBody(kind: 'settle' | 'event', body: string): Settlement | SudEvent | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const env = envelopeSchema.safeParse(json);
+  if (!env.success) return undefined;
+  if (kind === 'event') return eventFromEnvelope(env.data);
+  const s = settlementFromSud(env.data.data, env.data.notify_id);
+  return s.ok ? s.settlement : undefined;
+}
+
 const reportPlayerSchema = z
   .looseObject({
     // rooms name the player `userId`; SUD's word is `uid`: either is read

@@ -28,6 +28,13 @@ export type RecordOutcome =
  * KEYS: notify hash (the job hash again for a room report), job hash, due zset.
  * ARGV: now, notifyId ('' for a room report), raw body, event, jobId, kind, idempotency key, payload JSON,
  *       source, room id, retention ms (0 = keep), create job ('1' | '0'), lease ms.
+ *
+ * The raw body is stored once. A job a notification creates keeps the body itself (`body`), and its
+ * settlement or event is read from it by the same parse that answered SUD, so a retry sees exactly what
+ * the first run saw; its notify hash then points to the job. A notification whose job already existed
+ * (or that has none) keeps its body in its notify hash. A room report has no body: its job keeps the
+ * report as `payload` JSON.
+ *
  * A new job is recorded due now, or, with a lease ms above 0, already leased to the recording process
  * (state `running`, fence 1, due again when the lease ends), as a claim would leave it: that process runs
  * it at once without a claim's round trip, and if it dies, the job is taken over like any expired lease.
@@ -37,43 +44,67 @@ export const recordScript = defineScript<{ outcome: RecordOutcome; state: string
   name: 'sud_record',
   numberOfKeys: 3,
   lua: `
-local ttl = tonumber(ARGV[11])
-if ARGV[2] ~= '' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('HGET', KEYS[1], 'job') or ''} end
-  redis.call('HSET', KEYS[1], 'body', ARGV[3], 'event', ARGV[4], 'job', ARGV[5], 'receivedAt', ARGV[1])
+local fromSud = ARGV[2] ~= ''
+if fromSud and redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('HGET', KEYS[1], 'job') or ''} end
+local code, state, bodyInJob = 1, 'none', false
+if ARGV[12] == '1' then
+  local existing = redis.call('HGET', KEYS[2], 'state')
+  if existing then
+    code, state = 2, existing
+  else
+    local leaseMs = tonumber(ARGV[13] or '0')
+    local fence, dueAt = 0, ARGV[1]
+    state = 'pending'
+    if leaseMs > 0 then state, fence, dueAt = '${JOB_LEASED}', 1, tonumber(ARGV[1]) + leaseMs end
+    local content, value = 'payload', ARGV[8]
+    if fromSud then content, value, bodyInJob = 'body', ARGV[3], true end
+    redis.call('HSET', KEYS[2], 'state', state, 'kind', ARGV[6], 'key', ARGV[7], content, value, 'source', ARGV[9],
+      'roomId', ARGV[10], 'notifyId', ARGV[2], 'fence', fence, 'attempts', 0, 'createdAt', ARGV[1], 'updatedAt', ARGV[1])
+    redis.call('ZADD', KEYS[3], dueAt, ARGV[5])
+  end
+end
+if fromSud then
+  if bodyInJob then
+    redis.call('HSET', KEYS[1], 'event', ARGV[4], 'job', ARGV[5], 'receivedAt', ARGV[1])
+  else
+    redis.call('HSET', KEYS[1], 'body', ARGV[3], 'event', ARGV[4], 'job', ARGV[5], 'receivedAt', ARGV[1])
+  end
+  local ttl = tonumber(ARGV[11])
   if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 end
-if ARGV[12] ~= '1' then return {1, 'none'} end
-local state = redis.call('HGET', KEYS[2], 'state')
-if state then return {2, state} end
-local leaseMs = tonumber(ARGV[13] or '0')
-local newState, fence, dueAt = 'pending', 0, ARGV[1]
-if leaseMs > 0 then newState, fence, dueAt = '${JOB_LEASED}', 1, tonumber(ARGV[1]) + leaseMs end
-redis.call('HSET', KEYS[2], 'state', newState, 'kind', ARGV[6], 'key', ARGV[7], 'payload', ARGV[8], 'source', ARGV[9],
-  'roomId', ARGV[10], 'notifyId', ARGV[2], 'fence', fence, 'attempts', 0, 'createdAt', ARGV[1], 'updatedAt', ARGV[1])
-redis.call('ZADD', KEYS[3], dueAt, ARGV[5])
-return {1, newState}
+return {code, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
     const [notify, job, due] = keys as [string, string, string];
     const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob, leaseText] = args as string[] as [
       string, string, string, string, string, string, string, string, string, string, string, string, string,
     ];
-    const ttl = Number(ttlText);
-    if (notifyId !== '') {
-      if (db.exists(notify)) return [0, db.hget(notify, 'job') ?? ''];
-      db.hset(notify, { body, event, job: jobId, receivedAt: now });
+    const fromSud = notifyId !== '';
+    if (fromSud && db.exists(notify)) return [0, db.hget(notify, 'job') ?? ''];
+    let code = 1;
+    let state = 'none';
+    let bodyInJob = false;
+    if (createJob === '1') {
+      const existing = db.hget(job, 'state');
+      if (existing !== null) {
+        code = 2;
+        state = existing;
+      } else {
+        const leaseMs = Number(leaseText ?? 0);
+        const leased = leaseMs > 0;
+        state = leased ? JOB_LEASED : 'pending';
+        const content: Record<string, string> = fromSud ? { body } : { payload };
+        bodyInJob = fromSud;
+        db.hset(job, { state, kind, key, ...content, source, roomId, notifyId, fence: leased ? '1' : '0', attempts: '0', createdAt: now, updatedAt: now });
+        db.zadd(due, [[Number(now) + (leased ? leaseMs : 0), jobId]]);
+      }
+    }
+    if (fromSud) {
+      db.hset(notify, bodyInJob ? { event, job: jobId, receivedAt: now } : { body, event, job: jobId, receivedAt: now });
+      const ttl = Number(ttlText);
       if (ttl > 0) db.pexpire(notify, ttl);
     }
-    if (createJob !== '1') return [1, 'none'];
-    const existing = db.hget(job, 'state');
-    if (existing !== null) return [2, existing];
-    const leaseMs = Number(leaseText ?? 0);
-    const leased = leaseMs > 0;
-    const state = leased ? JOB_LEASED : 'pending';
-    db.hset(job, { state, kind, key, payload, source, roomId, notifyId, fence: leased ? '1' : '0', attempts: '0', createdAt: now, updatedAt: now });
-    db.zadd(due, [[Number(now) + (leased ? leaseMs : 0), jobId]]);
-    return [1, state];
+    return [code, state];
   },
   decode: (r) => {
     const [code, state] = r as [number, string];
