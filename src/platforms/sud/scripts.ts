@@ -144,8 +144,7 @@ export const completeScript = defineScript<boolean>({
   lua: `
 ${jobLease.guard.lua}
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'state', 'done', 'doneAt', ARGV[1], 'updatedAt', ARGV[1])
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[1], 'state', 'done', 'doneAt', ARGV[1], 'updatedAt', ARGV[1], unpack(ARGV, 5))
 redis.call('ZREM', KEYS[2], ARGV[3])
 if tonumber(ARGV[4]) > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4])) end
 return 1

@@ -60,7 +60,8 @@ export function leaseScripts(spec: LeaseQueueSpec): LeaseScripts {
 
 function fenceGuard(leased: string): FenceGuard {
   return {
-    lua: `if redis.call('HGET', KEYS[1], 'fence') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= '${leased}' then return 0 end`,
+    lua: `local lease = redis.call('HMGET', KEYS[1], 'fence', 'state')
+if lease[1] ~= ARGV[2] or lease[2] ~= '${leased}' then return 0 end`,
     held: (db, key, fence) => db.hget(key, 'fence') === fence && db.hget(key, 'state') === leased,
   };
 }
