@@ -164,27 +164,34 @@ describe('SUD options and processing', function () {
     assert.equal(await probe.zscore(h.store.keys.tagged('sud', 'due'), 'settle:m-lease'), null);
   });
 
-  it('with every handler slot busy, a new settlement is recorded due and runs as soon as a slot frees', async () => {
+  it('with every handler slot busy, one more settlement waits here leased (its lease kept), further ones are recorded due', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const runs: string[] = [];
     const { h, url } = await boot({
-      worker: { pollIntervalMs: 60_000, concurrency: 1 },
+      worker: { pollIntervalMs: 60_000, concurrency: 1, leaseMs: 300 },
       onSettlement: async (s, ctx) => {
         runs.push(`${s.matchId}:${ctx.attempt}`);
         if (s.matchId === 'm-busy-a') await gate;
       },
     });
+    const due = h.store.keys.tagged('sud', 'due');
     assert.equal((await post(url, signed(JSON.stringify(specExample('busy-a', 'm-busy-a'))))).text, SUCCESS_TEXT);
     await waitFor('first handler running', () => (runs.length === 1 ? true : undefined));
     assert.equal((await post(url, signed(JSON.stringify(specExample('busy-b', 'm-busy-b'))))).text, SUCCESS_TEXT);
-    const waiting = await h.installed.settlements.get('m-busy-b');
-    assert.equal(waiting?.state, 'pending');
+    assert.equal((await post(url, signed(JSON.stringify(specExample('busy-c', 'm-busy-c'))))).text, SUCCESS_TEXT);
+    const b = await h.installed.settlements.get('m-busy-b');
+    const c = await h.installed.settlements.get('m-busy-c');
+    assert.deepEqual([b?.state, c?.state], ['running', 'pending'], 'b waits here leased; c is left for any process to claim');
+    // b's lease is renewed while it waits, well past its 300 ms, so nobody takes it over
+    const leaseEnd = Number(await probe.zscore(due, 'settle:m-busy-b'));
+    await waitFor('b renewed twice over', async () => (Number(await probe.zscore(due, 'settle:m-busy-b')) > leaseEnd + 600 ? true : undefined), 5000);
     assert.deepEqual(runs, ['m-busy-a:1']);
     release();
-    // the poll is a minute away: only the freed slot's own look can start it within the deadline
-    await waitFor('second settled', async () => ((await h.installed.settlements.get('m-busy-b'))?.state === 'done' ? true : undefined), 5000);
-    assert.deepEqual(runs, ['m-busy-a:1', 'm-busy-b:1']);
+    // the poll is a minute away: only the freed slots can start them within the deadline
+    await waitFor('all settled', async () => ((await h.installed.settlements.get('m-busy-c'))?.state === 'done' ? true : undefined), 5000);
+    assert.deepEqual(runs, ['m-busy-a:1', 'm-busy-b:1', 'm-busy-c:1']);
+    assert.equal((await h.installed.settlements.get('m-busy-b'))?.state, 'done');
   });
 
   it('a job whose stored record no longer reads is counted as failed attempts and given up, not retried forever', async () => {

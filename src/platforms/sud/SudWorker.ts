@@ -36,8 +36,6 @@ class LeaseLost extends Error {}
 
 export class SudWorker implements JobTaker {
   private readonly loop: LeaseWorker;
-  /** Jobs leased to this process when recorded, handed over in memory until their run starts. */
-  private readonly taken = new Map<string, SudJobRecord>();
   /** Jobs that finish together are recorded done in one script run. */
   private readonly completions: ScriptBatcher<boolean>;
 
@@ -74,10 +72,8 @@ export class SudWorker implements JobTaker {
   }
 
   take(job: SudJobRecord | undefined): void {
-    if (job) this.taken.set(job.id, job);
     // the record step leased it with fence 1, as a first claim would have
-    const started = this.loop.adopt(job && { id: job.id, fence: 1, previous: 'pending' });
-    if (job && !started) this.taken.delete(job.id);
+    this.loop.adopt(job && { id: job.id, fence: 1, previous: 'pending', value: job });
   }
 
   /** Stops claiming; waits for running handlers up to `graceMs`, then aborts them (their lease lets another process finish). */
@@ -88,8 +84,7 @@ export class SudWorker implements JobTaker {
   private async run(lease: Lease): Promise<void> {
     const { logger } = this.d;
     const { id, attempt } = lease;
-    const job = this.taken.get(id) ?? (lease.claim.hash && decodeJob(id, lease.claim.hash));
-    this.taken.delete(id);
+    const job = (lease.claim.value as SudJobRecord | undefined) ?? (lease.claim.hash && decodeJob(id, lease.claim.hash));
     if (!job) {
       // counted like a failing handler, so a record that never reads ends `given_up` and visible, not retried forever
       const outcome = await lease.fail('job record unreadable').then(

@@ -30,8 +30,14 @@ export class LeaseWorker {
   private stopped = true;
   private storeDown = false;
   private readonly inFlight = new Map<string, { lease: Lease; done: Promise<void> }>();
-  /** Slots promised to members being leased by the step that records them (see {@link reserve}). */
+  /** Members being recorded already leased to this process (see {@link reserve}). */
   private reserved = 0;
+  /**
+   * Members recorded leased to this process while every slot was busy: each starts when a slot frees, and
+   * its lease is kept meanwhile. At most `concurrency` wait here with the reserved ones; beyond that, work
+   * is recorded due, where any process may claim it.
+   */
+  private readonly held: Array<{ lease: Lease; release: () => void }> = [];
   /**
    * Whether due members may be waiting beyond what the last look claimed. A freed slot only looks again
    * while it is set: otherwise every finished member would cost a claim that finds nothing, which under
@@ -62,31 +68,41 @@ export class LeaseWorker {
   }
 
   /**
-   * Takes a free slot for a member the caller is about to record already leased to this process, so
-   * fresh work skips the round trip of a claim. False when the loop is stopped or has no free slot (the
-   * member is then recorded due, for a later claim). Every true must be followed by one {@link adopt}.
+   * Asks whether a member the caller is about to record may be recorded already leased to this process,
+   * so fresh work skips the round trip of a claim. False when the loop is stopped or enough work already
+   * waits here (the member is then recorded due, for any process to claim). Every true must be followed
+   * by one {@link adopt}.
    */
   reserve(): boolean {
-    if (this.stopped || this.inFlight.size + this.reserved >= this.d.options.concurrency) return false;
+    if (this.stopped || this.reserved + this.held.length >= this.d.options.concurrency) return false;
     this.reserved++;
     return true;
   }
 
   /**
-   * Gives back a reserved slot, running in it the member the caller leased to this process (claim
-   * undefined: nothing was leased, a duplicate say). The lease is then kept and finished like a claimed one.
-   * Once stopping, it is not started: its lease runs out and a claim (here after a restart, or elsewhere)
-   * takes it over, as after a crash. Returns whether it was started.
+   * Takes over a member the caller recorded leased to this process (claim undefined: nothing was leased,
+   * a duplicate say): started now if a slot is free, else when one frees, its lease kept meanwhile. Once
+   * stopping, it is not started: its lease runs out and a claim (here after a restart, or elsewhere)
+   * takes it over, as after a crash. Returns whether it will run here.
    */
   adopt(claim: LeaseClaim | undefined): boolean {
     this.reserved--;
-    return claim !== undefined && !this.stopped && this.launch(claim);
+    if (claim === undefined || this.stopped || this.inFlight.has(claim.id)) return false;
+    const lease = new Lease(this.d, claim);
+    if (this.inFlight.size < this.d.options.concurrency) {
+      this.launch(lease);
+      return true;
+    }
+    this.held.push({ lease, release: lease.keep(() => new Error('lease lost while waiting for a slot')) });
+    return true;
   }
 
   /** Stops claiming; waits for running members up to `graceMs`, then aborts them (their lease lets another process finish). */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // not started, and no longer kept: their leases run out and they are claimed again, here or elsewhere
+    for (const h of this.held.splice(0)) h.release();
     const pending = [...this.inFlight.values()];
     if (!pending.length) return;
     let timer: NodeJS.Timeout | undefined;
@@ -109,13 +125,13 @@ export class LeaseWorker {
     const kicksBefore = this.kicks;
     const { name, store, clock, keys, scripts, options, logger } = this.d;
     try {
-      const free = options.concurrency - this.inFlight.size - this.reserved;
+      const free = options.concurrency - this.inFlight.size - this.held.length;
       if (free > 0) {
         const limit = Math.min(free, options.batchSize);
         const claimed = await store.run(scripts.claim, [keys.due], [clock.now(), limit, options.leaseMs, keys.prefix, this.owner]);
         if (this.storeDown) logger.info(`${name}: store reachable again`);
         this.storeDown = false;
-        for (const c of claimed) this.launch(c);
+        for (const c of claimed) if (!this.inFlight.has(c.id)) this.launch(new Lease(this.d, c));
         // a full batch means more may be due right away; a short one, that nothing else is (unless work
         // was recorded here meanwhile, which the claim may have missed)
         if (claimed.length === limit) this.again = true;
@@ -131,14 +147,23 @@ export class LeaseWorker {
     }
   }
 
-  private launch(claim: LeaseClaim): boolean {
-    if (this.inFlight.has(claim.id)) return false;
-    const lease = new Lease(this.d, claim);
+  private launch(lease: Lease): void {
+    const id = lease.id;
     const done = this.d.run(lease).finally(() => {
-      this.inFlight.delete(claim.id);
-      if (this.mayHaveDue) this.look();
+      this.inFlight.delete(id);
+      this.next();
     });
-    this.inFlight.set(claim.id, { lease, done });
-    return true;
+    this.inFlight.set(id, { lease, done });
+  }
+
+  /** A slot freed: work held here first, then a look for due work if some may be waiting. */
+  private next(): void {
+    while (this.held.length && this.inFlight.size < this.d.options.concurrency && !this.stopped) {
+      const { lease, release } = this.held.shift()!;
+      release();
+      // lost meanwhile (a renewal found another holder): it is that process's now
+      if (!lease.abort.signal.aborted) this.launch(lease);
+    }
+    if (this.held.length === 0 && this.mayHaveDue) this.look();
   }
 }

@@ -30,6 +30,8 @@ export interface LeaseClaim {
   previous: string;
   /** The member's hash as the claim left it, for queues whose claim returns it. */
   hash?: Record<string, string>;
+  /** The member as the process that recorded it leased to itself holds it in memory (no claim was made). */
+  value?: unknown;
 }
 
 export type FailOutcome = 'rescheduled' | 'given_up' | 'stale';
