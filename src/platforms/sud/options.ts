@@ -26,7 +26,13 @@ export const sudWorkerOptionsSchema = z
       .describe('How long one process may run a handler for one settlement or event before another process may take it over (renewed while it runs).'),
     pollIntervalMs: z.number().int().min(10).default(500).describe('How often each process looks for due work (work recorded on this process starts at once).'),
     batchSize: z.number().int().min(1).max(1000).default(50).describe('Jobs claimed per look.'),
-    concurrency: z.number().int().min(1).max(256).default(8).describe('Handlers running at once on one process.'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(8)
+      .describe('Handlers running at once on one process. As many new jobs again may wait there for a slot (leased to it); beyond that they are left for any process to claim.'),
     maxAttempts: z
       .number()
       .int()
