@@ -22,14 +22,14 @@ export interface NotificationToRecord {
 
 /**
  * This process's worker as the journal sees it. A new job is leased to it in the step that records it when
- * it has a free slot, and handed over in memory: no claim round trip, no re-reading the job. Otherwise the
- * job is recorded due and the worker is told to look for it.
+ * the worker will take it, and handed over in memory: no claim round trip, no re-reading the job. Otherwise
+ * the job is recorded due and the worker is told to look for it.
  */
 export interface JobTaker {
   readonly leaseMs: number;
-  /** Takes a free slot for one more job; false when none is free. */
+  /** Whether the next job may be recorded leased to this process; each true is answered by one take. */
   reserve(): boolean;
-  /** Runs a job the record step leased to this process in the reserved slot, or frees it (undefined). */
+  /** Runs (now or when a slot frees) a job the record step leased to this process; undefined: none was. */
   take(job: SudJobRecord | undefined): void;
   /** A job was recorded due: look for it. */
   kick(): void;
