@@ -4,6 +4,7 @@
  */
 import { RedisServer } from '../test/helpers/redisServer.js';
 import { report, type Figure } from './lib/report.js';
+import { stealMeter } from './lib/steal.js';
 import { benchRechargeHttp, benchRechargeSocket } from './recharge.js';
 import { benchPollTick, benchRankFlush } from './gamecenter.js';
 import { benchReportRank } from './reportRank.js';
@@ -14,13 +15,24 @@ const want = (name: string) => only.length === 0 || only.some((o) => name.starts
 
 const redis = await new RedisServer().start();
 const figures: Record<string, Figure> = {};
+
+/** Runs one group of figures and notes beside each how much CPU the host stole meanwhile. */
+async function measure(run: () => Promise<Record<string, Figure>>): Promise<void> {
+  const stolen = stealMeter();
+  const got = await run();
+  const pct = stolen();
+  for (const [name, f] of Object.entries(got)) {
+    figures[name] = pct === undefined ? f : { ...f, note: `${f.note ? `${f.note}; ` : ''}CPU stolen by the host meanwhile ${pct.toFixed(1)} %` };
+  }
+}
+
 try {
-  if (want('recharge_http')) Object.assign(figures, await benchRechargeHttp(redis.url));
-  if (want('recharge_socket')) figures.recharge_socket_per_s = await benchRechargeSocket(redis.url);
-  if (want('report_rank')) figures.report_rank_ns = await benchReportRank({ redisUrl: redis.url });
-  if (want('rank_flush')) figures.rank_flush_requests = await benchRankFlush(redis.url);
-  if (want('poll_tick')) figures.poll_tick_ms = await benchPollTick(redis.url);
-  if (want('sud_settle')) figures.sud_settle_ratio = await benchSudSettle(redis.url);
+  if (want('recharge_http')) await measure(() => benchRechargeHttp(redis.url));
+  if (want('recharge_socket')) await measure(async () => ({ recharge_socket_per_s: await benchRechargeSocket(redis.url) }));
+  if (want('report_rank')) await measure(async () => ({ report_rank_ns: await benchReportRank({ redisUrl: redis.url }) }));
+  if (want('rank_flush')) await measure(async () => ({ rank_flush_requests: await benchRankFlush(redis.url) }));
+  if (want('poll_tick')) await measure(async () => ({ poll_tick_ms: await benchPollTick(redis.url) }));
+  if (want('sud_settle')) await measure(async () => ({ sud_settle_ratio: await benchSudSettle(redis.url) }));
 } finally {
   await redis.dispose();
 }
