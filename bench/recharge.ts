@@ -113,7 +113,7 @@ export async function benchRechargeHttp(redisUrl: string, durationMs = 9000): Pr
         ratio: paced.p99Ms / pacedBase.p99Ms,
         target: '≤ 10',
         ok: paced.p99Ms <= 10,
-        note: `64 connections offered ${PACED_RATE} req/s in total (open loop, from scheduled send time), median of ${ROUNDS} rounds (p99 per round ${pacedRuns.map((r) => r.p99Ms.toFixed(1)).join(', ')} ms; bare route ${pacedBaseRuns.map((r) => r.p99Ms.toFixed(1)).join(', ')} ms); p50 ${paced.p50Ms.toFixed(2)} ms. At saturation (closed loop, ${Math.round(full.perSecond)} req/s) p99 is ${full.p99Ms.toFixed(1)} ms, the bare route's ${baseline.p99Ms.toFixed(1)} ms`,
+        note: `64 connections offered ${PACED_RATE} req/s in total (open loop; a request held back by a slow answer is timed from when it was due), median of ${ROUNDS} rounds (p99 per round ${pacedRuns.map((r) => r.p99Ms.toFixed(1)).join(', ')} ms; bare route ${pacedBaseRuns.map((r) => r.p99Ms.toFixed(1)).join(', ')} ms); p50 ${paced.p50Ms.toFixed(2)} ms. At saturation (closed loop, ${Math.round(full.perSecond)} req/s) p99 is ${full.p99Ms.toFixed(1)} ms, the bare route's ${baseline.p99Ms.toFixed(1)} ms`,
       },
     };
   } finally {

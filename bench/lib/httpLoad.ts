@@ -24,9 +24,9 @@ export interface LoadOptions {
   /** Whether an answer counts as success. */
   ok: (status: number, body: string) => boolean;
   /**
-   * Open loop: the total requests per second offered, spread evenly over the connections. Latency is
-   * then counted from each request's scheduled send time, so a slow answer that delays the next send is
-   * not hidden (no coordinated omission). Unset: closed loop, each connection sends when answered.
+   * Open loop: the total requests per second offered, spread evenly over the connections. A request that
+   * a slow answer held back is timed from when it was due, so the wait is not hidden (no coordinated
+   * omission); otherwise from when it was sent. Unset: closed loop, each connection sends when answered.
    */
   ratePerSec?: number;
 }
@@ -62,12 +62,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const worker = async () => {
       // open loop: this connection's k-th request is due at start + offset + k·interval
       let due = performance.now() + (interval * workerNo++) / o.connections;
+      let freeAt = 0;
       while (performance.now() < until) {
         if (interval) {
           const wait = due - performance.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         }
-        const t0 = interval ? due : performance.now();
+        // a request held back by the previous answer counts from when it was due (no coordinated omission);
+        // one merely sent late by this generator's own timer (1 ms granularity, its own pauses) counts from
+        // when it was sent, as that lateness is not the server's
+        const t0 = interval && freeAt > due ? due : performance.now();
         due += interval;
         try {
           const res = await send(seq++);
@@ -79,7 +83,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
           failures++;
           firstFailure ??= String(err);
         }
-        if (record) lat.push(performance.now() - t0);
+        freeAt = performance.now();
+        if (record) lat.push(freeAt - t0);
       }
     };
     const started = performance.now();
