@@ -134,13 +134,19 @@ async function socketRound(port: number, body: Buffer): Promise<string> {
   });
 }
 
-/** Orders are signed and serialised before the clock starts: the generator shares the 2 cores with the server. */
-function payloads(n: number, tag: string): Buffer[] {
-  return Array.from({ length: n }, (_, k) => Buffer.from(JSON.stringify(rechargeOrder(k, tag, false)) + '\n'));
+/**
+ * Orders are signed and serialised before the clock starts (the generator shares the 2 cores with the
+ * server); should a run outpace them, further ones are made as needed, never an order twice (a duplicate is
+ * answered -1/-5, not 1).
+ */
+function payloads(n: number, tag: string): (k: number) => Buffer {
+  const make = (k: number) => Buffer.from(JSON.stringify(rechargeOrder(k, tag, false)) + '\n');
+  const ready = Array.from({ length: n }, (_, k) => make(k));
+  return (k) => ready[k] ?? make(k);
 }
 
 async function perConnection(socketPort: number, durationMs: number, connections: number): Promise<number> {
-  const orders = payloads(60_000, `pc${Date.now()}`);
+  const order = payloads(60_000, `pc${Date.now()}`);
   let i = 0;
   let done = 0;
   const until = performance.now() + durationMs;
@@ -148,7 +154,7 @@ async function perConnection(socketPort: number, durationMs: number, connections
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (performance.now() < until) {
-        const reply = await socketRound(socketPort, orders[i++ % orders.length]!);
+        const reply = await socketRound(socketPort, order(i++));
         if (!/"ret":1\b/.test(reply)) throw new Error(`recharge socket bench: unexpected reply ${reply}`);
         done++;
       }
@@ -158,7 +164,7 @@ async function perConnection(socketPort: number, durationMs: number, connections
 }
 
 async function keepAliveRun(socketPort: number, durationMs: number, connections: number): Promise<number> {
-  const orders = payloads(Math.max(20_000, Math.ceil((durationMs / 1000) * 20_000)), `ka${Date.now()}`);
+  const order = payloads(Math.max(20_000, Math.ceil((durationMs / 1000) * 20_000)), `ka${Date.now()}`);
   let i = 0;
   let done = 0;
   const until = performance.now() + durationMs;
@@ -172,7 +178,7 @@ async function keepAliveRun(socketPort: number, durationMs: number, connections:
           let buf = '';
           const next = () => {
             if (performance.now() >= until) return void s.end();
-            s.write(orders[i++ % orders.length]!);
+            s.write(order(i++));
           };
           s.on('connect', next);
           s.on('data', (d) => {
