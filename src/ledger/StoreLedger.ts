@@ -72,7 +72,7 @@ export class StoreLedger implements Ledger {
     const dup = JSON.stringify(entry(now, 'duplicate', who));
     const answers = opts.duplicateAnswer ?? {};
     const r = await this.accepts.run(
-      [orderKey, k.due, aliasKey, k.journal(dedupeKey), k.user(order.userId), k.day(utcDay(now))],
+      [orderKey, k.due, aliasKey, k.journal(dedupeKey), k.user(order.userId), k.day(utcDay(now)), order.orderId === dedupeKey ? orderKey : k.orderId(order.orderId)],
       [
         now,
         dedupeKey,

@@ -21,6 +21,11 @@ export class LedgerKeys {
     return this.journalPrefix + member;
   }
 
+  /** The ledger key of the first order with this platform order id. */
+  orderId(orderId: string): string {
+    return this.ks.tagged('ledger', 'id', orderId);
+  }
+
   /** A player's orders by creation time (newest kept), one key per player so retention can expire it. */
   user(userId: string): string {
     return this.ks.tagged('ledger', 'user', userId);

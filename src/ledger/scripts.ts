@@ -24,7 +24,8 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined']);
 
 /**
  * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the order's journal,
- * the player's order index, the creation day's index.
+ * the player's order index, the creation day's index, the platform order id's key (what the desk finds an
+ * order by when given only the platform's id; the first order with an id keeps it).
  * ARGV: 1 now, 2 member (ledger key), 3 initial state ('pending' | 'declined'), 4 the order's field/value
  * pairs as one JSON array (one argument instead of two dozen: each argument costs the client and Redis a
  * conversion), 5 the journal entry of an accept, 6 the journal entry of a duplicate without its closing
@@ -35,7 +36,7 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined']);
  */
 export const acceptScript = defineScript<{ accepted: boolean; state: string; via?: string }>({
   name: 'ledger_accept',
-  numberOfKeys: 6,
+  numberOfKeys: 7,
   lua: `
 local function noteDuplicate(jkey, existing, via)
   local answer = ARGV[8]
@@ -65,10 +66,11 @@ redis.call('ZADD', KEYS[5], ARGV[1], ARGV[2])
 local keep = tonumber(ARGV[13])
 if redis.call('ZCARD', KEYS[5]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(keep + 1)) end
 redis.call('ZADD', KEYS[6], ARGV[1], ARGV[2])
+if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[2], 'NX') end
 return {1, ARGV[3]}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [order, due, alias, journal, user, day] = keys as [string, string, string, string, string, string];
+    const [order, due, alias, journal, user, day, id] = keys as [string, string, string, string, string, string, string];
     const [now, member, state, pairsJson, acceptedEntry, dupHead, settledAnswer, pendingAnswer, journalPrefix, orderPrefix, max, ttl, keep] = args as string[] as [
       string, string, string, string, string, string, string, string, string, string, string, string, string,
     ];
@@ -99,6 +101,7 @@ return {1, ARGV[3]}
     const all = db.zrangeByScore(user, -Infinity, Infinity);
     if (all.length > Number(keep)) db.zrem(user, ...all.slice(0, all.length - Number(keep)).map((e) => e.member));
     db.zadd(day, [[Number(now), member]]);
+    if (id !== order) db.set(id, member, { nx: true });
     return [1, state];
   },
   decode: (r) => {
