@@ -22,6 +22,7 @@ import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
+import { setupOps } from './ops/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -45,6 +46,8 @@ export interface PlatformBridge {
   readonly vngates?: VngatesService;
   /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
   readonly gamecenter?: GameCenterServices;
+  /** The bridge's Prometheus registry when `metrics.enabled` (yours when you passed `metrics.registry`). */
+  readonly metricsRegistry?: import('prom-client').Registry;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
   /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
@@ -76,6 +79,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const stopFns: Array<() => void | Promise<void>> = [];
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
+  const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
 
   const ctx: BridgeContext = {
     options,
@@ -96,12 +100,15 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     get stopping() {
       return stopping;
     },
+    ops: ops.metrics,
+    operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
   const desk = new Desk(store, ledger, clock);
+  ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
@@ -168,6 +175,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     ledger,
     deliveries,
     desk,
+    metricsRegistry: ops.metrics?.registry,
     gamecenter,
     sud,
     vngates,

@@ -22,7 +22,7 @@ import { RankStore } from './ranks/RankStore.js';
 import { TransferService } from './transfers.js';
 import { ZoneSync } from './zones.js';
 
-export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose'>;
+export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops'>;
 
 export interface GameCenterInstallDeps {
   /** The bridge's ledger: paid orders go through it. */
@@ -55,7 +55,11 @@ type WorkerHealth = { ok: boolean; at: number; error?: string };
 
 export function installGameCenter(ctx: GameCenterContext, options: GameCenterPlatformOptions, deps: GameCenterInstallDeps): GameCenterServices {
   const { store, clock, logger } = ctx;
-  const client = new GameCenterClient(options, logger, { now: () => clock.now(), ...deps.clientDeps });
+  const client = new GameCenterClient(options, logger, {
+    now: () => clock.now(),
+    ...(ctx.ops ? { observe: (api, code, seconds) => ctx.ops!.gamecenter(api, code, seconds) } : {}),
+    ...deps.clientDeps,
+  });
   const days = new ZonedDays(options.rankTimeZone);
   const ranks = new RankStore({ store, clock, days, logger });
   const flusher = new RankFlusher({
