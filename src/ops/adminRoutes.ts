@@ -141,26 +141,12 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new BadRequest('day must be YYYY-MM-DD');
       const age = (ctx.clock.now() - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
       if (age > options.maxExportDays) throw new BadRequest(`day is more than admin.maxExportDays (${options.maxExportDays}) ago`);
-      const chunks = desk.export(day, { timeZone, format });
-      const encoder = new TextEncoder();
-      const stream = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          try {
-            const { value, done } = await chunks.next();
-            if (done) controller.close();
-            else controller.enqueue(encoder.encode(value));
-          } catch (err) {
-            ctx.logger.error('admin export failed midway', { day, error: err instanceof Error ? err.message : String(err) });
-            controller.error(err);
-          }
-        },
-        async cancel() {
-          await chunks.return(undefined);
-        },
-      });
+      // one body, not a stream: the router's Node adapter (better-call 1.3) ends a streamed response after its first chunk
+      const parts: string[] = [];
+      for await (const chunk of desk.export(day, { timeZone, format })) parts.push(chunk);
       const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
       const file = `orders-${day}.${format === 'csv' ? 'csv' : 'jsonl'}`;
-      return new Response(stream, { status: 200, headers: { 'content-type': type, 'content-disposition': `attachment; filename="${file}"`, 'cache-control': 'no-store' } });
+      return new Response(parts.join(''), { status: 200, headers: { 'content-type': type, 'content-disposition': `attachment; filename="${file}"`, 'cache-control': 'no-store' } });
     }),
   ];
   return Object.fromEntries(routes);

@@ -22,7 +22,7 @@ describe('metrics route', function () {
     app = undefined;
   });
 
-  const boot = (metrics: Record<string, unknown>, grant?: () => Promise<object>) =>
+  const boot = (metrics: Record<string, unknown>, grant?: () => Promise<{ items: string[] }>) =>
     bootBridge({
       bridge: {
         redis: redis.url,
