@@ -18,6 +18,8 @@ export interface PlatformStatus {
   enabled: boolean;
   /** Extra facts for the health route (ports, modes); never secrets. */
   details?: Record<string, unknown>;
+  /** Why the platform cannot take all of its traffic (e.g. its socket is not listening): health says `degraded`. */
+  problem?: string;
 }
 
 export interface BridgeContext {

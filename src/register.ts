@@ -95,7 +95,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     },
   };
 
-  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
+  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
