@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './config.js';
 import type { Store } from './store/Store.js';
 import type { PeerStamp } from './http/peer.js';
+import type { OpsHooks } from './ops/hooks.js';
 
 export interface Clock {
   now(): number;
@@ -39,4 +40,6 @@ export interface BridgeContext {
   onClose(fn: () => void | Promise<void>): void;
   /** True once shutdown has begun; routes answer "unavailable" from then on. */
   readonly stopping: boolean;
+  /** Counts for the metrics (callbacks answered, orders, GameCenter calls); absent: nothing counted. */
+  readonly ops?: OpsHooks;
 }

@@ -56,6 +56,8 @@ export interface LedgerRecord extends PaidOrder {
   result?: GrantResult;
   /** Why an order was declined or cancelled. */
   reason?: string;
+  /** The order's second identity, when it was accepted with one (see `AcceptOptions.alias`). */
+  alias?: string;
 }
 
 export type AcceptOutcome =
@@ -95,6 +97,8 @@ export interface GrantDelivery {
   productId?: string;
   items?: unknown;
   grantedAt: number;
+  /** When the order was accepted (epoch ms). */
+  acceptedAt?: number;
 }
 
 /** A live destination for one player's grants (their room, through the room plugin). */
