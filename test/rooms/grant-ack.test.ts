@@ -25,7 +25,7 @@ class ShopRoom extends Room {
 }
 
 class ArenaRoom extends Room {
-  plugins = definePlugins([new PlatformPlugin()]);
+  override plugins = definePlugins([new PlatformPlugin()]);
   override onCreate() {
     this.onMessage('ping', (client) => client.send('pong', {}));
   }
