@@ -31,13 +31,18 @@ export interface GrantWorkerDeps {
 
 export class GrantWorker {
   private readonly loop: LeaseWorker;
+  /** Listeners of this process's lease events (a lease lost, an order taken over, a handler timed out), e.g. a journal. */
+  readonly leaseListeners = new Set<LeaseEventListener>();
 
   constructor(private readonly d: GrantWorkerDeps) {
     this.loop = new LeaseWorker({
       name: 'grant worker',
       work: 'due orders',
       label: 'order',
-      onLeaseEvent: (e) => d.onLeaseEvent?.(e),
+      onLeaseEvent: (e) => {
+        d.onLeaseEvent?.(e);
+        for (const l of this.leaseListeners) l(e);
+      },
       store: d.store,
       clock: d.clock,
       logger: d.logger,

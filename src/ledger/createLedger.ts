@@ -28,6 +28,7 @@ export function createLedger(ctx: BridgeContext, options: LedgerOptions, handler
       options,
       handler,
       onGranted: (d) => deliveries.announce(d),
+      onLeaseEvent: ctx.leaseEvents,
     });
     ledger.onAccepted = () => worker!.kick();
     worker.start();

@@ -110,6 +110,12 @@ describe('ledger under a network partition (TCP relay between one process and Re
     }
     const bLog = b.output();
     assert.match(bLog, /taking over an order whose grant lease ran out/);
+    // the same, as lease events a journal can listen to
+    const events = (out: string) => [...out.matchAll(/^lease-event (.*)$/gm)].map((m) => JSON.parse(m[1]!) as { type: string; id: string; reason?: string; attempt: number });
+    for (const id of orders) {
+      assert.deepEqual(events(a.output()).filter((e) => e.id === `test:${id}`).map((e) => [e.type, e.reason, e.attempt]), [['lost', 'expired', 1]]);
+      assert.deepEqual(events(bLog).filter((e) => e.id === `test:${id}`).map((e) => [e.type, e.attempt]), [['taken-over', 2]]);
+    }
     a.kill('SIGTERM');
     b.kill('SIGTERM');
     await within(15_000, 'both processes exit', Promise.all([a.exited(), b.exited()]));

@@ -100,6 +100,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       claimLimit: options.pollClaimLimit,
       checkChunkSize: options.checkChunkSize,
       handlerRetryMs: options.transferHandlerRetryMs,
+      handlerTimeoutMs: options.transferHandlerTimeoutMs,
     },
   });
 

@@ -39,6 +39,8 @@ class LeaseLost extends Error {}
 
 export class SudWorker implements JobTaker {
   private readonly loop: LeaseWorker;
+  /** Listeners of this process's lease events (a lease lost, a job taken over, a handler timed out), e.g. a journal. */
+  readonly leaseListeners = new Set<LeaseEventListener>();
   /** Jobs that finish together are recorded done in one script run. */
   private readonly completions: ScriptBatcher<boolean>;
 
@@ -48,7 +50,10 @@ export class SudWorker implements JobTaker {
       name: 'sud worker',
       work: 'due work',
       label: 'job',
-      onLeaseEvent: (e) => d.onLeaseEvent?.(e),
+      onLeaseEvent: (e) => {
+        d.onLeaseEvent?.(e);
+        for (const l of this.leaseListeners) l(e);
+      },
       store: d.store,
       clock: d.clock,
       logger: d.logger,
