@@ -68,11 +68,13 @@ describe('ledger under a network partition (TCP relay between one process and Re
     const b = spawnBridge('B', redis.url, runsFile);
     await waitUntil('both processes ready', () => [a.output(), b.output()], (o) => o.every((x) => /^ready$/m.test(x)), 30_000);
 
+    // B frozen while A accepts and starts the orders, so that A, not B's next poll, runs them first
+    b.kill('SIGSTOP');
     const orders = ['slow-1', 'slow-2'];
     for (const id of orders) a.send(id);
-    // accepted on A, so A starts them at once (B could only claim them after a lease ends)
     await waitUntil('A runs both orders', () => runsIn(runsFile), (runs) => orders.every((o) => runs.some((r) => r.order === `test:${o}` && r.process === 'A' && r.event === 'start')), 20_000);
     relay.partition();
+    b.kill('SIGCONT');
 
     const orderKey = (id: string) => `part:{ledger}:order:test:${id}`;
     await waitUntil('B granted both orders', () => Promise.all(orders.map((o) => probe.hget(orderKey(o), 'state'))), (s) => s.every((x) => x === 'granted'), 30_000);
