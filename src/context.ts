@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './config.js';
 import type { Store } from './store/Store.js';
 import type { PeerStamp } from './http/peer.js';
+import type { OpsHooks } from './ops/hooks.js';
 
 export interface Clock {
   now(): number;
@@ -19,6 +20,8 @@ export interface PlatformStatus {
   enabled: boolean;
   /** Extra facts for the health route (ports, modes); never secrets. */
   details?: Record<string, unknown>;
+  /** Why the platform cannot take all of its traffic (e.g. its socket is not listening): health says `degraded`. */
+  problem?: string;
 }
 
 export interface BridgeContext {
@@ -40,4 +43,6 @@ export interface BridgeContext {
   readonly stopping: boolean;
   /** Told about every lease event of the bridge's workers (lost, taken over, timed out); see `bridge.onLeaseEvent`. */
   readonly leaseEvents?: LeaseEventListener;
+  /** Counts for the metrics (callbacks answered, orders, GameCenter calls); absent: nothing counted. */
+  readonly ops?: OpsHooks;
 }

@@ -36,6 +36,10 @@ export type {
   GrantSink,
   OrderSource,
 } from './ledger/index.js';
+export type { OperatorAction } from './ledger/Ledger.js';
+export type { JournalEntry, LedgerEvent } from './ledger/journal.js';
+export { Desk, LISTABLE_STATES, type Page as DeskPage, type ListQuery, type ListableState, type StateCounts, type RetryOutcome } from './ops/desk.js';
+export { EXPORT_COLUMNS, type ExportFormat } from './ops/exportDay.js';
 export {
   rechargeSocketPort,
   parseRechargeOptions,

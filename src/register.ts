@@ -22,6 +22,7 @@ import { installRooms, setCurrentBridgeServices, type RoomServices } from './roo
 import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
+import { Desk } from './ops/desk.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -35,6 +36,8 @@ export interface PlatformBridge {
   readonly ledger: Ledger;
   /** Grant delivery to connected players' rooms. */
   readonly deliveries: Deliveries;
+  /** The operators' desk: find orders, read their timelines, retry, cancel, export a day. */
+  readonly desk: Desk;
   /** Rooms: rank book, report queue, role registry, serverstate, activity. */
   readonly rooms: RoomServices;
   /** SUD settlements and events; undefined when not configured. */
@@ -112,9 +115,10 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     },
   };
 
-  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
+  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
+  const desk = new Desk(store, ledger, clock);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
@@ -180,6 +184,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     endpoints,
     ledger,
     deliveries,
+    desk,
     gamecenter,
     sud,
     vngates,

@@ -30,6 +30,13 @@ export const ledgerOptionsSchema = z
       .default(60_000)
       .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
     deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    ordersPerUser: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1000)
+      .describe("Orders kept in each player's order index (newest kept), which the desk's find-by-player reads."),
     deliverySweepMs: z.number().int().min(50).default(5000).describe('How often each process re-checks the inboxes of its connected players (covers a missed pub/sub message).'),
   })
   .prefault({})
