@@ -6,6 +6,7 @@
 import type { Endpoint, Server } from '@colyseus/core';
 import { parseOptions, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 import type { BridgeContext, Clock, PlatformStatus } from './context.js';
+import type { LeaseEventListener } from './workers/lease/Lease.js';
 import { consoleLogger, guardLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import type { Store } from './store/Store.js';
@@ -47,6 +48,12 @@ export interface PlatformBridge {
   readonly gamecenter?: GameCenterServices;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
+  /**
+   * Listens to the lease events of this process's grant and SUD workers: a lease `lost` (this holder stopped,
+   * `reason` `expired` or `taken`), `taken-over` (claimed after another holder's lease ended), `timed-out`
+   * (a handler ran past its deadline). For a journal or metrics; returns the function that stops listening.
+   */
+  onLeaseEvent(listener: LeaseEventListener): () => void;
   /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -77,7 +84,17 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
 
+  const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
+    leaseEvents: (e) => {
+      for (const l of leaseListeners) {
+        try {
+          l(e);
+        } catch (err) {
+          logger.error('a lease event listener threw', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    },
     options,
     store,
     logger,
@@ -173,6 +190,10 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     vngates,
     rooms,
     health: () => healthReport(ctx, platformReport()),
+    onLeaseEvent: (listener) => {
+      leaseListeners.add(listener);
+      return () => void leaseListeners.delete(listener);
+    },
     close,
   };
 }
