@@ -5,6 +5,7 @@
 export { registerPlatformBridge, type PlatformBridge } from './register.js';
 export { optionsSchema, parseOptions, ConfigError, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 export type { HealthReport } from './http/health.js';
+export type { LeaseEvent, LeaseEventListener, LeaseLossReason } from './workers/lease/Lease.js';
 export { consoleLogger, type Logger, type LogLevel, type LogFields } from './logger.js';
 export {
   KeySpace,
@@ -76,6 +77,7 @@ export type {
   NewTransferResult,
   TransferOutcome,
   TransferHandler,
+  TransferHandlerContext,
   ZoneEventOutcome,
   GameCenterAuth,
   GameCenterOnAuth,

@@ -6,6 +6,7 @@
 import type { Endpoint, Server } from '@colyseus/core';
 import { parseOptions, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 import type { BridgeContext, Clock, PlatformStatus } from './context.js';
+import type { LeaseEventListener } from './workers/lease/Lease.js';
 import { consoleLogger, guardLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import type { Store } from './store/Store.js';
@@ -50,6 +51,12 @@ export interface PlatformBridge {
   readonly metricsRegistry?: import('prom-client').Registry;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
+  /**
+   * Listens to the lease events of this process's grant and SUD workers: a lease `lost` (this holder stopped,
+   * `reason` `expired` or `taken`), `taken-over` (claimed after another holder's lease ended), `timed-out`
+   * (a handler ran past its deadline). For a journal or metrics; returns the function that stops listening.
+   */
+  onLeaseEvent(listener: LeaseEventListener): () => void;
   /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -81,7 +88,17 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   let stopping = false;
   const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
 
+  const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
+    leaseEvents: (e) => {
+      for (const l of leaseListeners) {
+        try {
+          l(e);
+        } catch (err) {
+          logger.error('a lease event listener threw', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    },
     options,
     store,
     logger,
@@ -104,7 +121,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
-  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
+  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
   const desk = new Desk(store, ledger, clock);
@@ -181,6 +198,10 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     vngates,
     rooms,
     health: () => healthReport(ctx, platformReport()),
+    onLeaseEvent: (listener) => {
+      leaseListeners.add(listener);
+      return () => void leaseListeners.delete(listener);
+    },
     close,
   };
 }

@@ -7,8 +7,9 @@
 import type { Clock } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
-import type { Lease } from '../workers/lease/Lease.js';
+import type { Lease, LeaseEventListener } from '../workers/lease/Lease.js';
 import { LeaseWorker } from '../workers/lease/LeaseWorker.js';
+import { runHandler } from '../workers/lease/runHandler.js';
 import type { LedgerKeys } from './keys.js';
 import type { LedgerOptions } from './options.js';
 import { decodeRecord, deliveryOf } from './record.js';
@@ -26,6 +27,8 @@ export interface GrantWorkerDeps {
   handler: GrantHandler;
   /** Told about every grant recorded here, to wake the player's room. */
   onGranted: (delivery: GrantDelivery) => void;
+  /** Told when a grant lease of this process is lost, taken over, or its handler times out. */
+  onLeaseEvent?: LeaseEventListener;
   /** Where each lease, failure and grant is journaled (default: the journal's default bounds). */
   journal?: Journal;
   ops?: OpsHooks;
@@ -33,6 +36,8 @@ export interface GrantWorkerDeps {
 
 export class GrantWorker {
   private readonly loop: LeaseWorker;
+  /** Listeners of this process's lease events (a lease lost, an order taken over, a handler timed out), e.g. a journal. */
+  readonly leaseListeners = new Set<LeaseEventListener>();
   private readonly journal: Journal;
 
   constructor(private readonly d: GrantWorkerDeps) {
@@ -40,6 +45,11 @@ export class GrantWorker {
     this.loop = new LeaseWorker({
       name: 'grant worker',
       work: 'due orders',
+      label: 'order',
+      onLeaseEvent: (e) => {
+        d.onLeaseEvent?.(e);
+        for (const l of this.leaseListeners) l(e);
+      },
       store: d.store,
       clock: d.clock,
       logger: d.logger,
@@ -82,18 +92,23 @@ export class GrantWorker {
     if (!record) return; // unreadable now; the lease runs out and a later look retries
     if (takeover) logger.warn('taking over an order whose grant lease ran out', { order: id, attempt });
 
-    const release = lease.keep(() => new Error('grant lease lost to another process'));
     const started = performance.now();
+    const run = await runHandler(lease, this.d.options.handlerTimeoutMs, () =>
+      this.d.handler(record, { idempotencyKey: id, attempt, signal: lease.abort.signal }),
+    );
+    const ranMs = Math.round(performance.now() - started);
+    if (run.kind === 'lost') {
+      // the lease logged it; whoever holds the order now records its outcome (Redis may be out of reach: best effort)
+      await journal
+        .append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, reason: lease.lost ?? 'expired' }))
+        .catch(() => undefined);
+      return;
+    }
     let result: GrantResult | undefined;
     let failure: unknown;
-    try {
-      result = (await this.d.handler(record, { idempotencyKey: id, attempt, signal: lease.abort.signal })) ?? undefined;
-    } catch (err) {
-      failure = err ?? new Error('grant handler failed');
-    } finally {
-      release();
-    }
-    const ranMs = Math.round(performance.now() - started);
+    if (run.kind === 'done') result = run.value ?? undefined;
+    else failure = run.error;
+    if (run.kind === 'timed-out') logger.warn('grant handler timed out: its signal is aborted and the attempt counts as failed', { order: id, attempt, timeoutMs: this.d.options.handlerTimeoutMs });
 
     try {
       if (failure === undefined) {

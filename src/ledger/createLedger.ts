@@ -37,6 +37,7 @@ export function createLedger(
       options,
       handler,
       onGranted: (d) => deliveries.announce(d),
+      onLeaseEvent: ctx.leaseEvents,
       journal,
       ops,
     });

@@ -13,7 +13,8 @@ export interface PaidOrder {
   orderId: string;
   /**
    * Ledger identity. Orders with the same key are one order, whichever path brings them (the recharge
-   * socket and HTTP paths share `recharge:<order_no>`). Default `<source>:<orderId>`.
+   * socket and HTTP paths share `recharge:<value of recharge.dedupeField>`, `recharge:<cporder_no>` by
+   * default). Default `<source>:<orderId>`.
    */
   dedupeKey?: string;
   userId: string;
