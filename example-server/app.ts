@@ -41,6 +41,8 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
       // confirm the real one with VNGates before going live
       signTemplate: { fields: [...TRIAL_VNGATES_SIGN_FIELDS] },
     },
+    // the operators' side: the admin API and the browser panel at /platform/panel, both behind ADMIN_TOKEN
+    ...(env.adminToken ? { admin: { enabled: true, token: env.adminToken }, panel: { enabled: true } } : {}),
     ...(env.gameCenterUrl
       ? { gamecenter: { baseUrl: env.gameCenterUrl, appId: env.gameCenterAppId, secret: env.gameCenterSecret } }
       : {}),

@@ -19,6 +19,8 @@ export interface ExampleEnv {
   gameCenterUrl?: string;
   gameCenterAppId: string;
   gameCenterSecret: string;
+  /** ADMIN_TOKEN: when set, the admin API and the monitor panel are on, behind it. */
+  adminToken?: string;
   /** Secrets that were not set and use the trial default. */
   trialDefaults: string[];
 }
@@ -56,6 +58,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ExampleEnv {
     gameCenterUrl: env.GAMECENTER_URL || undefined,
     gameCenterAppId: secret('GAMECENTER_APP_ID'),
     gameCenterSecret: secret('GAMECENTER_SECRET'),
+    adminToken: env.ADMIN_TOKEN || undefined,
     trialDefaults,
   };
 }

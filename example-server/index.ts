@@ -16,6 +16,7 @@ await server.listen(env.port, env.host);
 bridge.logger.info(`example server listening`, {
   http: `http://${env.host ?? 'localhost'}:${env.port}`,
   health: `http://${env.host ?? 'localhost'}:${env.port}${bridge.options.http.healthPath}`,
+  ...(bridge.options.panel.enabled ? { panel: `http://${env.host ?? 'localhost'}:${env.port}${bridge.options.panel.path}` } : {}),
   store: bridge.store.kind,
   zoneId: env.zoneId,
 });

@@ -14,6 +14,7 @@ import { sudOptionsSchema } from './platforms/sud/options.js';
 import { vngatesOptionsSchema } from './platforms/vngates/options.js';
 import { journalOptionsSchema } from './ledger/journal.js';
 import { adminOptionsSchema, metricsOptionsSchema } from './ops/options.js';
+import { panelOptionsSchema } from './ops/panel/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -107,6 +108,7 @@ export const coreOptionsSchema = z.strictObject({
   journal: journalOptionsSchema,
   metrics: metricsOptionsSchema,
   admin: adminOptionsSchema,
+  panel: panelOptionsSchema,
   rooms: roomsOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
   sud: sudOptionsSchema.optional(),
@@ -116,7 +118,10 @@ export const coreOptionsSchema = z.strictObject({
     .describe('GameCenter (ToTok) server API: client, ranks, zone sync, order and transfer polling. Unset: GameCenter off.'),
 });
 
-export const optionsSchema = coreOptionsSchema;
+export const optionsSchema = coreOptionsSchema.refine((o) => !o.panel.enabled || o.admin.token !== undefined, {
+  message: 'panel.enabled needs admin.token (the panel signs in with it)',
+  path: ['admin', 'token'],
+});
 
 export type PlatformBridgeOptions = z.input<typeof optionsSchema>;
 export type ResolvedOptions = z.output<typeof optionsSchema>;

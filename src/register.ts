@@ -24,6 +24,7 @@ import { installSud, sudSettlementSink, type SudService } from './platforms/sud/
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
 import { setupOps } from './ops/install.js';
+import { mountPanel, preparePanel } from './ops/panel/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -76,8 +77,11 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     throw new Error('colyseus-platform-bridge is already registered on this server: call registerPlatformBridge() once per Server.');
   }
   const options = parseOptions(input);
-  const logger = options.logger ? guardLogger(options.logger) : consoleLogger(options.logLevel);
+  const baseLogger = options.logger ? guardLogger(options.logger) : consoleLogger(options.logLevel);
   const clock: Clock = options.clock ?? { now: Date.now };
+  // the panel listens to the log (refusals) and to the ops hooks, so it must wrap them before anything uses them
+  const panel = options.panel.enabled ? preparePanel(clock, baseLogger, options.sud) : undefined;
+  const logger = panel?.logger ?? baseLogger;
   const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger });
   const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
 
@@ -117,7 +121,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     get stopping() {
       return stopping;
     },
-    ops: ops.metrics,
+    ops: panel ? panel.activity.chain(ops.metrics) : ops.metrics,
     operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
@@ -131,13 +135,14 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
   if (!gamecenter) ctx.setPlatformStatus('gamecenter', { enabled: false });
   // SUD before rooms: settlements rooms report share SUD's per-match dedupe
-  const sud = options.sud ? installSud(ctx, options.sud, { rooms: createRoomSettlementSink(logger) }) : undefined;
+  const sud = options.sud ? installSud(ctx, panel?.sud ?? options.sud, { rooms: createRoomSettlementSink(logger) }) : undefined;
   if (!sud) ctx.setPlatformStatus('sud', { enabled: false });
   const rooms = installRooms(ctx, options.rooms, { deliveries, ...(sud ? { settlements: sudSettlementSink(sud.settlements) } : {}) });
   // VNGates after rooms: /rolelist answers from the role registry
   const vngates = options.vngates ? installVngates(ctx, options.vngates, { ledger, roles: rooms.roles }) : undefined;
   if (!vngates) ctx.setPlatformStatus('vngates', { enabled: false });
   setCurrentBridgeServices(rooms);
+  if (panel) mountPanel(ctx, options.panel, options.admin, { desk, activity: panel.activity, health: () => healthReport(ctx, platformReport()), gamecenter: !!gamecenter, sud: !!sud });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);
