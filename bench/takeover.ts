@@ -76,6 +76,8 @@ async function child(mode: string): Promise<void> {
   const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
   const bridge = registerPlatformBridge(server, {
     redis: REDIS_URL,
+    // its own keys: orders other figures left in this Redis must not fill the handler slots
+    keyPrefix: 'bench-takeover:',
     logLevel: 'error',
     ledger: { leaseMs: LEASE_MS, pollIntervalMs: POLL_MS },
     grant: async (_order, ctx) => {
