@@ -143,7 +143,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     zones,
     orders,
     transfers,
-    onAuth: gameCenterOnAuth(client, { cacheMs: options.authCacheMs, maxEntries: options.authCacheEntries }),
+    onAuth: gameCenterOnAuth(client, { cacheMs: options.authCacheMs, maxEntries: options.authCacheEntries, logger }),
     async registerOrder(input) {
       let zone = input.zone;
       if (zone !== undefined && !(Number.isInteger(zone) && zone >= 0 && zone <= MAX_GAME_ZONE)) {
