@@ -73,6 +73,7 @@ export type {
   TransferOutcome,
   TransferHandler,
   ZoneEventOutcome,
+  ParkedZoneEvent,
   GameCenterAuth,
   GameCenterOnAuth,
 } from './platforms/gamecenter/index.js';
