@@ -47,6 +47,7 @@ options (defaults: the example server's, or the same environment variables)
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'orders') return (await import('./ops/ordersCli.js')).runOrdersCli(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -64,6 +64,15 @@ describe('platformOnAuth and platformService', function () {
       await room.leave();
     });
 
+    it('a token GameCenter refuses refuses the join with AUTH_FAILED', async () => {
+      app.colyseus.sdk.auth.token = 'bad';
+      await assert.rejects(app.colyseus.sdk.joinOrCreate('gc', { userId: '8617' }), (err: { code?: number; message?: string }) => {
+        assert.equal(err.code, 525);
+        assert.match(err.message ?? '', /GameCenter refused the token \(922/);
+        return true;
+      });
+    });
+
     it('a VNGates token checked with userinfo makes client.auth { userId, username }; an unknown one is refused', async () => {
       app.colyseus.sdk.auth.token = 'token-229';
       const room = await app.colyseus.sdk.joinOrCreate('vg', {});
