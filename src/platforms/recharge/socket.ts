@@ -33,6 +33,7 @@ export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer
     maxMessageBytes: s.maxMessageBytes,
     idleTimeoutMs: s.idleTimeoutMs,
     maxConnections: s.maxConnections,
+    maxConnectionsPerIp: Math.min(s.maxConnectionsPerIp, s.maxConnections),
     keepAlive: s.keepAlive,
     allowIp: allowList && allowList.length > 0 ? createIpMatcher(allowList) : undefined,
     logger,
