@@ -22,16 +22,17 @@ const order = (over: Partial<PaidOrder> = {}): PaidOrder => ({
   ...over,
 });
 
-function start(extra: Partial<PlatformBridgeOptions> & { fail?: (n: number) => boolean } = {}) {
+function start(extra: Partial<PlatformBridgeOptions> & { fail?: (n: number) => boolean; hold?: Promise<void> } = {}) {
   const calls: Calls = [];
   const logger = new CapturingLogger();
-  const { fail, ...opts } = extra;
+  const { fail, hold, ...opts } = extra;
   const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
   const bridge = registerPlatformBridge(server, {
     logger,
     ledger: { pollIntervalMs: 20, backoffBaseMs: 10, backoffMaxMs: 40, leaseMs: 2000, deliverySweepMs: 100 },
     grant: async (o, ctx) => {
       calls.push({ order: o, ctx });
+      await hold;
       if (fail?.(calls.length)) throw new Error(`wallet offline (${calls.length})`);
       return { items: [{ id: 'diamond', n: o.amount }] };
     },
@@ -48,12 +49,16 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
     afterEach(async () => app?.bridge.close());
 
     it('accepts an order once and grants it once with its key as idempotency key', async () => {
-      const { bridge, calls } = boot();
+      let release!: () => void;
+      const { bridge, calls } = boot({ hold: new Promise<void>((r) => (release = r)) });
       const o = order();
       const first = await bridge.ledger.accept(o);
       assert.equal(first.status, 'accepted');
+      // the handler is held in its first run: a duplicate now sees the order being granted
+      await waitFor('handler running', () => (calls.length === 1 ? true : undefined));
       const again = await bridge.ledger.accept({ ...o, amount: 1 });
-      assert.deepEqual(again, { status: 'duplicate', state: again.status === 'duplicate' ? again.state : '', dedupeKey: `test:${o.orderId}` });
+      assert.deepEqual(again, { status: 'duplicate', state: 'granting', dedupeKey: `test:${o.orderId}` });
+      release();
       const rec = await waitFor('granted', async () => ((await bridge.ledger.get(`test:${o.orderId}`))?.state === 'granted' ? bridge.ledger.get(`test:${o.orderId}`) : undefined));
       assert.equal(calls.length, 1);
       assert.equal(calls[0]!.ctx.idempotencyKey, `test:${o.orderId}`);
