@@ -10,7 +10,11 @@ export interface AcceptOptions {
    * carries): a later order whose key or alias matches either is a duplicate.
    */
   alias?: string;
-  /** Record the order for audit without ever granting it (e.g. platform status "failed"); the reason is kept. */
+  /**
+   * Record the order for audit without granting it (e.g. platform status "failed"); the reason is kept. A
+   * later accept of the same order without `decline` (the platform now reports it paid) queues it for its
+   * one grant (`afterDecline` in the outcome); every accept after that is a duplicate.
+   */
   decline?: string;
 }
 

@@ -7,7 +7,7 @@ import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
-import { acceptScript, cancelScript, grantLease } from './scripts.js';
+import { acceptScript, cancelScript, grantLease, type AcceptReply } from './scripts.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
 
 export class StoreLedger implements Ledger {
@@ -15,7 +15,7 @@ export class StoreLedger implements Ledger {
   /** Called after an order is accepted on this process, so its grant starts at once. */
   onAccepted?: (record: LedgerRecord) => void;
   /** Orders that arrive together are accepted in one script run (group commit); each still gets its own answer. */
-  private readonly accepts: ScriptBatcher<{ accepted: boolean; state: string; via?: string }>;
+  private readonly accepts: ScriptBatcher<AcceptReply>;
 
   constructor(
     private readonly store: Store,
@@ -54,9 +54,10 @@ export class StoreLedger implements Ledger {
       createdAt: now,
       updatedAt: now,
       reason: opts.decline,
+      ...(r.afterDecline ? { declinedReason: r.afterDecline.reason, declinedAt: r.afterDecline.at } : {}),
     };
     if (initial === 'pending') this.onAccepted?.(record);
-    return { status: 'accepted', record };
+    return r.afterDecline ? { status: 'accepted', record, afterDecline: true } : { status: 'accepted', record };
   }
 
   async get(dedupeKey: string): Promise<LedgerRecord | undefined> {

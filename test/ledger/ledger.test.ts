@@ -111,6 +111,32 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
       assert.equal(calls.length, 0);
     });
 
+    it('a declined order later reported paid is granted once; a second paid report is a duplicate', async () => {
+      const { bridge, calls } = boot();
+      const o = order();
+      const key = `test:${o.orderId}`;
+      assert.equal((await bridge.ledger.accept(o, { decline: 'platform status 0' })).status, 'accepted');
+      const declinedAt = (await bridge.ledger.get(key))!.createdAt;
+      // the same failure reported again stays a duplicate, and nothing is granted
+      assert.deepEqual(await bridge.ledger.accept(o, { decline: 'platform status 0' }), { status: 'duplicate', state: 'declined', dedupeKey: key });
+      assert.equal(calls.length, 0);
+
+      const paid = await bridge.ledger.accept({ ...o, amount: 500, raw: { Amount: 500, status: 1 } });
+      assert.equal(paid.status, 'accepted');
+      assert.equal(paid.status === 'accepted' && paid.afterDecline, true);
+      const rec = await waitFor('granted', async () => ((await bridge.ledger.get(key))?.state === 'granted' ? bridge.ledger.get(key) : undefined));
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0]!.order.amount, 500, 'granted from the paid report');
+      assert.deepEqual(calls[0]!.order.raw, { Amount: 500, status: 1 });
+      assert.deepEqual([rec!.reason, rec!.declinedReason, rec!.declinedAt], [undefined, 'platform status 0', declinedAt]);
+
+      // a second paid report, and a late failure report, are duplicates of the granted order
+      assert.deepEqual(await bridge.ledger.accept(o), { status: 'duplicate', state: 'granted', dedupeKey: key });
+      assert.deepEqual(await bridge.ledger.accept(o, { decline: 'platform status 0' }), { status: 'duplicate', state: 'granted', dedupeKey: key });
+      assert.equal(await bridge.ledger.queued(), 0);
+      assert.equal(calls.length, 1);
+    });
+
     it('retries a failing handler with backoff, showing state, attempts and last error, then grants', async () => {
       const { bridge, calls } = boot({ fail: (n) => n <= 2 });
       const o = order();
