@@ -23,7 +23,8 @@ export type CancelOutcome = 'cancelled' | 'not-found' | 'in-progress' | 'already
 export interface Ledger {
   /**
    * Records the order once, atomically. Resolves only after Redis has it; rejects with
-   * StoreUnavailableError when the store cannot be reached (answer the platform with a failure then).
+   * StoreUnavailableError when the store cannot be reached (answer the platform with a failure then), and
+   * with UnstorableOrderError for an order that can never be stored as received (answer a terminal refusal).
    */
   accept(order: PaidOrder, opts?: AcceptOptions): Promise<AcceptOutcome>;
   get(dedupeKey: string): Promise<LedgerRecord | undefined>;

@@ -7,6 +7,7 @@ import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
+import { unstorable } from './storable.js';
 import { acceptScript, cancelScript, grantLease, type AcceptReply } from './scripts.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
 
@@ -33,6 +34,8 @@ export class StoreLedger implements Ledger {
     if (!order.orderId) throw new Error('an order needs an orderId');
     if (!order.userId) throw new Error('an order needs a userId');
     if (!Number.isFinite(order.amount)) throw new Error('an order needs a finite amount');
+    const problem = unstorable(order);
+    if (problem) throw problem;
     const dedupeKey = this.keyOf(order);
     const now = this.clock.now();
     const orderKey = this.keys.order(dedupeKey);

@@ -11,6 +11,7 @@ import { createIpMatcher } from '../../http/ipAllowList.js';
 import type { Ledger } from '../../ledger/Ledger.js';
 import type { PaidOrder } from '../../ledger/types.js';
 import { StoreUnavailableError } from '../../store/Store.js';
+import { UnstorableOrderError } from '../../ledger/storable.js';
 import { answer } from './answers.js';
 import type { VngatesOptions } from './options.js';
 import { addgoldQuerySchema, describeIssues } from './schemas.js';
@@ -101,6 +102,8 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
         ctx.logger.error('vngates addgold could not be recorded (store unavailable); answered "retry later"', { transactionId: q.transaction_id, error: error.message });
         return answer(answers, 'failure', 'temporarily unavailable, retry later', 503);
       }
+      // terminal: the same payment can never be stored as received; a retry answer would loop forever
+      if (error instanceof UnstorableOrderError) return refuse(`bad field ${error.field}: ${error.problem}`, { peer, transactionId: q.transaction_id });
       ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
       return answer(answers, 'failure', 'internal error, retry later', 500);
     }
