@@ -6,6 +6,7 @@
  */
 import { Redis, Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { isIoredisCluster, isIoredisInstance } from './ioredisShape.js';
 import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
 import {
@@ -37,13 +38,20 @@ export interface RedisStoreOptions {
 type Client = Redis | Cluster;
 
 // no enableAutoPipelining: with ioredis 5.9, a batch still in flight when the connection closes throws an
-// uncaught TypeError inside ioredis (autoPipelining.js), which would take the game server down
-const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true };
+// uncaught TypeError inside ioredis (autoPipelining.js), which would take the game server down.
+// protocol 2: the replies every script decoder is tested with; ioredis 6 would speak RESP3 by default
+// (ioredis 5 has no such option and speaks RESP2 anyway).
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, ...({ protocol: 2 } as RedisOptions) };
 
 export function openRedis(connection: RedisConnection, commandTimeoutMs: number): Client {
-  if (connection instanceof Redis || connection instanceof Cluster) {
-    // a private duplicate: the host may hand the same instance to Colyseus, which quits it at shutdown
-    return connection.duplicate();
+  if (isIoredisInstance(connection)) {
+    // a private duplicate: the host may hand the same instance to Colyseus, which quits it at shutdown. It
+    // gets the bridge's fail-fast settings: the host's instance may wait through 20 reconnects per command
+    const own: RedisOptions = { ...FAIL_FAST, commandTimeout: commandTimeoutMs };
+    if (isIoredisCluster(connection)) {
+      return connection.duplicate(undefined, { redisOptions: { ...connection.options.redisOptions, ...own } });
+    }
+    return (connection as Redis).duplicate(own);
   }
   if (typeof connection === 'string') return new Redis(connection, { ...FAIL_FAST, commandTimeout: commandTimeoutMs });
   if ('cluster' in connection) {
