@@ -214,7 +214,8 @@ describe('redis', () => {
     (s) => s.close(),
   );
   // the game's own client, of either ioredis major: the store runs on its duplicate
-  for (const [major, Client] of [['5', Redis5], ['6', Redis6]] as const) {
+  const majors: Array<[string, new (url: string) => { disconnect(): void }]> = [['5', Redis5], ['6', Redis6]];
+  for (const [major, Client] of majors) {
     const hosts = new Map<Store, { disconnect(): void }>();
     contract(
       `redis via an ioredis ${major} instance`,

@@ -16,10 +16,16 @@ import { CapturingLogger } from '../helpers/logs.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { within } from '../helpers/processes.js';
 
-const majors = [
+interface HostClient {
+  options: object;
+  on(event: string, listener: () => void): unknown;
+  disconnect(): void;
+}
+/** Both majors' classes, typed by what this test calls (their own types do not unify). */
+const majors: Array<{ major: string; Redis: new (url: string) => HostClient; Cluster: new (nodes: Array<{ host: string; port: number }>, options: object) => HostClient }> = [
   { major: '5', Redis: Redis5, Cluster: Cluster5 },
   { major: '6', Redis: Redis6, Cluster: Cluster6 },
-] as const;
+];
 
 describe('an ioredis instance passed as `redis`', function () {
   this.timeout(30_000);
@@ -48,7 +54,7 @@ describe('an ioredis instance passed as `redis`', function () {
         const host = new Redis(redis.url); // the host's defaults: 20 retries per command, no command timeout
         host.on('error', () => undefined); // the host's client reports the outage its own way
         const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
-        const bridge = registerPlatformBridge(server, { redis: host as unknown as RedisConnection, redisCommandTimeoutMs: 300, logger: new CapturingLogger(), grant: async () => ({}) });
+        const bridge = registerPlatformBridge(server, { redis: host as unknown as Redis5, redisCommandTimeoutMs: 300, logger: new CapturingLogger(), grant: async () => ({}) });
         const order = { source: 'test', orderId: `io${major}-${Date.now()}`, userId: 'u1', amount: 1, raw: {} };
         try {
           assert.equal((await bridge.ledger.accept(order)).status, 'accepted');
@@ -80,7 +86,7 @@ describe('an ioredis instance passed as `redis`', function () {
       it('a Cluster instance is accepted by shape, its duplicate gets the fail-fast node settings', () => {
         const cluster = new Cluster([{ host: '127.0.0.1', port: redis.port }], { lazyConnect: true, redisOptions: { username: 'kept' } });
         try {
-          const parsed = parseOptions({ redis: cluster as unknown as RedisConnection });
+          const parsed = parseOptions({ redis: cluster as unknown as Cluster5 });
           assert.equal(parsed.redis as unknown, cluster);
           const store = new RedisStore({ connection: cluster as unknown as RedisConnection, logger: new CapturingLogger(), commandTimeoutMs: 456 });
           const ro = (store.client.options as { redisOptions: Record<string, unknown> }).redisOptions;
