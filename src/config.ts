@@ -13,6 +13,7 @@ import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platform
 import { roomsOptionsSchema } from './rooms/options.js';
 import { sudOptionsSchema } from './platforms/sud/options.js';
 import { vngatesOptionsSchema } from './platforms/vngates/options.js';
+import { journalOptionsSchema } from './ledger/journal.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -104,6 +105,7 @@ export const coreOptionsSchema = z.strictObject({
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
   grant: grantHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
+  journal: journalOptionsSchema,
   rooms: roomsOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
   sud: sudOptionsSchema.optional(),

@@ -5,12 +5,13 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'stopping';
   store: { kind: 'redis' | 'memory'; reachable: boolean; latencyMs?: number; error?: string };
   zoneId: number;
-  platforms: Record<string, { enabled: boolean; [k: string]: unknown }>;
+  platforms: Record<string, { enabled: boolean; problem?: string; [k: string]: unknown }>;
 }
 
 /**
- * GET health: 200 when the store answers, 503 when it does not (so a load balancer stops routing
- * callbacks to a process that could not record them). Bounded by `healthTimeoutMs`, so it never hangs.
+ * GET health: 200 when the store answers and every enabled platform can take its traffic, 503 otherwise
+ * (so a load balancer stops routing callbacks to a process that could not record them, and alerting sees a
+ * recharge socket that failed to listen). Bounded by `healthTimeoutMs`, so it never hangs.
  */
 export function installHealth(ctx: BridgeContext, platforms: () => HealthReport['platforms']): void {
   ctx.addEndpoint(
@@ -31,6 +32,7 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
   } catch (err) {
     store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
   }
-  const status = ctx.stopping ? 'stopping' : store.reachable ? 'ok' : 'degraded';
+  const platformProblem = Object.values(platforms).some((p) => p.enabled && typeof p.problem === 'string');
+  const status = ctx.stopping ? 'stopping' : store.reachable && !platformProblem ? 'ok' : 'degraded';
   return { status, store, zoneId: ctx.options.zoneId, platforms };
 }

@@ -13,7 +13,8 @@ export interface PaidOrder {
   orderId: string;
   /**
    * Ledger identity. Orders with the same key are one order, whichever path brings them (the recharge
-   * socket and HTTP paths share `recharge:<order_no>`). Default `<source>:<orderId>`.
+   * socket and HTTP paths share `recharge:<value of recharge.dedupeField>`, `recharge:<cporder_no>` by
+   * default). Default `<source>:<orderId>`.
    */
   dedupeKey?: string;
   userId: string;
@@ -58,6 +59,8 @@ export interface LedgerRecord extends PaidOrder {
   /** Set when a paid report followed a decline: the decline's reason and when it was recorded. */
   declinedReason?: string;
   declinedAt?: number;
+  /** The order's second identity, when it was accepted with one (see `AcceptOptions.alias`). */
+  alias?: string;
 }
 
 export type AcceptOutcome =
@@ -98,6 +101,8 @@ export interface GrantDelivery {
   productId?: string;
   items?: unknown;
   grantedAt: number;
+  /** When the order was accepted (epoch ms). */
+  acceptedAt?: number;
 }
 
 /** A live destination for one player's grants (their room, through the room plugin). */

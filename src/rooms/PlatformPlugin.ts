@@ -143,7 +143,7 @@ export class PlatformPlugin extends RoomPlugin {
       }
       this.zones.set(userId, s.identity.zoneIdOf(client, options, this.room));
       this.detachers.get(client.sessionId)?.();
-      this.detachers.set(client.sessionId, s.deliveries.attach(userId, sessionGrantSink(this.room, client.sessionId, () => this.grantHandler ?? sendGrantMessage)));
+      this.detachers.set(client.sessionId, s.deliveries.attach(userId, sessionGrantSink(this.room, client.sessionId, () => this.grantHandler ?? sendGrantMessage), { roomId: this.room.roomId }));
     } catch (err) {
       s.logger.error('platform plugin: setting up grant delivery failed (the join goes on)', { room: this.room.roomName, error: errorText(err) });
     }

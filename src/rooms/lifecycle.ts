@@ -123,7 +123,7 @@ export class RoomLifecycle {
     const userId = identity.userIdOf(client, options, room);
     const session: Session = { userId, roleId: identity.roleIdOf(client, options, room), zoneId: identity.zoneIdOf(client, options, room) };
     if (userId !== undefined && !hasPlatformPlugin(room)) {
-      session.detach = deliveries.attach(userId, sessionGrantSink(room, client.sessionId, () => sendGrantMessage));
+      session.detach = deliveries.attach(userId, sessionGrantSink(room, client.sessionId, () => sendGrantMessage), { roomId: room.roomId });
     }
     const replaced = sessions.join(room.roomId, client.sessionId, session);
     if (replaced) this.detach(replaced);

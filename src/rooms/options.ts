@@ -149,7 +149,7 @@ export const roomsOptionsSchema = z
       ),
     resolveUserId: fn<IdResolver>('(client, joinOptions, room) => userId')
       .optional()
-      .describe('Finds a client\'s user id. Default: client.auth.userId, else the join option `userId` (client-supplied: authenticate for real payments).'),
+      .describe('Finds a client\'s user id. Default: client.auth.userId, else client.auth.id (an @colyseus/auth token), else the join option `userId` (client-supplied: authenticate for real payments).'),
     resolveRoleId: fn<IdResolver>('(client, joinOptions, room) => roleId')
       .optional()
       .describe('Finds the role a client plays, for login times. Default: client.auth.roleId, else the join option `roleId`.'),

@@ -15,7 +15,7 @@ import type { GameCenterClientDeps } from './client.js';
 import { ZonedDays } from './day.js';
 import { OrderPoller } from './orders/OrderPoller.js';
 import type { RegisterOrderInput, RegisterOrderOutcome } from './orders/types.js';
-import type { GameCenterPlatformOptions } from './platformOptions.js';
+import { transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
 import { RankFlusher } from './ranks/RankFlusher.js';
 import type { FlushResult } from './ranks/RankFlusher.js';
 import { RankStore } from './ranks/RankStore.js';
@@ -100,6 +100,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       claimLimit: options.pollClaimLimit,
       checkChunkSize: options.checkChunkSize,
       handlerRetryMs: options.transferHandlerRetryMs,
+      handlerTimeoutMs: transferHandlerTimeoutOf(options),
     },
   });
 

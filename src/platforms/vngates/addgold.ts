@@ -82,7 +82,8 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     }
 
     try {
-      const outcome = await ledger.accept(order, paid ? {} : { decline: `status=${q.status}` });
+      const journaled = { peer, duplicateAnswer: { settled: answers.duplicate, inProgress: answers.duplicate } };
+      const outcome = await ledger.accept(order, paid ? journaled : { ...journaled, decline: `status=${q.status}` });
       if (outcome.status === 'duplicate') {
         ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
         return answer(answers, 'duplicate', 'success');
