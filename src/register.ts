@@ -23,6 +23,7 @@ import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
+import { setupOps } from './ops/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -46,6 +47,8 @@ export interface PlatformBridge {
   readonly vngates?: VngatesService;
   /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
   readonly gamecenter?: GameCenterServices;
+  /** The bridge's Prometheus registry when `metrics.enabled` (yours when you passed `metrics.registry`). */
+  readonly metricsRegistry?: import('prom-client').Registry;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
   /**
@@ -83,6 +86,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const stopFns: Array<() => void | Promise<void>> = [];
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
+  const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
 
   const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
@@ -113,12 +117,15 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     get stopping() {
       return stopping;
     },
+    ops: ops.metrics,
+    operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
   const desk = new Desk(store, ledger, clock);
+  ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
@@ -185,6 +192,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     ledger,
     deliveries,
     desk,
+    metricsRegistry: ops.metrics?.registry,
     gamecenter,
     sud,
     vngates,
