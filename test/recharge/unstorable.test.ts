@@ -21,9 +21,10 @@ describe('recharge: inputs that cannot be stored as received', function () {
   after(async () => app.close());
   beforeEach(() => app.logger.clear());
 
+  // by key: orders accepted by earlier tests of this file may still be in the grant queue
   const nothingRecorded = async (no: unknown) => {
     assert.equal(await app.ledger.get(`recharge:${String(no)}`), undefined);
-    assert.equal(await app.ledger.queued(), 0);
+    assert.equal(app.grants.filter((g) => g.orderId === String(no)).length, 0);
   };
 
   for (const [field, escape] of [['RoleID', '\\ud800'], ['propId', '\\udfff']] as const) {
