@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildExampleServer } from '../example-server/app.js';
 import { readEnv } from '../example-server/env.js';
+import { GameCenterSim } from '../src/testing/gameCenterDouble.js';
 import { rechargeOrder, sudNotification } from '../src/testing/requests.js';
 import { TRIAL_SECRETS } from '../src/testing/trialDefaults.js';
 
@@ -27,7 +28,10 @@ async function freePort(): Promise<number> {
 }
 
 const port = await freePort();
-const env = readEnv({ ...process.env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, RECHARGE_SOCKET_PORT: String(await freePort()) });
+// GameCenter played by the testing kit's double on loopback, so its calls and queues show too
+const gc = new GameCenterSim({ host: '127.0.0.1', port: 0, appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, log: () => undefined });
+const { url: gameCenterUrl } = await gc.start();
+const env = readEnv({ ...process.env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, RECHARGE_SOCKET_PORT: String(await freePort()), GAMECENTER_URL: gameCenterUrl });
 const { server, bridge } = buildExampleServer(env, { gracefullyShutdown: false });
 await server.listen(env.port, env.host);
 const base = `http://127.0.0.1:${port}`;
@@ -45,6 +49,16 @@ for (const uids of [['10001', '10002'], ['10077', '10154']]) {
   const n = sudNotification({ appId: TRIAL_SECRETS.SUD_APP_ID, secret: TRIAL_SECRETS.SUD_APP_SECRET, roomId: 'battle-1', uids });
   await fetch(`${base}${bridge.options.sud!.path}`, { method: 'POST', headers: n.headers, body: n.body });
 }
+const gcs = bridge.gamecenter!;
+await gcs.registerOrder({ orderId: 'GC-88120391', userId: '10002', zone: env.zoneId, amount: 499 });
+await gcs.registerOrder({ orderId: 'unpaid-GC-88120407', userId: '10077', zone: env.zoneId, amount: 999 });
+await gcs.ranks.record([
+  { userId: '10001', type: 1, value: 4200 },
+  { userId: '10002', type: 1, value: 3900 },
+  { userId: '10077', type: 0, value: 31 },
+]);
+await gcs.flushRanks();
+await gcs.ranks.record([{ userId: '10154', type: 1, value: 5100 }]);
 // let the grants and the settlements run, and serverstate write its first entry
 await bridge.rooms.serverState.tick();
 const until = Date.now() + 10_000;
@@ -86,5 +100,6 @@ try {
   rmSync(profile, { recursive: true, force: true });
   await bridge.close();
   await server.gracefullyShutdown(false);
+  await gc.stop();
   process.exit(0);
 }

@@ -35,5 +35,5 @@ dialog::backdrop{background:#0009}dialog menu{display:flex;justify-content:flex-
 .login{max-width:360px;margin:12vh auto;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:22px}
 .login h1{font-size:16px;margin:0 0 4px}.login form{display:flex;flex-direction:column;gap:10px;margin-top:14px}
 .empty{color:var(--dim);font-style:italic}
-h2.sub{margin-top:14px}.gap{height:10px}
+h2.sub{margin-top:14px}.gap{height:10px}td b{white-space:nowrap}
 `;
