@@ -14,7 +14,7 @@ const bridge = registerPlatformBridge(server, {
   logLevel: 'error',
   recharge: {
     key: 'bench-recharge-key',
-    socket: { host: '127.0.0.1', port: Number(SOCKET_PORT), maxConnections: 1024, keepAlive: KEEP_ALIVE === '1' },
+    socket: { host: '127.0.0.1', port: Number(SOCKET_PORT), maxConnections: 1024, maxConnectionsPerIp: 1024, keepAlive: KEEP_ALIVE === '1' },
   },
 });
 let n = 0;
