@@ -79,6 +79,7 @@ export type {
   TransferHandler,
   TransferHandlerContext,
   ZoneEventOutcome,
+  ParkedZoneEvent,
   GameCenterAuth,
   GameCenterOnAuth,
 } from './platforms/gamecenter/index.js';
