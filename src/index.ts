@@ -26,6 +26,7 @@ export type {
   AcceptOptions,
   CancelOutcome,
   PaidOrder,
+  UnsignedOrderFields,
   LedgerRecord,
   OrderState,
   AcceptOutcome,
