@@ -62,7 +62,7 @@ describe('VNGates /addgold', function () {
       const sign = templateSign(fields);
       assert.deepEqual(await get(addgoldUrl(h.baseUrl, fields, sign)), { status: 200, text: SUCCESS });
       await waitFor('granted', async () => ((await h.ledger.get('vngates:88120001'))?.state === 'granted' ? true : undefined));
-      const recuts = [
+      const recuts: Array<Record<string, string>> = [
         { transaction_id: '881200017', user_id: '230' },
         { transaction_id: '8812000', user_id: '17230' },
         { user_id: '72304', char_id: '3' },
