@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { consolePrinter } from './sim/print.js';
-import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './sim/requests.js';
-import { httpExchange, socketExchange } from './sim/transport.js';
+import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './testing/requests.js';
+import { httpExchange, socketExchange } from './testing/transport.js';
 import { runTour } from './sim/tour.js';
-import { GameCenterSim } from './sim/gameCenterSim.js';
-import { TRIAL_SECRETS } from './sim/trialDefaults.js';
+import { GameCenterSim } from './testing/gameCenterDouble.js';
+import { TRIAL_SECRETS } from './testing/trialDefaults.js';
 
 const env = process.env;
 const HELP = `usage: colyseus-platform-bridge sim <command> [options]
@@ -47,6 +47,7 @@ options (defaults: the example server's, or the same environment variables)
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'orders') return (await import('./ops/ordersCli.js')).runOrdersCli(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -13,6 +13,7 @@ import { roomsOptionsSchema } from './rooms/options.js';
 import { sudOptionsSchema } from './platforms/sud/options.js';
 import { vngatesOptionsSchema } from './platforms/vngates/options.js';
 import { journalOptionsSchema } from './ledger/journal.js';
+import { adminOptionsSchema, metricsOptionsSchema } from './ops/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -104,6 +105,8 @@ export const coreOptionsSchema = z.strictObject({
   grant: grantHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
   journal: journalOptionsSchema,
+  metrics: metricsOptionsSchema,
+  admin: adminOptionsSchema,
   rooms: roomsOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
   sud: sudOptionsSchema.optional(),

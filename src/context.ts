@@ -45,4 +45,9 @@ export interface BridgeContext {
   readonly leaseEvents?: LeaseEventListener;
   /** Counts for the metrics (callbacks answered, orders, GameCenter calls); absent: nothing counted. */
   readonly ops?: OpsHooks;
+  /**
+   * Whether a request comes from an operator: the admin token, from an address on the admin allow-list.
+   * What a route shows only to operators (the health route's detail) asks this; false when the admin API is off.
+   */
+  operatorAuthorized?(headers: Headers): boolean;
 }

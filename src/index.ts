@@ -3,6 +3,7 @@
  * register call. This file is the whole public API; everything else is internal.
  */
 export { registerPlatformBridge, type PlatformBridge } from './register.js';
+export { platformOnAuth, platformService, type PlatformOnAuth, type PlatformName, type PlatformServices } from './platformAccess.js';
 export { optionsSchema, parseOptions, ConfigError, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 export type { HealthReport } from './http/health.js';
 export type { LeaseEvent, LeaseEventListener, LeaseLossReason } from './workers/lease/Lease.js';
@@ -80,6 +81,7 @@ export type {
   TransferHandler,
   TransferHandlerContext,
   ZoneEventOutcome,
+  ParkedZoneEvent,
   GameCenterAuth,
   GameCenterOnAuth,
 } from './platforms/gamecenter/index.js';

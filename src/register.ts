@@ -19,10 +19,12 @@ import type { Deliveries, Ledger } from './ledger/Ledger.js';
 import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
+import { registeredPlatforms, setRegisteredPlatforms } from './platformAccess.js';
 import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
+import { setupOps } from './ops/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -46,6 +48,8 @@ export interface PlatformBridge {
   readonly vngates?: VngatesService;
   /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
   readonly gamecenter?: GameCenterServices;
+  /** The bridge's Prometheus registry when `metrics.enabled` (yours when you passed `metrics.registry`). */
+  readonly metricsRegistry?: import('prom-client').Registry;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
   /**
@@ -83,6 +87,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const stopFns: Array<() => void | Promise<void>> = [];
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
+  const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
 
   const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
@@ -113,12 +118,15 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     get stopping() {
       return stopping;
     },
+    ops: ops.metrics,
+    operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
   const desk = new Desk(store, ledger, clock);
+  ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
@@ -131,6 +139,12 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const vngates = options.vngates ? installVngates(ctx, options.vngates, { ledger, roles: rooms.roles }) : undefined;
   if (!vngates) ctx.setPlatformStatus('vngates', { enabled: false });
   setCurrentBridgeServices(rooms);
+  // room code (platformOnAuth, platformService) finds the platforms at call time
+  const registered = { gamecenter, vngates, sud };
+  setRegisteredPlatforms(registered);
+  ctx.onClose(() => {
+    if (registeredPlatforms() === registered) setRegisteredPlatforms(undefined);
+  });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);
@@ -185,6 +199,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     ledger,
     deliveries,
     desk,
+    metricsRegistry: ops.metrics?.registry,
     gamecenter,
     sud,
     vngates,

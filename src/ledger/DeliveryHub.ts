@@ -13,6 +13,7 @@ import type { LedgerOptions } from './options.js';
 import { claimDeliveryScript, deliveredScript } from './scripts.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
 import type { GrantDelivery, GrantSink } from './types.js';
+import { PlayerAwayError } from './away.js';
 import type { Clock } from '../context.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 
@@ -130,7 +131,10 @@ export class DeliveryHub implements Deliveries {
           const roomId = this.labels.get(sink)?.roomId;
           if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
         } catch (err) {
-          this.logger.error("a room's grant sink threw", { userId, order: key, error: err instanceof Error ? err.message : String(err) });
+          const fields = { userId, order: key, error: err instanceof Error ? err.message : String(err) };
+          // a player inside the reconnection window gets it when back: normal, not an alert
+          if (err instanceof PlayerAwayError) this.logger.debug('grant delivery waits for the player to come back', fields);
+          else this.logger.error("a room's grant sink threw", fields);
         }
       }
       try {

@@ -127,9 +127,9 @@ export class Desk {
   }
 
   /** Orders still in the queue by state, read in one bounded step. */
-  async counts(): Promise<StateCounts> {
+  async counts(scanLimit = COUNT_SCAN): Promise<StateCounts> {
     const k = this.ledger.keys;
-    const c = await this.store.run(stateCountsScript, [k.due, k.gaveUp], [k.orderPrefix, this.clock.now(), COUNT_SCAN]);
+    const c = await this.store.run(stateCountsScript, [k.due, k.gaveUp], [k.orderPrefix, this.clock.now(), scanLimit]);
     return { pending: Math.max(0, c.scheduled - c.granting), granting: c.granting, given_up: c.givenUp, exact: c.exact };
   }
 

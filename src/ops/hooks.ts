@@ -18,3 +18,26 @@ export interface OpsHooks {
 const nothing = () => undefined;
 
 export const NO_OPS: OpsHooks = { callback: nothing, order: nothing, grantDuration: nothing, delivery: nothing, gamecenter: nothing };
+
+const CALLBACK_CODE = Symbol('platform-bridge.callback-code');
+
+/** Labels a route's answer with the code the metrics count it under (for answers whose body is configurable). */
+export function withCallbackCode(res: Response, code: string): Response {
+  (res as unknown as Record<symbol, string>)[CALLBACK_CODE] = code;
+  return res;
+}
+
+/** The code an answer was labelled with, else its HTTP status. */
+export function callbackCodeOf(res: Response): string {
+  return (res as unknown as Record<symbol, string | undefined>)[CALLBACK_CODE] ?? String(res.status);
+}
+
+/** Wraps a route handler so each of its answers is counted. */
+export function countedHandler<A extends unknown[]>(ops: OpsHooks | undefined, platform: string, path: string, handler: (...args: A) => Promise<Response>) {
+  if (!ops) return handler;
+  return async (...args: A): Promise<Response> => {
+    const res = await handler(...args);
+    ops.callback(platform, path, callbackCodeOf(res));
+    return res;
+  };
+}

@@ -3,9 +3,9 @@
  * bad signature, each answer checked against what the platform's document (or README.md, where the document
  * is silent) says it must be.
  */
-import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './requests.js';
+import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from '../testing/requests.js';
 import type { Printer } from './print.js';
-import { httpExchange, socketExchange, type Exchange } from './transport.js';
+import { httpExchange, socketExchange, type Exchange } from '../testing/transport.js';
 
 export interface TourOptions {
   url: string;

@@ -132,6 +132,8 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
       const rec = await waitFor('given up', async () => ((await bridge.ledger.get(key))?.state === 'given_up' ? bridge.ledger.get(key) : undefined));
       assert.equal(rec!.attempts, 3);
       assert.equal(calls.length, 3);
+      // the state is recorded first, then the journal entry, then the log line
+      await waitFor('given-up logged', () => (logger.find('order given up', 'error').length ? true : undefined));
       assert.equal(logger.find('order given up', 'error').length, 1);
       broken = false;
       assert.equal(await bridge.ledger.retry(key), true);

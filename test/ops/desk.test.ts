@@ -9,6 +9,7 @@ import { WebSocketTransport } from '@colyseus/ws-transport';
 import { registerPlatformBridge, type PlatformBridgeOptions } from '../../src/index.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { waitFor } from '../helpers/processes.js';
+import { CapturingLogger } from '../helpers/logs.js';
 
 async function text(gen: AsyncGenerator<string>): Promise<string> {
   let s = '';
@@ -32,7 +33,7 @@ function suite(name: string, redisUrl: () => string | undefined) {
     });
     const boot = (o: Partial<PlatformBridgeOptions> = {}) => {
       const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
-      const bridge = registerPlatformBridge(server, { redis: redisUrl(), keyPrefix: `desk${Math.random().toString(36).slice(2)}:`, logLevel: 'error', clock, ...o });
+      const bridge = registerPlatformBridge(server, { redis: redisUrl(), keyPrefix: `desk${Math.random().toString(36).slice(2)}:`, logger: new CapturingLogger(), clock, ...o });
       bridges.push(bridge);
       return bridge;
     };

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { ColyseusSDK } from '@colyseus/sdk';
-import { GameCenterSim } from '../../src/sim/gameCenterSim.js';
-import { TRIAL_SECRETS } from '../../src/sim/trialDefaults.js';
+import { GameCenterSim } from '../../src/testing/index.js';
+import { TRIAL_SECRETS } from '../../src/testing/index.js';
 import { consolePrinter } from '../../src/sim/print.js';
 import { runTour } from '../../src/sim/tour.js';
 import { bootBridge } from '../helpers/colyseus.js';

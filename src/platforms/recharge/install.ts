@@ -54,7 +54,7 @@ export function installRecharge(ctx: BridgeContext, options: RechargeOptions, le
     return;
   }
   const gifts = new GiftRedeemer({ options, store: ctx.store, logger: ctx.logger, clock: ctx.clock });
-  const socket = createRechargeSocket({ options, port: port.port, intake, gifts, logger: ctx.logger });
+  const socket = createRechargeSocket({ options, port: port.port, intake, gifts, logger: ctx.logger, ops: ctx.ops });
   details.socketPort = port.port;
   details.socketState = 'starting';
   report();

@@ -6,6 +6,7 @@
  * could be recorded now (so VNGates retries), 500 for our own failures.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import type { Ledger } from '../../ledger/Ledger.js';
@@ -32,7 +33,7 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     return answer(answers, 'failure', reason, status);
   };
 
-  return createEndpoint(options.addgoldPath, { method: 'GET', disableBody: true }, async (ectx) => {
+  return createEndpoint(options.addgoldPath, { method: 'GET', disableBody: true }, countedHandler(ctx.ops, 'vngates', 'addgold', async (ectx) => {
     const request = ectx.request;
     if (!request) {
       ctx.logger.error('vngates addgold route called without a request object');
@@ -102,7 +103,7 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
       ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
       return answer(answers, 'failure', 'internal error, retry later', 500);
     }
-  });
+  }));
 }
 
 /** The ledger alias of a verified /addgold sign, when the sign is checked (`enforce` with a template). */
@@ -146,5 +147,5 @@ function checkSign(ctx: BridgeContext, options: VngatesOptions, query: URLSearch
     return undefined;
   }
   ctx.logger.warn(`vngates addgold refused: ${reason}`, { ...fields, sign: received });
-  return answer(options.answers, 'failure', reason);
+  return withCallbackCode(answer(options.answers, 'failure', reason), 'bad-sign');
 }
