@@ -13,6 +13,8 @@ export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string
     ['currency', order.currency],
     ['productId', order.productId],
     ['budanFlag', order.budanFlag === undefined ? undefined : String(order.budanFlag)],
+    ['sandbox', order.sandbox ? '1' : undefined],
+    ['testUser', order.testUser ? '1' : undefined],
     ['raw', JSON.stringify(order.raw ?? {})],
     ['reason', reason],
     ['alias', alias],
@@ -34,6 +36,8 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     currency: h.currency,
     productId: h.productId,
     budanFlag: num(h.budanFlag),
+    ...(h.sandbox === '1' ? { sandbox: true } : {}),
+    ...(h.testUser === '1' ? { testUser: true } : {}),
     raw: parseJson(h.raw) as Record<string, unknown>,
     state: h.state as OrderState,
     attempts: Number(h.attempts ?? 0),
@@ -44,6 +48,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     result: h.result ? (parseJson(h.result) as GrantResult) : undefined,
     reason: h.reason,
     alias: h.alias,
+    revokedAt: num(h.revokedAt),
   };
 }
 
