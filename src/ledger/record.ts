@@ -1,4 +1,4 @@
-import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder } from './types.js';
+import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder, UnsignedOrderFields } from './types.js';
 
 /** Hash fields of a new order (besides state/attempts/fence/times, which the accept script sets). */
 export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string, alias?: string): string[] {
@@ -15,6 +15,8 @@ export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string
     ['budanFlag', order.budanFlag === undefined ? undefined : String(order.budanFlag)],
     ['sandbox', order.sandbox ? '1' : undefined],
     ['testUser', order.testUser ? '1' : undefined],
+    ['signed', order.signed ? JSON.stringify(order.signed) : undefined],
+    ['unsigned', order.unsigned ? JSON.stringify(order.unsigned) : undefined],
     ['raw', JSON.stringify(order.raw ?? {})],
     ['reason', reason],
     ['alias', alias],
@@ -38,6 +40,8 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     budanFlag: num(h.budanFlag),
     ...(h.sandbox === '1' ? { sandbox: true } : {}),
     ...(h.testUser === '1' ? { testUser: true } : {}),
+    ...(h.signed !== undefined ? { signed: parseJson(h.signed) as string[] } : {}),
+    ...(h.unsigned !== undefined ? { unsigned: parseJson(h.unsigned) as UnsignedOrderFields } : {}),
     raw: parseJson(h.raw) as Record<string, unknown>,
     state: h.state as OrderState,
     attempts: Number(h.attempts ?? 0),
@@ -47,6 +51,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     grantedAt: num(h.grantedAt),
     result: h.result ? (parseJson(h.result) as GrantResult) : undefined,
     reason: h.reason,
+    ...(h.declinedAt !== undefined ? { declinedReason: h.declinedReason, declinedAt: Number(h.declinedAt) } : {}),
     alias: h.alias,
     revokedAt: num(h.revokedAt),
   };
