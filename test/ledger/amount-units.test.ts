@@ -1,7 +1,8 @@
 /**
  * What `order.amount` and `order.currency` mean when the grant handler sees them, per source, as README's
  * grant section documents: GameCenter's `amount` in cents with its ISO currency; the recharge platform's
- * `Amount` in the unit of its `currencyType` code (1 yuan, 2 US cents, 8 TWD), the code as the currency;
+ * `Amount` in the unit of its `currencyType` code (1 yuan, 2 US cents, 8 TWD), the code in `order.unsigned.currency`
+ * (the recharge sign does not cover it);
  * VNGates' `amount` as the float it sends, with no currency. All through one bridge on a real server.
  */
 import assert from 'node:assert/strict';
@@ -44,13 +45,13 @@ describe('order.amount and order.currency per source, as the grant handler sees 
     assert.equal(g.currency, 'AED');
   });
 
-  it('recharge: Amount in the unit of currencyType, the code as currency', async () => {
+  it('recharge: Amount in the unit of currencyType, the code as order.unsigned.currency', async () => {
     for (const [amount, code] of [[499, '2'], [30, '1']] as const) {
       const res = await fetch(`${b.baseUrl}/platform/recharge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(httpOrder({ Amount: amount, currencyType: code })) });
       assert.match(await res.text(), /succeed/);
     }
     await waitFor('two recharge grants', () => (grants.filter((g) => g.source === 'recharge-http').length === 2 ? true : undefined), 10_000);
-    const r = grants.filter((g) => g.source === 'recharge-http').map((g) => [g.amount, g.currency]);
+    const r = grants.filter((g) => g.source === 'recharge-http').map((g) => [g.amount, g.unsigned?.currency]);
     assert.deepEqual(r.sort(), [[30, '1'], [499, '2']], '499 US cents (currencyType 2) and 30 yuan (currencyType 1)');
   });
 
