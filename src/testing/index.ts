@@ -27,6 +27,6 @@ export {
   type ScriptedFailure,
   type RecordedRequest,
 } from './gameCenter/GameCenterDouble.js';
-export { VngatesDouble, type VngatesDoubleOptions } from './vngatesDouble.js';
+export { VngatesDouble, type VngatesDoubleOptions, type VngatesDoubleUser, type VngatesFailure } from './vngatesDouble.js';
 export { testServerPort, testServerUrl, type ListeningServerLike } from './port.js';
 export { TRIAL_SECRETS, TRIAL_VNGATES_SIGN_FIELDS } from './trialDefaults.js';
