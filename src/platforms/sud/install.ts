@@ -57,7 +57,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
     onLeaseEvent: ctx.leaseEvents,
   });
   journal.taker = worker;
-  ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined }));
+  ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined, retentionMs }));
   worker.start();
   ctx.onStopIntake(() => worker.stop());
 
