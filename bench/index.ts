@@ -9,6 +9,7 @@ import { benchRechargeHttp, benchRechargeSocket } from './recharge.js';
 import { benchPollTick, benchRankFlush } from './gamecenter.js';
 import { benchReportRank } from './reportRank.js';
 import { benchSudSettle } from './sud.js';
+import { benchTakeover } from './takeover.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -33,6 +34,7 @@ try {
   if (want('rank_flush')) await measure(async () => ({ rank_flush_requests: await benchRankFlush(redis.url) }));
   if (want('poll_tick')) await measure(async () => ({ poll_tick_ms: await benchPollTick(redis.url) }));
   if (want('sud_settle')) await measure(async () => ({ sud_settle_ratio: await benchSudSettle(redis.url) }));
+  if (want('takeover')) await measure(async () => ({ takeover_ms: await benchTakeover(redis.url) }));
 } finally {
   await redis.dispose();
 }

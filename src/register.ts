@@ -19,6 +19,7 @@ import type { Deliveries, Ledger } from './ledger/Ledger.js';
 import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
+import { registeredPlatforms, setRegisteredPlatforms } from './platformAccess.js';
 import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
@@ -138,6 +139,12 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const vngates = options.vngates ? installVngates(ctx, options.vngates, { ledger, roles: rooms.roles }) : undefined;
   if (!vngates) ctx.setPlatformStatus('vngates', { enabled: false });
   setCurrentBridgeServices(rooms);
+  // room code (platformOnAuth, platformService) finds the platforms at call time
+  const registered = { gamecenter, vngates, sud };
+  setRegisteredPlatforms(registered);
+  ctx.onClose(() => {
+    if (registeredPlatforms() === registered) setRegisteredPlatforms(undefined);
+  });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);

@@ -43,6 +43,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     grantedAt: num(h.grantedAt),
     result: h.result ? (parseJson(h.result) as GrantResult) : undefined,
     reason: h.reason,
+    ...(h.declinedAt !== undefined ? { declinedReason: h.declinedReason, declinedAt: Number(h.declinedAt) } : {}),
     alias: h.alias,
   };
 }

@@ -56,12 +56,16 @@ export interface LedgerRecord extends PaidOrder {
   result?: GrantResult;
   /** Why an order was declined or cancelled. */
   reason?: string;
+  /** Set when a paid report followed a decline: the decline's reason and when it was recorded. */
+  declinedReason?: string;
+  declinedAt?: number;
   /** The order's second identity, when it was accepted with one (see `AcceptOptions.alias`). */
   alias?: string;
 }
 
 export type AcceptOutcome =
-  | { status: 'accepted'; record: LedgerRecord }
+  /** `afterDecline`: the order was recorded `declined` before; this paid report queues it for its one grant. */
+  | { status: 'accepted'; record: LedgerRecord; afterDecline?: true }
   /** The key (or its alias) is known: the platform's duplicate answer; nothing changed. */
   | { status: 'duplicate'; state: OrderState | 'unknown'; dedupeKey: string };
 

@@ -177,6 +177,25 @@ describe('recharge over the TCP socket', () => {
     });
   });
 
+  describe('per-address cap', () => {
+    let app: RechargeApp;
+    before(async () => (app = await bootRecharge({ redisUrl: redis.url, recharge: { socket: { idleTimeoutMs: 10_000, maxConnections: 50, maxConnectionsPerIp: 2 } } })));
+    after(async () => app.close());
+
+    it('recharge.socket.maxConnectionsPerIp refuses a third connection from one address, nothing recorded', async () => {
+      const held = [await connect(app.socketPort), await connect(app.socketPort)];
+      try {
+        const order = socketOrder();
+        const r = await exchange(app.socketPort, JSON.stringify(order));
+        assert.equal(r.silent, true, 'refused on accept, without a reply');
+        assert.equal(app.logger.find('maxConnectionsPerIp (2) reached', 'warn').length, 1);
+        assert.equal(await app.ledger.get(`recharge:${order.cporder_no}`), undefined);
+      } finally {
+        for (const s of held) s.destroy();
+      }
+    });
+  });
+
   describe('IP allow-list', () => {
     let app: RechargeApp;
     before(async () => (app = await bootRecharge({ redisUrl: redis.url, recharge: { ipAllowList: ['192.0.2.0/24'] } })));

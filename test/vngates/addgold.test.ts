@@ -90,6 +90,30 @@ describe('VNGates /addgold', function () {
       assert.equal(granted.length, 0);
     });
 
+    it('status 0 then status 1 for one transaction_id: granted once, logged; a second success is a duplicate', async () => {
+      const failed = addgoldExample({ transaction_id: 'tx-late-paid', status: '0' });
+      assert.deepEqual(await get(addgoldUrl(h.baseUrl, failed)), { status: 200, text: SUCCESS });
+      assert.equal((await h.ledger.get('vngates:tx-late-paid'))?.state, 'declined');
+      const paid = addgoldExample({ transaction_id: 'tx-late-paid' });
+      assert.deepEqual(await get(addgoldUrl(h.baseUrl, paid)), { status: 200, text: SUCCESS });
+      const rec = await waitFor('granted', async () => {
+        const r = await h.ledger.get('vngates:tx-late-paid');
+        return r?.state === 'granted' ? r : undefined;
+      });
+      assert.equal(granted.length, 1);
+      assert.equal(rec.declinedReason, 'status=0');
+      assert.deepEqual(rec.raw, { ...paid, sign: templateSign(paid) }, 'the paid report is what was granted');
+      const line = h.logger.find('first reported not successful is now reported paid', 'warn');
+      assert.equal(line.length, 1);
+      assert.equal(line[0]!.fields?.transactionId, 'tx-late-paid');
+
+      for (const again of [paid, failed]) assert.deepEqual(await get(addgoldUrl(h.baseUrl, again)), { status: 200, text: SUCCESS });
+      assert.equal(h.logger.find('duplicate transaction').length, 2);
+      assert.equal((await h.ledger.get('vngates:tx-late-paid'))?.state, 'granted');
+      assert.equal(await h.ledger.queued(), 0);
+      assert.equal(granted.length, 1);
+    });
+
     it('accepts an uppercase sign', async () => {
       const fields = addgoldExample({ transaction_id: 'tx-upper' });
       assert.deepEqual(await get(addgoldUrl(h.baseUrl, fields, templateSign(fields).toUpperCase())), { status: 200, text: SUCCESS });

@@ -109,11 +109,21 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
   });
 
   const health: Record<string, WorkerHealth> = {};
+  let parkedZoneEvents = 0;
   const report = () =>
     ctx.setPlatformStatus('gamecenter', {
       enabled: true,
-      details: { baseUrl: options.baseUrl, appId: options.appId, rankTimeZone: options.rankTimeZone, workers: { ...health } },
+      details: { baseUrl: options.baseUrl, appId: options.appId, rankTimeZone: options.rankTimeZone, parkedZoneEvents, workers: { ...health } },
     });
+  const retryZones = async (): Promise<WorkerRun> => {
+    const attempted = await zones.retryDue();
+    const parked = await zones.parkedCount();
+    if (parked !== parkedZoneEvents) {
+      parkedZoneEvents = parked;
+      report();
+    }
+    return { more: attempted >= 100 };
+  };
   const worker = (name: string, intervalMs: number, run: () => Promise<WorkerRun>) =>
     new IntervalWorker({
       name: `gamecenter ${name}`,
@@ -130,7 +140,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
   const workers = [
     worker('rank flush', options.rankFlushIntervalMs, async () => (await flusher.flush(), { more: false })),
     worker('zone activity', options.zoneActiveFlushMs, async () => (await zones.flushActive(), { more: false })),
-    worker('zone retries', options.zoneRetryMs, async () => ({ more: (await zones.retryDue()) >= 100 })),
+    worker('zone retries', options.zoneRetryMs, retryZones),
     worker('order polling', options.pollTickMs, async () => ({ more: (await orders.tick()).more })),
     worker('transfer polling', options.pollTickMs, async () => ({ more: (await transfers.tick()).more })),
   ];
@@ -148,7 +158,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     zones,
     orders,
     transfers,
-    onAuth: gameCenterOnAuth(client, { cacheMs: options.authCacheMs, maxEntries: options.authCacheEntries }),
+    onAuth: gameCenterOnAuth(client, { cacheMs: options.authCacheMs, maxEntries: options.authCacheEntries, logger }),
     async registerOrder(input) {
       let zone = input.zone;
       if (zone !== undefined && !(Number.isInteger(zone) && zone >= 0 && zone <= MAX_GAME_ZONE)) {

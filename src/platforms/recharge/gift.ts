@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { z } from 'zod';
 import type { Clock } from '../../context.js';
 import type { Logger, LogFields } from '../../logger.js';
@@ -61,6 +62,10 @@ export class GiftRedeemer {
     const checked = checkPayload(giftPayloadSchema, obj);
     if (!checked.ok) return this.refuse(obj, peer, GIFT_CODE.malformed, `bad field ${checked.field}: ${checked.reason}`);
     const signed: GiftSignedFields = signedText(obj, GIFT_SIGNED);
+    // the claim key is built from these: a lone surrogate would be stored as U+FFFD and collide with others
+    for (const field of ['userId', 'codeNo', 'zoneId'] as const) {
+      if (hasLoneSurrogate(signed[field] ?? '')) return this.refuse(obj, peer, GIFT_CODE.malformed, `bad field ${field}: holds a lone UTF-16 surrogate (an escape such as \\ud800)`);
+    }
     if (!verifyGiftSign(checked.payload.sign, signed, options.giftKey)) return this.refuse(obj, peer, GIFT_CODE.badSign, 'bad sign');
     if (!this.zoneServed(signed.zoneId)) return this.refuse(obj, peer, GIFT_CODE.notServed, `zone ${signed.zoneId} is not served here`);
     if (options.maxClockSkewSec > 0) {

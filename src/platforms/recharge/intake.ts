@@ -10,6 +10,7 @@ import type { AcceptOutcome } from '../../ledger/types.js';
 import { TERMINAL_STATES } from '../../ledger/types.js';
 import type { Logger, LogFields } from '../../logger.js';
 import { StoreUnavailableError } from '../../store/Store.js';
+import { UnstorableOrderError } from '../../ledger/storable.js';
 import { createZoneFilter, skewSeconds } from './checks.js';
 import { RECHARGE_CODE, type RechargeAnswer } from './codes.js';
 import { fieldText, type SourcedObject } from './json.js';
@@ -17,6 +18,9 @@ import type { RechargeOptions } from './options.js';
 import { RECHARGE_SIGNED, checkPayload, rechargePayloadSchema, signedText } from './schemas.js';
 import { verifyRechargeSign, type RechargeSignedFields } from './sign.js';
 import { toPaidOrder } from './toOrder.js';
+
+/** The platform's name of each ledger field an order is stored under (toOrder.ts), for refusals. */
+const PLATFORM_FIELD: Record<string, string> = { userId: 'UserID', zoneId: 'ZoneID', roleId: 'RoleID', currency: 'currencyType', productId: 'ItemId/propId' };
 
 export type RechargePath = 'http' | 'socket';
 
@@ -96,6 +100,11 @@ export class RechargeIntake {
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         return this.refuse(path, peer, { code: RECHARGE_CODE.unavailable, msg: 'store unavailable, retry later' }, obj, { error: error.message });
+      }
+      // terminal: the same order can never be stored, so a retry code would make the platform resend it forever
+      if (error instanceof UnstorableOrderError) {
+        const field = error.field === 'orderId' || error.field === 'dedupeKey' ? options.dedupeField : (PLATFORM_FIELD[error.field] ?? error.field);
+        return this.refuse(path, peer, { code: RECHARGE_CODE.malformed, msg: `bad field ${field}: ${error.problem}` }, obj);
       }
       logger.error('recharge order could not be recorded', { path, peer, ...orderIdsForLog(obj), error });
       return { code: RECHARGE_CODE.internal, msg: 'internal error, retry later' };

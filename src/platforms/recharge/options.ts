@@ -53,6 +53,14 @@ export const rechargeSocketOptionsSchema = z
       .default(10_000)
       .describe('A connection that has not delivered a complete request this long after connecting (or after its last reply) is closed.'),
     maxConnections: z.number().int().positive().default(256).describe('Open connections beyond this are refused on accept.'),
+    maxConnectionsPerIp: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe(
+        "Open connections one peer address may hold; more from it are refused on accept, so one address cannot take every `maxConnections` slot. A cap, not a defence: `ipAllowList` is the real guard (many addresses still add up to `maxConnections`).",
+      ),
     keepAlive: z
       .boolean()
       .default(false)

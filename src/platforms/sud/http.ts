@@ -5,6 +5,8 @@
  * with its reason and answered in SUD's shape with a non-zero ret_code.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
+import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { BodyTimeoutError, BodyTooLargeError, declaresTooLarge, readBodyCapped } from '../../http/body.js';
@@ -78,6 +80,10 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     if (!verified.ok) return refuse(verified.code, verified.reason, { peer, bytes: body.length });
 
     const text = body.toString('utf8');
+    const deep = tooDeepField(text);
+    if (deep !== undefined) {
+      return refuse(SUD_RET.malformed, `malformed JSON: ${deep === '' ? 'the body' : `field ${deep}`} is nested deeper than ${MAX_JSON_DEPTH} levels`, { peer, bytes: body.length });
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -88,12 +94,15 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${describeIssues(envelope.error, 'body', json)}`, { peer });
     const env = envelope.data;
+    // ids become Redis keys: a lone surrogate would be stored as U+FFFD and collide with other ids
+    if (hasLoneSurrogate(env.notify_id)) return refuse(SUD_RET.missingFields, 'missing or invalid fields: notify_id holds a lone UTF-16 surrogate', { peer });
     if (env.app_id !== options.appId) return refuse(SUD_RET.wrongAppId, 'body app_id is not the configured appId', { peer, notifyId: env.notify_id });
 
     let work: NotificationToRecord['work'];
     if (env.notify_event === MATCH_SETTLE_EVENT) {
       const s = settlementFromSud(env.data, env.notify_id);
       if (!s.ok) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${s.reason}`, { peer, notifyId: env.notify_id });
+      if (hasLoneSurrogate(s.settlement.matchId)) return refuse(SUD_RET.missingFields, 'missing or invalid fields: data.match_id holds a lone UTF-16 surrogate', { peer, notifyId: env.notify_id });
       work = { kind: 'settle', settlement: s.settlement };
     } else if (deps.handlesEvents) {
       work = { kind: 'event', event: eventFromEnvelope(env) };

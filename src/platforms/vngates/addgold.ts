@@ -2,7 +2,7 @@
  * The GET `/addgold` payment callback. In order: caller allowed → sign (per `verifyMode`) → fields →
  * the game's product check → the ledger, which records the order once and grants it once. Success is
  * answered only after the ledger has the order in Redis; a payment with a status other than 1 is recorded
- * for audit and never granted. HTTP 200 for business answers, 403 for a refused address, 503 when nothing
+ * for audit and not granted, unless a later report of the same transaction says it was paid (granted once). HTTP 200 for business answers, 403 for a refused address, 503 when nothing
  * could be recorded now (so VNGates retries), 500 for our own failures.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
@@ -12,6 +12,7 @@ import { createIpMatcher } from '../../http/ipAllowList.js';
 import type { Ledger } from '../../ledger/Ledger.js';
 import type { PaidOrder } from '../../ledger/types.js';
 import { StoreUnavailableError } from '../../store/Store.js';
+import { UnstorableOrderError } from '../../ledger/storable.js';
 import { answer } from './answers.js';
 import type { VngatesOptions } from './options.js';
 import { addgoldQuerySchema, describeIssues } from './schemas.js';
@@ -88,14 +89,23 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
         ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
         return answer(answers, 'duplicate', 'success');
       }
-      if (!paid) ctx.logger.info('vngates addgold: recorded a payment that is not successful; it is not granted', { transactionId: q.transaction_id, status: q.status });
-      else ctx.logger.info('vngates addgold: payment recorded', { transactionId: q.transaction_id, userId: q.user_id, amount: q.amount });
+      if (!paid) ctx.logger.info('vngates addgold: recorded a payment that is not successful; it is not granted (unless VNGates later reports it paid)', { transactionId: q.transaction_id, status: q.status });
+      else if (outcome.afterDecline) {
+        ctx.logger.warn('vngates addgold: a transaction first reported not successful is now reported paid; granting it once', {
+          transactionId: q.transaction_id,
+          userId: q.user_id,
+          amount: q.amount,
+          declinedReason: outcome.record.declinedReason,
+        });
+      } else ctx.logger.info('vngates addgold: payment recorded', { transactionId: q.transaction_id, userId: q.user_id, amount: q.amount });
       return answer(answers, 'success', 'success');
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('vngates addgold could not be recorded (store unavailable); answered "retry later"', { transactionId: q.transaction_id, error: error.message });
         return answer(answers, 'failure', 'temporarily unavailable, retry later', 503);
       }
+      // terminal: the same payment can never be stored as received; a retry answer would loop forever
+      if (error instanceof UnstorableOrderError) return refuse(`bad field ${error.field}: ${error.problem}`, { peer, transactionId: q.transaction_id });
       ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
       return answer(answers, 'failure', 'internal error, retry later', 500);
     }

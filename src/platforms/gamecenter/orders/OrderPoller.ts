@@ -11,6 +11,7 @@
  * accept step, so it is granted once whichever path comes first.
  */
 import type { Clock } from '../../../context.js';
+import { UnstorableOrderError } from '../../../ledger/storable.js';
 import type { Ledger } from '../../../ledger/Ledger.js';
 import type { PaidOrder } from '../../../ledger/types.js';
 import type { Logger } from '../../../logger.js';
@@ -192,6 +193,11 @@ export class OrderPoller {
       this.d.logger.info('GameCenter order paid and already in the ledger: not granted again', { orderId: c.orderId, ledgerKey: r.dedupeKey, state: r.state });
       return { ...base, state: 'paid', ledgerKey: r.dedupeKey, reason: 'already in the ledger' };
     } catch (err) {
+      if (err instanceof UnstorableOrderError) {
+        // retrying cannot change what GameCenter answered: set aside for an operator instead of polling forever
+        this.d.logger.error('GameCenter order paid but cannot be stored as received; set aside as mismatch, not granted', { orderId: c.orderId, field: err.field, error: err.message });
+        return { ...base, state: 'mismatch', reason: err.message };
+      }
       this.d.logger.warn('GameCenter order paid but the ledger could not record it; trying again shortly', { orderId: c.orderId, error: errorText(err) });
       return { ...base, state: 'polling', nextAt: now + this.d.options.acceptRetryMs };
     }
