@@ -27,6 +27,7 @@ export type {
   AcceptOptions,
   CancelOutcome,
   PaidOrder,
+  UnsignedOrderFields,
   LedgerRecord,
   OrderState,
   AcceptOutcome,

@@ -35,9 +35,12 @@ const TEXT_FIELDS = ['orderId', 'userId', 'zoneId', 'roleId', 'currency', 'produ
 
 /** The problem with storing `order`, or undefined when it can be stored as received. */
 export function unstorable(order: PaidOrder): UnstorableOrderError | undefined {
+  // unsigned fields are stored as text too, under the same names
+  const unsigned: Record<string, unknown> = { ...(order.unsigned ?? {}) };
   for (const name of TEXT_FIELDS) {
-    const v = order[name];
-    if (typeof v === 'string' && LONE_SURROGATE.test(v)) return new UnstorableOrderError(name, 'holds a lone UTF-16 surrogate (an escape such as \\ud800), which has no UTF-8 form');
+    for (const v of [order[name], unsigned[name]]) {
+      if (typeof v === 'string' && LONE_SURROGATE.test(v)) return new UnstorableOrderError(name, 'holds a lone UTF-16 surrogate (an escape such as \\ud800), which has no UTF-8 form');
+    }
   }
   const raw = order.raw ?? {};
   for (const key of Object.keys(raw)) {

@@ -32,8 +32,8 @@ describe('recharge over the TCP socket', () => {
       const record = await granted(app, `recharge:${order.cporder_no}`);
       assert.equal(record.source, 'recharge-socket');
       assert.equal(record.zoneId, '50222');
-      assert.equal(record.roleId, '3534059070281430668');
-      assert.equal(record.productId, '600059992');
+      assert.equal(record.unsigned?.roleId, '3534059070281430668');
+      assert.equal(record.unsigned?.productId, '600059992');
       assert.equal(record.amount, 999);
       assert.equal(app.grants.filter((g) => g.orderId === order.cporder_no).length, 1);
     });
@@ -43,7 +43,7 @@ describe('recharge over the TCP socket', () => {
       const text = JSON.stringify(order).replace('"RoleID":0', '"RoleID":3534059070281430668');
       const r = await exchange(app.socketPort, text + '\r\n');
       assert.equal(r.text, replyLine(order, 1, 'succeed') + '\n');
-      assert.equal((await app.ledger.get(`recharge:${order.cporder_no}`))?.roleId, '3534059070281430668');
+      assert.equal((await app.ledger.get(`recharge:${order.cporder_no}`))?.unsigned?.roleId, '3534059070281430668');
     });
 
     it('one order over HTTP and then the socket is granted once (one ledger key for both paths)', async () => {

@@ -56,6 +56,8 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     const parsed = addgoldQuerySchema.safeParse(raw);
     if (!parsed.success) return refuse(`missing or invalid fields: ${describeIssues(parsed.error, raw)}`, { peer, transactionId });
     const q = parsed.data;
+    const recut = options.signTemplate?.separator === '' && options.verifyMode === 'enforce' ? idFormatProblem(q, options.idPattern) : undefined;
+    if (recut) return refuse(recut, { peer, transactionId });
 
     const order: PaidOrder = {
       source: 'vngates',
@@ -84,7 +86,9 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
 
     try {
       const journaled = { peer, duplicateAnswer: { settled: answers.duplicate, inProgress: answers.duplicate } };
-      const outcome = await ledger.accept(order, paid ? journaled : { ...journaled, decline: `status=${q.status}` });
+      // a verified sign is a second identity of a paid order: the same signed text re-cut is this order
+      const alias = paid ? signAlias(options, query) : undefined;
+      const outcome = await ledger.accept(order, paid ? { ...journaled, alias } : { ...journaled, decline: `status=${q.status}` });
       if (outcome.status === 'duplicate') {
         ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
         return answer(answers, 'duplicate', 'success');
@@ -110,6 +114,25 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
       return answer(answers, 'failure', 'internal error, retry later', 500);
     }
   }));
+}
+
+/** The ledger alias of a verified /addgold sign, when the sign is checked (`enforce` with a template). */
+function signAlias(options: VngatesOptions, query: URLSearchParams): string | undefined {
+  const sign = query.get('sign');
+  if (options.verifyMode !== 'enforce' || !options.signTemplate || !sign) return undefined;
+  return `vngates-sign:${sign.toLowerCase()}`;
+}
+
+/**
+ * With an empty separator the sign cannot tell where one field ends: ids must keep the documented format
+ * (`vngates.idPattern`), so a re-cut request is refused rather than read as a new payment.
+ */
+function idFormatProblem(q: { transaction_id: string; user_id: string; server_id?: string; char_id?: string }, pattern: string): string | undefined {
+  const re = new RegExp(pattern);
+  for (const [field, value] of [['transaction_id', q.transaction_id], ['user_id', q.user_id], ['server_id', q.server_id], ['char_id', q.char_id]] as const) {
+    if (value !== undefined && !re.test(value)) return `field ${field} does not match vngates.idPattern`;
+  }
+  return undefined;
 }
 
 /** A refusal when the sign does not pass under the configured mode; undefined to go on. */
