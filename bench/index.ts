@@ -9,6 +9,7 @@ import { benchRechargeHttp, benchRechargeSocket } from './recharge.js';
 import { benchPollTick, benchRankFlush } from './gamecenter.js';
 import { benchReportRank } from './reportRank.js';
 import { benchSudSettle } from './sud.js';
+import { benchMetricsOverhead } from './metrics.js';
 import { benchTakeover } from './takeover.js';
 
 const only = process.argv.slice(2);
@@ -29,6 +30,7 @@ async function measure(run: () => Promise<Record<string, Figure>>): Promise<void
 
 try {
   if (want('recharge_http')) await measure(() => benchRechargeHttp(redis.url));
+  if (want('recharge_http')) await measure(() => benchMetricsOverhead(redis.url));
   if (want('recharge_socket')) await measure(async () => ({ recharge_socket_per_s: await benchRechargeSocket(redis.url) }));
   if (want('report_rank')) await measure(async () => ({ report_rank_ns: await benchReportRank({ redisUrl: redis.url }) }));
   if (want('rank_flush')) await measure(async () => ({ rank_flush_requests: await benchRankFlush(redis.url) }));

@@ -18,6 +18,7 @@ import type { SudOptions } from './options.js';
 import { MATCH_SETTLE_EVENT, describeIssues, envelopeSchema, eventFromEnvelope, settlementFromSud } from './schemas.js';
 import { verifySudRequest } from './signature.js';
 import type { NotificationToRecord, SudJournal } from './SudJournal.js';
+import { eventJobId, settleJobId } from './keys.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -108,14 +109,19 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
       work = { kind: 'event', event: eventFromEnvelope(env) };
     }
 
+    // journaled before recording: a job recorded leased to this process starts (and journals) within the record step
+    const jobId = work ? (work.kind === 'settle' ? settleJobId(work.settlement.matchId) : eventJobId(env.notify_id)) : undefined;
+    if (jobId) ctx.journal?.note('sud', jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
     try {
       const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
       const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });
       else ctx.logger.debug('sud notify recorded', fields);
+      if (jobId && r.outcome !== 'new') ctx.journal?.note('sud', jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
       return respond(SUD_SUCCESS);
     } catch (error) {
+      if (jobId) ctx.journal?.note('sud', jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
         return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });

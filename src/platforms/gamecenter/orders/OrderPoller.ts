@@ -16,6 +16,7 @@ import type { Ledger } from '../../../ledger/Ledger.js';
 import type { PaidOrder } from '../../../ledger/types.js';
 import type { Logger } from '../../../logger.js';
 import type { Store } from '../../../store/Store.js';
+import type { SubjectJournal } from '../../../ledger/journal.js';
 import type { GameCenterClient } from '../client.js';
 import type { GameCenterOrderStatus } from '../schemas.js';
 import { decideOrder } from './decide.js';
@@ -47,6 +48,8 @@ export interface OrderPollerDeps {
   clock: Clock;
   logger: Logger;
   options: OrderPollerOptions;
+  /** Where each order's registration and outcome are journaled (the desk's timeline). */
+  journal?: SubjectJournal;
 }
 
 export interface TickResult {
@@ -90,6 +93,7 @@ export class OrderPoller {
     if (!fresh && order.userId !== input.userId) {
       this.d.logger.warn('GameCenter order registered again for another user: the first registration stands', { orderId: input.orderId, userId: order.userId, otherUserId: input.userId });
     }
+    if (fresh) this.d.journal?.note('gamecenter-order', input.orderId, 'registered', { userId: input.userId, cpOrderId: input.cpOrderId, amount: input.amount, productId: input.productId, zone: input.zone });
     return { status: fresh ? 'registered' : 'known', order };
   }
 
@@ -219,10 +223,23 @@ export class OrderPoller {
     if (list.length === 0) return;
     try {
       await this.d.store.run(settleOrdersScript, [this.keys.due], settleArgs(this.d.clock.now(), this.keys.orderPrefix, list));
+      // one line per outcome an operator looks for; a check that finds the order still unpaid is not one
+      for (const o of list) {
+        if (o.state === 'polling') continue;
+        this.d.journal?.note('gamecenter-order', o.orderId, o.state, { reason: o.reason, ledgerKey: o.ledgerKey, answer: o.answer ? safeJson(o.answer) : undefined });
+      }
     } catch (err) {
       // the leases run out and the orders are checked again; a paid one is a ledger duplicate then
       this.d.logger.warn('could not record order check outcomes; they are checked again when the lease ends', { orders: list.length, error: errorText(err) });
     }
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
   }
 }
 
