@@ -27,6 +27,7 @@ export type {
   AcceptOptions,
   CancelOutcome,
   PaidOrder,
+  UnsignedOrderFields,
   LedgerRecord,
   OrderState,
   AcceptOutcome,
@@ -37,6 +38,7 @@ export type {
   GrantSink,
   OrderSource,
 } from './ledger/index.js';
+export { UnstorableOrderError, MAX_RAW_DEPTH } from './ledger/index.js';
 export type { OperatorAction } from './ledger/Ledger.js';
 export type { JournalEntry, LedgerEvent } from './ledger/journal.js';
 export { Desk, LISTABLE_STATES, type Page as DeskPage, type ListQuery, type ListableState, type StateCounts, type RetryOutcome } from './ops/desk.js';

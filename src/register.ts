@@ -25,6 +25,7 @@ import { installSud, sudSettlementSink, type SudService } from './platforms/sud/
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
 import { setupOps } from './ops/install.js';
+import { Journal, SubjectJournal } from './ledger/journal.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -80,7 +81,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const logger = options.logger ? guardLogger(options.logger) : consoleLogger(options.logLevel);
   const clock: Clock = options.clock ?? { now: Date.now };
   const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger });
-  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
+  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
 
   const endpoints: Record<string, Endpoint> = {};
   const platforms = new Map<string, PlatformStatus>();
@@ -88,6 +89,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
   const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
+  const subjects = new SubjectJournal(new Journal(store, options.journal), store.keys, clock);
 
   const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
@@ -119,13 +121,14 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
       return stopping;
     },
     ops: ops.metrics,
+    journal: subjects,
     operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
-  const desk = new Desk(store, ledger, clock);
+  const desk = new Desk(store, ledger, clock, subjects);
   ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });

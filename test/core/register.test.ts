@@ -6,6 +6,7 @@ import { ConfigError, registerPlatformBridge, parseOptions } from '../../src/ind
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { CapturingLogger } from '../helpers/logs.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 function bareServer() {
   return defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
@@ -74,7 +75,7 @@ describe('register', () => {
 
   describe('health route on the in-process store', () => {
     let app: BootedBridge;
-    before(async () => (app = await bootBridge()));
+    before(async () => (app = await bootBridge({ bridge: { http: { healthDetail: true } } })));
     after(async () => app.shutdown());
 
     it('answers 200 with the store state and the enabled platforms', async () => {
@@ -98,7 +99,7 @@ describe('register', () => {
   describe('health route on Redis', () => {
     const redis = useRedisServer();
     let app: BootedBridge;
-    before(async () => (app = await bootBridge({ bridge: { redis: redis.url, zoneId: 7, http: { healthPath: '/ops/health', healthTimeoutMs: 300 } } })));
+    before(async () => (app = await bootBridge({ bridge: { redis: redis.url, zoneId: 7, http: { healthPath: '/ops/health', healthTimeoutMs: 300, healthDetail: true } } })));
     after(async () => app.shutdown());
 
     it('reports Redis reachable on the configured path', async () => {
@@ -135,7 +136,7 @@ describe('register', () => {
       await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
       const taken = (blocker.address() as net.AddressInfo).port;
       const recharge = (port: number) => ({ key: 'k', socket: { host: '127.0.0.1', port } });
-      const bad = await bootBridge({ bridge: { recharge: recharge(taken) } });
+      const bad = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: recharge(taken) } });
       try {
         let body: any;
         for (const deadline = Date.now() + 5000; ; ) {
@@ -155,7 +156,7 @@ describe('register', () => {
         await bad.shutdown();
         blocker.close();
       }
-      const good = await bootBridge({ bridge: { recharge: recharge(0) } });
+      const good = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: recharge(0) } });
       try {
         for (const deadline = Date.now() + 5000; ; ) {
           const body = (await (await fetch(`${good.baseUrl}/platform/health`)).json()) as any;
@@ -194,8 +195,8 @@ describe('register', () => {
       server.onBeforeShutdown(() => void calls.push('host-before-early'));
       const bridge = registerPlatformBridge(server, { logger });
       server.onShutdown(() => void calls.push('host-after-late'));
-      await server.listen(0 as never, '127.0.0.1');
-      await server.gracefullyShutdown(false);
+      await listenColyseus(server, 0 as never);
+      await stopColyseus(server);
       assert.deepEqual(calls, ['host-before-early', 'host-after-late']);
       assert.equal(logger.find('platform bridge closed').length, 1);
       await assert.rejects(bridge.store.get('x'), /closed/);
@@ -208,8 +209,8 @@ describe('register', () => {
         throw new Error('host boom');
       });
       registerPlatformBridge(server, { logger });
-      await server.listen(0 as never, '127.0.0.1');
-      await server.gracefullyShutdown(false);
+      await listenColyseus(server, 0 as never);
+      await stopColyseus(server);
       assert.equal(logger.find('host boom', 'error').length, 1);
       assert.equal(logger.find('platform bridge closed').length, 1);
     });

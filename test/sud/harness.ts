@@ -18,6 +18,7 @@ import type { Store } from '../../src/store/Store.js';
 import { consoleLogger } from '../../src/logger.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { freePort } from '../helpers/ports.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 export interface Harness<T> {
   server: Server;
@@ -45,7 +46,7 @@ export async function bootHarness<T>(
   const logger = new CapturingLogger();
   const options = parseOptions({ logger: opts.quiet ? consoleLogger('error') : logger, ...bridge });
   const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger: options.logger! });
-  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
+  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
   const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} } as Parameters<typeof defineServer>[0]);
   for (const [name, klass] of Object.entries(opts.rooms ?? {})) server.define(name, klass);
   const endpoints: Record<string, Endpoint> = {};
@@ -75,7 +76,7 @@ export async function bootHarness<T>(
   const installed = install(ctx, { ledger });
   mountEndpoints(server, endpoints);
   const port = opts.port ?? (await freePort());
-  await server.listen(port, '127.0.0.1');
+  await listenColyseus(server, port);
   peer.install((server.transport as unknown as { server: HttpServer }).server);
 
   let closed: Promise<void> | undefined;
@@ -94,7 +95,7 @@ export async function bootHarness<T>(
         for (const fn of stopFns) await fn();
         for (const fn of [...closeFns].reverse()) await fn();
         await store.close();
-        await server.gracefullyShutdown(false);
+        await stopColyseus(server);
       })()),
   };
 }

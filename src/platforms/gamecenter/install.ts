@@ -22,7 +22,7 @@ import { RankStore } from './ranks/RankStore.js';
 import { TransferService } from './transfers.js';
 import { ZoneSync } from './zones.js';
 
-export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops'>;
+export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops' | 'journal'>;
 
 export interface GameCenterInstallDeps {
   /** The bridge's ledger: paid orders go through it. */
@@ -83,6 +83,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     ledger: deps.ledger,
     clock,
     logger,
+    journal: ctx.journal,
     options: {
       claimLimit: options.pollClaimLimit,
       checkChunkSize: options.checkChunkSize,
@@ -97,6 +98,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     clock,
     logger,
     handler: options.onTransfer,
+    journal: ctx.journal,
     options: {
       pollMs: options.transferPollMs,
       slowPollMs: options.transferSlowPollMs,

@@ -5,9 +5,12 @@
  * with its reason and answered in SUD's shape with a non-zero ret_code.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
+import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
-import { BodyTooLargeError, readBodyCapped } from '../../http/body.js';
+import { BodyTimeoutError, BodyTooLargeError, declaresTooLarge, readBodyCapped } from '../../http/body.js';
+import { INBOUND_REFUSAL_BURST, RefusalNotes } from '../../ops/refusals.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import { StoreUnavailableError } from '../../store/Store.js';
 import { SUD_RET, SUD_SUCCESS, httpStatusOf, type SudAnswer } from './codes.js';
@@ -15,11 +18,12 @@ import type { SudOptions } from './options.js';
 import { MATCH_SETTLE_EVENT, describeIssues, envelopeSchema, eventFromEnvelope, settlementFromSud } from './schemas.js';
 import { verifySudRequest } from './signature.js';
 import type { NotificationToRecord, SudJournal } from './SudJournal.js';
+import { eventJobId, settleJobId } from './keys.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-function respond(answer: SudAnswer): Response {
-  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: HEADERS }), String(answer.ret_code));
+function respond(answer: SudAnswer, extraHeaders: Record<string, string> = {}): Response {
+  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: { ...HEADERS, ...extraHeaders } }), String(answer.ret_code));
 }
 
 export interface SudRouteDeps {
@@ -27,7 +31,12 @@ export interface SudRouteDeps {
   journal: SudJournal;
   /** Whether other notifications become jobs (only when someone handles them). */
   handlesEvents: boolean;
+  /** How long notifications are remembered (ms, 0 = forever): an older signed timestamp is a replay. */
+  retentionMs: number;
 }
+
+/** Slack between SUD's clock and ours, so a notification is refused as old a little before its record expires. */
+const AGE_MARGIN_MS = 3_600_000;
 
 export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpoint {
   const { options, journal } = deps;
@@ -35,9 +44,12 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
   const limit = ctx.options.http.maxBodyBytes;
   const secrets = options.previousAppSecret ? [options.appSecret, options.previousAppSecret] : [options.appSecret];
 
-  const refuse = (code: number, reason: string, fields: Record<string, unknown> = {}): Response => {
-    ctx.logger.warn(`sud notify refused: ${reason}`, { retCode: code, ...fields });
-    return respond({ ret_code: code, ret_msg: reason });
+  const maxAgeMs = deps.retentionMs > 0 ? Math.max(deps.retentionMs - Math.min(AGE_MARGIN_MS, deps.retentionMs / 2), 1) : 0;
+  const refusals = new RefusalNotes(ctx.logger, 'sud notify refused', ctx.clock, INBOUND_REFUSAL_BURST);
+  const refuse = (code: number, reason: string, fields: Record<string, unknown> = {}, extraHeaders: Record<string, string> = {}): Response => {
+    const { peer, ...rest } = fields;
+    refusals.note(reason, typeof peer === 'string' ? peer : undefined, { retCode: code, ...rest });
+    return respond({ ret_code: code, ret_msg: reason }, extraHeaders);
   };
 
   return createEndpoint(options.path, { method: 'POST', disableBody: true }, countedHandler(ctx.ops, 'sud', 'notify', async (ectx) => {
@@ -50,18 +62,29 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     if (ctx.stopping) return refuse(SUD_RET.unavailable, 'server is shutting down, retry later', { peer });
     if (!allowed(peer)) return refuse(SUD_RET.refused, 'caller address not allowed', { peer });
 
+    const tooLarge = () => refuse(SUD_RET.tooLarge, `body larger than ${limit} bytes`, { peer }, { connection: 'close' });
+    // refused on the declared length without touching the body: cancelling the stream would reset the
+    // connection before the answer is written
+    if (declaresTooLarge(request, limit)) return tooLarge();
     let body: Buffer;
     try {
-      body = await readBodyCapped(request, limit);
+      body = await readBodyCapped(request, limit, ctx.options.http.bodyTimeoutMs);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return refuse(SUD_RET.tooLarge, `body larger than ${limit} bytes`, { peer });
+      if (error instanceof BodyTooLargeError) return tooLarge();
+      if (error instanceof BodyTimeoutError) {
+        return refuse(SUD_RET.malformed, `body not received within ${error.timeoutMs} ms`, { peer, bytes: error.received }, { connection: 'close' });
+      }
       return refuse(SUD_RET.malformed, 'body could not be read', { peer, error });
     }
 
-    const verified = verifySudRequest(request.headers, body, { appId: options.appId, secrets, maxSkewSec: options.maxSkewSec, now: ctx.clock.now() });
+    const verified = verifySudRequest(request.headers, body, { appId: options.appId, secrets, maxSkewSec: options.maxSkewSec, maxAgeMs, now: ctx.clock.now() });
     if (!verified.ok) return refuse(verified.code, verified.reason, { peer, bytes: body.length });
 
     const text = body.toString('utf8');
+    const deep = tooDeepField(text);
+    if (deep !== undefined) {
+      return refuse(SUD_RET.malformed, `malformed JSON: ${deep === '' ? 'the body' : `field ${deep}`} is nested deeper than ${MAX_JSON_DEPTH} levels`, { peer, bytes: body.length });
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -72,25 +95,33 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${describeIssues(envelope.error, 'body', json)}`, { peer });
     const env = envelope.data;
+    // ids become Redis keys: a lone surrogate would be stored as U+FFFD and collide with other ids
+    if (hasLoneSurrogate(env.notify_id)) return refuse(SUD_RET.missingFields, 'missing or invalid fields: notify_id holds a lone UTF-16 surrogate', { peer });
     if (env.app_id !== options.appId) return refuse(SUD_RET.wrongAppId, 'body app_id is not the configured appId', { peer, notifyId: env.notify_id });
 
     let work: NotificationToRecord['work'];
     if (env.notify_event === MATCH_SETTLE_EVENT) {
       const s = settlementFromSud(env.data, env.notify_id);
       if (!s.ok) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${s.reason}`, { peer, notifyId: env.notify_id });
+      if (hasLoneSurrogate(s.settlement.matchId)) return refuse(SUD_RET.missingFields, 'missing or invalid fields: data.match_id holds a lone UTF-16 surrogate', { peer, notifyId: env.notify_id });
       work = { kind: 'settle', settlement: s.settlement };
     } else if (deps.handlesEvents) {
       work = { kind: 'event', event: eventFromEnvelope(env) };
     }
 
+    // journaled before recording: a job recorded leased to this process starts (and journals) within the record step
+    const jobId = work ? (work.kind === 'settle' ? settleJobId(work.settlement.matchId) : eventJobId(env.notify_id)) : undefined;
+    if (jobId) ctx.journal?.note('sud', jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
     try {
       const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
       const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });
       else ctx.logger.debug('sud notify recorded', fields);
+      if (jobId && r.outcome !== 'new') ctx.journal?.note('sud', jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
       return respond(SUD_SUCCESS);
     } catch (error) {
+      if (jobId) ctx.journal?.note('sud', jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
         return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });

@@ -3,8 +3,9 @@
  * `/rolelist` route. The `/addgold` sign formula is not published, so it is configured here as a template;
  * until it is, payments are refused (see `verifyMode`).
  */
+import { insecureUrlProblem, outboundOptionShape } from '../../http/outbound.js';
 import { z } from 'zod';
-import { ipAllowList, routePath } from '../../config.js';
+import { ipAllowList, routePath } from '../../optionHelpers.js';
 import type { VerifyProduct } from './types.js';
 
 export const SIGN_HASHES = ['md5', 'sha1', 'sha256'] as const;
@@ -70,6 +71,13 @@ export const vngatesOptionsSchema = z
       .describe('Further userinfo attempts after a network error, timeout or HTTP 5xx (the call only reads, so repeating it is safe). An answer with status 0 is not retried.'),
     addgoldPath: routePath('/addgold', 'Path of the GET payment callback (the `callback url` set at VNGates).'),
     rolelistPath: routePath('/rolelist', 'Path of the GET role list route VNGates calls.'),
+    rolelistPublic: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Serve /rolelist without an `ipAllowList`. Its sign is md5(user_id) with no secret, so then anyone can list any user\'s roles. Off (default): without an allow-list the route is not mounted (404).',
+      ),
+    ...outboundOptionShape,
     signTemplate: signTemplateSchema.optional(),
     verifyMode: z
       .enum(VERIFY_MODES)
@@ -80,12 +88,28 @@ export const vngatesOptionsSchema = z
     ipAllowList: ipAllowList(
       'VNGates callback addresses (IPs or CIDR ranges) allowed on /addgold and /rolelist. Recommended always: the /rolelist sign has no secret, so anyone could forge it. Required with verifyMode log-only or off.',
     ),
+    idPattern: z
+      .string()
+      .default('^[0-9A-Za-z_.-]{1,64}$')
+      .refine((s) => {
+        try {
+          new RegExp(s);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected a valid regular expression')
+      .describe(
+        'With a `signTemplate` whose separator is empty, `transaction_id`, `user_id`, `server_id` and `char_id` must match this regular expression, else the payment is refused: without separators a captured request could be re-cut into other ids under the same sign. Every verified sign is also a second identity of its order, so a re-cut is a duplicate either way.',
+      ),
     verifyProduct: verifyProductSchema
       .optional()
       .describe("The game's check of a paid order's product and amount against its catalogue, before it is recorded; a refusal is answered with the failure body and nothing is recorded."),
     answers: answersSchema,
   })
   .superRefine((o, ctx) => {
+    const insecure = insecureUrlProblem(o.userinfoUrl, o.allowInsecureHttp);
+    if (insecure) ctx.addIssue({ code: 'custom', path: ['userinfoUrl'], message: insecure });
     if (o.verifyMode !== 'enforce' && !o.ipAllowList?.length) {
       ctx.addIssue({
         code: 'custom',
