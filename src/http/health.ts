@@ -3,13 +3,20 @@ import type { BridgeContext } from '../context.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'stopping';
-  store: { kind: 'redis' | 'memory'; reachable: boolean; latencyMs?: number; error?: string };
+  store: {
+    kind: 'redis' | 'memory';
+    reachable: boolean;
+    latencyMs?: number;
+    error?: string;
+    /** With `ledger.durability.replicas` > 0: replicas wanted and online (fewer online: money paths answer "retry later"). */
+    replicas?: { wanted: number; online: number };
+  };
   zoneId: number;
   platforms: Record<string, { enabled: boolean; [k: string]: unknown }>;
 }
 
 /**
- * GET health: 200 when the store answers, 503 when it does not (so a load balancer stops routing
+ * GET health: 200 when the store answers (and has the replicas `ledger.durability` asks for), 503 when it does not (so a load balancer stops routing
  * callbacks to a process that could not record them). Bounded by `healthTimeoutMs`, so it never hangs.
  */
 export function installHealth(ctx: BridgeContext, platforms: () => HealthReport['platforms']): void {
@@ -31,6 +38,15 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
   } catch (err) {
     store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
   }
-  const status = ctx.stopping ? 'stopping' : store.reachable ? 'ok' : 'degraded';
+  if (store.reachable) {
+    try {
+      const replicas = await ctx.store.replication();
+      if (replicas) store.replicas = replicas;
+    } catch (err) {
+      store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  const underReplicated = store.replicas !== undefined && store.replicas.online < store.replicas.wanted;
+  const status = ctx.stopping ? 'stopping' : store.reachable && !underReplicated ? 'ok' : 'degraded';
   return { status, store, zoneId: ctx.options.zoneId, platforms };
 }

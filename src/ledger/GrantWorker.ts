@@ -26,8 +26,13 @@ export interface GrantWorkerDeps {
   onGranted: (delivery: GrantDelivery) => void;
 }
 
+const CONFIRM_RETRY_BASE_MS = 500;
+const CONFIRM_RETRY_MAX_MS = 30_000;
+
 export class GrantWorker {
   private readonly loop: LeaseWorker;
+  private readonly confirmTimers = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly d: GrantWorkerDeps) {
     this.loop = new LeaseWorker({
@@ -58,8 +63,42 @@ export class GrantWorker {
   }
 
   /** Stops looking for work; waits for running handlers up to `graceMs`, then aborts them. */
-  stop(graceMs?: number): Promise<void> {
-    return this.loop.stop(graceMs);
+  async stop(graceMs?: number): Promise<void> {
+    await this.loop.stop(graceMs);
+    this.stopped = true;
+    for (const t of this.confirmTimers) clearTimeout(t);
+    this.confirmTimers.clear();
+  }
+
+  /**
+   * Waits until a recorded grant is on the replicas `ledger.durability` asks for. A grant that is recorded
+   * is done whatever the replicas say: not confirmed in time, it is waited for again (with backoff), never
+   * granted again; only a failover before the replicas have it can bring the order back, and then the
+   * handler's idempotency key makes the re-run harmless.
+   */
+  private confirm(id: string, tries: number): void {
+    const { store, logger } = this.d;
+    store.confirmDurable().then(
+      () => {
+        if (tries > 1) logger.info('granted order now confirmed by the replicas', { order: id, tries });
+      },
+      (err: unknown) => {
+        const error = err instanceof Error ? err.message : String(err);
+        if (this.stopped) {
+          logger.warn('granted order not confirmed by the replicas before shutdown', { order: id, tries, error });
+          return;
+        }
+        const retryInMs = Math.min(CONFIRM_RETRY_MAX_MS, CONFIRM_RETRY_BASE_MS * 2 ** (tries - 1));
+        if (tries === 1 || tries % 10 === 0) {
+          logger.warn('order granted, but its record is not yet confirmed by the replicas; waiting again (the handler does not run again)', { order: id, tries, retryInMs, error });
+        }
+        const timer = setTimeout(() => {
+          this.confirmTimers.delete(timer);
+          this.confirm(id, tries + 1);
+        }, retryInMs);
+        this.confirmTimers.add(timer);
+      },
+    );
   }
 
   private async grant(lease: Lease): Promise<void> {
@@ -92,6 +131,7 @@ export class GrantWorker {
         if (ok) {
           logger.info('order granted', { order: id, userId: record.userId, attempt });
           this.d.onGranted(delivery);
+          this.confirm(id, 1);
         } else {
           logger.warn('grant finished after the lease was lost; the current holder records the outcome', { order: id });
         }

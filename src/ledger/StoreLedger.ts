@@ -42,8 +42,12 @@ export class StoreLedger implements Ledger {
     if (!r.accepted) {
       if (r.via) {
         const other = await this.get(r.via);
+        // a duplicate means "already recorded": only true once the original is on the replicas too (it may
+        // have been answered "retry later" itself)
+        await this.store.confirmDurable();
         return { status: 'duplicate', state: other?.state ?? 'unknown', dedupeKey: r.via };
       }
+      await this.store.confirmDurable();
       return { status: 'duplicate', state: r.state as LedgerRecord['state'], dedupeKey };
     }
     const record: LedgerRecord = {
@@ -55,7 +59,12 @@ export class StoreLedger implements Ledger {
       updatedAt: now,
       reason: opts.decline,
     };
-    if (initial === 'pending') this.onAccepted?.(record);
+    try {
+      await this.store.confirmDurable();
+    } finally {
+      // recorded either way: granting starts now (unconfirmed, the next poll would find it just the same)
+      if (initial === 'pending') this.onAccepted?.(record);
+    }
     return { status: 'accepted', record };
   }
 

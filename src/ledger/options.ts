@@ -17,6 +17,26 @@ export const ledgerOptionsSchema = z
     backoffBaseMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt; doubles per failure.'),
     backoffMaxMs: z.number().int().min(1).default(600_000).describe('Longest delay between attempts.'),
     deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    durability: z
+      .strictObject({
+        replicas: z
+          .number()
+          .int()
+          .min(0)
+          .max(16)
+          .default(0)
+          .describe(
+            'Replicas that must hold a money write (an accepted order, a grant, a gift redemption, a SUD notification) before the platform is answered success. 0: the primary alone (its AOF policy decides what a crash can lose). Needs a single Redis primary; refused with the in-process store and with a Redis Cluster.',
+          ),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(1000)
+          .describe("How long one confirmation waits for the replicas (Redis `WAIT`). Not confirmed in time: the write stays recorded, the platform gets its retry answer, and its retry is answered success once the replicas have it. Keep it well below the platform's own request timeout."),
+      })
+      .prefault({})
+      .describe('Replicated durability of money writes (Redis `WAIT` after each).'),
     deliverySweepMs: z.number().int().min(50).default(5000).describe('How often each process re-checks the inboxes of its connected players (covers a missed pub/sub message).'),
   })
   .prefault({})
