@@ -12,6 +12,11 @@ import { registerPlatformBridge } from '../../src/index.js';
 import { RedisServer } from '../helpers/redisServer.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { waitFor } from '../helpers/processes.js';
+import { installSud, parseSudOptions } from '../../src/platforms/sud/index.js';
+import { installVngates, parseVngatesOptions, type VngatesOptionsInput } from '../../src/platforms/vngates/index.js';
+import { bootHarness } from '../sud/harness.js';
+import { APP_ID as SUD_APP_ID, APP_SECRET as SUD_SECRET, SUCCESS_TEXT as SUD_SUCCESS, post as sudPost, signed as sudSigned, specExample } from '../sud/support.js';
+import { APP_ID as VNG_APP_ID, SECRET as VNG_SECRET, TEMPLATE_FIELDS, addgoldExample, addgoldUrl, get } from '../vngates/support.js';
 import { GIFT_KEY, bootRecharge, giftRedemption, granted, httpAnswer, httpOrder, sendJson, socketOrder, type RechargeApp } from '../recharge/support.js';
 
 const SUCCESS = httpAnswer(1, 'succeed');
@@ -42,17 +47,21 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
     await primary.dispose();
   });
 
-  const boot = async () =>
+  // a long wait where the replica is expected to confirm (a loaded machine must not turn it into -6), a short
+  // one where it is stopped and the retry answer is the point
+  const CONFIRMS = 5000;
+  const LAGS = 600;
+  const boot = async (timeoutMs: number) =>
     (app = await bootRecharge({
       redisUrl: primary.url,
-      durability: { replicas: 1, timeoutMs: 300 },
+      durability: { replicas: 1, timeoutMs },
       recharge: { giftKey: GIFT_KEY, giftHandler: async (req) => (gifts.push(req.codeNo), { ok: true }) },
     }));
   /** The order's state as the replica has it: what a failover would keep. */
   const onReplica = async (a: RechargeApp, cporderNo: unknown) => replicaField(replica, a.ledger.keys.order(`recharge:${String(cporderNo)}`), 'state');
 
   it('answers success only once the replica has the order, for every order of a group-committed batch', async () => {
-    const a = await boot();
+    const a = await boot(CONFIRMS);
     const orders = Array.from({ length: 20 }, () => httpOrder());
     const answers = await Promise.all(orders.map((o) => a.post(o)));
     for (const [i, res] of answers.entries()) {
@@ -66,7 +75,7 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
   });
 
   it('a replica that does not confirm in time: -6 on HTTP, socket and gift; recorded anyway, granted once; the retry succeeds once replicated', async () => {
-    const a = await boot();
+    const a = await boot(LAGS);
     const order = httpOrder();
     const overSocket = socketOrder();
     const gift = giftRedemption();
@@ -105,8 +114,41 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
     assert.equal(a.grants.filter((g) => g.orderId === order.cporder_no).length, 1, 'the grant handler ran once');
   });
 
+  it('SUD notifications and VNGates /addgold: 503 while the replica lags, success on the retry once replicated', async () => {
+    const settled: string[] = [];
+    const h = await bootHarness(
+      { redis: primary.url, keyPrefix: `dur${Date.now()}:`, redisCommandTimeoutMs: 500, ledger: { pollIntervalMs: 20, durability: { replicas: 1, timeoutMs: LAGS } }, grant: () => undefined },
+      (ctx, { ledger }) => {
+        installSud(ctx, parseSudOptions({ appId: SUD_APP_ID, appSecret: SUD_SECRET, worker: { pollIntervalMs: 20 }, onSettlement: (s) => void settled.push(s.matchId) }), { rooms: { deliver: () => undefined } });
+        installVngates(ctx, parseVngatesOptions({ appId: VNG_APP_ID, secret: VNG_SECRET, signTemplate: { fields: TEMPLATE_FIELDS } } as VngatesOptionsInput), { ledger });
+      },
+    );
+    try {
+      const notify = sudSigned(JSON.stringify(specExample(`n-${Date.now()}`, `m-${Date.now()}`)));
+      const addgold = addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: String(Date.now()) }));
+      replica.pause();
+      const sud = await sudPost(`${h.baseUrl}/platform/sud/notify`, notify);
+      assert.equal(sud.status, 503);
+      assert.equal((sud.json as { ret_code: number }).ret_code, 5001);
+      const vng = await get(addgold);
+      assert.equal(vng.status, 503);
+      replica.resume();
+      const sudRetry = await waitFor('the SUD retry to succeed', async () => {
+        const r = await sudPost(`${h.baseUrl}/platform/sud/notify`, notify);
+        return r.status === 503 ? undefined : r;
+      }, 10_000, 50);
+      assert.deepEqual([sudRetry.status, sudRetry.text], [200, SUD_SUCCESS]);
+      assert.deepEqual(await get(addgold), { status: 200, text: '{"status":1,"msg":"success"}' });
+      await waitFor('the settlement to run', () => (settled.length > 0 ? true : undefined), 5000, 20);
+      assert.equal(settled.length, 1, 'recorded by the first try, run once');
+    } finally {
+      replica.resume();
+      await h.close();
+    }
+  });
+
   it('without a connected replica: health is degraded and names the replicas, money paths answer -6', async () => {
-    const a = await boot();
+    const a = await boot(LAGS);
     await replica.stop();
     try {
       await waitFor('the primary to see the replica gone', async () => ((await healthReport(a.ctx, {})).store.replicas?.online === 0 ? true : undefined), 5000, 20);
@@ -130,7 +172,7 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
 
   // last: it kills the primary
   it('orders answered success survive kill -9 of the primary and promotion of the replica', async () => {
-    const a = await boot();
+    const a = await boot(CONFIRMS);
     const orders = Array.from({ length: 30 }, () => httpOrder());
     const answers = await Promise.all(orders.map((o) => a.post(o)));
     const succeeded = orders.filter((_, i) => answers[i]!.text === SUCCESS);
