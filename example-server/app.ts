@@ -8,7 +8,7 @@ import { registerPlatformBridge, type PlatformBridge, type PlatformBridgeOptions
 import { BattleRoom } from './BattleRoom.js';
 import type { ExampleEnv } from './env.js';
 import { TrialWallet } from './wallet.js';
-import { TRIAL_VNGATES_SIGN_FIELDS } from '../src/sim/trialDefaults.js';
+import { TRIAL_VNGATES_SIGN_FIELDS } from '../src/testing/trialDefaults.js';
 
 export interface ExampleApp {
   server: Server;

@@ -2,7 +2,7 @@
  * The example server's configuration, read from the environment so it starts as-is for a trial and can be
  * pointed at real values later. Unset secrets fall back to the trial values below, printed with a warning.
  */
-import { TRIAL_SECRETS } from '../src/sim/trialDefaults.js';
+import { TRIAL_SECRETS } from '../src/testing/trialDefaults.js';
 
 export interface ExampleEnv {
   port: number;

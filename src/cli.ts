@@ -4,16 +4,18 @@
  * over HTTP and the socket, gift codes, VNGates, SUD), or runs a local GameCenter API double. Defaults match
  * the example server's trial configuration, so `sim tour` works against `npm start` as it is.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { consolePrinter } from './sim/print.js';
-import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './sim/requests.js';
-import { httpExchange, socketExchange } from './sim/transport.js';
+import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './testing/requests.js';
+import { httpExchange, socketExchange } from './testing/transport.js';
 import { runTour } from './sim/tour.js';
-import { GameCenterSim } from './sim/gameCenterSim.js';
-import { TRIAL_SECRETS } from './sim/trialDefaults.js';
+import { GameCenterSim } from './testing/gameCenterDouble.js';
+import { TRIAL_SECRETS } from './testing/trialDefaults.js';
 
 const env = process.env;
 const HELP = `usage: colyseus-platform-bridge sim <command> [options]
+       colyseus-platform-bridge --version
 
 commands
   tour              every platform path, a duplicate and a bad signature each; exits 1 if any answer is off
@@ -38,12 +40,14 @@ options (defaults: the example server's, or the same environment variables)
   --bad-sign            break the signature on purpose
   --recharge-key K, --gift-key K, --vngates-secret K, --sud-app-id ID, --sud-secret K
                         keys ($RECHARGE_KEY, $GIFT_KEY, $VNGATES_SECRET, $SUD_APP_ID, $SUD_APP_SECRET; trial values)
-  --skip a,b            tour: leave out parts (socket, gift, vngates, sud)
+  --skip a,b            tour: leave out parts (recharge, socket, gift, vngates, sud); parts the
+                        server's health route reports off are skipped anyway
   --port N, --host H    gamecenter: where the double listens   (7100, 127.0.0.1)
   --app-id ID, --secret K  gamecenter: credentials              ($GAMECENTER_APP_ID, $GAMECENTER_SECRET; trial values)
 `;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'orders') return (await import('./ops/ordersCli.js')).runOrdersCli(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -69,8 +73,13 @@ async function main(argv: string[]): Promise<number> {
       'app-id': { type: 'string' },
       secret: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   const [group, command = 'tour'] = positionals;
   if (values.help || group !== 'sim') {
     process.stdout.write(HELP);
@@ -151,6 +160,12 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
       return 2;
   }
+}
+
+/** The installed package's version (src/ and dist/ both sit one level below package.json). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 // an entry point only (npm links the bin under another name, so no "am I main" check)

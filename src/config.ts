@@ -12,6 +12,8 @@ import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platform
 import { roomsOptionsSchema } from './rooms/options.js';
 import { sudOptionsSchema } from './platforms/sud/options.js';
 import { vngatesOptionsSchema } from './platforms/vngates/options.js';
+import { journalOptionsSchema } from './ledger/journal.js';
+import { adminOptionsSchema, metricsOptionsSchema } from './ops/options.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -102,6 +104,9 @@ export const coreOptionsSchema = z.strictObject({
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
   grant: grantHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
+  journal: journalOptionsSchema,
+  metrics: metricsOptionsSchema,
+  admin: adminOptionsSchema,
   rooms: roomsOptionsSchema,
   recharge: rechargeOptionsSchema.optional(),
   sud: sudOptionsSchema.optional(),

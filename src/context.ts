@@ -3,12 +3,14 @@
  * install themselves into a context instead of reaching for module-level state, so two servers in one
  * test process do not share anything and each part can be tested on its own.
  */
+import type { LeaseEventListener } from './workers/lease/Lease.js';
 import type { Server } from '@colyseus/core';
 import type { Endpoint } from '@colyseus/core';
 import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './config.js';
 import type { Store } from './store/Store.js';
 import type { PeerStamp } from './http/peer.js';
+import type { OpsHooks } from './ops/hooks.js';
 
 export interface Clock {
   now(): number;
@@ -18,6 +20,8 @@ export interface PlatformStatus {
   enabled: boolean;
   /** Extra facts for the health route (ports, modes); never secrets. */
   details?: Record<string, unknown>;
+  /** Why the platform cannot take all of its traffic (e.g. its socket is not listening): health says `degraded`. */
+  problem?: string;
 }
 
 export interface BridgeContext {
@@ -37,4 +41,13 @@ export interface BridgeContext {
   onClose(fn: () => void | Promise<void>): void;
   /** True once shutdown has begun; routes answer "unavailable" from then on. */
   readonly stopping: boolean;
+  /** Told about every lease event of the bridge's workers (lost, taken over, timed out); see `bridge.onLeaseEvent`. */
+  readonly leaseEvents?: LeaseEventListener;
+  /** Counts for the metrics (callbacks answered, orders, GameCenter calls); absent: nothing counted. */
+  readonly ops?: OpsHooks;
+  /**
+   * Whether a request comes from an operator: the admin token, from an address on the admin allow-list.
+   * What a route shows only to operators (the health route's detail) asks this; false when the admin API is off.
+   */
+  operatorAuthorized?(headers: Headers): boolean;
 }

@@ -5,6 +5,7 @@
 export { registerPlatformBridge, type PlatformBridge } from './register.js';
 export { optionsSchema, parseOptions, ConfigError, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 export type { HealthReport } from './http/health.js';
+export type { LeaseEvent, LeaseEventListener, LeaseLossReason } from './workers/lease/Lease.js';
 export { consoleLogger, type Logger, type LogLevel, type LogFields } from './logger.js';
 export {
   KeySpace,
@@ -35,6 +36,10 @@ export type {
   GrantSink,
   OrderSource,
 } from './ledger/index.js';
+export type { OperatorAction } from './ledger/Ledger.js';
+export type { JournalEntry, LedgerEvent } from './ledger/journal.js';
+export { Desk, LISTABLE_STATES, type Page as DeskPage, type ListQuery, type ListableState, type StateCounts, type RetryOutcome } from './ops/desk.js';
+export { EXPORT_COLUMNS, type ExportFormat } from './ops/exportDay.js';
 export {
   rechargeSocketPort,
   parseRechargeOptions,
@@ -72,6 +77,7 @@ export type {
   NewTransferResult,
   TransferOutcome,
   TransferHandler,
+  TransferHandlerContext,
   ZoneEventOutcome,
   GameCenterAuth,
   GameCenterOnAuth,

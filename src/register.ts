@@ -6,6 +6,7 @@
 import type { Endpoint, Server } from '@colyseus/core';
 import { parseOptions, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 import type { BridgeContext, Clock, PlatformStatus } from './context.js';
+import type { LeaseEventListener } from './workers/lease/Lease.js';
 import { consoleLogger, guardLogger, type Logger } from './logger.js';
 import { createStore } from './store/createStore.js';
 import type { Store } from './store/Store.js';
@@ -21,6 +22,8 @@ import { installRooms, setCurrentBridgeServices, type RoomServices } from './roo
 import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
+import { Desk } from './ops/desk.js';
+import { setupOps } from './ops/install.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -34,6 +37,8 @@ export interface PlatformBridge {
   readonly ledger: Ledger;
   /** Grant delivery to connected players' rooms. */
   readonly deliveries: Deliveries;
+  /** The operators' desk: find orders, read their timelines, retry, cancel, export a day. */
+  readonly desk: Desk;
   /** Rooms: rank book, report queue, role registry, serverstate, activity. */
   readonly rooms: RoomServices;
   /** SUD settlements and events; undefined when not configured. */
@@ -42,8 +47,16 @@ export interface PlatformBridge {
   readonly vngates?: VngatesService;
   /** GameCenter services (ranks, zones, registerOrder, transfers, onAuth); undefined when not configured. */
   readonly gamecenter?: GameCenterServices;
+  /** The bridge's Prometheus registry when `metrics.enabled` (yours when you passed `metrics.registry`). */
+  readonly metricsRegistry?: import('prom-client').Registry;
   /** The same report as the health route. */
   health(): Promise<HealthReport>;
+  /**
+   * Listens to the lease events of this process's grant and SUD workers: a lease `lost` (this holder stopped,
+   * `reason` `expired` or `taken`), `taken-over` (claimed after another holder's lease ended), `timed-out`
+   * (a handler ran past its deadline). For a journal or metrics; returns the function that stops listening.
+   */
+  onLeaseEvent(listener: LeaseEventListener): () => void;
   /** Stops intake, closes the bridge's servers, workers and store connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,8 +86,19 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const stopFns: Array<() => void | Promise<void>> = [];
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
+  const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
 
+  const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
+    leaseEvents: (e) => {
+      for (const l of leaseListeners) {
+        try {
+          l(e);
+        } catch (err) {
+          logger.error('a lease event listener threw', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    },
     options,
     store,
     logger,
@@ -93,11 +117,15 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     get stopping() {
       return stopping;
     },
+    ops: ops.metrics,
+    operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
-  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details }]));
+  const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
+  const desk = new Desk(store, ledger, clock);
+  ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
@@ -163,11 +191,17 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
     endpoints,
     ledger,
     deliveries,
+    desk,
+    metricsRegistry: ops.metrics?.registry,
     gamecenter,
     sud,
     vngates,
     rooms,
     health: () => healthReport(ctx, platformReport()),
+    onLeaseEvent: (listener) => {
+      leaseListeners.add(listener);
+      return () => void leaseListeners.delete(listener);
+    },
     close,
   };
 }

@@ -12,12 +12,13 @@ export interface HealthReport {
     replicas?: { wanted: number; online: number };
   };
   zoneId: number;
-  platforms: Record<string, { enabled: boolean; [k: string]: unknown }>;
+  platforms: Record<string, { enabled: boolean; problem?: string; [k: string]: unknown }>;
 }
 
 /**
- * GET health: 200 when the store answers (and has the replicas `ledger.durability` asks for), 503 when it does not (so a load balancer stops routing
- * callbacks to a process that could not record them). Bounded by `healthTimeoutMs`, so it never hangs.
+ * GET health: 200 when the store answers (with the replicas `ledger.durability` asks for) and every enabled platform can take its traffic, 503 otherwise
+ * (so a load balancer stops routing callbacks to a process that could not record them, and alerting sees a
+ * recharge socket that failed to listen). Bounded by `healthTimeoutMs`, so it never hangs.
  */
 export function installHealth(ctx: BridgeContext, platforms: () => HealthReport['platforms']): void {
   ctx.addEndpoint(
@@ -47,6 +48,7 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
     }
   }
   const underReplicated = store.replicas !== undefined && store.replicas.online < store.replicas.wanted;
-  const status = ctx.stopping ? 'stopping' : store.reachable && !underReplicated ? 'ok' : 'degraded';
+  const platformProblem = Object.values(platforms).some((p) => p.enabled && typeof p.problem === 'string');
+  const status = ctx.stopping ? 'stopping' : store.reachable && !underReplicated && !platformProblem ? 'ok' : 'degraded';
   return { status, store, zoneId: ctx.options.zoneId, platforms };
 }

@@ -10,12 +10,22 @@ import type { Store } from '../store/Store.js';
 import type { Deliveries } from './Ledger.js';
 import type { LedgerKeys } from './keys.js';
 import type { LedgerOptions } from './options.js';
-import { claimDeliveryScript } from './scripts.js';
+import { claimDeliveryScript, deliveredScript } from './scripts.js';
+import { PROCESS_NAME, entry, type Journal } from './journal.js';
 import type { GrantDelivery, GrantSink } from './types.js';
+import { PlayerAwayError } from './away.js';
+import type { Clock } from '../context.js';
+import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
+
+/** Where a sink delivers, for the order's journal. */
+export interface SinkLabel {
+  roomId?: string;
+}
 
 export class DeliveryHub implements Deliveries {
   private readonly owner = randomUUID();
   private readonly sinks = new Map<string, Set<GrantSink>>();
+  private readonly labels = new WeakMap<GrantSink, SinkLabel>();
   private readonly flushing = new Map<string, Promise<number>>();
   private unsubscribe?: () => Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
@@ -26,6 +36,9 @@ export class DeliveryHub implements Deliveries {
     private readonly keys: LedgerKeys,
     private readonly options: LedgerOptions,
     private readonly logger: Logger,
+    private readonly journal: Journal,
+    private readonly clock: Clock = { now: Date.now },
+    private readonly ops: OpsHooks = NO_OPS,
   ) {}
 
   async start(): Promise<void> {
@@ -52,7 +65,8 @@ export class DeliveryHub implements Deliveries {
     });
   }
 
-  attach(userId: string, sink: GrantSink): () => void {
+  attach(userId: string, sink: GrantSink, label?: SinkLabel): () => void {
+    if (label) this.labels.set(sink, label);
     let set = this.sinks.get(userId);
     if (!set) this.sinks.set(userId, (set = new Set()));
     set.add(sink);
@@ -108,18 +122,27 @@ export class DeliveryHub implements Deliveries {
       }
       if (json === null) continue; // delivered elsewhere, or being delivered
       const delivery = safeParse(json)!;
+      const rooms: string[] = [];
       let accepted = 0;
       for (const sink of sinks) {
         try {
           await sink(delivery);
           accepted++;
+          const roomId = this.labels.get(sink)?.roomId;
+          if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
         } catch (err) {
-          this.logger.error("a room's grant sink threw", { userId, order: key, error: err instanceof Error ? err.message : String(err) });
+          const fields = { userId, order: key, error: err instanceof Error ? err.message : String(err) };
+          // a player inside the reconnection window gets it when back: normal, not an alert
+          if (err instanceof PlayerAwayError) this.logger.debug('grant delivery waits for the player to come back', fields);
+          else this.logger.error("a room's grant sink threw", fields);
         }
       }
       try {
         if (accepted > 0) {
-          await this.store.hdel(this.keys.inbox(userId), key);
+          const now = this.clock.now();
+          const note = entry(now, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: accepted });
+          await this.store.run(deliveredScript, [this.keys.inbox(userId), this.keys.journal(key)], [key, JSON.stringify(note), ...this.journal.bounds]);
+          if (delivery.acceptedAt !== undefined) this.ops.delivery(Math.max(0, now - delivery.acceptedAt) / 1000);
           delivered++;
         } else {
           await this.store.del(claimKey);

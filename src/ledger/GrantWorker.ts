@@ -7,12 +7,15 @@
 import type { Clock } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
-import type { Lease } from '../workers/lease/Lease.js';
+import type { Lease, LeaseEventListener } from '../workers/lease/Lease.js';
 import { LeaseWorker } from '../workers/lease/LeaseWorker.js';
+import { runHandler } from '../workers/lease/runHandler.js';
 import type { LedgerKeys } from './keys.js';
 import type { LedgerOptions } from './options.js';
 import { decodeRecord, deliveryOf } from './record.js';
-import { completeScript, grantLease } from './scripts.js';
+import { beginScript, completeScript, grantLease } from './scripts.js';
+import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js';
+import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 import type { GrantDelivery, GrantHandler, GrantResult } from './types.js';
 
 export interface GrantWorkerDeps {
@@ -24,6 +27,11 @@ export interface GrantWorkerDeps {
   handler: GrantHandler;
   /** Told about every grant recorded here, to wake the player's room. */
   onGranted: (delivery: GrantDelivery) => void;
+  /** Told when a grant lease of this process is lost, taken over, or its handler times out. */
+  onLeaseEvent?: LeaseEventListener;
+  /** Where each lease, failure and grant is journaled (default: the journal's default bounds). */
+  journal?: Journal;
+  ops?: OpsHooks;
 }
 
 const CONFIRM_RETRY_BASE_MS = 500;
@@ -33,11 +41,20 @@ export class GrantWorker {
   private readonly loop: LeaseWorker;
   private readonly confirmTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /** Listeners of this process's lease events (a lease lost, an order taken over, a handler timed out), e.g. a journal. */
+  readonly leaseListeners = new Set<LeaseEventListener>();
+  private readonly journal: Journal;
 
   constructor(private readonly d: GrantWorkerDeps) {
+    this.journal = d.journal ?? new Journal(d.store, journalOptionsSchema.parse({}));
     this.loop = new LeaseWorker({
       name: 'grant worker',
       work: 'due orders',
+      label: 'order',
+      onLeaseEvent: (e) => {
+        d.onLeaseEvent?.(e);
+        for (const l of this.leaseListeners) l(e);
+      },
       store: d.store,
       clock: d.clock,
       logger: d.logger,
@@ -103,43 +120,70 @@ export class GrantWorker {
 
   private async grant(lease: Lease): Promise<void> {
     const { store, keys, clock, logger } = this.d;
+    const journal = this.journal;
+    const ops = this.d.ops ?? NO_OPS;
     const { id, attempt } = lease;
-    const record = decodeRecord(await store.hgetall(lease.key).catch(() => ({}) as Record<string, string>));
+    const journalKey = keys.journal(id);
+    const takeover = lease.claim.previous === 'granting';
+    const taken = entry(clock.now(), takeover ? 'taken_over' : 'lease_taken', { attempt, process: PROCESS_NAME });
+    const hash = await store.run(beginScript, [lease.key, journalKey], [JSON.stringify(taken), ...journal.bounds]).catch(() => ({}) as Record<string, string>);
+    const record = decodeRecord(hash);
     if (!record) return; // unreadable now; the lease runs out and a later look retries
-    if (lease.claim.previous === 'granting') logger.warn('taking over an order whose grant lease ran out', { order: id, attempt });
+    if (takeover) logger.warn('taking over an order whose grant lease ran out', { order: id, attempt });
 
-    const release = lease.keep(() => new Error('grant lease lost to another process'));
+    const started = performance.now();
+    const run = await runHandler(lease, this.d.options.handlerTimeoutMs, () =>
+      this.d.handler(record, { idempotencyKey: id, attempt, signal: lease.abort.signal }),
+    );
+    const ranMs = Math.round(performance.now() - started);
+    if (run.kind === 'lost') {
+      // the lease logged it; whoever holds the order now records its outcome (Redis may be out of reach: best effort)
+      await journal
+        .append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, reason: lease.lost ?? 'expired' }))
+        .catch(() => undefined);
+      return;
+    }
     let result: GrantResult | undefined;
     let failure: unknown;
-    try {
-      result = (await this.d.handler(record, { idempotencyKey: id, attempt, signal: lease.abort.signal })) ?? undefined;
-    } catch (err) {
-      failure = err ?? new Error('grant handler failed');
-    } finally {
-      release();
-    }
+    if (run.kind === 'done') result = run.value ?? undefined;
+    else failure = run.error;
+    if (run.kind === 'timed-out') logger.warn('grant handler timed out: its signal is aborted and the attempt counts as failed', { order: id, attempt, timeoutMs: this.d.options.handlerTimeoutMs });
 
     try {
       if (failure === undefined) {
         const grantedAt = clock.now();
         const delivery = deliveryOf(record, result, grantedAt);
+        const granted = entry(grantedAt, 'granted', { attempt, process: PROCESS_NAME, handlerMs: ranMs });
         const ok = await store.run(
           completeScript,
-          [lease.key, keys.due, keys.inbox(record.userId)],
-          [grantedAt, lease.claim.fence, id, JSON.stringify(result ?? {}), JSON.stringify(delivery)],
+          [lease.key, keys.due, keys.inbox(record.userId), journalKey],
+          [grantedAt, lease.claim.fence, id, JSON.stringify(result ?? {}), JSON.stringify(delivery), JSON.stringify(granted), ...journal.bounds],
         );
         if (ok) {
           logger.info('order granted', { order: id, userId: record.userId, attempt });
+          ops.order(record.source, 'granted');
+          ops.grantDuration(ranMs / 1000);
           this.d.onGranted(delivery);
           this.confirm(id, 1);
         } else {
           logger.warn('grant finished after the lease was lost; the current holder records the outcome', { order: id });
+          await journal.append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, outcome: 'granted, not recorded' }));
         }
       } else {
         const message = failure instanceof Error ? failure.message : String(failure);
         const { outcome, retryAt } = await lease.fail(message);
-        if (outcome === 'given_up') logger.error('grant handler kept failing: order given up (retry it once fixed)', { order: id, attempts: attempt, error: message });
-        else if (outcome === 'rescheduled') logger.warn('grant handler failed: will retry', { order: id, attempt, retryInMs: retryAt - clock.now(), error: message });
+        const at = clock.now();
+        if (outcome === 'stale') {
+          await journal.append(journalKey, entry(at, 'lease_lost', { attempt, process: PROCESS_NAME, error: message.slice(0, 1000) }));
+          return;
+        }
+        const failed = entry(at, 'attempt_failed', { attempt, process: PROCESS_NAME, error: message.slice(0, 1000), retryAt: outcome === 'rescheduled' ? retryAt : undefined });
+        await journal.append(journalKey, failed);
+        if (outcome === 'given_up') {
+          await journal.append(journalKey, entry(at, 'given_up', { attempts: attempt, process: PROCESS_NAME }));
+          ops.order(record.source, 'given_up');
+          logger.error('grant handler kept failing: order given up (retry it once fixed)', { order: id, attempts: attempt, error: message });
+        } else logger.warn('grant handler failed: will retry', { order: id, attempt, retryInMs: retryAt - clock.now(), error: message });
       }
     } catch (err) {
       // the outcome could not be recorded: the lease runs out and the order is tried again (the handler is idempotent)

@@ -12,6 +12,18 @@ export interface AcceptOptions {
   alias?: string;
   /** Record the order for audit without ever granting it (e.g. platform status "failed"); the reason is kept. */
   decline?: string;
+  /** The caller's address, for the order's journal. */
+  peer?: string;
+  /** More platform ids worth finding the order by in its journal (e.g. the game's own order number). */
+  ids?: Record<string, string>;
+  /** What the caller answers a duplicate, for the journal: to one already settled, and to one still being granted. */
+  duplicateAnswer?: { settled?: unknown; inProgress?: unknown };
+}
+
+/** Who changed an order by hand, for its journal. */
+export interface OperatorAction {
+  by?: string;
+  address?: string;
 }
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'in-progress' | 'already-terminal';
@@ -26,9 +38,10 @@ export interface Ledger {
   accept(order: PaidOrder, opts?: AcceptOptions): Promise<AcceptOutcome>;
   get(dedupeKey: string): Promise<LedgerRecord | undefined>;
   /** Cancels an order that has not been granted (and is not being granted right now). */
-  cancel(dedupeKey: string, reason: string): Promise<CancelOutcome>;
-  /** Puts a `given_up` order back in the queue (operator action). */
-  retry(dedupeKey: string): Promise<boolean>;
+  /** Cancels a `pending` or `given_up` order (never one being granted or granted); journaled with `actor`. */
+  cancel(dedupeKey: string, reason: string, actor?: OperatorAction): Promise<CancelOutcome>;
+  /** Puts a `given_up` order back in the queue (operator action, journaled with `actor`). */
+  retry(dedupeKey: string, actor?: OperatorAction): Promise<boolean>;
   /** The ledger key an order gets. */
   keyOf(order: Pick<PaidOrder, 'source' | 'orderId' | 'dedupeKey'>): string;
   /** Counts by state of the orders still scheduled (pending/granting), for health and tests. */
@@ -40,7 +53,7 @@ export interface Deliveries {
    * Registers a live destination for a player's grants on this process and delivers what is already
    * waiting in their inbox. Returns the function that detaches it (call it on leave).
    */
-  attach(userId: string, sink: GrantSink): () => void;
+  attach(userId: string, sink: GrantSink, label?: { roomId?: string }): () => void;
   /** Delivers what waits in the player's inbox to their attached sinks; resolves with the count delivered. */
   flush(userId: string): Promise<number>;
 }

@@ -4,25 +4,44 @@
 import type { Clock } from '../context.js';
 import { ScriptBatcher } from '../store/ScriptBatcher.js';
 import type { Store } from '../store/Store.js';
-import type { AcceptOptions, CancelOutcome, Ledger } from './Ledger.js';
+import type { AcceptOptions, CancelOutcome, Ledger, OperatorAction } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
 import { acceptScript, cancelScript, grantLease } from './scripts.js';
+import { Journal, PROCESS_NAME, entry, journalOptionsSchema, type JournalEntry } from './journal.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
+import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
+
+export interface StoreLedgerOptions {
+  journal?: Journal;
+  /** Orders kept in each player's index (newest first); default 1000. */
+  ordersPerUser?: number;
+  ops?: OpsHooks;
+}
+
+const DEFAULT_DUPLICATE_ANSWER = JSON.stringify('duplicate');
 
 export class StoreLedger implements Ledger {
   readonly keys: LedgerKeys;
   /** Called after an order is accepted on this process, so its grant starts at once. */
-  onAccepted?: (record: LedgerRecord) => void;
+  onAccepted?: (record: LedgerRecord | undefined) => void;
   /** Orders that arrive together are accepted in one script run (group commit); each still gets its own answer. */
   private readonly accepts: ScriptBatcher<{ accepted: boolean; state: string; via?: string }>;
+
+  readonly journal: Journal;
+  private readonly ordersPerUser: number;
+  private readonly ops: OpsHooks;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    opts: StoreLedgerOptions = {},
   ) {
     this.keys = new LedgerKeys(store.keys);
     this.accepts = new ScriptBatcher(store, acceptScript);
+    this.journal = opts.journal ?? new Journal(store, journalOptionsSchema.parse({}));
+    this.ordersPerUser = opts.ordersPerUser ?? 1000;
+    this.ops = opts.ops ?? NO_OPS;
   }
 
   keyOf(order: Pick<PaidOrder, 'source' | 'orderId' | 'dedupeKey'>): string {
@@ -38,8 +57,39 @@ export class StoreLedger implements Ledger {
     const orderKey = this.keys.order(dedupeKey);
     const aliasKey = opts.alias && opts.alias !== dedupeKey ? this.keys.alias(opts.alias) : orderKey;
     const initial = opts.decline === undefined ? 'pending' : 'declined';
-    const r = await this.accepts.run([orderKey, this.keys.due, aliasKey], [now, dedupeKey, initial, JSON.stringify(orderFields(order, dedupeKey, opts.decline))]);
+    const k = this.keys;
+    const fields = orderFields(order, dedupeKey, opts.decline, opts.alias);
+    const who = { source: order.source, orderId: order.orderId, ids: opts.ids, peer: opts.peer, process: PROCESS_NAME };
+    const accepted = entry(now, initial === 'pending' ? 'accepted' : 'declined', {
+      ...who,
+      alias: opts.alias,
+      userId: order.userId,
+      zoneId: order.zoneId,
+      amount: order.amount,
+      currency: order.currency,
+      reason: opts.decline,
+    });
+    const dup = JSON.stringify(entry(now, 'duplicate', who));
+    const answers = opts.duplicateAnswer ?? {};
+    const r = await this.accepts.run(
+      [orderKey, k.due, aliasKey, k.journal(dedupeKey), k.user(order.userId), k.day(utcDay(now)), order.orderId === dedupeKey ? orderKey : k.orderId(order.orderId)],
+      [
+        now,
+        dedupeKey,
+        initial,
+        JSON.stringify(fields),
+        JSON.stringify(accepted),
+        dup.slice(0, -1),
+        answers.settled !== undefined ? JSON.stringify(answers.settled) : DEFAULT_DUPLICATE_ANSWER,
+        answers.inProgress !== undefined ? JSON.stringify(answers.inProgress) : DEFAULT_DUPLICATE_ANSWER,
+        k.journalPrefix,
+        k.orderPrefix,
+        ...this.journal.bounds,
+        this.ordersPerUser,
+      ],
+    );
     if (!r.accepted) {
+      this.ops.order(order.source, 'duplicate');
       if (r.via) {
         const other = await this.get(r.via);
         // a duplicate means "already recorded": only true once the original is on the replicas too (it may
@@ -50,6 +100,7 @@ export class StoreLedger implements Ledger {
       await this.store.confirmDurable();
       return { status: 'duplicate', state: r.state as LedgerRecord['state'], dedupeKey };
     }
+    this.ops.order(order.source, initial);
     const record: LedgerRecord = {
       ...order,
       dedupeKey,
@@ -72,15 +123,36 @@ export class StoreLedger implements Ledger {
     return decodeRecord(await this.store.hgetall(this.keys.order(dedupeKey)));
   }
 
-  cancel(dedupeKey: string, reason: string): Promise<CancelOutcome> {
-    return this.store.run(cancelScript, [this.keys.order(dedupeKey), this.keys.due], [this.clock.now(), dedupeKey, reason]);
+  async cancel(dedupeKey: string, reason: string, actor: OperatorAction = {}): Promise<CancelOutcome> {
+    const now = this.clock.now();
+    const k = this.keys;
+    const note = entry(now, 'cancelled', { by: actor.by, address: actor.address, reason, process: PROCESS_NAME });
+    const outcome = await this.store.run(cancelScript, [k.order(dedupeKey), k.due, k.gaveUp, k.journal(dedupeKey)], [now, dedupeKey, reason, JSON.stringify(note), ...this.journal.bounds]);
+    if (outcome === 'cancelled') this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', 'cancelled');
+    return outcome;
   }
 
-  retry(dedupeKey: string): Promise<boolean> {
-    return this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp], [this.clock.now(), dedupeKey]);
+  async retry(dedupeKey: string, actor: OperatorAction = {}): Promise<boolean> {
+    const now = this.clock.now();
+    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp], [now, dedupeKey]);
+    if (ok) {
+      await this.journal.append(this.keys.journal(dedupeKey), entry(now, 'retried', { by: actor.by, address: actor.address, process: PROCESS_NAME }));
+      this.onAccepted?.(undefined);
+    }
+    return ok;
+  }
+
+  /** An order's journal, oldest entry first. */
+  timeline(dedupeKey: string): Promise<JournalEntry[]> {
+    return this.journal.read(this.keys.journal(dedupeKey));
   }
 
   queued(): Promise<number> {
     return this.store.zcard(this.keys.due);
   }
+}
+
+/** `YYYY-MM-DD` of an instant in UTC: the day index an order is filed under. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }

@@ -6,12 +6,34 @@ export class LedgerKeys {
   readonly due: string;
   readonly gaveUp: string;
   readonly channel: string;
+  /** An order's journal is `journalPrefix + member`. */
+  readonly journalPrefix: string;
 
   constructor(private readonly ks: KeySpace) {
     this.orderPrefix = ks.tagged('ledger', 'order') + ':';
     this.due = ks.tagged('ledger', 'due');
     this.gaveUp = ks.tagged('ledger', 'given-up');
     this.channel = ks.channel('grants');
+    this.journalPrefix = ks.tagged('ledger', 'journal') + ':';
+  }
+
+  journal(member: string): string {
+    return this.journalPrefix + member;
+  }
+
+  /** The ledger key of the first order with this platform order id. */
+  orderId(orderId: string): string {
+    return this.ks.tagged('ledger', 'id', orderId);
+  }
+
+  /** A player's orders by creation time (newest kept), one key per player so retention can expire it. */
+  user(userId: string): string {
+    return this.ks.tagged('ledger', 'user', userId);
+  }
+
+  /** Orders created on one UTC day (`YYYY-MM-DD`) by creation time: what a day's export reads. */
+  day(utcDay: string): string {
+    return this.ks.tagged('ledger', 'day', utcDay);
   }
 
   order(member: string): string {

@@ -9,13 +9,26 @@ export const grantHandlerSchema = z
 
 export const ledgerOptionsSchema = z
   .strictObject({
-    leaseMs: z.number().int().min(100).default(30_000).describe('How long a process may run the grant handler for one order before another process may take the order over (renewed while the handler runs).'),
+    leaseMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe(
+        "How long a process holds an order while its grant handler runs; renewed every third of it, on Redis's clock. A holder whose last confirmed renewal is older than `leaseMs` minus a fifth stops by itself (`ctx.signal` aborts, nothing recorded) before another process may take the order over.",
+      ),
     pollIntervalMs: z.number().int().min(10).default(500).describe('How often each process looks for due orders (new orders are also started at once on the process that accepted them).'),
     batchSize: z.number().int().min(1).max(1000).default(50).describe('Orders claimed per look.'),
     concurrency: z.number().int().min(1).max(256).default(8).describe('Grant handlers running at once on one process.'),
     maxAttempts: z.number().int().min(1).default(30).describe('Failed grant attempts before an order is marked `given_up` (an operator can retry it).'),
     backoffBaseMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt; doubles per failure.'),
     backoffMaxMs: z.number().int().min(1).default(600_000).describe('Longest delay between attempts.'),
+    handlerTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(60_000)
+      .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
     deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
     durability: z
       .strictObject({
@@ -37,6 +50,13 @@ export const ledgerOptionsSchema = z
       })
       .prefault({})
       .describe('Replicated durability of money writes (Redis `WAIT` after each).'),
+    ordersPerUser: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(1000)
+      .describe("Orders kept in each player's order index (newest kept), which the desk's find-by-player reads."),
     deliverySweepMs: z.number().int().min(50).default(5000).describe('How often each process re-checks the inboxes of its connected players (covers a missed pub/sub message).'),
   })
   .prefault({})

@@ -1,7 +1,7 @@
 import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder } from './types.js';
 
 /** Hash fields of a new order (besides state/attempts/fence/times, which the accept script sets). */
-export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string): string[] {
+export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string, alias?: string): string[] {
   const f: Array<[string, string | undefined]> = [
     ['dedupeKey', dedupeKey],
     ['source', order.source],
@@ -15,6 +15,7 @@ export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string
     ['budanFlag', order.budanFlag === undefined ? undefined : String(order.budanFlag)],
     ['raw', JSON.stringify(order.raw ?? {})],
     ['reason', reason],
+    ['alias', alias],
   ];
   return f.filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, v!]);
 }
@@ -42,6 +43,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     grantedAt: num(h.grantedAt),
     result: h.result ? (parseJson(h.result) as GrantResult) : undefined,
     reason: h.reason,
+    alias: h.alias,
   };
 }
 
@@ -56,6 +58,7 @@ export function deliveryOf(record: LedgerRecord, result: GrantResult | undefined
     productId: record.productId,
     items: result?.items,
     grantedAt,
+    acceptedAt: record.createdAt,
   };
 }
 

@@ -11,6 +11,7 @@ import { defineScript } from '../store/defineScript.js';
 import type { MemoryDb } from '../store/MemoryDb.js';
 import type { ScriptReply } from '../store/Store.js';
 import { leaseScripts } from '../workers/lease/scripts.js';
+import { journalLocal, journalLua } from './journal.js';
 
 /**
  * The grant queue's lease steps: an order is `granting` while a process runs its grant handler, and its
@@ -18,44 +19,89 @@ import { leaseScripts } from '../workers/lease/scripts.js';
  */
 export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false });
 
+const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined'";
+const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined']);
+
 /**
- * KEYS: order hash, due zset, alias key (the order hash again when there is no alias).
- * ARGV: now, member (ledger key), initial state ('pending' | 'declined'), the order's field/value pairs as one
- * JSON array (one argument instead of two dozen: each argument costs the client and Redis a conversion).
+ * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the order's journal,
+ * the player's order index, the creation day's index, the platform order id's key (what the desk finds an
+ * order by when given only the platform's id; the first order with an id keeps it).
+ * ARGV: 1 now, 2 member (ledger key), 3 initial state ('pending' | 'declined'), 4 the order's field/value
+ * pairs as one JSON array (one argument instead of two dozen: each argument costs the client and Redis a
+ * conversion), 5 the journal entry of an accept, 6 the journal entry of a duplicate without its closing
+ * brace (the script adds the state found and the answer given), 7/8 the answer (JSON) to a duplicate of a
+ * settled / an unsettled order, 9 the journal key prefix, 10 order hash prefix, 11 journal max entries,
+ * 12 journal ttl ms, 13 orders kept per player in the index.
  * Reply: {1, state} accepted | {0, state-of-existing} duplicate | {2, key-the-alias-points-to} duplicate by alias.
  */
 export const acceptScript = defineScript<{ accepted: boolean; state: string; via?: string }>({
   name: 'ledger_accept',
-  numberOfKeys: 3,
+  numberOfKeys: 7,
   lua: `
+local function noteDuplicate(jkey, existing, via)
+  local answer = ARGV[8]
+  if ${TERMINAL_LUA} then answer = ARGV[7] end
+  local e = ARGV[6] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}'
+  ${journalLua('jkey', 'e', 'ARGV[11]', 'ARGV[12]')}
+end
 local existing = redis.call('HGET', KEYS[1], 'state')
-if existing then return {0, existing} end
+if existing then
+  noteDuplicate(KEYS[4], existing, '')
+  return {0, existing}
+end
 if KEYS[3] ~= KEYS[1] then
   local other = redis.call('GET', KEYS[3])
-  if other then return {2, other} end
+  if other then
+    noteDuplicate(ARGV[9] .. other, redis.call('HGET', ARGV[10] .. other, 'state'), ',"byAlias":true')
+    return {2, other}
+  end
   redis.call('SET', KEYS[3], ARGV[2])
 end
 local fields = {'state', ARGV[3], 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}
 for _, v in ipairs(cjson.decode(ARGV[4])) do fields[#fields + 1] = v end
 redis.call('HSET', KEYS[1], unpack(fields))
 if ARGV[3] == 'pending' then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
+${journalLua('KEYS[4]', 'ARGV[5]', 'ARGV[11]', 'ARGV[12]')}
+redis.call('ZADD', KEYS[5], ARGV[1], ARGV[2])
+local keep = tonumber(ARGV[13])
+if redis.call('ZCARD', KEYS[5]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(keep + 1)) end
+redis.call('ZADD', KEYS[6], ARGV[1], ARGV[2])
+if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[2], 'NX') end
 return {1, ARGV[3]}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [order, due, alias] = keys as [string, string, string];
-    const [now, member, state, pairsJson] = args as [string, string, string, string];
+    const [order, due, alias, journal, user, day, id] = keys as [string, string, string, string, string, string, string];
+    const [now, member, state, pairsJson, acceptedEntry, dupHead, settledAnswer, pendingAnswer, journalPrefix, orderPrefix, max, ttl, keep] = args as string[] as [
+      string, string, string, string, string, string, string, string, string, string, string, string, string,
+    ];
+    const noteDuplicate = (jkey: string, existing: string | null, via: string) => {
+      const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
+      journalLocal(db, jkey, `${dupHead},"state":"${existing ?? 'unknown'}"${via},"answer":${answer}}`, max, ttl);
+    };
     const pairs = JSON.parse(pairsJson) as string[];
     const existing = db.hget(order, 'state');
-    if (existing !== null) return [0, existing];
+    if (existing !== null) {
+      noteDuplicate(journal, existing, '');
+      return [0, existing];
+    }
     if (alias !== order) {
       const other = db.get(alias);
-      if (other !== null) return [2, other];
+      if (other !== null) {
+        noteDuplicate(journalPrefix + other, db.hget(orderPrefix + other, 'state'), ',"byAlias":true');
+        return [2, other];
+      }
       db.set(alias, member);
     }
     const values: Record<string, string> = { state, attempts: '0', fence: '0', createdAt: now, updatedAt: now };
     for (let i = 0; i + 1 < pairs.length; i += 2) values[pairs[i]!] = pairs[i + 1]!;
     db.hset(order, values);
     if (state === 'pending') db.zadd(due, [[Number(now), member]]);
+    journalLocal(db, journal, acceptedEntry, max, ttl);
+    db.zadd(user, [[Number(now), member]]);
+    const all = db.zrangeByScore(user, -Infinity, Infinity);
+    if (all.length > Number(keep)) db.zrem(user, ...all.slice(0, all.length - Number(keep)).map((e) => e.member));
+    db.zadd(day, [[Number(now), member]]);
+    if (id !== order) db.set(id, member, { nx: true });
     return [1, state];
   },
   decode: (r) => {
@@ -67,14 +113,38 @@ return {1, ARGV[3]}
 });
 
 /**
- * KEYS: order hash, due zset, the player's inbox hash.
- * ARGV: now, fence, member, result JSON, delivery JSON.
+ * KEYS: order hash, journal. ARGV: journal entry (lease taken or taken over), max entries, ttl ms.
+ * The first read of a leased order, with its journal entry in the same step (no extra round trip).
+ * Reply: the order hash as field/value pairs.
+ */
+export const beginScript = defineScript<Record<string, string>>({
+  name: 'ledger_begin',
+  numberOfKeys: 2,
+  lua: `
+${journalLua('KEYS[2]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]')}
+return redis.call('HGETALL', KEYS[1])
+`,
+  local(db, keys, args) {
+    journalLocal(db, keys[1]!, args[0]!, args[1]!, args[2]!);
+    return Object.entries(db.hgetall(keys[0]!)).flat();
+  },
+  decode: (r) => {
+    const pairs = (r as string[]) ?? [];
+    const h: Record<string, string> = {};
+    for (let i = 0; i + 1 < pairs.length; i += 2) h[String(pairs[i])] = String(pairs[i + 1]);
+    return h;
+  },
+});
+
+/**
+ * KEYS: order hash, due zset, the player's inbox hash, journal.
+ * ARGV: now, fence, member, result JSON, delivery JSON, journal entry, max entries, ttl ms.
  * Records the grant if the fence is still ours, and puts the delivery in the player's inbox in the same
  * step, so a granted order is never without its delivery. Reply 1 recorded, 0 stale fence.
  */
 export const completeScript = defineScript<boolean>({
   name: 'ledger_complete',
-  numberOfKeys: 3,
+  numberOfKeys: 4,
   lua: `
 ${grantLease.guard.lua}
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
@@ -82,45 +152,72 @@ redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt
 redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
+${journalLua('KEYS[4]', 'ARGV[6]', 'ARGV[7]', 'ARGV[8]')}
 return 1
 `,
   local(db, keys, args) {
-    const [order, due, inbox] = keys as [string, string, string];
+    const [order, due, inbox, journal] = keys as [string, string, string, string];
     if (!grantLease.guard.held(db, order, args[1])) return 0;
     db.hincrby(order, 'attempts', 1);
     db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]! });
     db.hdel(order, 'leaseOwner', 'leaseUntil');
     db.zrem(due, args[2]!);
     db.hset(inbox, { [args[2]!]: args[4]! });
+    journalLocal(db, journal, args[5]!, args[6]!, args[7]!);
     return 1;
   },
   decode: (r) => r === 1,
 });
 
 /**
- * KEYS: order hash, due zset. ARGV: now, member, reason.
+ * KEYS: the player's inbox hash, journal. ARGV: member, journal entry, max entries, ttl ms.
+ * A grant reached the player's room: out of the inbox, and journaled, in one step.
+ */
+export const deliveredScript = defineScript<number>({
+  name: 'ledger_delivered',
+  numberOfKeys: 2,
+  lua: `
+local n = redis.call('HDEL', KEYS[1], ARGV[1])
+${journalLua('KEYS[2]', 'ARGV[2]', 'ARGV[3]', 'ARGV[4]')}
+return n
+`,
+  local(db, keys, args) {
+    const n = db.hdel(keys[0]!, args[0]!);
+    journalLocal(db, keys[1]!, args[1]!, args[2]!, args[3]!);
+    return n;
+  },
+  decode: (r) => Number(r),
+});
+
+/**
+ * KEYS: order hash, due zset, given-up zset, journal. ARGV: now, member, reason, journal entry, max, ttl.
+ * Cancels an order waiting for a grant (pending) or one given up; never one being granted or granted.
  * Reply: 1 cancelled, 0 not found, 2 being granted right now, 3 already terminal.
  */
 export const cancelScript = defineScript<'cancelled' | 'not-found' | 'in-progress' | 'already-terminal'>({
   name: 'ledger_cancel',
-  numberOfKeys: 2,
+  numberOfKeys: 4,
   lua: `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'granting' then return 2 end
-if state ~= 'pending' then return 3 end
+if state ~= 'pending' and state ~= 'given_up' then return 3 end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt', ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+${journalLua('KEYS[4]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}
 return 1
 `,
   local(db, keys, args) {
-    const [order, due] = keys as [string, string];
+    const [order, due, gaveUp, journal] = keys as [string, string, string, string];
     const state = db.hget(order, 'state');
     if (state === null) return 0;
     if (state === 'granting') return 2;
-    if (state !== 'pending') return 3;
+    if (state !== 'pending' && state !== 'given_up') return 3;
     db.hset(order, { state: 'cancelled', reason: args[2]!, updatedAt: args[0]! });
     db.zrem(due, args[1]!);
+    db.zrem(gaveUp, args[1]!);
+    journalLocal(db, journal, args[3]!, args[4]!, args[5]!);
     return 1;
   },
   decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),

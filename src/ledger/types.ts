@@ -13,7 +13,8 @@ export interface PaidOrder {
   orderId: string;
   /**
    * Ledger identity. Orders with the same key are one order, whichever path brings them (the recharge
-   * socket and HTTP paths share `recharge:<order_no>`). Default `<source>:<orderId>`.
+   * socket and HTTP paths share `recharge:<value of recharge.dedupeField>`, `recharge:<cporder_no>` by
+   * default). Default `<source>:<orderId>`.
    */
   dedupeKey?: string;
   userId: string;
@@ -55,6 +56,8 @@ export interface LedgerRecord extends PaidOrder {
   result?: GrantResult;
   /** Why an order was declined or cancelled. */
   reason?: string;
+  /** The order's second identity, when it was accepted with one (see `AcceptOptions.alias`). */
+  alias?: string;
 }
 
 export type AcceptOutcome =
@@ -94,6 +97,8 @@ export interface GrantDelivery {
   productId?: string;
   items?: unknown;
   grantedAt: number;
+  /** When the order was accepted (epoch ms). */
+  acceptedAt?: number;
 }
 
 /** A live destination for one player's grants (their room, through the room plugin). */

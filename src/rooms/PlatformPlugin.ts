@@ -22,8 +22,9 @@
  * Grants: when a player joins (after the room's own `onJoin`, so the room has set the player up) the
  * plugin attaches a sink for their user id, which receives grants already waiting and those granted
  * while they stay, on whichever process grants them. The room's `onGrant` handler gets each one; without
- * a handler the client is sent a `grant` message `{ orderId, amount, items, currency?, productId?,
- * source, grantedAt }`. The sink is detached when the player leaves.
+ * a handler the client is sent a `grant` message `{ key, orderId, amount, items, currency?, productId?,
+ * source, grantedAt }`, kept until the client acknowledges it (`grant:ack`), and sent again at the next join
+ * or reconnect until it does. The sink is detached when the player leaves.
  *
  * The plugin reports to the bridge it is given, else to the one registered in this process.
  */
@@ -32,7 +33,7 @@ import type { GrantDelivery } from '../ledger/types.js';
 import { idText } from '../roles/ids.js';
 import { normalizeRole } from '../roles/normalize.js';
 import { currentBridgeServices } from './current.js';
-import { sendGrantMessage, sessionGrantSink, type RoomGrantHandler } from './grantSink.js';
+import { SessionGrants, type RoomGrantHandler } from './grantSink.js';
 import { PLATFORM_PLUGIN_BRAND } from './pluginBrand.js';
 import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from './services.js';
 import { normalizeSettlement } from './settlement.js';
@@ -143,7 +144,16 @@ export class PlatformPlugin extends RoomPlugin {
       }
       this.zones.set(userId, s.identity.zoneIdOf(client, options, this.room));
       this.detachers.get(client.sessionId)?.();
-      this.detachers.set(client.sessionId, s.deliveries.attach(userId, sessionGrantSink(this.room, client.sessionId, () => this.grantHandler ?? sendGrantMessage)));
+      const grants = new SessionGrants(
+        { room: this.room, sessionId: client.sessionId, userId, deliveries: s.deliveries, acks: s.grantAcks, logger: s.logger },
+        () => this.grantHandler,
+      );
+      const forget = s.grantSessions.set(this.room.roomId, client.sessionId, grants);
+      const detach = grants.attach();
+      this.detachers.set(client.sessionId, () => {
+        forget();
+        detach();
+      });
     } catch (err) {
       s.logger.error('platform plugin: setting up grant delivery failed (the join goes on)', { room: this.room.roomName, error: errorText(err) });
     }

@@ -41,6 +41,10 @@ export class SessionBook {
     return previous;
   }
 
+  get(roomId: string, sessionId: string): Session | undefined {
+    return this.rooms.get(roomId)?.sessions.get(sessionId);
+  }
+
   leave(roomId: string, sessionId: string): Session | undefined {
     const room = this.rooms.get(roomId);
     const session = room?.sessions.get(sessionId);

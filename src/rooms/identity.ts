@@ -1,6 +1,7 @@
 /**
  * Who a client is, for reports and grant delivery. Precedence: the host's resolver, then
- * `client.auth.userId` (set by a verified `onAuth`), then the join option `userId`. Join options are
+ * `client.auth.userId` (set by a verified `onAuth`), then `client.auth.id` (what an `@colyseus/auth` JWT
+ * carries), then the join option `userId`. Join options are
  * whatever the client sent, so an authenticated id wins over a claimed one; games that take real payments
  * should authenticate. A resolver that throws is logged and the defaults apply.
  */
@@ -32,7 +33,9 @@ export class Identity implements ClientIdentity {
   }
 
   userIdOf(client: Client, joinOptions: unknown, room: Room): string | undefined {
-    return this.resolve('resolveUserId', client, joinOptions, room) ?? field(client.auth, 'userId') ?? field(joinOptions, 'userId');
+    return (
+      this.resolve('resolveUserId', client, joinOptions, room) ?? field(client.auth, 'userId') ?? field(client.auth, 'id') ?? field(joinOptions, 'userId')
+    );
   }
 
   roleIdOf(client: Client, joinOptions: unknown, room: Room): string | undefined {

@@ -15,6 +15,8 @@ import { ServerStateReporter } from '../serverstate/ServerStateReporter.js';
 import { wallClock } from '../serverstate/wallClock.js';
 import { ZoneAccounts } from '../serverstate/ZoneAccounts.js';
 import { currentBridgeServices, setCurrentBridgeServices } from './current.js';
+import { GrantAcks } from './grantAcks.js';
+import { GrantSessions } from './grantSink.js';
 import { Identity } from './identity.js';
 import { RoomLifecycle } from './lifecycle.js';
 import type { RoomsOptions } from './options.js';
@@ -70,7 +72,9 @@ export function installRooms(ctx: BridgeContext, options: RoomsOptions, deps: Ro
     new StoreSettlementSink(store, store.keys, { retentionMs: options.settlement.retentionSec * 1000, onSettlement: options.settlement.onSettlement }, logger);
   const reports = new ReportQueue(options.reports, reportHandler({ roles, accounts, activity, settlements }), logger);
   const sessions = new SessionBook();
-  const lifecycle = new RoomLifecycle({ server: ctx.server, identity, sessions, deliveries: deps.deliveries, reports, clock, logger });
+  const grantAcks = new GrantAcks(store, store.keys, options.grantAcks, logger);
+  const grantSessions = new GrantSessions();
+  const lifecycle = new RoomLifecycle({ server: ctx.server, identity, sessions, deliveries: deps.deliveries, grantAcks, grantSessions, reports, clock, logger });
   const serverState = new ServerStateReporter(options.serverState, {
     store,
     keys: zoneKeys,
@@ -98,6 +102,8 @@ export function installRooms(ctx: BridgeContext, options: RoomsOptions, deps: Ro
     reports,
     roles,
     deliveries: deps.deliveries,
+    grantAcks,
+    grantSessions,
     settlements,
     roleExtraFields: options.roleInfo.extraFields.map((f) => f.name),
     get open() {

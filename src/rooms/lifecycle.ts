@@ -16,7 +16,8 @@ import { matchMaker, type Client, type RegisteredHandler, type Room, type Server
 import type { Clock } from '../context.js';
 import type { Deliveries } from '../ledger/Ledger.js';
 import type { Logger } from '../logger.js';
-import { sendGrantMessage, sessionGrantSink } from './grantSink.js';
+import { GRANT_ACK_MESSAGE, type GrantAcks } from './grantAcks.js';
+import { SessionGrants, type GrantSessions } from './grantSink.js';
 import { hasPlatformPlugin } from './pluginBrand.js';
 import type { ClientIdentity, ReportQueue } from './services.js';
 import type { Session, SessionBook } from './SessionBook.js';
@@ -27,6 +28,8 @@ export interface LifecycleDeps {
   identity: ClientIdentity;
   sessions: SessionBook;
   deliveries: Deliveries;
+  grantAcks: GrantAcks;
+  grantSessions: GrantSessions;
   reports: ReportQueue;
   clock: Clock;
   logger: Logger;
@@ -107,6 +110,8 @@ export class RoomLifecycle {
   }
 
   private created(room: Room): void {
+    this.watchReconnections(room);
+    if (this.deps.grantAcks.enabled) room.onMessage(GRANT_ACK_MESSAGE, (client, message) => this.acknowledged(room, client, message));
     if (hasPlatformPlugin(room)) return; // the plugin's onJoin keeps the options itself
     const identity = this.deps.identity;
     const target = room as unknown as { onJoin?: JoinFn };
@@ -123,11 +128,48 @@ export class RoomLifecycle {
     const userId = identity.userIdOf(client, options, room);
     const session: Session = { userId, roleId: identity.roleIdOf(client, options, room), zoneId: identity.zoneIdOf(client, options, room) };
     if (userId !== undefined && !hasPlatformPlugin(room)) {
-      session.detach = deliveries.attach(userId, sessionGrantSink(room, client.sessionId, () => sendGrantMessage));
+      const grants = new SessionGrants({ room, sessionId: client.sessionId, userId, deliveries, acks: this.deps.grantAcks, logger: this.deps.logger }, () => undefined);
+      const forget = this.deps.grantSessions.set(room.roomId, client.sessionId, grants);
+      const detach = grants.attach();
+      session.detach = () => {
+        forget();
+        detach();
+      };
     }
     const replaced = sessions.join(room.roomId, client.sessionId, session);
     if (replaced) this.detach(replaced);
     if (userId !== undefined) reports.enqueue({ kind: 'joined', userId, zoneId: session.zoneId, roleId: session.roleId, at: clock.now() });
+  }
+
+  /**
+   * Colyseus emits no event when a player comes back inside the reconnection window, so the room's
+   * `onReconnect` is wrapped: once it has accepted the player, what waited for them is delivered.
+   */
+  private watchReconnections(room: Room): void {
+    const target = room as unknown as { onReconnect?: (client: Client) => unknown };
+    const original = target.onReconnect;
+    target.onReconnect = async function (this: Room, client: Client) {
+      if (original) await original.call(this, client);
+      guardResume(client);
+    };
+    const guardResume = (client: Client) =>
+      this.guard('reconnect', room, () => {
+        const grants = this.deps.grantSessions.get(room.roomId, client.sessionId);
+        if (grants) grants.resume();
+        else this.deps.logger.debug('a player reconnected to a session without grant delivery', { room: room.roomName });
+      });
+  }
+
+  private acknowledged(room: Room, client: Client, message: unknown): void {
+    this.guard('grant:ack', room, () => {
+      const key = typeof message === 'object' && message !== null ? (message as { key?: unknown }).key : undefined;
+      const userId = this.deps.sessions.get(room.roomId, client.sessionId)?.userId;
+      if (typeof key !== 'string' || key === '' || userId === undefined) {
+        this.deps.logger.debug('ignored a grant acknowledgement without a key, or from a player without a user id', { room: room.roomName });
+        return;
+      }
+      void this.deps.grantAcks.acknowledged(userId, key);
+    });
   }
 
   private left(room: Room, client: Client): void {

@@ -138,6 +138,19 @@ export const settlementOptionsSchema = z
   .prefault({})
   .describe('Match settlements reported with `settle()`.');
 
+export const grantAckOptionsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Keep each default `grant` message until the client answers `grant:ack` with its `key` (the `onGrant` helper of colyseus-platform-bridge/client does), and send it again at the player's next join or reconnect until then. Off: sent once. Rooms with their own `onGrant` handler are not affected.",
+      ),
+    keepDays: z.number().int().min(1).default(30).describe('How long a grant not acknowledged is kept for sending again (counted from the last grant sent to the player).'),
+  })
+  .prefault({})
+  .describe('Grants the client acknowledges.');
+
 export const roomsOptionsSchema = z
   .strictObject({
     timeZone: z
@@ -149,7 +162,7 @@ export const roomsOptionsSchema = z
       ),
     resolveUserId: fn<IdResolver>('(client, joinOptions, room) => userId')
       .optional()
-      .describe('Finds a client\'s user id. Default: client.auth.userId, else the join option `userId` (client-supplied: authenticate for real payments).'),
+      .describe('Finds a client\'s user id. Default: client.auth.userId, else client.auth.id (an @colyseus/auth token), else the join option `userId` (client-supplied: authenticate for real payments).'),
     resolveRoleId: fn<IdResolver>('(client, joinOptions, room) => roleId')
       .optional()
       .describe('Finds the role a client plays, for login times. Default: client.auth.roleId, else the join option `roleId`.'),
@@ -162,6 +175,7 @@ export const roomsOptionsSchema = z
     reports: reportQueueOptionsSchema,
     ranks: rankOptionsSchema,
     settlement: settlementOptionsSchema,
+    grantAcks: grantAckOptionsSchema,
   })
   .prefault({})
   .describe('Rooms: lifecycle bookkeeping, the serverstate and role-info hashes, rank and settlement reports.');

@@ -7,6 +7,8 @@
  * Nothing here may block or throw into room code: rank reports land in memory, everything else goes
  * into a bounded in-memory queue that a background loop sends to Redis, keeping it while Redis is away.
  */
+import type { GrantAcks } from './grantAcks.js';
+import type { GrantSessions } from './grantSink.js';
 import type { Client, Room } from '@colyseus/core';
 import type { Clock } from '../context.js';
 import type { Deliveries } from '../ledger/Ledger.js';
@@ -181,6 +183,10 @@ export interface BridgeServices {
   readonly reports: ReportQueue;
   readonly roles: RoleRegistry;
   readonly deliveries: Deliveries;
+  /** Default `grant` messages kept until the client acknowledges them. */
+  readonly grantAcks: GrantAcks;
+  /** This process's sessions with grant delivery (resumed on reconnect). */
+  readonly grantSessions: GrantSessions;
   readonly settlements: SettlementSink;
   /** Names of the configured extra role-info fields. */
   readonly roleExtraFields: readonly string[];

@@ -148,7 +148,7 @@ export class JsonSocketServer {
         this.server.off('error', onError);
         const info = this.server.address() as AddressInfo;
         this.bound = { host: info.address, port: info.port };
-        this.log.info('socket server listening', { ...this.bound, framing: this.opts.framing, keepAlive: this.opts.keepAlive });
+        this.log.debug('socket server listening', { ...this.bound, framing: this.opts.framing, keepAlive: this.opts.keepAlive });
         resolve({ ...this.bound });
       };
       this.server.once('error', onError);

@@ -34,6 +34,11 @@ export class MemoryDb {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** The store's own clock in milliseconds, as a script reads Redis's with TIME. */
+  time(): number {
+    return this.now();
+  }
+
   private live(key: string): Entry | undefined {
     const at = this.expiry.get(key);
     if (at !== undefined && at <= this.now()) {

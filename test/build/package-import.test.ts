@@ -29,10 +29,15 @@ describe('built package', function () {
 
   it('ships the simulator command declared as the package bin', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-    assert.equal(pkg.bin['colyseus-platform-bridge'], './dist/cli.js');
-    assert.match(readFileSync('dist/cli.js', 'utf8'), /^#!\/usr\/bin\/env node/);
-    const help = run(['dist/cli.js', 'sim', '--help']);
-    assert.match(help, /usage: colyseus-platform-bridge sim <command>/);
+    const bin = pkg.bin['colyseus-platform-bridge'];
+    assert.equal(bin, './bin/colyseus-platform-bridge.js');
+    assert.ok(pkg.files.includes('bin') && pkg.files.includes('dist'), 'the launcher and the build are packed');
+    assert.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node/);
+    // in this checkout the launcher runs the sources; the build answers the same (a user's project runs it)
+    for (const entry of [bin, 'dist/cli.js']) {
+      assert.match(run([entry, 'sim', '--help']), /usage: colyseus-platform-bridge sim <command>/, entry);
+      assert.equal(run([entry, '--version']), pkg.version, entry);
+    }
   });
 
   it('can be loaded with require', () => {

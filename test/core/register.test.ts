@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { defineServer } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import { ConfigError, registerPlatformBridge, parseOptions } from '../../src/index.js';
@@ -124,6 +125,52 @@ describe('register', () => {
         if (again.status === 200) break;
         assert.ok(Date.now() < deadline, 'health did not recover after Redis came back');
         await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+  });
+
+  describe('health route with the recharge socket', () => {
+    it('says degraded (503) while the recharge socket is not listening, and ok once one is', async () => {
+      const blocker = net.createServer();
+      await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+      const taken = (blocker.address() as net.AddressInfo).port;
+      const recharge = (port: number) => ({ key: 'k', socket: { host: '127.0.0.1', port } });
+      const bad = await bootBridge({ bridge: { recharge: recharge(taken) } });
+      try {
+        let body: any;
+        for (const deadline = Date.now() + 5000; ; ) {
+          const res = await fetch(`${bad.baseUrl}/platform/health`);
+          body = await res.json();
+          if (body.platforms?.recharge?.socketState === 'failed' || body.status === 'degraded') {
+            assert.equal(res.status, 503);
+            break;
+          }
+          assert.ok(Date.now() < deadline, 'the socket failure never reached the health route');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(body.status, 'degraded');
+        assert.equal(body.store.reachable, true);
+        assert.match(body.platforms.recharge.problem, new RegExp(`not listening on 127\\.0\\.0\\.1:${taken} \\(EADDRINUSE\\)`));
+      } finally {
+        await bad.shutdown();
+        blocker.close();
+      }
+      const good = await bootBridge({ bridge: { recharge: recharge(0) } });
+      try {
+        for (const deadline = Date.now() + 5000; ; ) {
+          const body = (await (await fetch(`${good.baseUrl}/platform/health`)).json()) as any;
+          if (body.platforms?.recharge?.socketState === 'listening') {
+            assert.equal(body.status, 'ok');
+            assert.equal(body.platforms.recharge.problem, undefined);
+            break;
+          }
+          assert.ok(Date.now() < deadline, 'the socket never listened');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        // one line says the socket listens, not one per layer
+        assert.equal(good.logger.find(/socket.*listening/).filter((l) => l.level !== 'debug').length, 1);
+      } finally {
+        await good.shutdown();
       }
     });
   });

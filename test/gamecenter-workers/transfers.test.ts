@@ -5,7 +5,7 @@ import type { TransferHandler, TransferOutcome } from '../../src/platforms/gamec
 import { useWorld } from './support.js';
 import type { World } from './support.js';
 
-const OPTIONS = { pollMs: 1000, slowPollMs: 60_000, leaseMs: 30_000, claimLimit: 100, checkChunkSize: 100, handlerRetryMs: 1000 };
+const OPTIONS = { pollMs: 1000, slowPollMs: 60_000, leaseMs: 30_000, claimLimit: 100, checkChunkSize: 100, handlerRetryMs: 1000, handlerTimeoutMs: 20_000 };
 const TOKEN = 'tok-1';
 const USER = '645633159128785116';
 
@@ -80,6 +80,33 @@ describe('GameCenter transfers against the double', function () {
     await s.tick();
     assert.equal(n, 2);
     assert.equal(w.double.requestsTo('transfer.check_status').length, 1, 'a known outcome is not asked again');
+  });
+
+  it('a handler past transferHandlerTimeoutMs: signal aborted, the call counts as failed and is made again', async () => {
+    const signals: AbortSignal[] = [];
+    const s = new TransferService({
+      store: w.store(),
+      client: w.client(),
+      clock: w.clock,
+      logger: w.logger,
+      options: { ...OPTIONS, handlerTimeoutMs: 100 },
+      handler: async (_o, ctx) => {
+        signals.push(ctx.signal);
+        // the first call never returns by itself: only its deadline ends it
+        if (signals.length === 1) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    const { transferId } = await s.newTransfer({ userToken: TOKEN, amount: 3, reference: 'r-slow' });
+    w.double.transfers.get(transferId)!.status = 2;
+    w.clock.advance(1000);
+    await s.tick();
+    assert.equal(signals[0]!.aborted, true);
+    assert.equal((await s.get(transferId))!.state, 'reporting', 'not reported: called again later');
+    assert.equal(w.logger.find('transfer outcome handler timed out', 'warn').length, 1);
+    w.clock.advance(1000);
+    await s.tick();
+    assert.equal(signals.length, 2);
+    assert.equal((await s.get(transferId))!.state, 'reported');
   });
 
   it('pays a reference at most once, and frees it when GameCenter refused', async () => {

@@ -7,13 +7,15 @@ export interface Spawned {
   /** Resolves with the exit code (or signal) once the process has exited on its own. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): void;
+  /** Writes one line to the child's stdin (spawned with `stdin: true`). */
+  send(line: string): void;
 }
 
 /** Runs a TypeScript file on this Node (22, from the project's devDependency) through tsx. */
-export function spawnTs(file: string, env: Record<string, string | undefined> = {}, args: string[] = []): Spawned {
+export function spawnTs(file: string, env: Record<string, string | undefined> = {}, args: string[] = [], opts: { stdin?: boolean } = {}): Spawned {
   const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
@@ -25,6 +27,10 @@ export function spawnTs(file: string, env: Record<string, string | undefined> = 
     exited: () => exit,
     kill: (signal = 'SIGKILL') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    },
+    send: (line) => {
+      if (!proc.stdin) throw new Error('spawned without stdin');
+      proc.stdin.write(`${line}\n`);
     },
   };
 }
@@ -41,6 +47,35 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * Reads a value until `ok` holds for it, failing after the deadline with the last value read, so a
+ * timed-out wait says how far things got ("state was granting", "3 runs of 4").
+ */
+export async function waitUntil<T>(what: string, read: () => Promise<T> | T, ok: (v: T) => boolean, deadlineMs = 15_000, everyMs = 50): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  let last: string;
+  for (;;) {
+    try {
+      const v = await read();
+      if (ok(v)) return v;
+      last = `the value ${show(v)}`;
+    } catch (err) {
+      last = `an error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} after ${deadlineMs} ms; the last read gave ${last}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function show(v: unknown): string {
+  try {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  } catch {
+    return String(v);
   }
 }
 

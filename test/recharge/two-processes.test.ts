@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { TRIAL_SECRETS } from '../../src/sim/trialDefaults.js';
+import { TRIAL_SECRETS } from '../../src/testing/index.js';
 import { freePort } from '../helpers/ports.js';
 import { spawnTs, waitFor, within, type Spawned } from '../helpers/processes.js';
 import { useRedisServer } from '../helpers/redisServer.js';

@@ -142,7 +142,7 @@ describe('PlatformPlugin in a real room', function () {
     await grantTo('g2', 'o-plain', 9);
     const room = await app.colyseus.sdk.joinOrCreate('plain', { userId: 'g2' });
     const msg = await nextMessage(room, 'grant');
-    assert.deepEqual({ ...msg, grantedAt: typeof msg.grantedAt }, { orderId: 'o-plain', amount: 9, source: 'test', items: [{ id: 'gem', n: 9 }], grantedAt: 'number' });
+    assert.deepEqual({ ...msg, grantedAt: typeof msg.grantedAt }, { key: 'test:o-plain', orderId: 'o-plain', amount: 9, source: 'test', items: [{ id: 'gem', n: 9 }], grantedAt: 'number' });
     await room.leave();
   });
 

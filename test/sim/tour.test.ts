@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { ColyseusSDK } from '@colyseus/sdk';
-import { GameCenterSim } from '../../src/sim/gameCenterSim.js';
-import { TRIAL_SECRETS } from '../../src/sim/trialDefaults.js';
+import { GameCenterSim } from '../../src/testing/index.js';
+import { TRIAL_SECRETS } from '../../src/testing/index.js';
+import { consolePrinter } from '../../src/sim/print.js';
+import { runTour } from '../../src/sim/tour.js';
+import { bootBridge } from '../helpers/colyseus.js';
 import { freePort } from '../helpers/ports.js';
 import { spawnTs, waitFor, within, type Spawned } from '../helpers/processes.js';
 
@@ -73,5 +76,53 @@ describe('platform simulator', function () {
     } finally {
       await sim.stop();
     }
+  });
+});
+
+describe('platform simulator against a partial server', function () {
+  this.timeout(30_000);
+
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, out: consolePrinter((l) => void lines.push(l), false) };
+  };
+  const tourOptions = (url: string, socketPort = 1) => ({
+    url,
+    socketHost: '127.0.0.1',
+    socketPort,
+    rechargeKey: TRIAL_SECRETS.RECHARGE_KEY,
+    giftKey: TRIAL_SECRETS.GIFT_KEY,
+    vngatesSecret: TRIAL_SECRETS.VNGATES_SECRET,
+    sudAppId: TRIAL_SECRETS.SUD_APP_ID,
+    sudSecret: TRIAL_SECRETS.SUD_APP_SECRET,
+    userId: 'sim-player-1',
+    zoneId: '1',
+  });
+
+  it('skips what the health route says is off, says so, and passes what is on', async () => {
+    const app = await bootBridge({ bridge: { recharge: { key: TRIAL_SECRETS.RECHARGE_KEY, socket: { enabled: false } } } });
+    try {
+      const { lines, out } = capture();
+      const r = await runTour(tourOptions(app.baseUrl), out);
+      const text = lines.join('\n');
+      assert.deepEqual(r, { passed: 4, failed: 0 }, text);
+      for (const said of ['skipped socket: the recharge socket is off on this server', 'skipped vngates: VNGates is off on this server', 'skipped sud: SUD is off on this server']) {
+        assert.ok(text.includes(said), said);
+      }
+      assert.ok(!text.includes('gift code over the socket'), 'no gift-code step without the socket');
+    } finally {
+      await app.shutdown();
+    }
+  });
+
+  it('with no server at the URL, says so once and stops', async () => {
+    const { lines, out } = capture();
+    const r = await runTour(tourOptions(`http://127.0.0.1:${await freePort()}`), out);
+    const text = lines.join('\n');
+    assert.deepEqual(r, { passed: 0, failed: 1 });
+    assert.equal(text.match(/no server answers at/g)?.length, 1, text);
+    assert.match(text, /ECONNREFUSED/);
+    assert.ok(!text.includes('fetch failed'), text);
+    assert.ok(!text.includes('recharge over HTTP'), 'nothing else tried');
   });
 });

@@ -94,6 +94,11 @@ export interface GameCenterClientDeps {
   nonceSource?: NonceSource;
   /** Uniform [0, 1) source for retry jitter. */
   random?: () => number;
+  /**
+   * Told about every attempt: the API, its answer code (0, the platform's code, or the transport failure
+   * kind) and how long it took. The bridge's metrics count GameCenter calls here.
+   */
+  observe?: (api: GameCenterApi, code: number | string, seconds: number) => void;
 }
 
 export interface NewExchangeInput {
@@ -123,6 +128,7 @@ export class GameCenterClient {
   private readonly now: () => number;
   private readonly nonces: NonceSource;
   private readonly random: () => number;
+  private readonly observe?: (api: GameCenterApi, code: number | string, seconds: number) => void;
 
   constructor(options: GameCenterOptions, logger: Logger, deps: GameCenterClientDeps = {}) {
     this.options = options;
@@ -131,6 +137,7 @@ export class GameCenterClient {
     this.now = deps.now ?? Date.now;
     this.nonces = deps.nonceSource ?? createNonceSource();
     this.random = deps.random ?? Math.random;
+    this.observe = deps.observe;
   }
 
   /** Parses raw options (throwing on bad ones) and builds a client. */
@@ -289,12 +296,17 @@ export class GameCenterClient {
   protected async call<T>(api: GameCenterApi, params: FormParams, schema: z.ZodType<T> | null): Promise<T> {
     const { appId, secret, sign, baseUrl, timeoutMs } = this.options;
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let answered = false;
       try {
         const form = buildSignedForm(appId, secret, params, sign, this.now(), this.nonces);
         const envelope = await postForm({ baseUrl, timeoutMs, fetch: this.fetchImpl }, api, form);
+        answered = true;
+        this.observed(api, envelope.code, started);
         if (envelope.code !== 0) throw gameCenterErrorFor(api, envelope.code, envelope.msg, envelope.data);
         return parseData(api, schema, envelope.data);
       } catch (e) {
+        if (!answered && e instanceof GameCenterTransportError) this.observed(api, e.kind, started);
         if (attempt <= this.options.retries && mayRetry(RETRY_POLICY[api], e)) {
           await delay(this.backoffMs(attempt));
           continue;
@@ -302,6 +314,14 @@ export class GameCenterClient {
         this.logFailure(api, e, attempt);
         throw e;
       }
+    }
+  }
+
+  private observed(api: GameCenterApi, code: number | string, started: number): void {
+    try {
+      this.observe?.(api, code, (performance.now() - started) / 1000);
+    } catch {
+      // counting must never fail a call
     }
   }
 

@@ -53,4 +53,4 @@ export { POLL_PHASES, POLL_WINDOW_MS, nextCheckAt } from './orders/schedule.js';
 export type { PolledOrder, PolledOrderState, RegisterOrderInput, RegisterOrderOutcome } from './orders/types.js';
 export { DuplicateTransferReferenceError, TransferService } from './transfers.js';
 export type { NewTransferResult, TransferServiceOptions } from './transfers.js';
-export type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
+export type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferHandlerContext, TransferOutcome, TransferState } from './transfers/types.js';

@@ -15,14 +15,14 @@ import type { GameCenterClientDeps } from './client.js';
 import { ZonedDays } from './day.js';
 import { OrderPoller } from './orders/OrderPoller.js';
 import type { RegisterOrderInput, RegisterOrderOutcome } from './orders/types.js';
-import type { GameCenterPlatformOptions } from './platformOptions.js';
+import { transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
 import { RankFlusher } from './ranks/RankFlusher.js';
 import type { FlushResult } from './ranks/RankFlusher.js';
 import { RankStore } from './ranks/RankStore.js';
 import { TransferService } from './transfers.js';
 import { ZoneSync } from './zones.js';
 
-export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose'>;
+export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops'>;
 
 export interface GameCenterInstallDeps {
   /** The bridge's ledger: paid orders go through it. */
@@ -55,7 +55,11 @@ type WorkerHealth = { ok: boolean; at: number; error?: string };
 
 export function installGameCenter(ctx: GameCenterContext, options: GameCenterPlatformOptions, deps: GameCenterInstallDeps): GameCenterServices {
   const { store, clock, logger } = ctx;
-  const client = new GameCenterClient(options, logger, { now: () => clock.now(), ...deps.clientDeps });
+  const client = new GameCenterClient(options, logger, {
+    now: () => clock.now(),
+    ...(ctx.ops ? { observe: (api, code, seconds) => ctx.ops!.gamecenter(api, code, seconds) } : {}),
+    ...deps.clientDeps,
+  });
   const days = new ZonedDays(options.rankTimeZone);
   const ranks = new RankStore({ store, clock, days, logger });
   const flusher = new RankFlusher({
@@ -100,6 +104,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       claimLimit: options.pollClaimLimit,
       checkChunkSize: options.checkChunkSize,
       handlerRetryMs: options.transferHandlerRetryMs,
+      handlerTimeoutMs: transferHandlerTimeoutOf(options),
     },
   });
 

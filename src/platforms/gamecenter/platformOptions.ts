@@ -43,6 +43,14 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     transferPollMs: ms(10_000, 50, "Check interval of a transfer in its first hour."),
     transferSlowPollMs: ms(300_000, 50, 'Check interval of a transfer after its first hour.'),
     transferHandlerRetryMs: ms(5_000, 50, 'Delay before calling a failed onTransfer handler again; doubles per attempt up to 32×.'),
+    transferHandlerTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .optional()
+      .describe(
+        'Deadline of one onTransfer call: past it, `ctx.signal` aborts and the call counts as failed (called again after transferHandlerRetryMs). Must be below leaseMs, so a call ends before another process may take the transfer over. Default: 30 s, or half of leaseMs if that is shorter.',
+      ),
     onTransfer: transferHandlerSchema.optional().describe(TRANSFER_HANDLER_TEXT),
     authCacheMs: ms(30_000, 0, 'How long the onAuth verifier trusts a confirmed token without asking auth.check_status again (0: always ask).'),
     authCacheEntries: z.number().int().min(1).default(10_000).describe('Confirmed tokens the onAuth verifier keeps at most (least recently used dropped first).'),
@@ -51,7 +59,16 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     message: 'leaseMs must exceed the longest API call: timeoutMs × (retries + 1) plus the retry back-off',
     path: ['leaseMs'],
   })
+  .refine((o) => o.transferHandlerTimeoutMs === undefined || o.transferHandlerTimeoutMs < o.leaseMs, {
+    message: 'transferHandlerTimeoutMs must be below leaseMs: a transfer is leased to one process while its handler runs',
+    path: ['transferHandlerTimeoutMs'],
+  })
   .describe('GameCenter (ToTok) server API: client, rank and zone sync, order and transfer polling.');
+
+/** The onTransfer deadline in force: as configured, else 30 s or half the lease if shorter. */
+export function transferHandlerTimeoutOf(o: { transferHandlerTimeoutMs?: number; leaseMs: number }): number {
+  return o.transferHandlerTimeoutMs ?? Math.min(30_000, Math.floor(o.leaseMs / 2));
+}
 
 /** Longest one client call can take: every attempt timing out, plus the largest back-off before each retry. */
 function worstCallMs(o: { timeoutMs: number; retries: number; retryBackoffMs: number }): number {

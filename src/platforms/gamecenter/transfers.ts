@@ -19,6 +19,7 @@ import type { TransferKeys } from './transfers/keys.js';
 import { claimTransfersScript, recordTransferScript, settleTransferScript } from './transfers/scripts.js';
 import type { ClaimedTransfer } from './transfers/scripts.js';
 import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
+import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */
@@ -33,6 +34,8 @@ export interface TransferServiceOptions {
   checkChunkSize: number;
   /** Delay before calling a failed handler again; doubles per attempt up to 32×. */
   handlerRetryMs: number;
+  /** Deadline of one handler call (below leaseMs). */
+  handlerTimeoutMs: number;
 }
 
 export interface TransferServiceDeps {
@@ -166,7 +169,7 @@ export class TransferService {
     };
     const attempts = Number(h.reportAttempts ?? 0) + 1;
     try {
-      await this.d.handler?.(outcome);
+      if (this.d.handler) await this.callHandler(this.d.handler, outcome);
     } catch (err) {
       const delay = this.d.options.handlerRetryMs * 2 ** Math.min(5, attempts - 1);
       this.d.logger.warn('transfer outcome handler failed; it is called again later', { transferId: c.transferId, attempt: attempts, retryInMs: delay, error: errorText(err) });
@@ -175,6 +178,27 @@ export class TransferService {
     }
     if (!this.d.handler) this.d.logger.info('GameCenter transfer final (no onTransfer handler configured)', { transferId: c.transferId, outcome: outcome.outcome });
     await this.settle(c, 'reported', '', { reportAttempts: String(attempts), reportedAt: String(this.d.clock.now()) });
+  }
+
+  /** Calls the handler under its deadline: past it, the signal aborts and the call counts as failed. */
+  private async callHandler(handler: TransferHandler, outcome: TransferOutcome): Promise<void> {
+    const abort = new AbortController();
+    const timeoutMs = this.d.options.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new HandlerTimeoutError(timeoutMs);
+        this.d.logger.warn('transfer outcome handler timed out: its signal is aborted and the call counts as failed', { transferId: outcome.transferId, timeoutMs });
+        abort.abort(error);
+        reject(error);
+      }, timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([Promise.resolve().then(() => handler(outcome, { signal: abort.signal })), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private nextCheck(c: ClaimedTransfer): number {

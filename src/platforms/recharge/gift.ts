@@ -5,6 +5,7 @@
  * the claim so the platform's retry can run it again.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { Clock } from '../../context.js';
 import type { Logger, LogFields } from '../../logger.js';
@@ -17,6 +18,7 @@ import type { RechargeOptions } from './options.js';
 import { GIFT_SIGNED, checkPayload, giftPayloadSchema, signedText } from './schemas.js';
 import { verifyGiftSign, type GiftSignedFields } from './sign.js';
 import type { GiftHandlerResult, GiftRequest } from './types.js';
+import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
 
 export interface GiftRedeemerDeps {
   options: RechargeOptions;
@@ -36,6 +38,8 @@ const LOGGED_IDS = ['userId', 'roleId', 'codeNo', 'giftId', 'zoneId'] as const;
 export class GiftRedeemer {
   private readonly claims: GiftClaims;
   private readonly zoneServed: (zone: string) => boolean;
+  /** This process in log lines about lost claims. */
+  private readonly owner = `${process.pid}`;
 
   constructor(private readonly deps: GiftRedeemerDeps) {
     this.claims = new GiftClaims(deps.store, deps.options.giftClaimLeaseMs);
@@ -69,6 +73,7 @@ export class GiftRedeemer {
     const key = this.claims.keyOf(signed.userId, signed.codeNo);
     const token = `${clock.now()}-${randomBytes(8).toString('hex')}`;
     let claim;
+    const since = performance.now();
     try {
       claim = await this.claims.claim(key, token);
     } catch (error) {
@@ -96,11 +101,19 @@ export class GiftRedeemer {
       return this.storeFailure(obj, peer, error);
     }
 
-    const request = this.toRequest(obj, signed, peer);
+    const held = this.claims.hold(key, token, since, (why) =>
+      logger.warn(`gift claim lost (${why}); stopping the handler before a retry may run it, nothing recorded`, { ...this.ids(obj, peer), process: this.owner }),
+    );
+    const request = this.toRequest(obj, signed, peer, held.abort.signal);
     let result: GiftHandlerResult;
     try {
-      result = handlerResultSchema.parse(await handler(request));
+      result = handlerResultSchema.parse(await this.bounded(handler(request), held.abort));
     } catch (error) {
+      held.stop();
+      if (held.lost) return { code: GIFT_CODE.internal, desc: 'gift handler interrupted, retry later' };
+      if (error instanceof HandlerTimeoutError) {
+        logger.warn('gift handler timed out: its signal is aborted and the redemption can be retried', { ...this.ids(obj, peer), timeoutMs: options.giftHandlerTimeoutMs });
+      }
       await this.claims.release(key, token).catch((releaseError: unknown) => {
         logger.error('gift claim could not be released after the handler failed; a retry is refused until the claim expires', {
           ...this.ids(obj, peer),
@@ -108,9 +121,12 @@ export class GiftRedeemer {
           leaseMs: options.giftClaimLeaseMs,
         });
       });
-      logger.error('gift handler failed; the redemption can be retried', { ...this.ids(obj, peer), error });
+      if (!(error instanceof HandlerTimeoutError)) logger.error('gift handler failed; the redemption can be retried', { ...this.ids(obj, peer), error });
       return { code: GIFT_CODE.internal, desc: 'gift handler failed, retry later' };
     }
+    held.stop();
+    // the claim may have lapsed while the handler finished: a retry may run it again, so nothing is recorded
+    if (held.lost) return { code: GIFT_CODE.internal, desc: 'gift handler interrupted, retry later' };
 
     const answer = this.toAnswer(result, obj, peer);
     try {
@@ -145,8 +161,26 @@ export class GiftRedeemer {
     return { ok: false, code, desc: result.desc ?? 'gift code refused' };
   }
 
-  private toRequest(obj: SourcedObject, signed: GiftSignedFields, peer: string): GiftRequest {
+  /** The handler's promise, ended early by its deadline or by the claim being lost (both abort its signal). */
+  private bounded<T>(work: Promise<T>, abort: AbortController): Promise<T> {
+    const timeoutMs = this.deps.options.giftHandlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abort.signal.reason);
+      abort.signal.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => abort.abort(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+      timer.unref();
+    });
+    return Promise.race([work, stopped]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) abort.signal.removeEventListener('abort', onAbort);
+    });
+  }
+
+  private toRequest(obj: SourcedObject, signed: GiftSignedFields, peer: string, signal: AbortSignal): GiftRequest {
     const request: GiftRequest = {
+      signal,
       idempotencyKey: `gift:${signed.userId}:${signed.codeNo}`,
       userId: signed.userId,
       codeNo: signed.codeNo,

@@ -4,8 +4,10 @@
  * runs, then `done|<answer JSON>` without expiry. Claiming is one atomic step, so two concurrent
  * redemptions can never both see "free".
  */
+import { performance } from 'node:perf_hooks';
 import { defineScript } from '../../store/defineScript.js';
 import type { Store } from '../../store/Store.js';
+import { leaseMarginMs } from '../../workers/lease/Lease.js';
 
 const RUNNING = 'running|';
 const DONE = 'done|';
@@ -75,10 +77,87 @@ return 0
   decode: (reply) => reply === 1,
 });
 
+/** KEYS: claim. ARGV: running value, lease ms. Extends the claim's expiry (on Redis's clock) while it is still ours. Reply 1 held, 0 not. */
+const renewScript = defineScript<boolean>({
+  name: 'gift_renew',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`,
+  local(db, keys, args) {
+    if (db.get(keys[0]!) !== args[0]) return 0;
+    db.pexpire(keys[0]!, Number(args[1]));
+    return 1;
+  },
+  decode: (reply) => reply === 1,
+});
+
+/**
+ * A claim held while its handler runs: renewed every third of the lease, and given up by this process
+ * (its signal aborted) once no renewal was confirmed for the lease minus a margin, before the claim can
+ * expire in the store and a retry elsewhere could run the handler again.
+ */
+export class HeldClaim {
+  readonly abort = new AbortController();
+  lost = false;
+  private lastConfirmed: number;
+  private readonly renewTimer: NodeJS.Timeout;
+  private deadlineTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly claims: GiftClaims,
+    private readonly key: string,
+    private readonly token: string,
+    since: number,
+    private readonly onLost: (why: string) => void,
+  ) {
+    this.lastConfirmed = since;
+    this.renewTimer = setInterval(() => this.renew(), Math.max(20, Math.floor(claims.leaseMs / 3)));
+    this.renewTimer.unref();
+    this.arm();
+  }
+
+  private renew(): void {
+    const sentAt = performance.now();
+    this.claims.renew(this.key, this.token).then(
+      (held) => {
+        if (this.lost) return;
+        if (!held) return this.lose('the claim is no longer ours');
+        if (sentAt > this.lastConfirmed) this.lastConfirmed = sentAt;
+      },
+      () => undefined,
+    );
+  }
+
+  private arm(): void {
+    const until = this.lastConfirmed + this.claims.leaseMs - leaseMarginMs(this.claims.leaseMs);
+    this.deadlineTimer = setTimeout(() => {
+      if (performance.now() >= this.lastConfirmed + this.claims.leaseMs - leaseMarginMs(this.claims.leaseMs)) this.lose('renewals not confirmed in time');
+      else this.arm();
+    }, Math.max(0, Math.ceil(until - performance.now())));
+    this.deadlineTimer.unref();
+  }
+
+  private lose(why: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.stop();
+    this.onLost(why);
+    this.abort.abort(new Error(`gift claim lost: ${why}`));
+  }
+
+  stop(): void {
+    clearInterval(this.renewTimer);
+    clearTimeout(this.deadlineTimer);
+  }
+}
+
 export class GiftClaims {
   constructor(
     private readonly store: Store,
-    private readonly leaseMs: number,
+    readonly leaseMs: number,
   ) {}
 
   /** User ids and codes are encoded so that a `:` inside one can never make two redemptions share a key. */
@@ -91,6 +170,15 @@ export class GiftClaims {
     if (current === null) return { status: 'claimed', token };
     if (current.startsWith(DONE)) return { status: 'done', answer: decodeAnswer(current.slice(DONE.length)) };
     return { status: 'running' };
+  }
+
+  renew(key: string, token: string): Promise<boolean> {
+    return this.store.run(renewScript, [key], [RUNNING + token, this.leaseMs]);
+  }
+
+  /** Keeps a claim made at `since` (`performance.now()` before the claim was sent) while its handler runs. */
+  hold(key: string, token: string, since: number, onLost: (why: string) => void): HeldClaim {
+    return new HeldClaim(this, key, token, since, onLost);
   }
 
   finish(key: string, answer: GiftAnswer): Promise<boolean> {

@@ -16,7 +16,7 @@ import type { RechargeOptions } from './options.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-function respond(status: number, answer: RechargeAnswer, extraHeaders: Record<string, string> = {}): Response {
+function respondRaw(status: number, answer: RechargeAnswer, extraHeaders: Record<string, string> = {}): Response {
   return new Response(httpAnswerBody(answer), { status, headers: { ...HEADERS, ...extraHeaders } });
 }
 
@@ -29,6 +29,14 @@ function statusOf(answer: RechargeAnswer): number {
 export function createRechargeEndpoint(ctx: BridgeContext, options: RechargeOptions, intake: RechargeIntake): Endpoint {
   const allowed = createIpMatcher(options.ipAllowList);
   const limit = ctx.options.http.maxBodyBytes;
+  const ops = ctx.ops;
+  // every answer is counted for the metrics, refusals included
+  const respond = ops
+    ? (status: number, answer: RechargeAnswer, extra?: Record<string, string>) => {
+        ops.callback('recharge', 'http', answer.code);
+        return respondRaw(status, answer, extra);
+      }
+    : respondRaw;
   return createEndpoint(options.httpPath, { method: 'POST', disableBody: true }, async (ectx) => {
     const request = ectx.request;
     const peer = request ? ctx.peer.peerOf(request.headers) : undefined;

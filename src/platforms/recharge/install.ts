@@ -40,19 +40,21 @@ export function installRecharge(ctx: BridgeContext, options: RechargeOptions, le
     giftCodes: options.giftKey !== undefined,
     dedupeField: options.dedupeField,
   };
-  const report = () => ctx.setPlatformStatus('recharge', { enabled: true, details: { ...details } } satisfies PlatformStatus);
+  let problem: string | undefined;
+  const report = () => ctx.setPlatformStatus('recharge', { enabled: true, details: { ...details }, ...(problem ? { problem } : {}) } satisfies PlatformStatus);
   report();
   if (!options.socket.enabled) return;
 
   const port = rechargeSocketPort(options.socket);
   if (!port.ok) {
     details.socketState = 'failed';
+    problem = `recharge socket not started: ${port.reason}`;
     report();
     ctx.logger.error(`recharge socket not started: ${port.reason}; check recharge.socket.portOffsetFromEnv`, { option: 'recharge.socket.portOffsetFromEnv' });
     return;
   }
   const gifts = new GiftRedeemer({ options, store: ctx.store, logger: ctx.logger, clock: ctx.clock });
-  const socket = createRechargeSocket({ options, port: port.port, intake, gifts, logger: ctx.logger });
+  const socket = createRechargeSocket({ options, port: port.port, intake, gifts, logger: ctx.logger, ops: ctx.ops });
   details.socketPort = port.port;
   details.socketState = 'starting';
   report();
@@ -67,6 +69,7 @@ export function installRecharge(ctx: BridgeContext, options: RechargeOptions, le
     },
     (error: NodeJS.ErrnoException) => {
       details.socketState = 'failed';
+      problem = `recharge socket not listening on ${options.socket.host}:${port.port} (${error.code ?? error.message})`;
       report();
       const option = port.offset > 0 ? `recharge.socket.port (+ ${options.socket.portOffsetFromEnv}=${port.offset})` : 'recharge.socket.port';
       ctx.logger.error(`recharge socket could not listen on ${options.socket.host}:${port.port} (${error.code ?? error.message}); change ${option} or set recharge.socket.enabled to false. Orders still arrive over HTTP.`, {

@@ -43,9 +43,16 @@ export function orderIdsForLog(obj: SourcedObject | undefined): LogFields {
 
 export class RechargeIntake {
   private readonly zoneServed: (zone: string) => boolean;
+  /** What a duplicate is answered, for its journal entry. */
+  private readonly duplicateAnswers: { settled: { code: number }; inProgress: { code: number } };
 
   constructor(private readonly deps: RechargeIntakeDeps) {
     this.zoneServed = createZoneFilter(deps.options.zones);
+    const configured = deps.options.duplicateCode;
+    this.duplicateAnswers = {
+      settled: { code: configured !== 'auto' ? configured : RECHARGE_CODE.duplicate },
+      inProgress: { code: configured !== 'auto' ? configured : RECHARGE_CODE.duplicatePending },
+    };
   }
 
   /** Logs a refusal that happened before the payload could be read (IP, size, JSON) or after. */
@@ -84,7 +91,8 @@ export class RechargeIntake {
     const order = toPaidOrder(obj, path === 'http' ? 'recharge-http' : 'recharge-socket', options.dedupeField);
     let outcome: AcceptOutcome;
     try {
-      outcome = await ledger.accept(order);
+      const cp = fieldText(obj, 'cporder_no');
+      outcome = await ledger.accept(order, { peer, ids: cp ? { cporder_no: cp } : undefined, duplicateAnswer: this.duplicateAnswers });
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         return this.refuse(path, peer, { code: RECHARGE_CODE.unavailable, msg: 'store unavailable, retry later' }, obj, { error: error.message });

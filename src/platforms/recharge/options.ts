@@ -84,8 +84,14 @@ export const rechargeOptionsSchema = z
       .min(1000)
       .default(15 * 60_000)
       .describe(
-        'How long a gift-code claim stays held while its handler runs. It only matters when a process dies mid-handler: after it, a retry may run the handler again. Keep it well above the handler\'s slowest run.',
+        "How long a gift-code claim is held while its handler runs, renewed every third of it on Redis's clock. After a process dies mid-handler, a retry may run the handler again once it expires; a holder that cannot renew stops its handler (`request.signal`) a fifth of it before.",
       ),
+    giftHandlerTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('Deadline of one gift handler run: past it, `request.signal` aborts, the claim is released and the platform is answered "retry later" (-7).'),
     httpPath: routePath('/platform/recharge', 'Path of the POST route the platform sends recharge orders to (JSON body).'),
     dedupeField: z
       .enum(DEDUPE_FIELDS)

@@ -12,6 +12,7 @@ import type { GiftRedeemer } from './gift.js';
 import type { RechargeIntake } from './intake.js';
 import { parseSourced, sourcedFromValue, type SourcedObject } from './json.js';
 import type { RechargeOptions } from './options.js';
+import { NO_OPS, type OpsHooks } from '../../ops/hooks.js';
 
 export interface RechargeSocketDeps {
   options: RechargeOptions;
@@ -20,12 +21,21 @@ export interface RechargeSocketDeps {
   intake: RechargeIntake;
   gifts: GiftRedeemer;
   logger: Logger;
+  /** Counts every answer (and every connection refused by address) for the metrics. */
+  ops?: OpsHooks;
 }
 
 export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer {
   const { options, intake, gifts, logger } = deps;
   const s = options.socket;
   const allowList = options.ipAllowList;
+  const ops = deps.ops ?? NO_OPS;
+  const matcher = allowList && allowList.length > 0 ? createIpMatcher(allowList) : undefined;
+  // the socket answers with `ret`, gift codes with `code`
+  const counted = (path: string, reply: Record<string, unknown>) => {
+    ops.callback('recharge', path, String(reply.ret ?? reply.code ?? ''));
+    return reply;
+  };
   return new JsonSocketServer({
     host: s.host,
     port: deps.port,
@@ -34,7 +44,13 @@ export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer
     idleTimeoutMs: s.idleTimeoutMs,
     maxConnections: s.maxConnections,
     keepAlive: s.keepAlive,
-    allowIp: allowList && allowList.length > 0 ? createIpMatcher(allowList) : undefined,
+    allowIp: matcher
+      ? (ip) => {
+          const ok = matcher(ip);
+          if (!ok) ops.callback('recharge', 'socket', 'connection-refused');
+          return ok;
+        }
+      : undefined,
     logger,
     // one parse per message: the sourced parse keeps the number literals the sign is computed over
     parse: (text) => {
@@ -43,12 +59,12 @@ export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer
     },
     onMessage: async (message, ctx) => {
       const obj = withSource(message, ctx);
-      if ('codeNo' in obj.value) return gifts.redeem(obj, ctx.remoteAddress);
-      return socketAnswer(await intake.handle(obj, 'socket', ctx.remoteAddress), obj);
+      if ('codeNo' in obj.value) return counted('gift', await gifts.redeem(obj, ctx.remoteAddress));
+      return counted('socket', socketAnswer(await intake.handle(obj, 'socket', ctx.remoteAddress), obj));
     },
     // the socket server has logged why; the platform gets the recharge-shaped answer it can read
-    onMalformed: (reason) => socketAnswer({ code: RECHARGE_CODE.malformed, msg: `malformed request: ${reason}` }),
-    onError: () => socketAnswer({ code: RECHARGE_CODE.internal, msg: 'internal error, retry later' }),
+    onMalformed: (reason) => counted('socket', socketAnswer({ code: RECHARGE_CODE.malformed, msg: `malformed request: ${reason}` })),
+    onError: () => counted('socket', socketAnswer({ code: RECHARGE_CODE.internal, msg: 'internal error, retry later' })),
   });
 }
 

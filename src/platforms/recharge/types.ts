@@ -21,6 +21,11 @@ export interface GiftRequest {
   remoteAddress: string;
   /** Every field as received, unknown ones included. */
   raw: Record<string, unknown>;
+  /**
+   * Aborted when the handler should stop: `giftHandlerTimeoutMs` passed, or this process could not keep
+   * its claim (the redemption may then be retried elsewhere). Nothing is recorded after an abort.
+   */
+  signal: AbortSignal;
 }
 
 /**

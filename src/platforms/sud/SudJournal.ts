@@ -3,6 +3,7 @@
  * included) before SUD hears "SUCCESS", and its work becomes a job keyed by what makes it unique (the match
  * for settlements, the notification otherwise). Both steps are one script.
  */
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../context.js';
 import { ScriptBatcher } from '../../store/ScriptBatcher.js';
 import type { Store } from '../../store/Store.js';
@@ -29,8 +30,11 @@ export interface JobTaker {
   readonly leaseMs: number;
   /** Whether the next job may be recorded leased to this process; each true is answered by one take. */
   reserve(): boolean;
-  /** Runs (now or when a slot frees) a job the record step leased to this process; undefined: none was. */
-  take(job: SudJobRecord | undefined): void;
+  /**
+   * Runs (now or when a slot frees) a job the record step leased to this process; undefined: none was.
+   * `since`: when the record step was sent (`performance.now()`), where its lease starts for the holder.
+   */
+  take(job: SudJobRecord | undefined, since?: number): void;
   /** A job was recorded due: look for it. */
   kick(): void;
 }
@@ -104,6 +108,7 @@ export class SudJournal {
   ): Promise<{ outcome: RecordOutcome; state: string }> {
     const taker = this.taker;
     const leased = taker?.reserve() === true;
+    const since = performance.now();
     let r: { outcome: RecordOutcome; state: string };
     try {
       r = await record(leased ? taker!.leaseMs : 0);
@@ -128,6 +133,7 @@ export class SudJournal {
               payload: job.payload(),
             }
           : undefined,
+        since,
       );
     } else if (r.outcome === 'new') taker?.kick();
     return r;

@@ -11,8 +11,9 @@ import type { Clock } from '../../context.js';
 import type { Logger } from '../../logger.js';
 import { ScriptBatcher } from '../../store/ScriptBatcher.js';
 import type { Store } from '../../store/Store.js';
-import type { Lease } from '../../workers/lease/Lease.js';
+import type { Lease, LeaseEventListener } from '../../workers/lease/Lease.js';
 import { LeaseWorker } from '../../workers/lease/LeaseWorker.js';
+import { runHandler } from '../../workers/lease/runHandler.js';
 import { decodeJob, type JobTaker } from './SudJournal.js';
 import type { SudKeys } from './keys.js';
 import type { SudWorkerOptions } from './options.js';
@@ -29,6 +30,8 @@ export interface SudWorkerDeps {
   onSettlement?: SettlementHandler;
   onEvent?: SudEventHandler;
   rooms?: SettlementRoomSink;
+  /** Told when a job lease of this process is lost, taken over, or its handler times out. */
+  onLeaseEvent?: LeaseEventListener;
 }
 
 /** Thrown inside a job when its lease was lost: the job belongs to another process now. */
@@ -36,6 +39,8 @@ class LeaseLost extends Error {}
 
 export class SudWorker implements JobTaker {
   private readonly loop: LeaseWorker;
+  /** Listeners of this process's lease events (a lease lost, a job taken over, a handler timed out), e.g. a journal. */
+  readonly leaseListeners = new Set<LeaseEventListener>();
   /** Jobs that finish together are recorded done in one script run. */
   private readonly completions: ScriptBatcher<boolean>;
 
@@ -44,6 +49,11 @@ export class SudWorker implements JobTaker {
     this.loop = new LeaseWorker({
       name: 'sud worker',
       work: 'due work',
+      label: 'job',
+      onLeaseEvent: (e) => {
+        d.onLeaseEvent?.(e);
+        for (const l of this.leaseListeners) l(e);
+      },
       store: d.store,
       clock: d.clock,
       logger: d.logger,
@@ -71,9 +81,9 @@ export class SudWorker implements JobTaker {
     return this.loop.reserve();
   }
 
-  take(job: SudJobRecord | undefined): void {
+  take(job: SudJobRecord | undefined, since?: number): void {
     // the record step leased it with fence 1, as a first claim would have
-    this.loop.adopt(job && { id: job.id, fence: 1, previous: 'pending', value: job });
+    this.loop.adopt(job && { id: job.id, fence: 1, previous: 'pending', value: job, since });
   }
 
   /** Stops claiming; waits for running handlers up to `graceMs`, then aborts them (their lease lets another process finish). */
@@ -96,21 +106,20 @@ export class SudWorker implements JobTaker {
     }
     if (lease.claim.previous === 'running') logger.warn('sud: taking over a job whose lease ran out', { job: id, attempt });
 
-    const release = lease.keep(() => new LeaseLost('lease lost to another process'));
     const ctx: HandlerContext = { idempotencyKey: job.idempotencyKey, attempt, signal: lease.abort.signal };
-    let failure: unknown;
     const steps: string[] = [];
-    try {
+    const run = await runHandler(lease, this.d.options.handlerTimeoutMs, async () => {
       if (job.kind === 'settle') steps.push(...(await this.settle(job, lease, ctx)));
       else if (this.d.onEvent) await this.d.onEvent(job.payload as SudEvent, ctx);
-    } catch (err) {
-      failure = err ?? new Error('handler failed');
-    } finally {
-      release();
-    }
+    });
+    if (run.kind === 'lost') return; // the lease logged it; the current holder finishes the job
+    const failure = run.kind === 'done' ? undefined : run.error;
     if (failure instanceof LeaseLost) {
       logger.warn('sud: lease lost mid-job; the current holder finishes it', { job: id });
       return;
+    }
+    if (run.kind === 'timed-out') {
+      logger.warn('sud: handler timed out: its signal is aborted and the attempt counts as failed', { job: id, kind: job.kind, attempt, timeoutMs: this.d.options.handlerTimeoutMs });
     }
     await this.finish(job, lease, failure, steps);
   }

@@ -5,6 +5,7 @@
  * with its reason and answered in SUD's shape with a non-zero ret_code.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { BodyTooLargeError, readBodyCapped } from '../../http/body.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
@@ -18,7 +19,7 @@ import type { NotificationToRecord, SudJournal } from './SudJournal.js';
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 function respond(answer: SudAnswer): Response {
-  return new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: HEADERS });
+  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: HEADERS }), String(answer.ret_code));
 }
 
 export interface SudRouteDeps {
@@ -39,7 +40,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     return respond({ ret_code: code, ret_msg: reason });
   };
 
-  return createEndpoint(options.path, { method: 'POST', disableBody: true }, async (ectx) => {
+  return createEndpoint(options.path, { method: 'POST', disableBody: true }, countedHandler(ctx.ops, 'sud', 'notify', async (ectx) => {
     const request = ectx.request;
     if (!request) {
       ctx.logger.error('sud notify route called without a request object');
@@ -99,5 +100,5 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
       ctx.logger.error('sud notify could not be recorded', { notifyId: env.notify_id, error });
       return respond({ ret_code: SUD_RET.internal, ret_msg: 'internal error, retry later' });
     }
-  });
+  }));
 }

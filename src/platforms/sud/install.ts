@@ -54,6 +54,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
     onSettlement: options.onSettlement,
     onEvent: options.onEvent,
     rooms: deps.rooms,
+    onLeaseEvent: ctx.leaseEvents,
   });
   journal.taker = worker;
   ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined }));

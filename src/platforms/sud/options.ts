@@ -23,7 +23,9 @@ export const sudWorkerOptionsSchema = z
       .int()
       .min(100)
       .default(30_000)
-      .describe('How long one process may run a handler for one settlement or event before another process may take it over (renewed while it runs).'),
+      .describe(
+        "How long one process holds a settlement or event while its handler runs; renewed every third of it, on Redis's clock. A holder whose last confirmed renewal is older than `leaseMs` minus a fifth stops by itself (`ctx.signal` aborts, nothing recorded) before another process may take it over.",
+      ),
     pollIntervalMs: z.number().int().min(10).default(500).describe('How often each process looks for due work (work recorded on this process starts at once).'),
     batchSize: z.number().int().min(1).max(1000).default(50).describe('Jobs claimed per look.'),
     concurrency: z
@@ -41,6 +43,12 @@ export const sudWorkerOptionsSchema = z
       .describe('Failed attempts before a job is marked `given_up` and logged as an error (retry it with `settlements.retry`).'),
     backoffBaseMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt; doubles per failure.'),
     backoffMaxMs: z.number().int().min(1).default(600_000).describe('Longest delay between attempts.'),
+    handlerTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(60_000)
+      .describe('Deadline of one settlement or event handler run (with its room delivery): past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff).'),
   })
   .prefault({})
   .describe('How recorded SUD notifications are processed: leases, concurrency and retry backoff.');

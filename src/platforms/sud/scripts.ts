@@ -7,7 +7,7 @@
 import { defineScript } from '../../store/defineScript.js';
 import type { MemoryDb } from '../../store/MemoryDb.js';
 import type { ScriptReply } from '../../store/Store.js';
-import { leaseScripts } from '../../workers/lease/scripts.js';
+import { LUA_CLOCK, leaseScripts } from '../../workers/lease/scripts.js';
 
 /**
  * The job queue's lease steps: a job is `running` while a process runs its handler. A claim returns the
@@ -36,7 +36,7 @@ export type RecordOutcome =
  * report as `payload` JSON.
  *
  * A new job is recorded due now, or, with a lease ms above 0, already leased to the recording process
- * (state `running`, fence 1, due again when the lease ends), as a claim would leave it: that process runs
+ * (state `running`, fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process runs
  * it at once without a claim's round trip, and if it dies, the job is taken over like any expired lease.
  * Reply: {code, state} with code 1 new, 0 duplicate notify, 2 duplicate job.
  */
@@ -55,7 +55,10 @@ if ARGV[12] == '1' then
     local leaseMs = tonumber(ARGV[13] or '0')
     local fence, dueAt = 0, ARGV[1]
     state = 'pending'
-    if leaseMs > 0 then state, fence, dueAt = '${JOB_LEASED}', 1, tonumber(ARGV[1]) + leaseMs end
+    if leaseMs > 0 then
+      ${LUA_CLOCK}
+      state, fence, dueAt = '${JOB_LEASED}', 1, clock + leaseMs
+    end
     local content, value = 'payload', ARGV[8]
     if fromSud then content, value, bodyInJob = 'body', ARGV[3], true end
     redis.call('HSET', KEYS[2], 'state', state, 'kind', ARGV[6], 'key', ARGV[7], content, value, 'source', ARGV[9],
@@ -96,7 +99,7 @@ return {code, state}
         const content: Record<string, string> = fromSud ? { body } : { payload };
         bodyInJob = fromSud;
         db.hset(job, { state, kind, key, ...content, source, roomId, notifyId, fence: leased ? '1' : '0', attempts: '0', createdAt: now, updatedAt: now });
-        db.zadd(due, [[Number(now) + (leased ? leaseMs : 0), jobId]]);
+        db.zadd(due, [[leased ? db.time() + leaseMs : Number(now), jobId]]);
       }
     }
     if (fromSud) {

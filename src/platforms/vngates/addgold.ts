@@ -6,6 +6,7 @@
  * could be recorded now (so VNGates retries), 500 for our own failures.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import type { Ledger } from '../../ledger/Ledger.js';
@@ -32,7 +33,7 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     return answer(answers, 'failure', reason, status);
   };
 
-  return createEndpoint(options.addgoldPath, { method: 'GET', disableBody: true }, async (ectx) => {
+  return createEndpoint(options.addgoldPath, { method: 'GET', disableBody: true }, countedHandler(ctx.ops, 'vngates', 'addgold', async (ectx) => {
     const request = ectx.request;
     if (!request) {
       ctx.logger.error('vngates addgold route called without a request object');
@@ -81,7 +82,8 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     }
 
     try {
-      const outcome = await ledger.accept(order, paid ? {} : { decline: `status=${q.status}` });
+      const journaled = { peer, duplicateAnswer: { settled: answers.duplicate, inProgress: answers.duplicate } };
+      const outcome = await ledger.accept(order, paid ? journaled : { ...journaled, decline: `status=${q.status}` });
       if (outcome.status === 'duplicate') {
         ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
         return answer(answers, 'duplicate', 'success');
@@ -97,7 +99,7 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
       ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
       return answer(answers, 'failure', 'internal error, retry later', 500);
     }
-  });
+  }));
 }
 
 /** A refusal when the sign does not pass under the configured mode; undefined to go on. */
@@ -122,5 +124,5 @@ function checkSign(ctx: BridgeContext, options: VngatesOptions, query: URLSearch
     return undefined;
   }
   ctx.logger.warn(`vngates addgold refused: ${reason}`, { ...fields, sign: received });
-  return answer(options.answers, 'failure', reason);
+  return withCallbackCode(answer(options.answers, 'failure', reason), 'bad-sign');
 }

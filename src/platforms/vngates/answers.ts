@@ -3,6 +3,7 @@
  * reason. Built once per answer kind and reason; the HTTP status says whether a retry can help.
  */
 import type { VngatesOptions } from './options.js';
+import { withCallbackCode } from '../../ops/hooks.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -16,7 +17,7 @@ export function fillMsg(value: unknown, msg: string): unknown {
 }
 
 export function answer(answers: VngatesOptions['answers'], kind: AnswerKind, msg: string, status = 200): Response {
-  return new Response(JSON.stringify(fillMsg(answers[kind], msg)), { status, headers: HEADERS });
+  return withCallbackCode(new Response(JSON.stringify(fillMsg(answers[kind], msg)), { status, headers: HEADERS }), status === 200 ? kind : `${kind}-${status}`);
 }
 
 export function json(body: unknown, status = 200): Response {

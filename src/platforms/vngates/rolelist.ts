@@ -4,6 +4,7 @@
  * only what the document lists.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import { md5Hex, safeEqual } from '../../signing.js';
@@ -21,7 +22,7 @@ export function createRolelistEndpoint(ctx: BridgeContext, options: VngatesOptio
     return failure(reason, status);
   };
 
-  return createEndpoint(options.rolelistPath, { method: 'GET', disableBody: true }, async (ectx) => {
+  return createEndpoint(options.rolelistPath, { method: 'GET', disableBody: true }, countedHandler(ctx.ops, 'vngates', 'rolelist', async (ectx) => {
     const request = ectx.request;
     if (!request) return failure('internal error', 500);
     const peer = ctx.peer.peerOf(request.headers);
@@ -31,7 +32,7 @@ export function createRolelistEndpoint(ctx: BridgeContext, options: VngatesOptio
     const userId = query.get('user_id')?.trim() ?? '';
     const sign = query.get('sign') ?? '';
     if (!userId) return refuse('missing user_id', { peer });
-    if (!sign || !safeEqual(sign, md5Hex(userId), true)) return refuse(sign ? 'invalid sign' : 'missing sign', { peer, userId, sign });
+    if (!sign || !safeEqual(sign, md5Hex(userId), true)) return withCallbackCode(refuse(sign ? 'invalid sign' : 'missing sign', { peer, userId, sign }), 'bad-sign');
     if (!roles) {
       ctx.logger.error('vngates rolelist: no role lookup is installed, so no roles can be listed (the rooms layer provides it)', { userId });
       return failure('role list unavailable', 503);
@@ -48,5 +49,5 @@ export function createRolelistEndpoint(ctx: BridgeContext, options: VngatesOptio
       ctx.logger.error('vngates rolelist: roles could not be read', { userId, error: error instanceof Error ? error.message : String(error) });
       return failure(unavailable ? 'temporarily unavailable, retry later' : 'internal error', unavailable ? 503 : 500);
     }
-  });
+  }));
 }

@@ -6,9 +6,10 @@
  * if any, is ignored. What to run for a member and how to record its success belong to the queue.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../logger.js';
 import { StoreUnavailableError } from '../../store/Store.js';
-import { Lease } from './Lease.js';
+import { Lease, type LeaseEventListener, type LeaseHost } from './Lease.js';
 import type { LeaseQueue } from './queue.js';
 import type { LeaseClaim } from './scripts.js';
 
@@ -17,7 +18,11 @@ export interface LeaseWorkerDeps extends LeaseQueue {
   name: string;
   /** What a look claims, for the line saying it cannot: 'due orders'. */
   work: string;
+  /** How log lines name a member: 'order', 'job'. */
+  label: string;
   logger: Logger;
+  /** Told when a lease of this process is lost, taken over from another process, or its handler times out. */
+  onLeaseEvent?: LeaseEventListener;
   /** Runs one claimed member and records its outcome; resolves once recorded (or left to the lease). */
   run(lease: Lease): Promise<void>;
 }
@@ -45,8 +50,16 @@ export class LeaseWorker {
    */
   private mayHaveDue = true;
   private kicks = 0;
+  /**
+   * Handlers whose attempt ended (lease lost, deadline passed) but which have not returned yet: this
+   * process does not start their member again until they do, so it never runs one member twice at once.
+   */
+  private readonly settling = new Map<string, Promise<void>>();
+  private readonly host: LeaseHost;
 
-  constructor(private readonly d: LeaseWorkerDeps) {}
+  constructor(private readonly d: LeaseWorkerDeps) {
+    this.host = { ...d, owner: this.owner };
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -88,12 +101,12 @@ export class LeaseWorker {
   adopt(claim: LeaseClaim | undefined): boolean {
     this.reserved--;
     if (claim === undefined || this.stopped || this.inFlight.has(claim.id)) return false;
-    const lease = new Lease(this.d, claim);
+    const lease = new Lease(this.host, claim);
     if (this.inFlight.size < this.d.options.concurrency) {
       this.launch(lease);
       return true;
     }
-    this.held.push({ lease, release: lease.keep(() => new Error('lease lost while waiting for a slot')) });
+    this.held.push({ lease, release: lease.keep() });
     return true;
   }
 
@@ -128,10 +141,11 @@ export class LeaseWorker {
       const free = options.concurrency - this.inFlight.size - this.held.length;
       if (free > 0) {
         const limit = Math.min(free, options.batchSize);
+        const since = performance.now();
         const claimed = await store.run(scripts.claim, [keys.due], [clock.now(), limit, options.leaseMs, keys.prefix, this.owner]);
         if (this.storeDown) logger.info(`${name}: store reachable again`);
         this.storeDown = false;
-        for (const c of claimed) if (!this.inFlight.has(c.id)) this.launch(new Lease(this.d, c));
+        for (const c of claimed) this.claimed({ ...c, since });
         // a full batch means more may be due right away; a short one, that nothing else is (unless work
         // was recorded here meanwhile, which the claim may have missed)
         if (claimed.length === limit) this.again = true;
@@ -147,13 +161,65 @@ export class LeaseWorker {
     }
   }
 
+  /** A claim of this look: started, or, when this process still runs the member, folded into that run. */
+  private claimed(claim: LeaseClaim): void {
+    const running = this.inFlight.get(claim.id);
+    if (!running) {
+      const lease = new Lease(this.host, claim);
+      if (claim.previous === this.d.scripts.leasedState) lease.emit({ type: 'taken-over' });
+      this.launch(lease);
+      return;
+    }
+    if (!running.lease.abort.signal.aborted) {
+      // its lease ended in the store while it still ran here (a stall, renewals lost): same run, new fence
+      running.lease.reclaimed(claim);
+      return;
+    }
+    // it stopped but has not finished yet: run it again once it has
+    void running.done.then(() => {
+      if (!this.stopped && !this.inFlight.has(claim.id)) this.launch(new Lease(this.host, claim));
+    });
+  }
+
   private launch(lease: Lease): void {
     const id = lease.id;
-    const done = this.d.run(lease).finally(() => {
+    const prior = this.settling.get(id);
+    const done = (prior ? this.afterPrior(lease, prior) : this.d.run(lease)).finally(() => {
       this.inFlight.delete(id);
+      this.track(lease);
       this.next();
     });
     this.inFlight.set(id, { lease, done });
+  }
+
+  /** Starts a member once its previous run here has returned, keeping its lease meanwhile (bounded by the handler timeout). */
+  private async afterPrior(lease: Lease, prior: Promise<void>): Promise<void> {
+    const release = lease.keep();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      prior.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.d.options.handlerTimeoutMs)).unref()),
+    ]);
+    clearTimeout(timer);
+    release();
+    if (!waited) {
+      this.d.logger.error(`${this.d.name}: a handler ignored its abort signal and still runs; starting the ${this.d.label} again anyway`, {
+        [this.d.label]: lease.id,
+        attempt: lease.attempt,
+      });
+    }
+    if (lease.lost || this.stopped) return;
+    await this.d.run(lease);
+  }
+
+  /** Remembers a handler that may outlive its attempt until it returns. */
+  private track(lease: Lease): void {
+    const settled = lease.handlerSettled;
+    if (!settled) return;
+    this.settling.set(lease.id, settled);
+    void settled.then(() => {
+      if (this.settling.get(lease.id) === settled) this.settling.delete(lease.id);
+    });
   }
 
   /** A slot freed: work held here first, then a look for due work if some may be waiting. */

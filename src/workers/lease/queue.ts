@@ -21,6 +21,8 @@ export interface LeaseOptions {
   maxAttempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** The longest one handler run may take; past it the attempt counts as failed and its signal aborts. */
+  handlerTimeoutMs: number;
 }
 
 /** One leased job queue: its keys, its scripts, and the store and clock they run on. */

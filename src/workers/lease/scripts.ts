@@ -4,6 +4,10 @@
  * time moves to the end of the lease, so a dead holder's member comes back by itself, and its fence goes
  * up, so every later step of a holder that lost the lease (renew, fail, the queue's own complete) is refused.
  *
+ * Lease ends are on the store's clock (Redis's TIME; the in-process twin's own clock), never on a
+ * process's: a process whose clock runs ahead cannot see another's lease as ended early. Due times of
+ * pending members stay on the callers' clocks (they only decide when work may start, not who holds it).
+ *
  * The steps are built per queue because queues name their leased state differently and keep different
  * bookkeeping in the hash; each queue's stored fields, states and script names are the ones it always had.
  * `pending` (due) and `given_up` (failed too often) are the same in every queue.
@@ -32,9 +36,18 @@ export interface LeaseClaim {
   hash?: Record<string, string>;
   /** The member as the process that recorded it leased to itself holds it in memory (no claim was made). */
   value?: unknown;
+  /**
+   * When (this process's `performance.now()`) the step that leased it was sent: the lease cannot have
+   * started in the store before then, so the holder counts its lease from here.
+   */
+  since?: number;
 }
 
 export type FailOutcome = 'rescheduled' | 'given_up' | 'stale';
+
+/** Lua: the store's clock in ms as `clock` (TIME is allowed before writes: scripts replicate their effects, Redis ≥ 5). */
+export const LUA_CLOCK = `local t = redis.call('TIME')
+local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /** "Still leased under this fence": the check every step of a holder makes first. */
 export interface FenceGuard {
@@ -44,10 +57,16 @@ export interface FenceGuard {
 }
 
 export interface LeaseScripts {
+  /** The state of a member while it is leased. */
+  leasedState: string;
   guard: FenceGuard;
-  /** KEYS: due zset. ARGV: now, limit, leaseMs, member key prefix, owner (stored only where `recordsHolder`). */
+  /**
+   * KEYS: due zset. ARGV: now, limit, leaseMs, member key prefix, owner (stored only where `recordsHolder`).
+   * A pending member is due once its time is reached on the caller's or the store's clock; a leased one
+   * is taken over only once its lease has ended on the store's clock.
+   */
   claim: StoreScript<LeaseClaim[]>;
-  /** KEYS: member hash, due zset. ARGV: now, fence, member, leaseMs. True while still held. */
+  /** KEYS: member hash, due zset. ARGV: now, fence, member, leaseMs (from the store's clock). True while still held. */
   renew: StoreScript<boolean>;
   /** KEYS: member hash, due zset, given-up zset. ARGV: now, fence, member, error text, next attempt at, max attempts. */
   fail: StoreScript<FailOutcome>;
@@ -57,7 +76,7 @@ export interface LeaseScripts {
 
 export function leaseScripts(spec: LeaseQueueSpec): LeaseScripts {
   const guard = fenceGuard(spec.leased);
-  return { guard, claim: claimScript(spec), renew: renewScript(spec, guard), fail: failScript(spec, guard), retry: retryScript(spec) };
+  return { leasedState: spec.leased, guard, claim: claimScript(spec), renew: renewScript(spec, guard), fail: failScript(spec, guard), retry: retryScript(spec) };
 }
 
 function fenceGuard(leased: string): FenceGuard {
@@ -69,8 +88,10 @@ if lease[1] ~= ARGV[2] or lease[2] ~= '${leased}' then return 0 end`,
 }
 
 /**
- * Takes up to `limit` due members, pushes each one's due time to now+lease, bumps its fence and marks it
- * leased. Members found in any other state (finished, cancelled, gone) leave the schedule.
+ * Takes up to `limit` due members, pushes each one's due time to the end of the lease (store clock + lease),
+ * bumps its fence and marks it leased. Members found in any other state (finished, cancelled, gone) leave
+ * the schedule. A leased member whose lease has not ended on the store's clock is left alone, even when
+ * the caller's clock says it is due.
  * Reply: {{id, fence, previous[, {field, value, …}]}, …}.
  */
 function claimScript({ name, leased, recordsHolder, returnsHash }: LeaseQueueSpec): StoreScript<LeaseClaim[]> {
@@ -81,13 +102,17 @@ function claimScript({ name, leased, recordsHolder, returnsHash }: LeaseQueueSpe
     numberOfKeys: 1,
     lua: `
 local now = tonumber(ARGV[1])
-local leaseUntil = now + tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+${LUA_CLOCK}
+local leaseUntil = clock + tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', math.max(now, clock), 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
-for _, id in ipairs(ids) do
+for i = 1, #ids, 2 do
+  local id = ids[i]
   local k = ARGV[4] .. id
   local state = redis.call('HGET', k, 'state')
-  if state == 'pending' or state == '${leased}' then
+  if state == '${leased}' and tonumber(ids[i + 1]) > clock then
+    -- still held: the caller's clock runs ahead of the store's
+  elseif state == 'pending' or state == '${leased}' then
     local fence = redis.call('HINCRBY', k, 'fence', 1)
     redis.call('HSET', k, 'state', '${leased}', ${holder}'updatedAt', now)
     redis.call('ZADD', KEYS[1], leaseUntil, id)
@@ -101,12 +126,15 @@ return out
     local(db, keys, args) {
       const [due] = keys as [string];
       const now = Number(args[0]);
-      const leaseUntil = now + Number(args[2]);
+      const clock = db.time();
+      const leaseUntil = clock + Number(args[2]);
       const out: ScriptReply[] = [];
-      for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
+      for (const { member, score } of db.zrangeByScore(due, -Infinity, Math.max(now, clock), Number(args[1]))) {
         const k = args[3] + member;
         const state = db.hget(k, 'state');
-        if (state === 'pending' || state === leased) {
+        if (state === leased && score > clock) {
+          // still held: the caller's clock runs ahead of the store's
+        } else if (state === 'pending' || state === leased) {
           const fence = db.hincrby(k, 'fence', 1);
           const lease: Record<string, string> = recordsHolder ? { leaseOwner: args[4]!, leaseUntil: String(leaseUntil) } : {};
           db.hset(k, { state: leased, ...lease, updatedAt: String(now) });
@@ -138,14 +166,15 @@ function renewScript({ name, recordsHolder }: LeaseQueueSpec, guard: FenceGuard)
     numberOfKeys: 2,
     lua: `
 ${guard.lua}
-local untilMs = tonumber(ARGV[1]) + tonumber(ARGV[4])${showLeaseEnd}
+${LUA_CLOCK}
+local untilMs = clock + tonumber(ARGV[4])${showLeaseEnd}
 redis.call('ZADD', KEYS[2], untilMs, ARGV[3])
 return 1
 `,
     local(db, keys, args) {
       const [member, due] = keys as [string, string];
       if (!guard.held(db, member, args[1])) return 0;
-      const until = Number(args[0]) + Number(args[3]);
+      const until = db.time() + Number(args[3]);
       if (recordsHolder) db.hset(member, { leaseUntil: String(until) });
       db.zadd(due, [[until, args[2]!]]);
       return 1;

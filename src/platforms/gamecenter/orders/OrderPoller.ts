@@ -180,7 +180,11 @@ export class OrderPoller {
     const productId = sku ?? c.productId;
     if (productId !== undefined) order.productId = productId;
     try {
-      const r = await this.d.ledger.accept(order, { alias: c.cpOrderId ? cpOrderAlias(c.cpOrderId) : undefined });
+      const r = await this.d.ledger.accept(order, {
+        alias: c.cpOrderId ? cpOrderAlias(c.cpOrderId) : undefined,
+        ids: c.cpOrderId ? { cpOrderId: c.cpOrderId } : undefined,
+        duplicateAnswer: { settled: 'not granted again', inProgress: 'not granted again' },
+      });
       if (r.status === 'accepted') {
         this.d.logger.info('GameCenter order paid: handed to the ledger', { orderId: c.orderId, userId: c.userId, amount });
         return { ...base, state: 'paid', ledgerKey: r.record.dedupeKey };

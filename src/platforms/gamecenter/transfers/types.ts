@@ -27,7 +27,12 @@ export interface TransferOutcome {
  * resolves, never again; if it throws (or its process dies) it is called again later, so it must treat a
  * repeated `transferId` as done.
  */
-export type TransferHandler = (outcome: TransferOutcome) => Promise<void> | void;
+export type TransferHandler = (outcome: TransferOutcome, ctx: TransferHandlerContext) => Promise<void> | void;
+
+export interface TransferHandlerContext {
+  /** Aborted when the call runs past `transferHandlerTimeoutMs`; it then counts as failed and is made again later. */
+  signal: AbortSignal;
+}
 
 export type TransferState = 'open' | 'reporting' | 'reported';
 

@@ -1,0 +1,227 @@
+/**
+ * `colyseus-platform-bridge orders …`: the desk for operators who do not write code. Talks to the game's
+ * Redis directly (no server needed), prints tables for people and `--json` for scripts, and changes an
+ * order only when told `--yes`. Exit codes: 0 done, 1 not found or refused by the ledger's rules, 2 usage
+ * (including a write without `--yes`).
+ */
+import { createWriteStream } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { StoreLedger } from '../ledger/StoreLedger.js';
+import type { LedgerRecord } from '../ledger/types.js';
+import type { JournalEntry } from '../ledger/journal.js';
+import { consoleLogger } from '../logger.js';
+import { KeySpace } from '../store/KeySpace.js';
+import { RedisStore } from '../store/RedisStore.js';
+import { Desk, LISTABLE_STATES, type ListableState, type Page } from './desk.js';
+
+const HELP = `usage: colyseus-platform-bridge orders <command> [args] --redis URL [--key-prefix P] [--json]
+
+commands
+  get <id>                      one order, by platform order id, alias or ledger key
+  find <user-id>                a player's orders, newest first
+  list <state>                  orders that are ${LISTABLE_STATES.join(' | ')} (--older-than for stuck grants)
+  timeline <id>                 everything that happened to an order, oldest first
+  retry <id> --yes              put a given_up order back in the queue
+  cancel <id> --reason TEXT --yes
+                                cancel a pending or given_up order (never one granting or granted)
+  export <YYYY-MM-DD>           one day's orders for finance (--time-zone, --format csv|jsonl, --out FILE)
+
+options
+  --redis URL           the game's Redis ($REDIS_URL)
+  --key-prefix P        the bridge's keyPrefix (platform:)
+  --json                JSON for scripts instead of tables
+  --limit N, --cursor C page size and where the previous page stopped
+  --older-than D        list granting: leased at least this long ago (90s, 10m, 2h)
+  --by NAME             who is acting, for the order's journal ($USER)
+  --yes                 confirm a retry or a cancel
+`;
+
+export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        redis: { type: 'string' },
+        'key-prefix': { type: 'string' },
+        json: { type: 'boolean' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        'older-than': { type: 'string' },
+        reason: { type: 'string' },
+        by: { type: 'string' },
+        yes: { type: 'boolean' },
+        'time-zone': { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    return usage(out, err instanceof Error ? err.message : String(err));
+  }
+  const { values: o, positionals } = parsed;
+  const [command, arg] = positionals;
+  if (o.help || !command) {
+    out.write(HELP);
+    return o.help ? 0 : 2;
+  }
+  const redis = o.redis ?? env.REDIS_URL;
+  if (!redis) return usage(out, '--redis URL is required (or set REDIS_URL)');
+  if (!arg) return usage(out, `${command} needs an argument`);
+  const limit = o.limit === undefined ? undefined : Number(o.limit);
+  if (limit !== undefined && !(limit > 0)) return usage(out, '--limit must be a positive number');
+  const by = o.by ?? env.USER ?? safeUser();
+
+  const store = new RedisStore({ connection: redis, keys: new KeySpace(o['key-prefix'] ?? 'platform:'), logger: consoleLogger('error'), commandTimeoutMs: 10_000 });
+  const clock = { now: Date.now };
+  const desk = new Desk(store, new StoreLedger(store, clock), clock);
+  const print = (value: unknown, table: () => string) => out.write(o.json ? JSON.stringify(value) + '\n' : table());
+  try {
+    switch (command) {
+      case 'get': {
+        const order = await desk.get(arg);
+        if (!order) return notFound(out, o.json, arg);
+        print(order, () => orderDetail(order));
+        return 0;
+      }
+      case 'find': {
+        const page = await desk.find(arg, { limit, cursor: o.cursor });
+        print(page, () => ordersTable(page));
+        return 0;
+      }
+      case 'list': {
+        if (!(LISTABLE_STATES as readonly string[]).includes(arg)) return usage(out, `state must be one of ${LISTABLE_STATES.join(', ')}`);
+        const olderThanMs = o['older-than'] === undefined ? undefined : duration(o['older-than']);
+        if (olderThanMs === null) return usage(out, '--older-than takes a duration such as 90s, 10m or 2h');
+        const page = await desk.list({ state: arg as ListableState, olderThanMs, limit, cursor: o.cursor });
+        print(page, () => ordersTable(page));
+        return 0;
+      }
+      case 'timeline': {
+        const t = await desk.timeline(arg);
+        if (!t) return notFound(out, o.json, arg);
+        print(t, () => `${t.key}\n${timelineTable(t.entries)}`);
+        return 0;
+      }
+      case 'retry': {
+        const order = await desk.get(arg);
+        if (!order) return notFound(out, o.json, arg);
+        if (!o.yes) return confirm(out, `retry ${order.dedupeKey} (state ${order.state}, ${order.attempts} failed attempts, last error: ${order.lastError ?? '-'})`);
+        const r = await desk.retry(order.dedupeKey, { by: `cli:${by}` });
+        print(r, () => (r.outcome === 'retried' ? `retried ${r.key}: pending again\n` : `not retried: ${r.key} is ${order.state}, only given_up orders are retried\n`));
+        return r.outcome === 'retried' ? 0 : 1;
+      }
+      case 'cancel': {
+        if (!o.reason?.trim()) return usage(out, 'cancel needs --reason TEXT');
+        const order = await desk.get(arg);
+        if (!order) return notFound(out, o.json, arg);
+        if (!o.yes) return confirm(out, `cancel ${order.dedupeKey} (state ${order.state}, user ${order.userId}, amount ${order.amount}) because: ${o.reason}`);
+        const r = await desk.cancel(order.dedupeKey, o.reason, { by: `cli:${by}` });
+        print(r, () => (r.outcome === 'cancelled' ? `cancelled ${r.key}\n` : `not cancelled (${r.outcome}): only pending and given_up orders can be cancelled\n`));
+        return r.outcome === 'cancelled' ? 0 : 1;
+      }
+      case 'export': {
+        const format = o.format ?? 'csv';
+        if (format !== 'csv' && format !== 'jsonl') return usage(out, '--format must be csv or jsonl');
+        const target: NodeJS.WritableStream = o.out ? createWriteStream(o.out) : out;
+        let rows = 0;
+        for await (const chunk of desk.export(arg, { timeZone: o['time-zone'] ?? 'UTC', format })) {
+          rows += chunk.split('\n').length - 1;
+          if (!target.write(chunk)) await new Promise((r) => target.once('drain', r));
+        }
+        if (o.out) {
+          await new Promise<void>((resolve, reject) => (target as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+          process.stderr.write(`wrote ${format === 'csv' ? rows - 1 : rows} orders to ${o.out}\n`);
+        }
+        return 0;
+      }
+      default:
+        return usage(out, `unknown command: ${command}`);
+    }
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+function usage(out: NodeJS.WritableStream, why: string): number {
+  process.stderr.write(`${why}\n\n`);
+  out.write(HELP);
+  return 2;
+}
+
+function notFound(out: NodeJS.WritableStream, json: boolean | undefined, id: string): number {
+  if (json) out.write(JSON.stringify({ error: 'not-found', id }) + '\n');
+  else process.stderr.write(`no order known as ${id} (tried the ledger key, the platform order id and aliases)\n`);
+  return 1;
+}
+
+function confirm(out: NodeJS.WritableStream, what: string): number {
+  out.write(`would ${what}\nre-run with --yes to do it\n`);
+  return 2;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** 90s, 10m, 2h, 1d, or plain milliseconds; null when unreadable. */
+export function duration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
+  return Math.round(Number(m[1]) * unit);
+}
+
+const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '-' : new Date(ms).toISOString());
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n';
+  return line(header) + line(widths.map((w) => '-'.repeat(w))) + rows.map(line).join('');
+}
+
+function ordersTable(page: Page): string {
+  if (!page.orders.length) return 'no orders\n';
+  const rows = page.orders.map((r: LedgerRecord) => [iso(r.createdAt), r.dedupeKey, r.userId, String(r.amount), r.currency ?? '', r.state, String(r.attempts), iso(r.grantedAt)]);
+  const more = page.next ? `more: --cursor ${page.next}\n` : '';
+  return table(['created', 'ledger key', 'user', 'amount', 'currency', 'state', 'attempts', 'granted'], rows) + more;
+}
+
+function orderDetail(r: LedgerRecord): string {
+  const rows: Array<[string, string | number | undefined]> = [
+    ['ledger key', r.dedupeKey],
+    ['source', r.source],
+    ['order id', r.orderId],
+    ['alias', r.alias],
+    ['user', r.userId],
+    ['zone', r.zoneId],
+    ['role', r.roleId],
+    ['amount', r.amount],
+    ['currency', r.currency],
+    ['product', r.productId],
+    ['state', r.state],
+    ['attempts', r.attempts],
+    ['last error', r.lastError],
+    ['reason', r.reason],
+    ['created', iso(r.createdAt)],
+    ['updated', iso(r.updatedAt)],
+    ['granted', iso(r.grantedAt)],
+  ];
+  return rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(11)} ${v}\n`).join('');
+}
+
+function timelineTable(entries: JournalEntry[]): string {
+  if (!entries.length) return 'no journal entries (older than journal.ttlDays, or from before the journal existed)\n';
+  const rows = entries.map(({ at, event, ...rest }) => [iso(at), event, Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')]);
+  return table(['at', 'event', 'details'], rows);
+}

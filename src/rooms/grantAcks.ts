@@ -1,0 +1,69 @@
+/**
+ * Grants the client acknowledges. A `grant` message can be lost after the server sent it: the client may
+ * register its handler too late (the SDK drops messages that arrive before), crash, or lose its connection.
+ * So a grant sent with the default message is kept per player until the client answers `grant:ack` with its
+ * key (the helper in `colyseus-platform-bridge/client` does), and one not acknowledged is sent again at the
+ * player's next join or reconnect. Entries expire after `keepDays`, so a client that never acknowledges
+ * (an old build) does not keep them forever.
+ */
+import type { GrantDelivery } from '../ledger/types.js';
+import type { Logger } from '../logger.js';
+import type { KeySpace } from '../store/KeySpace.js';
+import type { Store } from '../store/Store.js';
+import { errorText } from './throttle.js';
+
+/** The message type a client acknowledges a grant with: `room.send('grant:ack', { key })`. */
+export const GRANT_ACK_MESSAGE = 'grant:ack';
+
+export interface GrantAckOptions {
+  enabled: boolean;
+  keepDays: number;
+}
+
+export class GrantAcks {
+  constructor(
+    private readonly store: Store,
+    private readonly keys: KeySpace,
+    readonly options: GrantAckOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  private key(userId: string): string {
+    return this.keys.tagged('grant-acks', userId);
+  }
+
+  /** Keeps a grant until acknowledged. Throws when Redis is away, so the grant stays in the inbox instead. */
+  async sending(delivery: GrantDelivery): Promise<void> {
+    const key = this.key(delivery.userId);
+    await this.store.hset(key, { [delivery.dedupeKey]: JSON.stringify(delivery) });
+    await this.store.pexpire(key, this.options.keepDays * 86_400_000);
+  }
+
+  async acknowledged(userId: string, dedupeKey: string): Promise<boolean> {
+    try {
+      return (await this.store.hdel(this.key(userId), dedupeKey)) > 0;
+    } catch (err) {
+      // the grant is shown again at the next join; the client's helper acknowledges it again
+      this.logger.warn('could not record a grant acknowledgement', { userId, order: dedupeKey, error: errorText(err) });
+      return false;
+    }
+  }
+
+  /** Grants sent to the player and not acknowledged yet, oldest first. */
+  async waiting(userId: string): Promise<GrantDelivery[]> {
+    const all = await this.store.hgetall(this.key(userId));
+    const out: GrantDelivery[] = [];
+    for (const json of Object.values(all)) {
+      try {
+        out.push(JSON.parse(json) as GrantDelivery);
+      } catch {
+        // not ours to repair; it expires with the hash
+      }
+    }
+    return out.sort((a, b) => a.grantedAt - b.grantedAt);
+  }
+}

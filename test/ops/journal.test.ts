@@ -1,0 +1,97 @@
+/**
+ * An order's journal across real processes on one Redis: it arrives twice, its grant fails twice, the
+ * process granting it is killed, another process takes it over and grants it, and the player's room gets
+ * it. The timeline reads exactly that, in that order, with the processes and the errors.
+ */
+import assert from 'node:assert/strict';
+import { defineServer } from '@colyseus/core';
+import { WebSocketTransport } from '@colyseus/ws-transport';
+import { Redis } from 'ioredis';
+import { MemoryStore, RedisStore, consoleLogger, registerPlatformBridge, type Store } from '../../src/index.js';
+import { Journal } from '../../src/ledger/journal.js';
+import { useRedisServer } from '../helpers/redisServer.js';
+import { spawnTs, waitFor, within } from '../helpers/processes.js';
+
+describe('order journal', function () {
+  this.timeout(60_000);
+  const redis = useRedisServer();
+  let probe: Redis;
+  before(() => (probe = new Redis(redis.url)));
+  after(() => probe.disconnect());
+
+  it('reads: accepted, duplicate, failed twice, taken over after a kill, granted, delivered', async () => {
+    const orderId = `journal-${Date.now()}`;
+    const runsKey = `runs:${orderId}`;
+    const child = spawnTs('test/fixtures/ledger-process.ts', { REDIS_URL: redis.url, MODE: 'journal', ORDER_ID: orderId, RUNS_KEY: runsKey, LEASE_MS: '1000', BACKOFF_MS: '5' });
+    try {
+      await waitFor('third grant attempt started', async () => ((await probe.llen(runsKey)) === 3 ? true : undefined), 20_000);
+      child.kill('SIGKILL');
+      await within(10_000, 'child exit', child.exited());
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const childPid = child.proc.pid!;
+
+    const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
+    const bridge = registerPlatformBridge(server, {
+      redis: redis.url,
+      logLevel: 'error',
+      ledger: { leaseMs: 1000, pollIntervalMs: 20 },
+      grant: async () => ({ items: ['gem'] }),
+    });
+    try {
+      const key = `test:${orderId}`;
+      await waitFor('granted after takeover', async () => ((await bridge.ledger.get(key))?.state === 'granted' ? true : undefined));
+      const delivered: unknown[] = [];
+      const detach = bridge.deliveries.attach('u1', (d) => void delivered.push(d), { roomId: 'room-7' });
+      await waitFor('delivered', () => (delivered.length === 1 ? true : undefined));
+      detach();
+      const timeline = await waitFor('delivery journaled', async () => {
+        const t = await bridge.desk.timeline(orderId);
+        return t?.entries.at(-1)?.event === 'delivered' ? t : undefined;
+      });
+      assert.equal(timeline.key, key);
+      const e = timeline.entries;
+      assert.deepEqual(
+        e.map((x) => x.event),
+        ['accepted', 'duplicate', 'lease_taken', 'attempt_failed', 'lease_taken', 'attempt_failed', 'lease_taken', 'taken_over', 'granted', 'delivered'],
+      );
+      const child = `/${childPid}`;
+      assert.ok(String(e[0]!.process).endsWith(child), 'accepted by the child process');
+      assert.deepEqual([e[0]!.source, e[0]!.orderId, e[0]!.userId, e[0]!.amount], ['test', orderId, 'u1', 6]);
+      assert.deepEqual([e[1]!.state, e[1]!.answer], ['pending', 'duplicate'], 'the duplicate found it pending and was answered');
+      assert.equal(e[3]!.error, 'wallet service down (run 1)');
+      assert.equal(e[5]!.error, 'wallet service down (run 2)');
+      assert.deepEqual(e.slice(2, 7).map((x) => x.attempt), [1, 1, 2, 2, 3], 'attempts count hand-overs');
+      assert.ok(String(e[6]!.process).endsWith(child), 'the third lease was the killed process');
+      assert.ok(String(e[7]!.process).endsWith(`/${process.pid}`), 'taken over here');
+      assert.deepEqual([e[7]!.attempt, e[8]!.attempt], [4, 4]);
+      assert.deepEqual(e[9]!.rooms, ['room-7']);
+      for (let i = 1; i < e.length; i++) assert.ok(e[i]!.at >= e[i - 1]!.at, 'entries in time order');
+      // the journal key and its bound
+      const ttl = await probe.pttl(`platform:{ledger}:journal:${key}`);
+      assert.ok(ttl > 89 * 86_400_000 && ttl <= 90 * 86_400_000, `journal expires after the default 90 days (pttl ${ttl})`);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  for (const kind of ['memory', 'redis'] as const) {
+    it(`keeps at most maxEntries per order, always the first, and sets its TTL (${kind})`, async () => {
+      const store: Store = kind === 'memory' ? new MemoryStore() : new RedisStore({ connection: redis.url, logger: consoleLogger('error') });
+      try {
+        const journal = new Journal(store, { maxEntries: 4, ttlDays: 1 });
+        const key = `platform:{ledger}:journal:bound-${kind}`;
+        for (let i = 0; i < 9; i++) await journal.append(key, { at: i, event: i === 0 ? 'accepted' : 'duplicate' });
+        assert.deepEqual((await journal.read(key)).map((e) => e.at), [0, 6, 7, 8]);
+        const ttl = await store.pttl(key);
+        assert.ok(ttl > 86_000_000 && ttl <= 86_400_000, `ttl ${ttl}`);
+        const forever = new Journal(store, { maxEntries: 4, ttlDays: 0 });
+        await forever.append(`${key}:x`, { at: 1, event: 'accepted' });
+        assert.equal(await store.pttl(`${key}:x`), -1);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,100 @@
+/**
+ * The package as a new user gets it: `npm pack`, then a fresh project installed with README's install
+ * command (packages from the npm cache, `--prefer-offline`), where README's server snippets type-check under
+ * strict nodenext, the package loads with `require`, and README's "Testing your game" example passes under mocha. Needs dist/ (npm test builds first).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const README = readFileSync('README.md', 'utf8');
+
+/** The code of README's block between `<!-- name:begin … -->` and `<!-- name:end -->`. */
+function marked(name: string): string {
+  const m = README.match(new RegExp(`<!-- ${name}:begin[^>]*-->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\`\\n<!-- ${name}:end -->`));
+  assert.ok(m, `README has a ${name} block`);
+  return m[1]!;
+}
+
+/** README's ts block that starts with `firstLine`. */
+function block(firstLine: string): string {
+  const at = README.indexOf('```ts\n' + firstLine);
+  assert.ok(at >= 0, `README has a block starting ${firstLine}`);
+  return README.slice(at + 6, README.indexOf('```', at + 6));
+}
+
+describe('the packed package in a fresh project', function () {
+  this.timeout(180_000);
+  let dir: string;
+  const run = (file: string, args: string[], env: Record<string, string> = {}) =>
+    exec(file, args, { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 });
+  const node = (args: string[]) => run(process.execPath, args);
+
+  before(async function () {
+    assert.ok(existsSync('dist/index.js'), 'dist/ is built (npm test builds first)');
+    dir = mkdtempSync(join(tmpdir(), 'pb-user-'));
+    const { stdout } = await exec('npm', ['pack', '--silent', '--pack-destination', dir]);
+    const tarball = resolve(dir, stdout.trim().split('\n').pop()!);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'a-game', private: true, type: 'module' }));
+    for (const line of marked('install').split('\n')) {
+      const words = line.replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean);
+      if (words.length === 0) continue;
+      assert.deepEqual(words.slice(0, 2), ['npm', 'install']);
+      const args = words.slice(1).map((w) => (w === 'colyseus-platform-bridge' ? tarball : w));
+      await run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund']);
+    }
+    // what the test itself needs beside README's list: a type checker and Node types
+    await run('npm', ['install', '--save-dev', 'typescript@^5.9', '@types/node@^22', '--prefer-offline', '--no-audit', '--no-fund']);
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has one @colyseus/core, 0.18', async () => {
+    const { stdout } = await run('npm', ['ls', '@colyseus/core', '--all', '--parseable', '--long']);
+    const versions = new Set(stdout.split('\n').filter((l) => l.includes('@colyseus/core@')).map((l) => l.split('@colyseus/core@')[1]));
+    assert.equal(versions.size, 1, stdout);
+    assert.match([...versions][0]!, /^0\.18\./);
+  });
+
+  it("type-checks README's server snippets as an ESM TypeScript project (strict, nodenext)", async () => {
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    const room = block("import { Room, definePlugins, type Client } from '@colyseus/core';");
+    const use = block("import { defineServer, defineRoom } from '@colyseus/core';");
+    // imports first, then the room class, then the register code that uses it
+    const imports = (s: string) => s.split('\n').filter((l) => l.startsWith('import '));
+    const body = (s: string) => s.split('\n').filter((l) => !l.startsWith('import '));
+    writeFileSync(join(dir, 'src/server.ts'), [...imports(room), ...imports(use), ...body(room), ...body(use)].join('\n'));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', noEmit: true, skipLibCheck: true, types: ['node'] }, include: ['src'] }),
+    );
+    await node([join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir]).catch((err: { stdout?: string }) => assert.fail(`tsc: ${err.stdout}`));
+  });
+
+  it('loads with require, the testing kit and the client helper included', async () => {
+    const script = [
+      "const m = require('colyseus-platform-bridge');",
+      "const t = require('colyseus-platform-bridge/testing');",
+      "const c = require('colyseus-platform-bridge/client');",
+      "const o = t.rechargeOrder({ key: 'k', userId: 'u', amount: 1, zoneId: '1' }, 'socket');",
+      'console.log(typeof m.registerPlatformBridge, typeof m.PlatformPlugin, typeof t.socketExchange, typeof c.onGrant, o.Sign.length);',
+    ].join('\n');
+    writeFileSync(join(dir, 'check.cjs'), script);
+    const { stdout } = await node(['check.cjs']);
+    assert.equal(stdout.trim(), 'function function function function 32');
+  });
+
+  it('passes README\'s "Testing your game" example with mocha', async () => {
+    mkdirSync(join(dir, 'test'), { recursive: true });
+    writeFileSync(join(dir, 'test/shop.test.ts'), marked('testing-example'));
+    const { stdout } = await node([join(dir, 'node_modules/mocha/bin/mocha.js'), '-n', 'import=tsx', '--exit', 'test/shop.test.ts']).catch(
+      (err: { stdout?: string; stderr?: string }) => assert.fail(`mocha: ${err.stdout}\n${err.stderr}`),
+    );
+    assert.match(stdout, /1 passing/);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Grants the client acknowledges, with real SDK clients: a `grant` message the client did not acknowledge
+ * comes back at the next join and one it acknowledged does not; a player inside Colyseus's reconnection
+ * window is waited for (debug, never error) and gets the grant when back. Run for a room with no bridge
+ * code (lifecycle delivery) and a room with the PlatformPlugin.
+ */
+import assert from 'node:assert/strict';
+import { Room, definePlugins, type Client } from '@colyseus/core';
+import type { Room as SdkRoom } from '@colyseus/sdk';
+import { PlatformPlugin } from '../../src/index.js';
+import { onGrant, type Grant } from '../../src/client.js';
+import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
+import { useRedisServer } from '../helpers/redisServer.js';
+import { waitFor } from '../helpers/processes.js';
+
+/** No bridge code: the lifecycle delivers. Answers `ping` so a test knows every earlier message has arrived. */
+class ShopRoom extends Room {
+  override onCreate() {
+    this.onMessage('ping', (client) => client.send('pong', {}));
+  }
+  override onJoin(_client: Client, _options: { userId: string }) {}
+  override onDrop(client: Client) {
+    this.allowReconnection(client, 20);
+  }
+}
+
+class ArenaRoom extends Room {
+  override plugins = definePlugins([new PlatformPlugin()]);
+  override onCreate() {
+    this.onMessage('ping', (client) => client.send('pong', {}));
+  }
+  override onJoin(_client: Client, _options: { userId: string }) {}
+  override onDrop(client: Client) {
+    this.allowReconnection(client, 20);
+  }
+}
+
+/** Every message of an earlier send has arrived once the pong to this ping has. */
+async function drained(room: SdkRoom): Promise<void> {
+  const pong = new Promise<void>((resolve) => room.onMessage('pong', () => resolve()));
+  room.send('ping', {});
+  await pong;
+}
+
+describe('grants the client acknowledges', function () {
+  this.timeout(30_000);
+  const redis = useRedisServer();
+  let app: BootedBridge;
+  before(async () => {
+    app = await bootBridge({
+      rooms: { shop: ShopRoom, arena: ArenaRoom },
+      bridge: { redis: redis.url, logLevel: 'debug', grant: async () => ({ items: [{ sku: 'gems', n: 60 }] }), ledger: { pollIntervalMs: 20 } },
+    });
+  });
+  after(async () => app.shutdown());
+
+  const paid = (orderId: string, userId: string) => ({ source: 'test', orderId, userId, amount: 60, raw: {} });
+  const granted = (key: string) => waitFor(`${key} granted`, async () => ((await app.bridge.ledger.get(key))?.state === 'granted' ? true : undefined));
+  const unacknowledged = (userId: string) => app.bridge.store.hgetall(app.bridge.store.keys.tagged('grant-acks', userId));
+
+  for (const roomName of ['shop', 'arena']) {
+    describe(`in a ${roomName === 'shop' ? 'room without bridge code' : 'room with the PlatformPlugin'}`, () => {
+      it('sends an unacknowledged grant again on the next join, and an acknowledged one not', async () => {
+        const userId = `${roomName}-ack-player`;
+        await app.bridge.ledger.accept(paid(`${roomName}-a1`, userId));
+        await granted(`test:${roomName}-a1`);
+
+        // join 1: a client that shows grants but never acknowledges them (e.g. an old build)
+        const first = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        const seen1: Grant[] = [];
+        first.onMessage('grant', (g: Grant) => void seen1.push(g));
+        await waitFor('the grant in the first session', () => (seen1.length ? true : undefined), 5000);
+        assert.equal(seen1[0]!.key, `test:${roomName}-a1`);
+        assert.deepEqual(Object.keys(await unacknowledged(userId)), [`test:${roomName}-a1`]);
+        await first.leave();
+
+        // join 2: the helper shows it once and acknowledges it
+        const second = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        const shown2: Grant[] = [];
+        onGrant(second, (g) => void shown2.push(g));
+        await waitFor('the grant sent again', () => (shown2.length ? true : undefined), 5000);
+        assert.deepEqual(shown2.map((g) => [g.key, g.orderId, g.amount]), [[`test:${roomName}-a1`, `${roomName}-a1`, 60]]);
+        await waitFor('the acknowledgement recorded', async () => (Object.keys(await unacknowledged(userId)).length === 0 ? true : undefined), 5000);
+        await drained(second);
+        assert.equal(shown2.length, 1, 'shown once in the session');
+        await second.leave();
+
+        // join 3: nothing comes back
+        app.logger.clear();
+        const third = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        const seen3: Grant[] = [];
+        third.onMessage('grant', (g: Grant) => void seen3.push(g));
+        await waitFor('the join checked for unacknowledged grants', () =>
+          app.logger.find('grants not acknowledged yet were sent again', 'debug').find((l) => l.fields?.room === third.roomId) ? true : undefined,
+        );
+        await drained(third);
+        assert.deepEqual(seen3, []);
+        await third.leave();
+      });
+
+      it('waits for a player inside the reconnection window (debug, no error) and delivers on reconnect', async () => {
+        const userId = `${roomName}-reconnect-player`;
+        const room = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        room.reconnection.enabled = false; // the test reconnects by hand, at a known moment
+        const token = room.reconnectionToken;
+        await drained(room);
+        app.logger.clear();
+        await room.leave(false); // dropped, not consented: the room allows a reconnection
+
+        await app.bridge.ledger.accept(paid(`${roomName}-r1`, userId));
+        await waitFor('the delivery waiting for the player', () =>
+          app.logger.find('grant delivery waits for the player to come back', 'debug').find((l) => l.fields?.order === `test:${roomName}-r1`) ? true : undefined,
+        );
+        const back = await app.colyseus.sdk.reconnect(token);
+        const shown: Grant[] = [];
+        onGrant(back, (g) => void shown.push(g));
+        await waitFor('the grant after reconnecting', () => (shown.length ? true : undefined), 5000);
+        assert.equal(shown[0]!.key, `test:${roomName}-r1`);
+        await waitFor('acknowledged', async () => (Object.keys(await unacknowledged(userId)).length === 0 ? true : undefined), 5000);
+        assert.deepEqual(app.logger.lines.filter((l) => l.level === 'error'), []);
+        await back.leave();
+      });
+    });
+  }
+});
