@@ -9,6 +9,8 @@ import { benchRechargeHttp, benchRechargeSocket } from './recharge.js';
 import { benchPollTick, benchRankFlush } from './gamecenter.js';
 import { benchReportRank } from './reportRank.js';
 import { benchSudSettle } from './sud.js';
+import { benchMetricsOverhead } from './metrics.js';
+import { benchTakeover } from './takeover.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -28,11 +30,13 @@ async function measure(run: () => Promise<Record<string, Figure>>): Promise<void
 
 try {
   if (want('recharge_http')) await measure(() => benchRechargeHttp(redis.url));
+  if (want('recharge_http')) await measure(() => benchMetricsOverhead(redis.url));
   if (want('recharge_socket')) await measure(async () => ({ recharge_socket_per_s: await benchRechargeSocket(redis.url) }));
   if (want('report_rank')) await measure(async () => ({ report_rank_ns: await benchReportRank({ redisUrl: redis.url }) }));
   if (want('rank_flush')) await measure(async () => ({ rank_flush_requests: await benchRankFlush(redis.url) }));
   if (want('poll_tick')) await measure(async () => ({ poll_tick_ms: await benchPollTick(redis.url) }));
   if (want('sud_settle')) await measure(async () => ({ sud_settle_ratio: await benchSudSettle(redis.url) }));
+  if (want('takeover')) await measure(async () => ({ takeover_ms: await benchTakeover(redis.url) }));
 } finally {
   await redis.dispose();
 }

@@ -15,12 +15,12 @@ const KEY = 'bench-recharge-key';
 const PACED_RATE = 1000;
 const ROUNDS = 3;
 
-function median(runs: LoadResult[]): LoadResult {
+export function median(runs: LoadResult[]): LoadResult {
   return [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)]!;
 }
 const md5 = (s: string) => createHash('md5').update(s).digest('hex').toUpperCase();
 
-function rechargeOrder(i: number, tag: string, withFanli: boolean): Record<string, unknown> {
+export function rechargeOrder(i: number, tag: string, withFanli: boolean): Record<string, unknown> {
   const o: Record<string, unknown> = {
     Amount: 499,
     BudanFlag: 0,
@@ -40,10 +40,10 @@ function rechargeOrder(i: number, tag: string, withFanli: boolean): Record<strin
   return o;
 }
 
-async function startServer(redisUrl: string, keepAlive: boolean) {
+export async function startServer(redisUrl: string, keepAlive: boolean, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const socketPort = await freePort();
-  const proc = spawnTs('bench/rechargeServer.ts', { REDIS_URL: redisUrl, PORT: String(port), SOCKET_PORT: String(socketPort), KEEP_ALIVE: keepAlive ? '1' : '0' });
+  const proc = spawnTs('bench/rechargeServer.ts', { REDIS_URL: redisUrl, PORT: String(port), SOCKET_PORT: String(socketPort), KEEP_ALIVE: keepAlive ? '1' : '0', ...extraEnv });
   await waitFor('bench server', () => (proc.output().includes('ready') ? true : proc.proc.exitCode !== null ? Promise.reject(new Error(proc.output())) : undefined), 30_000);
   return { proc, port, socketPort };
 }

@@ -4,7 +4,8 @@
  * Each field carries a `.describe()` text: README's option reference is checked against these.
  */
 import { z } from 'zod';
-import { Redis, Cluster } from 'ioredis';
+import type { Redis, Cluster } from 'ioredis';
+import { isIoredisInstance } from './store/ioredisShape.js';
 import type { Logger } from './logger.js';
 import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
 import { rechargeOptionsSchema } from './platforms/recharge/options.js';
@@ -37,7 +38,8 @@ const clusterSchema = z.object({
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
-const redisInstance = z.custom<Redis | Cluster>((v) => v instanceof Redis || v instanceof Cluster, { message: 'expected an ioredis Redis or Cluster instance' });
+// by shape: an instance from another ioredis copy or major is not `instanceof` the class imported here
+const redisInstance = z.custom<Redis | Cluster>((v) => isIoredisInstance(v), { message: 'expected an ioredis Redis or Cluster instance' });
 
 export const redisConnectionSchema = z
   .union([
@@ -47,7 +49,7 @@ export const redisConnectionSchema = z
     redisOptionsSchema,
   ])
   .describe(
-    'Redis for shared state: a redis:// URL, ioredis options, `{ cluster: [nodes], options }`, or an ioredis instance (the bridge uses its own duplicate). Unset: the in-process store (one process, nothing kept across restarts).',
+    'Redis for shared state: a redis:// URL, ioredis options, `{ cluster: [nodes], options }`, or an ioredis 5 or 6 instance, Redis or Cluster (the bridge uses its own duplicate of it, with its own fail-fast settings and `redisCommandTimeoutMs`). Unset: the in-process store (one process, nothing kept across restarts).',
   );
 
 const loggerSchema = z.custom<Logger>(

@@ -11,6 +11,7 @@ import type { ResolvedOptions } from './config.js';
 import type { Store } from './store/Store.js';
 import type { PeerStamp } from './http/peer.js';
 import type { OpsHooks } from './ops/hooks.js';
+import type { SubjectJournal } from './ledger/journal.js';
 
 export interface Clock {
   now(): number;
@@ -45,6 +46,8 @@ export interface BridgeContext {
   readonly leaseEvents?: LeaseEventListener;
   /** Counts for the metrics (callbacks answered, orders, GameCenter calls); absent: nothing counted. */
   readonly ops?: OpsHooks;
+  /** Timelines of SUD jobs and GameCenter orders and transfers, for the desk; absent: nothing journaled. */
+  readonly journal?: SubjectJournal;
   /**
    * Whether a request comes from an operator: the admin token, from an address on the admin allow-list.
    * What a route shows only to operators (the health route's detail) asks this; false when the admin API is off.

@@ -3,6 +3,7 @@
  * register call. This file is the whole public API; everything else is internal.
  */
 export { registerPlatformBridge, type PlatformBridge } from './register.js';
+export { platformOnAuth, platformService, type PlatformOnAuth, type PlatformName, type PlatformServices } from './platformAccess.js';
 export { optionsSchema, parseOptions, ConfigError, type PlatformBridgeOptions, type ResolvedOptions } from './config.js';
 export type { HealthReport } from './http/health.js';
 export type { LeaseEvent, LeaseEventListener, LeaseLossReason } from './workers/lease/Lease.js';
@@ -26,6 +27,7 @@ export type {
   AcceptOptions,
   CancelOutcome,
   PaidOrder,
+  UnsignedOrderFields,
   LedgerRecord,
   OrderState,
   AcceptOutcome,
@@ -36,6 +38,7 @@ export type {
   GrantSink,
   OrderSource,
 } from './ledger/index.js';
+export { UnstorableOrderError, MAX_RAW_DEPTH } from './ledger/index.js';
 export type { OperatorAction } from './ledger/Ledger.js';
 export type { JournalEntry, LedgerEvent } from './ledger/journal.js';
 export { Desk, LISTABLE_STATES, type Page as DeskPage, type ListQuery, type ListableState, type StateCounts, type RetryOutcome } from './ops/desk.js';
@@ -79,6 +82,7 @@ export type {
   TransferHandler,
   TransferHandlerContext,
   ZoneEventOutcome,
+  ParkedZoneEvent,
   GameCenterAuth,
   GameCenterOnAuth,
 } from './platforms/gamecenter/index.js';

@@ -19,11 +19,13 @@ import type { Deliveries, Ledger } from './ledger/Ledger.js';
 import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
+import { registeredPlatforms, setRegisteredPlatforms } from './platformAccess.js';
 import { createRoomSettlementSink } from './rooms/roomSettlements.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
 import { setupOps } from './ops/install.js';
+import { Journal, SubjectJournal } from './ledger/journal.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -87,6 +89,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const closeFns: Array<() => void | Promise<void>> = [];
   let stopping = false;
   const ops = setupOps({ store, logger, options }, options.metrics, options.admin);
+  const subjects = new SubjectJournal(new Journal(store, options.journal), store.keys, clock);
 
   const leaseListeners = new Set<LeaseEventListener>();
   const ctx: BridgeContext = {
@@ -118,13 +121,14 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
       return stopping;
     },
     ops: ops.metrics,
+    journal: subjects,
     operatorAuthorized: (headers) => ops.operator(headers, peer.peerOf(headers)),
   };
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
   const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
-  const desk = new Desk(store, ledger, clock);
+  const desk = new Desk(store, ledger, clock, subjects);
   ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
   else ctx.setPlatformStatus('recharge', { enabled: false });
@@ -138,6 +142,12 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const vngates = options.vngates ? installVngates(ctx, options.vngates, { ledger, roles: rooms.roles }) : undefined;
   if (!vngates) ctx.setPlatformStatus('vngates', { enabled: false });
   setCurrentBridgeServices(rooms);
+  // room code (platformOnAuth, platformService) finds the platforms at call time
+  const registered = { gamecenter, vngates, sud };
+  setRegisteredPlatforms(registered);
+  ctx.onClose(() => {
+    if (registeredPlatforms() === registered) setRegisteredPlatforms(undefined);
+  });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);

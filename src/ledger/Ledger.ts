@@ -10,7 +10,11 @@ export interface AcceptOptions {
    * carries): a later order whose key or alias matches either is a duplicate.
    */
   alias?: string;
-  /** Record the order for audit without ever granting it (e.g. platform status "failed"); the reason is kept. */
+  /**
+   * Record the order for audit without granting it (e.g. platform status "failed"); the reason is kept. A
+   * later accept of the same order without `decline` (the platform now reports it paid) queues it for its
+   * one grant (`afterDecline` in the outcome); every accept after that is a duplicate.
+   */
   decline?: string;
   /** The caller's address, for the order's journal. */
   peer?: string;
@@ -33,7 +37,8 @@ export interface Ledger {
    * Records the order once, atomically. Resolves only after Redis has it (and, with `ledger.durability`,
    * its replicas: a duplicate too); rejects with StoreUnavailableError when the store cannot be reached or
    * the replicas did not confirm in time (answer the platform with a failure then; an unconfirmed order
-   * stays recorded and its retry is a duplicate).
+   * stays recorded and its retry is a duplicate), and with UnstorableOrderError for an order that can never
+   * be stored as received (answer a terminal refusal).
    */
   accept(order: PaidOrder, opts?: AcceptOptions): Promise<AcceptOutcome>;
   get(dedupeKey: string): Promise<LedgerRecord | undefined>;

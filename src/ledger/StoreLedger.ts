@@ -7,7 +7,8 @@ import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger, OperatorAction } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
-import { acceptScript, cancelScript, grantLease } from './scripts.js';
+import { unstorable } from './storable.js';
+import { acceptScript, cancelScript, grantLease, type AcceptReply } from './scripts.js';
 import { Journal, PROCESS_NAME, entry, journalOptionsSchema, type JournalEntry } from './journal.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
@@ -26,7 +27,7 @@ export class StoreLedger implements Ledger {
   /** Called after an order is accepted on this process, so its grant starts at once. */
   onAccepted?: (record: LedgerRecord | undefined) => void;
   /** Orders that arrive together are accepted in one script run (group commit); each still gets its own answer. */
-  private readonly accepts: ScriptBatcher<{ accepted: boolean; state: string; via?: string }>;
+  private readonly accepts: ScriptBatcher<AcceptReply>;
 
   readonly journal: Journal;
   private readonly ordersPerUser: number;
@@ -52,6 +53,8 @@ export class StoreLedger implements Ledger {
     if (!order.orderId) throw new Error('an order needs an orderId');
     if (!order.userId) throw new Error('an order needs a userId');
     if (!Number.isFinite(order.amount)) throw new Error('an order needs a finite amount');
+    const problem = unstorable(order);
+    if (problem) throw problem;
     const dedupeKey = this.keyOf(order);
     const now = this.clock.now();
     const orderKey = this.keys.order(dedupeKey);
@@ -109,6 +112,7 @@ export class StoreLedger implements Ledger {
       createdAt: now,
       updatedAt: now,
       reason: opts.decline,
+      ...(r.afterDecline ? { declinedReason: r.afterDecline.reason, declinedAt: r.afterDecline.at } : {}),
     };
     try {
       await this.store.confirmDurable();
@@ -116,7 +120,7 @@ export class StoreLedger implements Ledger {
       // recorded either way: granting starts now (unconfirmed, the next poll would find it just the same)
       if (initial === 'pending') this.onAccepted?.(record);
     }
-    return { status: 'accepted', record };
+    return r.afterDecline ? { status: 'accepted', record, afterDecline: true } : { status: 'accepted', record };
   }
 
   async get(dedupeKey: string): Promise<LedgerRecord | undefined> {

@@ -14,6 +14,7 @@ import { defineScript } from '../store/defineScript.js';
 import type { MemoryDb } from '../store/MemoryDb.js';
 import { ScriptBatcher } from '../store/ScriptBatcher.js';
 import type { Store } from '../store/Store.js';
+import type { KeySpace } from '../store/KeySpace.js';
 
 export const journalOptionsSchema = z
   .strictObject({
@@ -149,6 +150,37 @@ export function parseEntries(raw: readonly string[]): JournalEntry[] {
 /** Drops undefined fields so an entry stays short. */
 export function entry(at: number, event: string, fields: Record<string, unknown> = {}): JournalEntry {
   const e: JournalEntry = { at, event };
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '') e[k] = v;
+  // `at` and `event` are the entry's own: a field of the same name never replaces them
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== '' && k !== 'at' && k !== 'event') e[k] = v;
   return e;
+}
+
+/** What else keeps a timeline besides ledger orders: SUD jobs, GameCenter orders and transfers. */
+export const JOURNAL_SUBJECTS = ['sud', 'gamecenter-order', 'gamecenter-transfer'] as const;
+export type JournalSubject = (typeof JOURNAL_SUBJECTS)[number];
+
+/** The journal of a SUD job (`settle:<matchId>`, `event:<notifyId>`), a GameCenter order or a transfer. */
+export function subjectJournalKey(ks: KeySpace, subject: JournalSubject, id: string): string {
+  return ks.tagged('journal', subject, id);
+}
+
+/**
+ * The journal as the platforms use it: a line per thing an operator would look for (a notification
+ * recorded, a job failed or settled, an order paid, a transfer final), appended after the step, grouped
+ * per event-loop turn, never failing the step.
+ */
+export class SubjectJournal {
+  constructor(
+    readonly journal: Journal,
+    private readonly ks: KeySpace,
+    private readonly clock: { now(): number },
+  ) {}
+
+  note(subject: JournalSubject, id: string, event: string, fields: Record<string, unknown> = {}): void {
+    void this.journal.append(subjectJournalKey(this.ks, subject, id), entry(this.clock.now(), event, { ...fields, process: PROCESS_NAME }));
+  }
+
+  read(subject: JournalSubject, id: string): Promise<JournalEntry[]> {
+    return this.journal.read(subjectJournalKey(this.ks, subject, id));
+  }
 }

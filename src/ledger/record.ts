@@ -1,4 +1,4 @@
-import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder } from './types.js';
+import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder, UnsignedOrderFields } from './types.js';
 
 /** Hash fields of a new order (besides state/attempts/fence/times, which the accept script sets). */
 export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string, alias?: string): string[] {
@@ -13,6 +13,8 @@ export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string
     ['currency', order.currency],
     ['productId', order.productId],
     ['budanFlag', order.budanFlag === undefined ? undefined : String(order.budanFlag)],
+    ['signed', order.signed ? JSON.stringify(order.signed) : undefined],
+    ['unsigned', order.unsigned ? JSON.stringify(order.unsigned) : undefined],
     ['raw', JSON.stringify(order.raw ?? {})],
     ['reason', reason],
     ['alias', alias],
@@ -34,6 +36,8 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     currency: h.currency,
     productId: h.productId,
     budanFlag: num(h.budanFlag),
+    ...(h.signed !== undefined ? { signed: parseJson(h.signed) as string[] } : {}),
+    ...(h.unsigned !== undefined ? { unsigned: parseJson(h.unsigned) as UnsignedOrderFields } : {}),
     raw: parseJson(h.raw) as Record<string, unknown>,
     state: h.state as OrderState,
     attempts: Number(h.attempts ?? 0),
@@ -43,6 +47,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     grantedAt: num(h.grantedAt),
     result: h.result ? (parseJson(h.result) as GrantResult) : undefined,
     reason: h.reason,
+    ...(h.declinedAt !== undefined ? { declinedReason: h.declinedReason, declinedAt: Number(h.declinedAt) } : {}),
     alias: h.alias,
   };
 }

@@ -32,9 +32,23 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined']);
  * brace (the script adds the state found and the answer given), 7/8 the answer (JSON) to a duplicate of a
  * settled / an unsettled order, 9 the journal key prefix, 10 order hash prefix, 11 journal max entries,
  * 12 journal ttl ms, 13 orders kept per player in the index.
- * Reply: {1, state} accepted | {0, state-of-existing} duplicate | {2, key-the-alias-points-to} duplicate by alias.
+ *
+ * A paid report (initial state 'pending') for an order recorded `declined` is not a duplicate: a platform may
+ * first report a payment failed and later paid. The order is rewritten from the paid report (its decline
+ * reason kept as `declinedReason`, its first sighting as `declinedAt`), journaled as accepted and queued,
+ * once: the next paid report finds it pending or granted and is a duplicate.
+ * Reply: {1, state} accepted | {3, 'pending', declined reason, declined at} accepted after a decline |
+ * {0, state-of-existing} duplicate | {2, key-the-alias-points-to} duplicate by alias.
  */
-export const acceptScript = defineScript<{ accepted: boolean; state: string; via?: string }>({
+export interface AcceptReply {
+  accepted: boolean;
+  state: string;
+  via?: string;
+  /** Set when a paid report upgraded a declined order: the decline's reason and time. */
+  afterDecline?: { reason: string; at: number };
+}
+
+export const acceptScript = defineScript<AcceptReply>({
   name: 'ledger_accept',
   numberOfKeys: 7,
   lua: `
@@ -45,19 +59,30 @@ local function noteDuplicate(jkey, existing, via)
   ${journalLua('jkey', 'e', 'ARGV[11]', 'ARGV[12]')}
 end
 local existing = redis.call('HGET', KEYS[1], 'state')
+local code, declinedReason, declinedAt = 1, '', ''
+local fields = {'state', ARGV[3], 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}
 if existing then
-  noteDuplicate(KEYS[4], existing, '')
-  return {0, existing}
+  if existing ~= 'declined' or ARGV[3] ~= 'pending' then
+    noteDuplicate(KEYS[4], existing, '')
+    return {0, existing}
+  end
+  code = 3
+  local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt')
+  declinedReason, declinedAt = was[1] or '', was[2] or ARGV[1]
+  fields[#fields + 1] = 'declinedReason'
+  fields[#fields + 1] = declinedReason
+  fields[#fields + 1] = 'declinedAt'
+  fields[#fields + 1] = declinedAt
+  redis.call('HDEL', KEYS[1], 'reason')
 end
 if KEYS[3] ~= KEYS[1] then
   local other = redis.call('GET', KEYS[3])
-  if other then
+  if other and (code == 1 or other ~= ARGV[2]) then
     noteDuplicate(ARGV[9] .. other, redis.call('HGET', ARGV[10] .. other, 'state'), ',"byAlias":true')
     return {2, other}
   end
-  redis.call('SET', KEYS[3], ARGV[2])
+  if not other then redis.call('SET', KEYS[3], ARGV[2]) end
 end
-local fields = {'state', ARGV[3], 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}
 for _, v in ipairs(cjson.decode(ARGV[4])) do fields[#fields + 1] = v end
 redis.call('HSET', KEYS[1], unpack(fields))
 if ARGV[3] == 'pending' then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
@@ -67,6 +92,7 @@ local keep = tonumber(ARGV[13])
 if redis.call('ZCARD', KEYS[5]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(keep + 1)) end
 redis.call('ZADD', KEYS[6], ARGV[1], ARGV[2])
 if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[2], 'NX') end
+if code == 3 then return {code, ARGV[3], declinedReason, declinedAt} end
 return {1, ARGV[3]}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
@@ -80,19 +106,26 @@ return {1, ARGV[3]}
     };
     const pairs = JSON.parse(pairsJson) as string[];
     const existing = db.hget(order, 'state');
+    const values: Record<string, string> = { state, attempts: '0', fence: '0', createdAt: now, updatedAt: now };
+    let code = 1;
     if (existing !== null) {
-      noteDuplicate(journal, existing, '');
-      return [0, existing];
+      if (existing !== 'declined' || state !== 'pending') {
+        noteDuplicate(journal, existing, '');
+        return [0, existing];
+      }
+      code = 3;
+      values.declinedReason = db.hget(order, 'reason') ?? '';
+      values.declinedAt = db.hget(order, 'createdAt') ?? now;
+      db.hdel(order, 'reason');
     }
     if (alias !== order) {
       const other = db.get(alias);
-      if (other !== null) {
+      if (other !== null && (code === 1 || other !== member)) {
         noteDuplicate(journalPrefix + other, db.hget(orderPrefix + other, 'state'), ',"byAlias":true');
         return [2, other];
       }
-      db.set(alias, member);
+      if (other === null) db.set(alias, member);
     }
-    const values: Record<string, string> = { state, attempts: '0', fence: '0', createdAt: now, updatedAt: now };
     for (let i = 0; i + 1 < pairs.length; i += 2) values[pairs[i]!] = pairs[i + 1]!;
     db.hset(order, values);
     if (state === 'pending') db.zadd(due, [[Number(now), member]]);
@@ -102,11 +135,12 @@ return {1, ARGV[3]}
     if (all.length > Number(keep)) db.zrem(user, ...all.slice(0, all.length - Number(keep)).map((e) => e.member));
     db.zadd(day, [[Number(now), member]]);
     if (id !== order) db.set(id, member, { nx: true });
-    return [1, state];
+    return code === 3 ? [code, state, values.declinedReason!, values.declinedAt!] : [code, state];
   },
   decode: (r) => {
-    const [code, value] = r as [number, string];
+    const [code, value, declinedReason, declinedAt] = r as [number, string, string?, string?];
     if (code === 1) return { accepted: true, state: value };
+    if (code === 3) return { accepted: true, state: value, afterDecline: { reason: declinedReason ?? '', at: Number(declinedAt) } };
     if (code === 2) return { accepted: false, state: 'unknown', via: value };
     return { accepted: false, state: value };
   },

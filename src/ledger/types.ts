@@ -26,8 +26,26 @@ export interface PaidOrder {
   productId?: string;
   /** Recharge `BudanFlag`: 0 normal, 1/2 welfare make-up orders. Never bypasses the duplicate check. */
   budanFlag?: number;
+  /**
+   * Which of this order's fields the platform's sign covers (`orderId`, `userId`, `zoneId`, `amount` …).
+   * Absent when the order did not come from a signed callback (GameCenter: the bridge asked the platform).
+   */
+  signed?: readonly string[];
+  /**
+   * Fields the platform sent but did not sign: anyone on the network path could have set them. Check them
+   * (a `verifyOrder` hook, the game's own catalogue, that the role belongs to the user) before trusting them.
+   */
+  unsigned?: UnsignedOrderFields;
   /** The platform's fields as received (after parsing), unknown ones included. */
   raw: Record<string, unknown>;
+}
+
+/** The unsigned fields of a signed callback, under the ledger's names (recharge: RoleID, currencyType, ItemId/propId, BudanFlag). */
+export interface UnsignedOrderFields {
+  roleId?: string;
+  currency?: string;
+  productId?: string;
+  budanFlag?: number;
 }
 
 export type OrderState =
@@ -56,12 +74,16 @@ export interface LedgerRecord extends PaidOrder {
   result?: GrantResult;
   /** Why an order was declined or cancelled. */
   reason?: string;
+  /** Set when a paid report followed a decline: the decline's reason and when it was recorded. */
+  declinedReason?: string;
+  declinedAt?: number;
   /** The order's second identity, when it was accepted with one (see `AcceptOptions.alias`). */
   alias?: string;
 }
 
 export type AcceptOutcome =
-  | { status: 'accepted'; record: LedgerRecord }
+  /** `afterDecline`: the order was recorded `declined` before; this paid report queues it for its one grant. */
+  | { status: 'accepted'; record: LedgerRecord; afterDecline?: true }
   /** The key (or its alias) is known: the platform's duplicate answer; nothing changed. */
   | { status: 'duplicate'; state: OrderState | 'unknown'; dedupeKey: string };
 

@@ -13,6 +13,7 @@ import type { BridgeContext } from '../context.js';
 import { BodyTooLargeError, readBodyCapped } from '../http/body.js';
 import { createIpMatcher } from '../http/ipAllowList.js';
 import { bearerCheck } from './bearer.js';
+import { JOURNAL_SUBJECTS, type JournalSubject } from '../ledger/journal.js';
 import { LISTABLE_STATES, type Desk } from './desk.js';
 import type { AdminOptions } from './options.js';
 
@@ -102,6 +103,12 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
       return order ? json({ order }) : problem(404, 'no such order');
     }),
     guard('platformAdminTimeline', 'GET', '/timeline', async (q) => {
+      const subject = q.get('subject');
+      if (subject && subject !== 'order') {
+        if (!(JOURNAL_SUBJECTS as readonly string[]).includes(subject)) throw new BadRequest(`subject must be order or one of ${JOURNAL_SUBJECTS.join(', ')}`);
+        const id = need(q, 'id');
+        return json({ subject, id, entries: await desk.journalOf(subject as JournalSubject, id) });
+      }
       const t = await desk.timeline(need(q, 'id'));
       return t ? json(t) : problem(404, 'no such order');
     }),

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../context.js';
 import type { CancelOutcome, OperatorAction } from '../ledger/Ledger.js';
-import type { JournalEntry } from '../ledger/journal.js';
+import { Journal, JOURNAL_SUBJECTS, SubjectJournal, journalOptionsSchema, type JournalEntry, type JournalSubject } from '../ledger/journal.js';
 import { decodeRecord } from '../ledger/record.js';
 import type { StoreLedger } from '../ledger/StoreLedger.js';
 import type { LedgerRecord } from '../ledger/types.js';
@@ -54,11 +54,27 @@ const SCAN_PER_CALL = 2000;
 const COUNT_SCAN = 5000;
 
 export class Desk {
+  private readonly subjects: SubjectJournal;
+
   constructor(
     private readonly store: Store,
     private readonly ledger: StoreLedger,
     private readonly clock: Clock,
-  ) {}
+    subjects?: SubjectJournal,
+  ) {
+    this.subjects = subjects ?? new SubjectJournal(new Journal(store, journalOptionsSchema.parse({})), store.keys, clock);
+  }
+
+  /**
+   * The timeline of something that is not a ledger order: a SUD job (`settle:<matchId>` or the match id
+   * alone, `event:<notifyId>`), a GameCenter order (its order id) or transfer (its transfer id, or
+   * `ref:<reference>` for one whose outcome is unknown).
+   */
+  async journalOf(subject: JournalSubject, id: string): Promise<JournalEntry[]> {
+    if (!(JOURNAL_SUBJECTS as readonly string[]).includes(subject)) throw new Error(`unknown journal subject ${JSON.stringify(subject)}: one of ${JOURNAL_SUBJECTS.join(', ')}`);
+    if (subject === 'sud' && !/^(settle|event):/.test(id)) return this.subjects.read(subject, `settle:${id}`);
+    return this.subjects.read(subject, id);
+  }
 
   /** The ledger key of an order known by its ledger key, its platform order id or its alias; undefined when unknown. */
   async resolve(id: string): Promise<string | undefined> {

@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StoreLedger } from '../ledger/StoreLedger.js';
 import type { LedgerRecord } from '../ledger/types.js';
-import type { JournalEntry } from '../ledger/journal.js';
+import { JOURNAL_SUBJECTS, type JournalEntry, type JournalSubject } from '../ledger/journal.js';
 import { consoleLogger } from '../logger.js';
 import { KeySpace } from '../store/KeySpace.js';
 import { RedisStore } from '../store/RedisStore.js';
@@ -22,6 +22,8 @@ commands
   find <user-id>                a player's orders, newest first
   list <state>                  orders that are ${LISTABLE_STATES.join(' | ')} (--older-than for stuck grants)
   timeline <id>                 everything that happened to an order, oldest first
+                                (--subject sud|gamecenter-order|gamecenter-transfer for a SUD match,
+                                a GameCenter order or transfer)
   retry <id> --yes              put a given_up order back in the queue
   cancel <id> --reason TEXT --yes
                                 cancel a pending or given_up order (never one granting or granted)
@@ -54,6 +56,7 @@ export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = 
         by: { type: 'string' },
         yes: { type: 'boolean' },
         'time-zone': { type: 'string' },
+        subject: { type: 'string' },
         format: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -101,6 +104,12 @@ export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = 
         return 0;
       }
       case 'timeline': {
+        if (o.subject && o.subject !== 'order') {
+          if (!(JOURNAL_SUBJECTS as readonly string[]).includes(o.subject)) return usage(out, `--subject must be order or one of ${JOURNAL_SUBJECTS.join(', ')}`);
+          const entries = await desk.journalOf(o.subject as JournalSubject, arg);
+          print({ subject: o.subject, id: arg, entries }, () => `${o.subject} ${arg}\n${timelineTable(entries)}`);
+          return entries.length ? 0 : 1;
+        }
         const t = await desk.timeline(arg);
         if (!t) return notFound(out, o.json, arg);
         print(t, () => `${t.key}\n${timelineTable(t.entries)}`);

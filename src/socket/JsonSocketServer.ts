@@ -48,6 +48,11 @@ export interface JsonSocketServerOptions {
   idleTimeoutMs: number;
   /** Connections beyond this are destroyed on accept (the warning is rate-limited). */
   maxConnections: number;
+  /**
+   * Open connections one peer address may hold; more from it are destroyed on accept (the warning is
+   * rate-limited). Keeps one flooding address from holding every `maxConnections` slot. Default: no cap.
+   */
+  maxConnectionsPerIp?: number;
   /** false: one request per connection, then the socket is ended. true: further requests are read and answered in order. */
   keepAlive: boolean;
   /** `tmsk6` only: command id of every reply; default echoes the request's. */
@@ -95,9 +100,12 @@ export class JsonSocketServer {
   private readonly server: Server;
   private readonly host: ConnectionHost;
   private readonly live = new Set<Connection>();
+  /** Open connections per peer address, for `maxConnectionsPerIp`. */
+  private readonly perIp = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly refusedFull: RefusalLog;
   private readonly refusedIp: RefusalLog;
+  private readonly refusedPerIp: RefusalLog;
   private bound: SocketAddress | undefined;
   private listenCalled = false;
   private draining = false;
@@ -111,6 +119,7 @@ export class JsonSocketServer {
     this.log = guardLogger(opts.logger);
     this.refusedFull = new RefusalLog(this.log, `socket connection refused: maxConnections (${opts.maxConnections}) reached`, REFUSAL_LOG_WINDOW_MS);
     this.refusedIp = new RefusalLog(this.log, 'socket connection refused: address not allowed', REFUSAL_LOG_WINDOW_MS);
+    this.refusedPerIp = new RefusalLog(this.log, `socket connection refused: maxConnectionsPerIp (${opts.maxConnectionsPerIp}) reached for the address`, REFUSAL_LOG_WINDOW_MS);
     this.host = {
       opts: this.opts,
       log: this.log,
@@ -119,7 +128,12 @@ export class JsonSocketServer {
         this.inFlight.add(work);
         void work.finally(() => this.inFlight.delete(work));
       },
-      release: (connection) => this.live.delete(connection),
+      release: (connection) => {
+        if (!this.live.delete(connection)) return;
+        const left = (this.perIp.get(connection.remoteAddress) ?? 1) - 1;
+        if (left > 0) this.perIp.set(connection.remoteAddress, left);
+        else this.perIp.delete(connection.remoteAddress);
+      },
     };
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     // accept errors (EMFILE…) arrive here after listen; unhandled they would kill the process
@@ -187,6 +201,7 @@ export class JsonSocketServer {
     for (const connection of [...this.live]) connection.destroy('server closed');
     this.refusedFull.flush(true);
     this.refusedIp.flush(true);
+    this.refusedPerIp.flush(true);
     await this.serverClosed;
     if (this.bound) this.log.info('socket server closed', { ...this.bound });
     this.bound = undefined;
@@ -212,8 +227,15 @@ export class JsonSocketServer {
       this.refusedFull.record(peer);
       return;
     }
+    const fromPeer = this.perIp.get(remoteAddress) ?? 0;
+    if (this.opts.maxConnectionsPerIp !== undefined && fromPeer >= this.opts.maxConnectionsPerIp) {
+      socket.destroy();
+      this.refusedPerIp.record(peer);
+      return;
+    }
     const connection = new Connection(this.host, socket, remoteAddress, remotePort);
     this.live.add(connection);
+    this.perIp.set(remoteAddress, fromPeer + 1);
     connection.start();
   }
 
@@ -248,7 +270,7 @@ class Connection {
   constructor(
     private readonly host: ConnectionHost,
     private readonly socket: Socket,
-    private readonly remoteAddress: string,
+    readonly remoteAddress: string,
     private readonly remotePort: number,
   ) {
     this.decoder = createFrameDecoder(host.opts.framing, { maxMessageBytes: host.opts.maxMessageBytes });
@@ -634,6 +656,7 @@ function validateOptions(opts: JsonSocketServerOptions): void {
   // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would close every connection at once
   integer('idleTimeoutMs', opts.idleTimeoutMs, 1, 0x7fffffff);
   integer('maxConnections', opts.maxConnections, 1);
+  if (opts.maxConnectionsPerIp !== undefined) integer('maxConnectionsPerIp', opts.maxConnectionsPerIp, 1);
   if (opts.replyCmdId !== undefined) integer('replyCmdId', opts.replyCmdId, 0, 0xffff);
   for (const name of ['onMessage', 'onMalformed', 'onError'] as const) {
     if (typeof opts[name] !== 'function') throw new TypeError(`${name} must be a function`);

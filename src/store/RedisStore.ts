@@ -6,6 +6,8 @@
  */
 import { Redis, Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { isIoredisCluster, isIoredisInstance } from './ioredisShape.js';
+import { RedisSubscriptions } from './RedisSubscriptions.js';
 import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
 import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
@@ -40,13 +42,20 @@ export interface RedisStoreOptions {
 type Client = Redis | Cluster;
 
 // no enableAutoPipelining: with ioredis 5.9, a batch still in flight when the connection closes throws an
-// uncaught TypeError inside ioredis (autoPipelining.js), which would take the game server down
-const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true };
+// uncaught TypeError inside ioredis (autoPipelining.js), which would take the game server down.
+// protocol 2: the replies every script decoder is tested with; ioredis 6 would speak RESP3 by default
+// (ioredis 5 has no such option and speaks RESP2 anyway).
+const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, ...({ protocol: 2 } as RedisOptions) };
 
 export function openRedis(connection: RedisConnection, commandTimeoutMs: number): Client {
-  if (connection instanceof Redis || connection instanceof Cluster) {
-    // a private duplicate: the host may hand the same instance to Colyseus, which quits it at shutdown
-    return connection.duplicate();
+  if (isIoredisInstance(connection)) {
+    // a private duplicate: the host may hand the same instance to Colyseus, which quits it at shutdown. It
+    // gets the bridge's fail-fast settings: the host's instance may wait through 20 reconnects per command
+    const own: RedisOptions = { ...FAIL_FAST, commandTimeout: commandTimeoutMs };
+    if (isIoredisCluster(connection)) {
+      return connection.duplicate(undefined, { redisOptions: { ...connection.options.redisOptions, ...own } });
+    }
+    return (connection as Redis).duplicate(own);
   }
   if (typeof connection === 'string') return new Redis(connection, { ...FAIL_FAST, commandTimeout: commandTimeoutMs });
   if ('cluster' in connection) {
@@ -62,11 +71,10 @@ export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly keys: KeySpace;
   readonly client: Client;
-  private sub?: Client;
+  private readonly subs: RedisSubscriptions;
   private readonly waiterClient?: Redis;
   private readonly waiter?: ReplicaWaiter;
   private readonly wantedReplicas: number;
-  private readonly handlers = new Map<string, Set<MessageHandler>>();
   private readonly logger: Logger;
   private readonly defined = new Set<string>();
   private closed = false;
@@ -77,10 +85,15 @@ export class RedisStore implements Store {
     this.logger = opts.logger;
     this.client = openRedis(opts.connection, opts.commandTimeoutMs ?? 2000);
     this.watch(this.client, 'main');
+    this.subs = new RedisSubscriptions(() => {
+      const sub = this.client.duplicate();
+      this.watch(sub, 'subscriber');
+      return sub;
+    }, this.logger);
     const durability = opts.durability ?? { replicas: 0, timeoutMs: 1000 };
     this.wantedReplicas = durability.replicas;
     if (durability.replicas > 0) {
-      if (this.client instanceof Cluster) {
+      if (isIoredisCluster(this.client)) {
         this.client.disconnect();
         // WAIT is answered by the node it is sent to, and a cluster client sends a keyless command anywhere
         throw new Error('ledger.durability.replicas needs a single Redis primary (with replicas); it is not supported on a Redis Cluster connection');
@@ -231,44 +244,14 @@ export class RedisStore implements Store {
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
     if (this.closed) throw new StoreUnavailableError('redis store is closed');
-    if (!this.sub) {
-      // subscriber mode blocks other commands on a connection, hence a second one; ioredis re-subscribes on reconnect
-      const sub = this.client.duplicate();
-      this.watch(sub, 'subscriber');
-      sub.on('message', (ch: string, message: string) => {
-        for (const h of [...(this.handlers.get(ch) ?? [])]) {
-          try {
-            h(message);
-          } catch (err) {
-            this.logger.error('pub/sub handler threw', { channel: ch, error: err });
-          }
-        }
-      });
-      this.sub = sub;
-    }
-    let set = this.handlers.get(channel);
-    if (!set) {
-      this.handlers.set(channel, (set = new Set()));
-      await this.sub.subscribe(channel);
-    }
-    set.add(handler);
-    return async () => {
-      const s = this.handlers.get(channel);
-      if (!s) return;
-      s.delete(handler);
-      if (s.size === 0) {
-        this.handlers.delete(channel);
-        if (!this.closed) await this.sub?.unsubscribe(channel).catch(() => undefined);
-      }
-    };
+    return this.subs.subscribe(channel, handler);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.handlers.clear();
     this.waiter?.close();
-    await Promise.all([quit(this.client), this.sub ? quit(this.sub) : undefined, this.waiterClient ? quit(this.waiterClient) : undefined]);
+    await Promise.all([quit(this.client), this.subs.close(quit), this.waiterClient ? quit(this.waiterClient) : undefined]);
   }
 }
 

@@ -6,6 +6,7 @@ import { ConfigError, registerPlatformBridge, parseOptions } from '../../src/ind
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { CapturingLogger } from '../helpers/logs.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 function bareServer() {
   return defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
@@ -194,8 +195,8 @@ describe('register', () => {
       server.onBeforeShutdown(() => void calls.push('host-before-early'));
       const bridge = registerPlatformBridge(server, { logger });
       server.onShutdown(() => void calls.push('host-after-late'));
-      await server.listen(0 as never, '127.0.0.1');
-      await server.gracefullyShutdown(false);
+      await listenColyseus(server, 0 as never);
+      await stopColyseus(server);
       assert.deepEqual(calls, ['host-before-early', 'host-after-late']);
       assert.equal(logger.find('platform bridge closed').length, 1);
       await assert.rejects(bridge.store.get('x'), /closed/);
@@ -208,8 +209,8 @@ describe('register', () => {
         throw new Error('host boom');
       });
       registerPlatformBridge(server, { logger });
-      await server.listen(0 as never, '127.0.0.1');
-      await server.gracefullyShutdown(false);
+      await listenColyseus(server, 0 as never);
+      await stopColyseus(server);
       assert.equal(logger.find('host boom', 'error').length, 1);
       assert.equal(logger.find('platform bridge closed').length, 1);
     });

@@ -38,6 +38,8 @@ export interface DoubleOrder {
   payedAfterFailed?: boolean;
   cpOrderId?: string;
   userId?: string;
+  /** Fields written over the answer entry as they are (a malformed entry); an `undefined` value removes the field. */
+  answer?: Record<string, unknown>;
 }
 
 export interface DoubleTransfer {
@@ -413,6 +415,10 @@ export class GameCenterDouble {
         payedAfterFailed: o.payedAfterFailed ?? false,
         cpOrderId: o.cpOrderId ?? '',
       };
+      for (const [k, v] of Object.entries(o.answer ?? {})) {
+        if (v === undefined) delete (data[id] as Record<string, unknown>)[k];
+        else (data[id] as Record<string, unknown>)[k] = v;
+      }
     }
     return { code: 0, data };
   }

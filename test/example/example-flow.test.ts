@@ -10,6 +10,7 @@ import { readEnv, TRIAL_SECRETS } from '../../example-server/env.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/processes.js';
 import { useRedisServer } from '../helpers/redisServer.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 const md5Upper = (s: string) => createHash('md5').update(s).digest('hex').toUpperCase();
 
@@ -23,9 +24,9 @@ describe('example game flow', function () {
     port = await freePort();
     const env = readEnv({ PORT: String(port), REDIS_URL: redis.url, RECHARGE_SOCKET_PORT: String(await freePort()), HOST: '127.0.0.1' });
     app = buildExampleServer(env, { gracefullyShutdown: false });
-    await app.server.listen(port, '127.0.0.1');
+    await listenColyseus(app.server, port);
   });
-  after(async () => app.server.gracefullyShutdown(false));
+  after(async () => stopColyseus(app.server));
 
   it('a recharge for a connected player reaches their room as a grant message, once', async () => {
     const sdk = new ColyseusSDK(`ws://127.0.0.1:${port}`);

@@ -23,7 +23,7 @@ describe('GameCenter onAuth verifier against the double', function () {
 
   it('refuses a wrong token, a token of another user, and a missing userId', async () => {
     const onAuth = gameCenterOnAuth(w.client(), { cacheMs: 1000 });
-    await assert.rejects(onAuth('nope', { userId: '1001' }), (e: unknown) => e instanceof GameCenterAuthError && e.code === 922);
+    await assert.rejects(onAuth('nope', { userId: '1001' }), (e: unknown) => e instanceof GameCenterAuthError && e.code === 525 && e.gameCenterCode === 922);
     await assert.rejects(onAuth('tok-b', { userId: '1001' }), GameCenterAuthError);
     await assert.rejects(onAuth('tok-a', {}), /userId/);
     await assert.rejects(onAuth('', { userId: '1001' }), /token/);

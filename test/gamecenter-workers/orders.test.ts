@@ -163,6 +163,41 @@ describe('GameCenter order polling against the double', function () {
     for (const id of ids) assert.equal(await ledger.get(`gamecenter:${id}`), undefined, 'nothing in the ledger');
   });
 
+  it('reads each order of an answer on its own: a malformed entry is logged and asked again, the others are granted and cancelled', async () => {
+    const { store, ledger, poller } = setup(w);
+    const { calls, worker } = granting(w, store, ledger);
+    try {
+      const [good, reset, bad] = [orderId(), orderId(), orderId()];
+      // payTime is not needed for a decision: an entry without it is still read
+      w.double.orders.set(good, paid({ answer: { payTime: undefined } }));
+      w.double.orders.set(reset, { status: 3, checked: 1 });
+      w.double.orders.set(bad, paid({ answer: { status: 'paid?', checked: null } }));
+      for (const id of [good, reset, bad]) await poller.register({ orderId: id, userId: 'u8' });
+      w.clock.advance(3 * S);
+      await poller.tick();
+      assert.equal(w.double.requestsTo('order.check_status').length, 1, 'one call for the three');
+      assert.equal((await poller.get(good))!.state, 'paid');
+      assert.equal((await poller.get(reset))!.state, 'cancelled');
+      const b = (await poller.get(bad))!;
+      assert.equal(b.state, 'polling');
+      assert.equal(b.nextCheckAt, w.clock.now() + 3 * S, 'asked again on its schedule');
+      const line = w.logger.find('one order’s answer is malformed', 'warn');
+      assert.equal(line.length, 1);
+      assert.equal(line[0]!.fields!.orderId, bad);
+      assert.match(String(line[0]!.fields!.issues), /status|checked/);
+      await waitFor('grant', () => (calls.length ? true : undefined));
+      assert.deepEqual(calls.map((c) => c.orderId), [good]);
+      // the platform's answer is well-formed again: the order proceeds
+      w.double.orders.set(bad, paid());
+      w.clock.advance(3 * S);
+      await poller.tick();
+      assert.equal((await poller.get(bad))!.state, 'paid');
+      await waitFor('second grant', () => (calls.length === 2 ? true : undefined));
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('does not grant an order whose cpOrderId differs from the registered one', async () => {
     const { ledger, poller } = setup(w);
     const id = orderId();

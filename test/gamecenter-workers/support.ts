@@ -33,7 +33,7 @@ export interface World {
   double: GameCenterDouble;
   /** One store per simulated process; all share the suite's Redis and this test's key prefix. */
   store(): Store;
-  client(deps?: GameCenterClientDeps): GameCenterClient;
+  client(deps?: GameCenterClientDeps, over?: Partial<Parameters<typeof parseGameCenterOptions>[0]>): GameCenterClient;
 }
 
 let seq = 0;
@@ -55,8 +55,8 @@ export function useWorld(opts: { timeZone?: string } = {}): World {
       stores.push(s);
       return s;
     };
-    w.client = (deps = {}) =>
-      new GameCenterClient(parseGameCenterOptions({ baseUrl: w.double.url, appId: APP_ID, secret: SECRET, retryBackoffMs: 1, timeoutMs: 5000 }), w.logger, {
+    w.client = (deps = {}, over = {}) =>
+      new GameCenterClient(parseGameCenterOptions({ baseUrl: w.double.url, appId: APP_ID, secret: SECRET, retryBackoffMs: 1, timeoutMs: 5000, ...over }), w.logger, {
         now: w.clock.now,
         ...deps,
       });

@@ -44,13 +44,62 @@ describe('GameCenter zone data against the double', function () {
     assert.equal(await a.retryDue(), 0, 'done for good');
   });
 
-  it('releases the guard when GameCenter definitely refused, so the role can be reported again', async () => {
+  it('keeps type-1 events GameCenter refuses with 999 (parked, retried with backoff, listed) and sends them once it accepts', async () => {
+    // a process with a wrong secret: every call is answered 999 "invalid signature"
+    const wrong = new ZoneSync({ store: w.store(), client: w.client({}, { secret: 'not-the-secret' }), clock: w.clock, logger: w.logger, options: OPTIONS });
+    const t = w.clock.now();
+    assert.equal(await wrong.roleCreated('44', 1, t), 'queued');
+    assert.equal(await wrong.roleCreated('45', 1, t), 'queued');
+    assert.equal(await wrong.orderZone('144612098616033280', 1), 'queued');
+    assert.deepEqual(codes(w, 'sync.user_game_zone_data'), [999, 999]);
+    assert.equal(creates(w).length, 0);
+    assert.equal(w.logger.find('refused a zone event; it is kept (parked)', 'error').length, 3, 'one error line per event when it is parked');
+    const causes = w.logger.find('every GameCenter call is refused', 'error');
+    assert.equal(causes.length, 1, 'one line names the likely causes');
+    assert.match(causes[0]!.message, /gamecenter\.secret.*gamecenter\.appId.*gamecenter\.sign/);
+    assert.equal(await wrong.roleCreated('44', 1, t), 'duplicate', 'still guarded: never sent twice');
+
+    const parked = await wrong.parked();
+    assert.deepEqual(parked.map((p) => [p.event, p.why, p.code, p.attempts]).sort(), [['create role', 'refused', 999, 1], ['create role', 'refused', 999, 1], ['order zone', 'refused', 999, 1]]);
+    assert.equal(parked.find((p) => 'userId' in p && p.userId === '44')!.nextAttemptAt, t + 1000);
+    // retried with backoff: refused again, next attempt after twice the delay
+    w.clock.advance(1000);
+    assert.equal(await wrong.retryDue(), 3);
+    assert.equal(await wrong.parkedCount(), 3);
+    assert.equal((await wrong.parked()).find((p) => 'userId' in p && p.userId === '44')!.nextAttemptAt, w.clock.now() + 2000);
+    assert.equal(w.logger.find('every GameCenter call is refused', 'error').length, 1, 'named once per run of refusals');
+
+    // the secret is fixed (a restarted process); an operator makes the parked events due now
+    const fixed = zoneSync(w);
+    assert.equal(await fixed.retryParked(), 3);
+    assert.equal(await fixed.retryDue(), 3);
+    assert.deepEqual(creates(w).map((e) => [e.userId, e.zone, e.timeMs]).sort(), [['44', 1, t], ['45', 1, t]]);
+    assert.equal(w.double.orderZones.get('144612098616033280'), 1);
+    assert.equal(await fixed.parkedCount(), 0);
+    assert.deepEqual(await fixed.parked(), []);
+    w.clock.advance(600_000);
+    assert.equal(await fixed.retryDue(), 0, 'done for good');
+    assert.equal(await fixed.roleCreated('44', 1, t), 'duplicate');
+    assert.equal(creates(w).length, 2);
+  });
+
+  it('parks an event that keeps failing after maxAttempts, and still retries it', async () => {
     const a = zoneSync(w);
-    w.double.failNext('sync.user_game_zone_data', { code: 999, msg: 'invalid parameter' });
-    assert.equal(await a.roleCreated('44', 1, w.clock.now()), 'refused');
-    assert.ok(w.logger.find('refused a zone event', 'error').length);
-    assert.equal(await a.roleCreated('44', 1, w.clock.now()), 'sent');
+    w.double.failNext('sync.user_game_zone_data', { httpStatus: 502 }, 4);
+    assert.equal(await a.roleCreated('48', 1, w.clock.now()), 'queued');
+    for (const wait of [1000, 2000]) {
+      w.clock.advance(wait);
+      assert.equal(await a.retryDue(), 1);
+    }
+    assert.deepEqual((await a.parked()).map((p) => [p.why, p.attempts]), [['failing', 3]]);
+    assert.equal(w.logger.find('keeps failing; it is kept (parked)', 'error').length, 1);
+    w.clock.advance(4000);
+    assert.equal(await a.retryDue(), 1);
+    assert.equal(creates(w).length, 0);
+    w.clock.advance(8000);
+    assert.equal(await a.retryDue(), 1);
     assert.equal(creates(w).length, 1);
+    assert.equal(await a.parkedCount(), 0);
   });
 
   it('takes over a creation whose sender died before recording the outcome', async () => {

@@ -9,6 +9,7 @@ import { ColyseusTestServer } from '@colyseus/testing';
 import { registerPlatformBridge, type PlatformBridge, type PlatformBridgeOptions } from '../../src/index.js';
 import { freePort } from './ports.js';
 import { CapturingLogger } from './logs.js';
+import { listenColyseus, stopColyseus } from './colyseusLifecycle.js';
 
 export interface BootedBridge {
   server: Server;
@@ -41,7 +42,7 @@ export async function bootBridge(opts: BootOptions = {}): Promise<BootedBridge> 
   let bridge: PlatformBridge | undefined;
   const register = () => registerPlatformBridge(server, { logger, ...opts.bridge });
   if (!opts.registerAfterListen) bridge = register();
-  await server.listen(port, '127.0.0.1');
+  await listenColyseus(server, port);
   if (opts.registerAfterListen) bridge = register();
   const colyseus = new ColyseusTestServer(server);
   let down = false;
@@ -55,7 +56,7 @@ export async function bootBridge(opts: BootOptions = {}): Promise<BootedBridge> 
     async shutdown() {
       if (down) return;
       down = true;
-      await server.gracefullyShutdown(false);
+      await stopColyseus(server);
     },
   };
 }

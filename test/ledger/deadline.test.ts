@@ -86,6 +86,51 @@ describe('grant handler deadlines', function () {
   });
 });
 
+describe('process clock skew', function () {
+  this.timeout(30_000);
+  const redis = useRedisServer();
+
+  it('a process whose clock runs 10 minutes ahead does not take over an order another process still runs', async () => {
+    const bridges: PlatformBridge[] = [];
+    const runs: string[] = [];
+    let finish!: () => void;
+    const slow = new Promise<void>((r) => (finish = r));
+    const boot = (name: string, now: () => number) => {
+      const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
+      const b = registerPlatformBridge(server, {
+        redis: redis.url,
+        keyPrefix: 'skew:',
+        logger: new CapturingLogger(),
+        clock: { now },
+        ledger: { pollIntervalMs: 20, leaseMs: 1000 },
+        grant: async () => {
+          runs.push(name);
+          if (name === 'on-time') await slow;
+          return {};
+        },
+      });
+      bridges.push(b);
+      return b;
+    };
+    try {
+      const onTime = boot('on-time', Date.now);
+      await onTime.ledger.accept({ source: 'test', orderId: 'skewed', userId: 'u1', amount: 1, raw: {} });
+      await waitUntil('the on-time process runs it', () => runs, (r) => r.length === 1);
+      boot('ahead', () => Date.now() + 600_000);
+      // three leases long the fast process polls every 20 ms; on its own clock every lease has long ended
+      const since = Date.now();
+      await waitUntil('three leases pass', async () => [Date.now() - since, await onTime.ledger.get('test:skewed')], ([age]) => (age as number) >= 3000, 10_000, 100);
+      assert.deepEqual(runs, ['on-time'], 'no takeover on a skewed clock');
+      finish();
+      await waitUntil('granted', () => onTime.ledger.get('test:skewed'), (r) => r?.state === 'granted');
+      assert.deepEqual(runs, ['on-time']);
+      assert.equal((await onTime.ledger.get('test:skewed'))!.attempts, 1);
+    } finally {
+      for (const b of bridges) await b.close();
+    }
+  });
+});
+
 describe('a process claiming an order it still runs', function () {
   it('keeps the running attempt under the new fence: one run, recorded once', async () => {
     // the store's clock is the test's: it jumps past the lease end while the handler runs here, as after

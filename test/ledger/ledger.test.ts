@@ -22,16 +22,17 @@ const order = (over: Partial<PaidOrder> = {}): PaidOrder => ({
   ...over,
 });
 
-function start(extra: Partial<PlatformBridgeOptions> & { fail?: (n: number) => boolean } = {}) {
+function start(extra: Partial<PlatformBridgeOptions> & { fail?: (n: number) => boolean; hold?: Promise<void> } = {}) {
   const calls: Calls = [];
   const logger = new CapturingLogger();
-  const { fail, ...opts } = extra;
+  const { fail, hold, ...opts } = extra;
   const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
   const bridge = registerPlatformBridge(server, {
     logger,
     ledger: { pollIntervalMs: 20, backoffBaseMs: 10, backoffMaxMs: 40, leaseMs: 2000, deliverySweepMs: 100 },
     grant: async (o, ctx) => {
       calls.push({ order: o, ctx });
+      await hold;
       if (fail?.(calls.length)) throw new Error(`wallet offline (${calls.length})`);
       return { items: [{ id: 'diamond', n: o.amount }] };
     },
@@ -48,12 +49,16 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
     afterEach(async () => app?.bridge.close());
 
     it('accepts an order once and grants it once with its key as idempotency key', async () => {
-      const { bridge, calls } = boot();
+      let release!: () => void;
+      const { bridge, calls } = boot({ hold: new Promise<void>((r) => (release = r)) });
       const o = order();
       const first = await bridge.ledger.accept(o);
       assert.equal(first.status, 'accepted');
+      // the handler is held in its first run: a duplicate now sees the order being granted
+      await waitFor('handler running', () => (calls.length === 1 ? true : undefined));
       const again = await bridge.ledger.accept({ ...o, amount: 1 });
-      assert.deepEqual(again, { status: 'duplicate', state: again.status === 'duplicate' ? again.state : '', dedupeKey: `test:${o.orderId}` });
+      assert.deepEqual(again, { status: 'duplicate', state: 'granting', dedupeKey: `test:${o.orderId}` });
+      release();
       const rec = await waitFor('granted', async () => ((await bridge.ledger.get(`test:${o.orderId}`))?.state === 'granted' ? bridge.ledger.get(`test:${o.orderId}`) : undefined));
       assert.equal(calls.length, 1);
       assert.equal(calls[0]!.ctx.idempotencyKey, `test:${o.orderId}`);
@@ -106,6 +111,32 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
       assert.equal(calls.length, 0);
     });
 
+    it('a declined order later reported paid is granted once; a second paid report is a duplicate', async () => {
+      const { bridge, calls } = boot();
+      const o = order();
+      const key = `test:${o.orderId}`;
+      assert.equal((await bridge.ledger.accept(o, { decline: 'platform status 0' })).status, 'accepted');
+      const declinedAt = (await bridge.ledger.get(key))!.createdAt;
+      // the same failure reported again stays a duplicate, and nothing is granted
+      assert.deepEqual(await bridge.ledger.accept(o, { decline: 'platform status 0' }), { status: 'duplicate', state: 'declined', dedupeKey: key });
+      assert.equal(calls.length, 0);
+
+      const paid = await bridge.ledger.accept({ ...o, amount: 500, raw: { Amount: 500, status: 1 } });
+      assert.equal(paid.status, 'accepted');
+      assert.equal(paid.status === 'accepted' && paid.afterDecline, true);
+      const rec = await waitFor('granted', async () => ((await bridge.ledger.get(key))?.state === 'granted' ? bridge.ledger.get(key) : undefined));
+      assert.equal(calls.length, 1);
+      assert.equal(calls[0]!.order.amount, 500, 'granted from the paid report');
+      assert.deepEqual(calls[0]!.order.raw, { Amount: 500, status: 1 });
+      assert.deepEqual([rec!.reason, rec!.declinedReason, rec!.declinedAt], [undefined, 'platform status 0', declinedAt]);
+
+      // a second paid report, and a late failure report, are duplicates of the granted order
+      assert.deepEqual(await bridge.ledger.accept(o), { status: 'duplicate', state: 'granted', dedupeKey: key });
+      assert.deepEqual(await bridge.ledger.accept(o, { decline: 'platform status 0' }), { status: 'duplicate', state: 'granted', dedupeKey: key });
+      assert.equal(await bridge.ledger.queued(), 0);
+      assert.equal(calls.length, 1);
+    });
+
     it('retries a failing handler with backoff, showing state, attempts and last error, then grants', async () => {
       const { bridge, calls } = boot({ fail: (n) => n <= 2 });
       const o = order();
@@ -132,6 +163,8 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
       const rec = await waitFor('given up', async () => ((await bridge.ledger.get(key))?.state === 'given_up' ? bridge.ledger.get(key) : undefined));
       assert.equal(rec!.attempts, 3);
       assert.equal(calls.length, 3);
+      // the state is recorded first, then the journal entry, then the log line
+      await waitFor('given-up logged', () => (logger.find('order given up', 'error').length ? true : undefined));
       assert.equal(logger.find('order given up', 'error').length, 1);
       broken = false;
       assert.equal(await bridge.ledger.retry(key), true);

@@ -34,10 +34,16 @@ describe('ledger across processes', function () {
     });
     try {
       const order = { source: 'test', orderId, userId: 'u1', amount: 6, raw: {} };
-      // start our 250 as soon as the child is about to send its 250
-      await waitFor('child ready', async () => ((await probe.ping()) === 'PONG' ? true : undefined));
+      // both sides connected and warm, then one go: the child's 250 and ours are sent at the same moment
+      await bridge.ledger.get('test:warm-up');
+      await waitFor('child ready', () => (/^ready$/m.test(child.output()) ? true : undefined), 20_000);
+      await probe.rpush(`${runsKey}:go`, 'go');
+      const started = Date.now();
       const here = await Promise.all(Array.from({ length: 250 }, () => bridge.ledger.accept(order)));
+      const ended = Date.now();
       const childLine = await waitFor('child result', () => /accepted=(\d+)/.exec(child.output())?.[1]);
+      const [childStart, childEnd] = /window=(\d+),(\d+)/.exec(child.output())!.slice(1).map(Number) as [number, number];
+      assert.ok(childStart <= ended && started <= childEnd, `the two processes' accepts overlapped in time (here ${started}..${ended}, child ${childStart}..${childEnd})`);
       const acceptedHere = here.filter((o) => o.status === 'accepted').length;
       assert.equal(acceptedHere + Number(childLine), 1, 'exactly one accept across both processes');
       await waitFor('granted', async () => ((await bridge.ledger.get(`test:${orderId}`))?.state === 'granted' ? true : undefined));

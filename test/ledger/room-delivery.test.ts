@@ -8,7 +8,7 @@ import { Room, type Client } from '@colyseus/core';
 import type { GrantDelivery } from '../../src/index.js';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { useRedisServer } from '../helpers/redisServer.js';
-import { waitFor } from '../helpers/processes.js';
+import { spawnTs, waitFor, within } from '../helpers/processes.js';
 
 /** A room with no bridge code at all: the register call's lifecycle hooks deliver grants to it. */
 class ShopRoom extends Room {
@@ -22,7 +22,8 @@ describe('grant delivery to a real room', function () {
   before(async () => {
     app = await bootBridge({
       rooms: { shop: ShopRoom },
-      bridge: { redis: redis.url, grant: async (o) => ({ items: [{ sku: o.productId, n: 1 }] }), ledger: { pollIntervalMs: 20 } },
+      // a sweep too slow to matter here: a grant made on another process reaches this one by pub/sub
+      bridge: { redis: redis.url, grant: async (o) => ({ items: [{ sku: o.productId, n: 1 }] }), ledger: { pollIntervalMs: 20, deliverySweepMs: 60_000 } },
     });
   });
   after(async () => app.shutdown());
@@ -52,5 +53,28 @@ describe('grant delivery to a real room', function () {
     await waitFor('second delivery', () => (got.length === 2 ? true : undefined), 5000);
     assert.deepEqual(got.map((g) => g.orderId), ['online-1', 'online-2']);
     await room.leave();
+  });
+
+  it('after a Redis restart, a grant made on another process reaches a connected player by pub/sub (measured)', async () => {
+    const room = await app.colyseus.sdk.joinOrCreate('shop', { userId: 'u1' });
+    const got: Array<{ d: GrantDelivery; at: number }> = [];
+    room.onMessage('grant', (d: GrantDelivery) => void got.push({ d, at: Date.now() }));
+    await redis.stop();
+    await redis.start(redis.port);
+    await waitFor('this process reconnected', async () => (await app.bridge.ledger.get('test:none').then(() => true, () => undefined)));
+    // the other process: accepts the order for u1 and grants it there (test/fixtures/ledger-process.ts)
+    const orderId = `restart-${Date.now()}`;
+    const child = spawnTs('test/fixtures/ledger-process.ts', { REDIS_URL: redis.url, MODE: 'once', ORDER_ID: orderId, RUNS_KEY: `runs:${orderId}`, LEASE_MS: '5000' });
+    try {
+      await waitFor('the other process accepted', () => (/^accepted$/m.test(child.output()) ? true : undefined), 20_000);
+      const acceptingAt = Number(/acceptingAt=(\d+)/.exec(child.output())![1]);
+      await waitFor('delivery by pub/sub', () => (got.length ? true : undefined), 10_000);
+      assert.equal(got[0]!.d.orderId, orderId);
+      console.log(`      online delivery after a Redis restart, across processes: ${got[0]!.at - acceptingAt} ms from the other process's accept call`);
+    } finally {
+      child.kill('SIGTERM');
+      await within(10_000, 'the other process exits', child.exited());
+      await room.leave();
+    }
   });
 });

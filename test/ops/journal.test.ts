@@ -22,7 +22,8 @@ describe('order journal', function () {
   it('reads: accepted, duplicate, failed twice, taken over after a kill, granted, delivered', async () => {
     const orderId = `journal-${Date.now()}`;
     const runsKey = `runs:${orderId}`;
-    const child = spawnTs('test/fixtures/ledger-process.ts', { REDIS_URL: redis.url, MODE: 'journal', ORDER_ID: orderId, RUNS_KEY: runsKey, LEASE_MS: '1000', BACKOFF_MS: '5' });
+    const child = spawnTs('test/fixtures/ledger-process.ts', { REDIS_URL: redis.url, MODE: 'journal', ORDER_ID: orderId, RUNS_KEY: runsKey, LEASE_MS: '4000', BACKOFF_MS: '5' });
+    // a lease long enough that a loaded machine's stalls never end it early: the only takeover is after the kill
     try {
       await waitFor('third grant attempt started', async () => ((await probe.llen(runsKey)) === 3 ? true : undefined), 20_000);
       child.kill('SIGKILL');
@@ -54,7 +55,9 @@ describe('order journal', function () {
       const e = timeline.entries;
       assert.deepEqual(
         e.map((x) => x.event),
+        // (on failure, the entries themselves say what happened)
         ['accepted', 'duplicate', 'lease_taken', 'attempt_failed', 'lease_taken', 'attempt_failed', 'lease_taken', 'taken_over', 'granted', 'delivered'],
+        JSON.stringify(e),
       );
       const child = `/${childPid}`;
       assert.ok(String(e[0]!.process).endsWith(child), 'accepted by the child process');

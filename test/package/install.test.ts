@@ -47,8 +47,8 @@ describe('the packed package in a fresh project', function () {
       const args = words.slice(1).map((w) => (w === 'colyseus-platform-bridge' ? tarball : w));
       await run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund']);
     }
-    // what the test itself needs beside README's list: a type checker and Node types
-    await run('npm', ['install', '--save-dev', 'typescript@^5.9', '@types/node@^22', '--prefer-offline', '--no-audit', '--no-fund']);
+    // what the test itself needs beside README's list: a type checker, Node types, and @colyseus/auth for its recipe
+    await run('npm', ['install', '--save-dev', 'typescript@^5.9', '@types/node@^22', '@colyseus/auth@^0.18.3', '--prefer-offline', '--no-audit', '--no-fund']);
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -69,11 +69,79 @@ describe('the packed package in a fresh project', function () {
     const imports = (s: string) => s.split('\n').filter((l) => l.startsWith('import '));
     const body = (s: string) => s.split('\n').filter((l) => !l.startsWith('import '));
     writeFileSync(join(dir, 'src/server.ts'), [...imports(room), ...imports(use), ...body(room), ...body(use)].join('\n'));
+    // the recipes, one module each
+    writeFileSync(join(dir, 'src/rooms.ts'), marked('recipe-onauth'));
+    writeFileSync(join(dir, 'src/app.config.ts'), marked('recipe-tools'));
+    writeFileSync(join(dir, 'src/auth.ts'), marked('recipe-auth'));
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', noEmit: true, skipLibCheck: true, types: ['node'] }, include: ['src'] }),
     );
     await node([join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir]).catch((err: { stdout?: string }) => assert.fail(`tsc: ${err.stdout}`));
+  });
+
+  it("boots README's @colyseus/tools app.config.ts with @colyseus/testing, and an @colyseus/auth token's id is the user id", async () => {
+    mkdirSync(join(dir, 'test'), { recursive: true });
+    writeFileSync(join(dir, 'src/app.config.ts'), marked('recipe-tools'));
+    writeFileSync(
+      join(dir, 'test/recipes.test.ts'),
+      `import assert from 'node:assert/strict';
+import { boot } from '@colyseus/testing';
+import { JWT } from '@colyseus/auth';
+import { Room, defineRoom, defineServer } from '@colyseus/core';
+import { WebSocketTransport } from '@colyseus/ws-transport';
+import { registerPlatformBridge } from 'colyseus-platform-bridge';
+import { httpExchange, rechargeOrder, testServerUrl } from 'colyseus-platform-bridge/testing';
+import { onGrant, type Grant } from 'colyseus-platform-bridge/client';
+import app from '../src/app.config.ts';
+
+describe('recipes', () => {
+  it('the @colyseus/tools app.config.ts boots with the bridge', async () => {
+    const colyseus = await boot(app);
+    try {
+      const health = await fetch(testServerUrl(colyseus) + '/platform/health');
+      assert.equal(health.status, 200);
+      const room = await colyseus.sdk.joinOrCreate('lobby');
+      await room.leave();
+    } finally {
+      await colyseus.shutdown();
+    }
+  });
+
+  it("an @colyseus/auth token's id is the player's user id", async () => {
+    JWT.settings.secret = 'test-secret';
+    class ProfileRoom extends Room {
+      static override async onAuth(token: string) {
+        return await JWT.verify(token);
+      }
+    }
+    const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: { profile: defineRoom(ProfileRoom) } });
+    registerPlatformBridge(server, {
+      logLevel: 'warn',
+      recharge: { key: 'k', socket: { enabled: false } },
+      grant: async () => ({}),
+      rooms: { resolveUserId: (client) => client.auth?.id },
+    });
+    const colyseus = await boot(server);
+    try {
+      colyseus.sdk.auth.token = await JWT.sign({ id: 'u-42' });
+      const room = await colyseus.sdk.joinOrCreate('profile', { userId: 'claimed-by-the-client' });
+      const shown = new Promise<Grant>((resolve) => onGrant(room, resolve));
+      const order = rechargeOrder({ key: 'k', userId: 'u-42', amount: 5, zoneId: '1' }, 'http');
+      const answer = await httpExchange('POST', testServerUrl(colyseus) + '/platform/recharge', JSON.stringify(order), { 'content-type': 'application/json' });
+      assert.equal(answer.status, 200);
+      assert.equal((await shown).orderId, order.cporder_no);
+      await room.leave();
+    } finally {
+      await colyseus.shutdown();
+    }
+  });
+});
+`,
+    );
+    await node([join(dir, 'node_modules/mocha/bin/mocha.js'), '-n', 'import=tsx', '--exit', 'test/recipes.test.ts']).catch((err: { stdout?: string; stderr?: string }) =>
+      assert.fail(`mocha: ${err.stdout}\n${err.stderr}`),
+    );
   });
 
   it('loads with require, the testing kit and the client helper included', async () => {

@@ -43,7 +43,7 @@ describe('gift codes over the socket', () => {
     assert.equal(callsFor(request.codeNo), 1);
     const call = calls.find((c) => c.codeNo === request.codeNo)!;
     assert.deepEqual(
-      [call.userId, call.roleId, call.giftId, call.zoneId, call.lTime, call.changeTime, call.remoteAddress],
+      [call.userId, call.unsigned.roleId, call.giftId, call.zoneId, call.lTime, call.unsigned.changeTime, call.remoteAddress],
       [request.userId, '380395594', 'QJS0697', '270080', '1677082481', '2023-2-23 00:14:41', '127.0.0.1'],
     );
     assert.equal(call.idempotencyKey, `gift:${request.userId}:${request.codeNo}`);
@@ -56,7 +56,7 @@ describe('gift codes over the socket', () => {
     const text = JSON.stringify(request).replace('"roleId":0', '"roleId":3534059070281430668');
     const r = await exchange(app.socketPort, text);
     assert.equal(r.text, echoed(text, '1', SUCCESS_DESC));
-    assert.equal(calls.find((c) => c.codeNo === request.codeNo)?.roleId, '3534059070281430668');
+    assert.equal(calls.find((c) => c.codeNo === request.codeNo)?.unsigned.roleId, '3534059070281430668');
   });
 
   it('a second redemption of the same code by the same user is a duplicate and does not run the handler', async () => {

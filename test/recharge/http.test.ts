@@ -23,11 +23,11 @@ describe('recharge over HTTP', () => {
       assert.equal(record.orderId, order.cporder_no);
       assert.equal(record.userId, order.UserID);
       assert.equal(record.zoneId, '4');
-      assert.equal(record.roleId, '47120000004');
+      assert.equal(record.unsigned?.roleId, '47120000004');
       assert.equal(record.amount, 499);
-      assert.equal(record.currency, '2');
-      assert.equal(record.productId, 'com.fingerfun.nova.pack5');
-      assert.equal(record.budanFlag, 0);
+      assert.equal(record.unsigned?.currency, '2');
+      assert.equal(record.unsigned?.productId, 'com.fingerfun.nova.pack5');
+      assert.equal(record.unsigned?.budanFlag, 0);
       assert.equal(record.raw.extendParams, order.extendParams);
       const calls = app.grants.filter((g) => g.orderId === order.cporder_no);
       assert.equal(calls.length, 1);
@@ -55,14 +55,14 @@ describe('recharge over HTTP', () => {
       assert.equal(res.text, SUCCESS);
       const record = await app.ledger.get(`recharge:${order.cporder_no}`);
       assert.equal(record?.amount, 6);
-      assert.equal(record?.roleId, '3534059070281430668');
+      assert.equal(record?.unsigned?.roleId, '3534059070281430668');
     });
 
     it('accepts numbers sent as strings and a lower-case sign', async () => {
       const order = httpOrder({ Amount: '499', Time: '1676332979', ZoneID: 4, BudanFlag: '2' });
       order.Sign = String(order.Sign).toLowerCase();
       assert.equal((await app.post(order)).text, SUCCESS);
-      assert.equal((await app.ledger.get(`recharge:${order.cporder_no}`))?.budanFlag, 2);
+      assert.equal((await app.ledger.get(`recharge:${order.cporder_no}`))?.unsigned?.budanFlag, 2);
     });
   });
 
@@ -215,22 +215,22 @@ describe('recharge over HTTP', () => {
 
   describe('fixed duplicate code and order number choice', () => {
     let app: RechargeApp;
-    before(async () => (app = await bootRecharge({ redisUrl: redis.url, recharge: { duplicateCode: -5, dedupeField: 'Id' } })));
+    before(async () => (app = await bootRecharge({ redisUrl: redis.url, recharge: { duplicateCode: -5, dedupeField: 'order_no' } })));
     after(async () => app.close());
 
     it('answers the configured code and keys the ledger on the chosen field', async () => {
       const order = httpOrder();
       assert.equal((await app.post(order)).text, SUCCESS);
-      await granted(app, `recharge:${order.Id}`);
+      await granted(app, `recharge:${order.order_no}`);
       assert.equal((await app.post(order)).text, httpAnswer(-5, 'duplicate order'));
-      const other = httpOrder({ Id: order.Id });
-      assert.equal((await app.post(other)).text, httpAnswer(-5, 'duplicate order'), 'same Id, other order numbers: the same order');
+      const other = httpOrder({ order_no: order.order_no });
+      assert.equal((await app.post(other)).text, httpAnswer(-5, 'duplicate order'), 'same order_no, other cporder_no: the same order');
     });
 
     it('refuses an order without the chosen field', async () => {
       const order = httpOrder();
-      delete order.Id;
-      assert.equal((await app.post(order)).text, httpAnswer(-2, 'bad field Id: expected the order number (it identifies the order)'));
+      delete order.order_no;
+      assert.equal((await app.post(order)).text, httpAnswer(-2, 'bad field order_no: missing'));
     });
   });
 

@@ -32,8 +32,8 @@ describe('recharge over the TCP socket', () => {
       const record = await granted(app, `recharge:${order.cporder_no}`);
       assert.equal(record.source, 'recharge-socket');
       assert.equal(record.zoneId, '50222');
-      assert.equal(record.roleId, '3534059070281430668');
-      assert.equal(record.productId, '600059992');
+      assert.equal(record.unsigned?.roleId, '3534059070281430668');
+      assert.equal(record.unsigned?.productId, '600059992');
       assert.equal(record.amount, 999);
       assert.equal(app.grants.filter((g) => g.orderId === order.cporder_no).length, 1);
     });
@@ -43,7 +43,7 @@ describe('recharge over the TCP socket', () => {
       const text = JSON.stringify(order).replace('"RoleID":0', '"RoleID":3534059070281430668');
       const r = await exchange(app.socketPort, text + '\r\n');
       assert.equal(r.text, replyLine(order, 1, 'succeed') + '\n');
-      assert.equal((await app.ledger.get(`recharge:${order.cporder_no}`))?.roleId, '3534059070281430668');
+      assert.equal((await app.ledger.get(`recharge:${order.cporder_no}`))?.unsigned?.roleId, '3534059070281430668');
     });
 
     it('one order over HTTP and then the socket is granted once (one ledger key for both paths)', async () => {
@@ -174,6 +174,25 @@ describe('recharge over the TCP socket', () => {
         return r.silent ? undefined : r.text;
       }, 5000, 20);
       assert.equal(answered, replyLine(later, 1, 'succeed') + '\n');
+    });
+  });
+
+  describe('per-address cap', () => {
+    let app: RechargeApp;
+    before(async () => (app = await bootRecharge({ redisUrl: redis.url, recharge: { socket: { idleTimeoutMs: 10_000, maxConnections: 50, maxConnectionsPerIp: 2 } } })));
+    after(async () => app.close());
+
+    it('recharge.socket.maxConnectionsPerIp refuses a third connection from one address, nothing recorded', async () => {
+      const held = [await connect(app.socketPort), await connect(app.socketPort)];
+      try {
+        const order = socketOrder();
+        const r = await exchange(app.socketPort, JSON.stringify(order));
+        assert.equal(r.silent, true, 'refused on accept, without a reply');
+        assert.equal(app.logger.find('maxConnectionsPerIp (2) reached', 'warn').length, 1);
+        assert.equal(await app.ledger.get(`recharge:${order.cporder_no}`), undefined);
+      } finally {
+        for (const s of held) s.destroy();
+      }
     });
   });
 

@@ -21,6 +21,7 @@ import type { Store } from '../../src/store/Store.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor, within } from '../helpers/processes.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 export const KEY = 'test-recharge-key';
 export const GIFT_KEY = 'test-gift-key';
@@ -153,7 +154,7 @@ export interface BootOptions {
 export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
   const port = await freePort();
   const server: Server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
-  await server.listen(port, '127.0.0.1');
+  await listenColyseus(server, port);
   const logger = new CapturingLogger();
   const guarded = guardLogger(logger);
   const options = parseOptions({ redis: opts.redisUrl, logger, http: { maxBodyBytes: opts.maxBodyBytes ?? 4096 }, redisCommandTimeoutMs: 500 });
@@ -245,7 +246,7 @@ export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
         await stopIntake();
         for (const fn of [...closeFns].reverse()) await fn();
         await store.close();
-        await server.gracefullyShutdown(false);
+        await stopColyseus(server);
       })()),
   };
 }

@@ -13,6 +13,7 @@ import { PeerStamp } from '../../src/http/peer.js';
 import { installRooms, roomsOptionsSchema, setCurrentBridgeServices, type RoomServices, type RoomsOptionsInput } from '../../src/rooms/index.js';
 import { freePort } from '../helpers/ports.js';
 import { CapturingLogger } from '../helpers/logs.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 type RoomClass = new (...args: any[]) => Room;
 
@@ -78,7 +79,7 @@ export async function bootRooms(opts: RoomsAppOptions = {}): Promise<RoomsApp> {
   }
   for (const [name, klass] of Object.entries(opts.later ?? {})) server.define(name, klass);
 
-  await server.listen(port, '127.0.0.1');
+  await listenColyseus(server, port);
   const colyseus = new ColyseusTestServer(server);
   let down: Promise<void> | undefined;
   return {
@@ -89,7 +90,7 @@ export async function bootRooms(opts: RoomsAppOptions = {}): Promise<RoomsApp> {
     logger,
     port,
     url: `ws://127.0.0.1:${port}`,
-    shutdown: () => (down ??= server.gracefullyShutdown(false)),
+    shutdown: () => (down ??= stopColyseus(server)),
   };
 }
 

@@ -157,6 +157,9 @@ describe('rooms parts', () => {
       const logger = new CapturingLogger();
       const plain = new Identity({ defaultZoneId: '1' }, logger);
       assert.equal(plain.userIdOf(client({ userId: 'authed' }), { userId: 'claimed' }, room), 'authed');
+      // @colyseus/auth tokens carry the id as `id`; `userId` still wins when both are there
+      assert.equal(plain.userIdOf(client({ id: 'jwt-user' }), { userId: 'claimed' }, room), 'jwt-user');
+      assert.equal(plain.userIdOf(client({ userId: 'authed', id: 'other' }), {}, room), 'authed');
       assert.equal(plain.userIdOf(client(), { userId: 42 }, room), '42');
       assert.equal(plain.userIdOf(client(), { userId: 'x'.repeat(129) }, room), undefined, 'an absurdly long id is refused');
       assert.equal(plain.zoneIdOf(client(), {}, room), '1');

@@ -64,8 +64,9 @@ class Client {
     });
   }
 
-  static async open(port: number): Promise<Client> {
-    const client = new Client(net.connect({ host: HOST, port }));
+  /** `from`: the local address to connect from (any of 127.0.0.0/8 on loopback), to play several peers. */
+  static async open(port: number, from?: string): Promise<Client> {
+    const client = new Client(net.connect({ host: HOST, port, ...(from ? { localAddress: from } : {}) }));
     clients.push(client);
     await once(client.socket, 'connect');
     return client;
@@ -475,6 +476,34 @@ describe('JsonSocketServer: connection admission', () => {
     const summary = logger.lines.filter((l) => /maxConnections \(3\) reached \(repeated\)/.test(l.message));
     assert.equal(summary.length, 1);
     assert.equal(summary[0].fields.suppressed, 6);
+  });
+
+  it('maxConnectionsPerIp: one address cannot hold every slot; other addresses still get in', async () => {
+    const { server, port, logger } = await start({ maxConnections: 10, maxConnectionsPerIp: 2 });
+    const flood = await Promise.all(Array.from({ length: 8 }, () => Client.open(port, '127.0.0.2')));
+    await waitUntil(() => flood.filter((c) => c.closed).length === 6, '6 of the flood are refused');
+    assert.equal(server.connections, 2);
+    for (const refused of flood.filter((c) => c.closed)) assert.equal(refused.data.length, 0, 'a refused peer reads nothing');
+
+    // the platform, on another address, is served while the flood holds its two slots
+    const platform = await Client.open(port, '127.0.0.3');
+    await platform.write(Buffer.concat([orderBytes, NL]));
+    await platform.untilClosed();
+    assert.deepEqual(platform.data, Buffer.concat([okBytes(order), NL]));
+
+    const refusals = logger.lines.filter((l) => /maxConnectionsPerIp \(2\) reached/.test(l.message));
+    assert.equal(refusals.length, 1, 'one line per window');
+    assert.equal(refusals[0].fields.remoteAddress, '127.0.0.2');
+
+    // a slot freed by the flooding address can be taken by it again
+    const held = flood.filter((c) => !c.closed);
+    held[0]!.socket.destroy();
+    await waitUntil(() => server.connections === 1, 'the closed connection is released');
+    const again = await Client.open(port, '127.0.0.2');
+    await again.write(Buffer.concat([orderBytes, NL]));
+    await again.untilClosed();
+    assert.deepEqual(again.data, Buffer.concat([okBytes(order), NL]));
+    assert.throws(() => new JsonSocketServer({ host: HOST, port: 0, framing: 'auto', maxMessageBytes: 1, idleTimeoutMs: 1, maxConnections: 1, maxConnectionsPerIp: 0, keepAlive: false, logger, onMessage: async () => null, onMalformed: () => null, onError: () => null }), /maxConnectionsPerIp/);
   });
 
   it('refuses peers outside the allow-list', async () => {

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { KeySpace, MemoryStore, RedisStore, StoreUnavailableError, defineScript, type Store } from '../../src/store/index.js';
+import { Redis as Redis5 } from 'ioredis';
+import { Redis as Redis6 } from 'ioredis6';
+import type { RedisConnection } from '../../src/store/RedisStore.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { CapturingLogger } from '../helpers/logs.js';
 
@@ -210,4 +213,22 @@ describe('redis', () => {
     async () => new RedisStore({ connection: redis.url, keys: new KeySpace('pbtest:'), logger: new CapturingLogger() }),
     (s) => s.close(),
   );
+  // the game's own client, of either ioredis major: the store runs on its duplicate
+  const majors: Array<[string, new (url: string) => { disconnect(): void }]> = [['5', Redis5], ['6', Redis6]];
+  for (const [major, Client] of majors) {
+    const hosts = new Map<Store, { disconnect(): void }>();
+    contract(
+      `redis via an ioredis ${major} instance`,
+      async () => {
+        const host = new Client(redis.url);
+        const store = new RedisStore({ connection: host as unknown as RedisConnection, keys: new KeySpace(`pbtest-io${major}:`), logger: new CapturingLogger() });
+        hosts.set(store, host);
+        return store;
+      },
+      async (s) => {
+        await s.close();
+        hosts.get(s)?.disconnect();
+      },
+    );
+  }
 });

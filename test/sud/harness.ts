@@ -18,6 +18,7 @@ import type { Store } from '../../src/store/Store.js';
 import { consoleLogger } from '../../src/logger.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { freePort } from '../helpers/ports.js';
+import { listenColyseus, stopColyseus } from '../helpers/colyseusLifecycle.js';
 
 export interface Harness<T> {
   server: Server;
@@ -75,7 +76,7 @@ export async function bootHarness<T>(
   const installed = install(ctx, { ledger });
   mountEndpoints(server, endpoints);
   const port = opts.port ?? (await freePort());
-  await server.listen(port, '127.0.0.1');
+  await listenColyseus(server, port);
   peer.install((server.transport as unknown as { server: HttpServer }).server);
 
   let closed: Promise<void> | undefined;
@@ -94,7 +95,7 @@ export async function bootHarness<T>(
         for (const fn of stopFns) await fn();
         for (const fn of [...closeFns].reverse()) await fn();
         await store.close();
-        await server.gracefullyShutdown(false);
+        await stopColyseus(server);
       })()),
   };
 }

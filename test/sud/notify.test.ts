@@ -200,6 +200,27 @@ describe('SUD notify route', function () {
       { name: 'malformed JSON', code: 1004, status: 400, reason: /malformed JSON/, build: () => signed('{"notify_id": "bad-7", ') },
       { name: 'a JSON array', code: 1004, status: 400, reason: /expected an object/, build: () => signed('[1,2]') },
       {
+        name: 'an unknown field nested 1,000 levels deep (within this route\'s 4 KiB body limit)',
+        code: 1004,
+        status: 400,
+        reason: /field deep is nested deeper than 32 levels/,
+        build: () => signed(JSON.stringify(specExample('bad-deep', 'm-bad-deep')).replace(/}$/, `,"deep":${'['.repeat(1000)}${']'.repeat(1000)}}`)),
+      },
+      {
+        name: 'a lone surrogate in the match id',
+        code: 1005,
+        status: 400,
+        reason: /data\.match_id holds a lone UTF-16 surrogate/,
+        build: () => signed(JSON.stringify(specExample('bad-sur', 'm-bad-sur')).replace('"m-bad-sur"', '"m-\\ud800"')),
+      },
+      {
+        name: 'a lone surrogate in notify_id',
+        code: 1005,
+        status: 400,
+        reason: /notify_id holds a lone UTF-16 surrogate/,
+        build: () => signed(JSON.stringify(specExample('bad-sur2', 'm-bad-sur2')).replace('"bad-sur2"', '"\\udfff"')),
+      },
+      {
         name: 'no notify_id',
         code: 1005,
         status: 400,

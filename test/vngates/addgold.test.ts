@@ -57,6 +57,36 @@ describe('VNGates /addgold', function () {
     before(async () => ({ h, keys } = await boot(enforcing)));
     beforeEach(() => h.logger.clear());
 
+    it('a re-cut of one signed payment (empty separator) is granted once: the rest are duplicates or refused', async () => {
+      const fields = addgoldExample({ transaction_id: '88120001', user_id: '7230' });
+      const sign = templateSign(fields);
+      assert.deepEqual(await get(addgoldUrl(h.baseUrl, fields, sign)), { status: 200, text: SUCCESS });
+      await waitFor('granted', async () => ((await h.ledger.get('vngates:88120001'))?.state === 'granted' ? true : undefined));
+      const recuts: Array<Record<string, string>> = [
+        { transaction_id: '881200017', user_id: '230' },
+        { transaction_id: '8812000', user_id: '17230' },
+        { user_id: '72304', char_id: '3' },
+        { transaction_id: '881200017230', user_id: '' },
+      ];
+      for (const change of recuts) {
+        const shifted = { ...fields, ...change };
+        assert.equal(templateSign(shifted), sign, 'same signed text');
+        const res = await get(addgoldUrl(h.baseUrl, shifted, sign));
+        assert.equal(res.status, 200);
+        assert.equal(await h.ledger.get(`vngates:${shifted.transaction_id}`).then((r) => (shifted.transaction_id === fields.transaction_id ? undefined : r)), undefined);
+      }
+      assert.equal(granted.filter((g) => g.raw.sign === sign).length, 1);
+      assert.equal(h.logger.find('vngates addgold: duplicate transaction').length, 3);
+
+      // an id outside vngates.idPattern is refused even when well signed: nothing recorded
+      const odd = addgoldExample({ transaction_id: 'tx/8812', user_id: '7230' });
+      const res = await get(addgoldUrl(h.baseUrl, odd));
+      assert.equal(res.status, 200);
+      assert.match(res.text, /"status":0/);
+      assert.equal(await h.ledger.get('vngates:tx/8812'), undefined);
+      assert.equal(h.logger.find('field transaction_id does not match vngates.idPattern', 'warn').length, 1);
+    });
+
     it('records the document example, answers success, grants it once', async () => {
       const fields = addgoldExample();
       const res = await get(addgoldUrl(h.baseUrl, fields));
@@ -88,6 +118,30 @@ describe('VNGates /addgold', function () {
       assert.equal(rec?.reason, 'status=0');
       assert.equal(await h.ledger.queued(), 0);
       assert.equal(granted.length, 0);
+    });
+
+    it('status 0 then status 1 for one transaction_id: granted once, logged; a second success is a duplicate', async () => {
+      const failed = addgoldExample({ transaction_id: 'tx-late-paid', status: '0' });
+      assert.deepEqual(await get(addgoldUrl(h.baseUrl, failed)), { status: 200, text: SUCCESS });
+      assert.equal((await h.ledger.get('vngates:tx-late-paid'))?.state, 'declined');
+      const paid = addgoldExample({ transaction_id: 'tx-late-paid' });
+      assert.deepEqual(await get(addgoldUrl(h.baseUrl, paid)), { status: 200, text: SUCCESS });
+      const rec = await waitFor('granted', async () => {
+        const r = await h.ledger.get('vngates:tx-late-paid');
+        return r?.state === 'granted' ? r : undefined;
+      });
+      assert.equal(granted.length, 1);
+      assert.equal(rec.declinedReason, 'status=0');
+      assert.deepEqual(rec.raw, { ...paid, sign: templateSign(paid) }, 'the paid report is what was granted');
+      const line = h.logger.find('first reported not successful is now reported paid', 'warn');
+      assert.equal(line.length, 1);
+      assert.equal(line[0]!.fields?.transactionId, 'tx-late-paid');
+
+      for (const again of [paid, failed]) assert.deepEqual(await get(addgoldUrl(h.baseUrl, again)), { status: 200, text: SUCCESS });
+      assert.equal(h.logger.find('duplicate transaction').length, 2);
+      assert.equal((await h.ledger.get('vngates:tx-late-paid'))?.state, 'granted');
+      assert.equal(await h.ledger.queued(), 0);
+      assert.equal(granted.length, 1);
     });
 
     it('accepts an uppercase sign', async () => {

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { consoleLogger, guardLogger } from '../../logger.js';
 import type { Logger } from '../../logger.js';
 import { formatAmount2 } from './amount.js';
+import { CallLog } from './callLog.js';
 import {
   GameCenterError,
   GameCenterErrorCode,
@@ -22,6 +23,7 @@ import {
   createdIdSchema,
   friendListSchema,
   orderStatusMapSchema,
+  orderStatusSchema,
   playingUserListSchema,
   transferStatusMapSchema,
 } from './schemas.js';
@@ -128,6 +130,7 @@ export class GameCenterClient {
   private readonly now: () => number;
   private readonly nonces: NonceSource;
   private readonly random: () => number;
+  private readonly log: CallLog;
   private readonly observe?: (api: GameCenterApi, code: number | string, seconds: number) => void;
 
   constructor(options: GameCenterOptions, logger: Logger, deps: GameCenterClientDeps = {}) {
@@ -137,6 +140,7 @@ export class GameCenterClient {
     this.now = deps.now ?? Date.now;
     this.nonces = deps.nonceSource ?? createNonceSource();
     this.random = deps.random ?? Math.random;
+    this.log = new CallLog(this.logger, { baseUrl: options.baseUrl, appId: options.appId });
     this.observe = deps.observe;
   }
 
@@ -194,7 +198,7 @@ export class GameCenterClient {
       seen.add(userId);
       if (!Number.isFinite(value)) throw new GameCenterRequestError(api, `value ${value} for user ${userId} is not a finite number`);
     }
-    await this.call(api, { rank_type: rankType, rank_data: stringifyIdRows(pairs) }, null);
+    await this.call(api, { rank_type: rankType, rank_data: stringifyIdRows(pairs) }, null, pairs.length);
   }
 
   /**
@@ -220,7 +224,7 @@ export class GameCenterClient {
       }
       seen.add(key);
     }
-    await this.call(api, { user_game_zone_data: stringifyIdRows(rows), user_game_zone_type: type }, null);
+    await this.call(api, { user_game_zone_data: stringifyIdRows(rows), user_game_zone_type: type }, null, rows.length);
   }
 
   /** sync.order_game_zone_data: rows are [orderId, zone 0..32767]; at most 1000 per call, each order once. */
@@ -235,7 +239,7 @@ export class GameCenterClient {
       if (seen.has(orderId)) throw new GameCenterRequestError(api, `order ${orderId} appears twice in one batch`);
       seen.add(orderId);
     }
-    await this.call(api, { order_game_zone_data: stringifyIdRows(rows) }, null);
+    await this.call(api, { order_game_zone_data: stringifyIdRows(rows) }, null, rows.length);
   }
 
   /**
@@ -246,8 +250,15 @@ export class GameCenterClient {
     const api = 'order.check_status';
     const ids = idList(api, 'order id', orderIds);
     if (ids.length === 0) return new Map();
-    const data = await this.call(api, { orders: ids.join(',') }, orderStatusMapSchema);
-    return new Map(Object.entries(data));
+    const data = await this.call(api, { orders: ids.join(',') }, orderStatusMapSchema, ids.length);
+    // each order on its own: one malformed entry must not spoil the others of the call
+    const out = new Map<string, GameCenterOrderStatus>();
+    for (const [id, entry] of Object.entries(data)) {
+      const parsed = orderStatusSchema.safeParse(entry);
+      if (parsed.success) out.set(id, parsed.data);
+      else this.logger.warn('GameCenter order.check_status: one order’s answer is malformed; it is left out and asked again later', { orderId: id, issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`).join('; ') });
+    }
+    return out;
   }
 
   /**
@@ -285,7 +296,7 @@ export class GameCenterClient {
     const api = 'transfer.check_status';
     const ids = idList(api, 'transfer id', transferIds);
     if (ids.length === 0) return new Map();
-    const data = await this.call(api, { transfers: ids.join(',') }, transferStatusMapSchema);
+    const data = await this.call(api, { transfers: ids.join(',') }, transferStatusMapSchema, ids.length);
     return new Map(Object.entries(data));
   }
 
@@ -293,7 +304,7 @@ export class GameCenterClient {
    * Sends one API call with its retry policy. Each attempt is signed afresh (new timestamp and nonce), since
    * the platform rejects a nonce equal to the previous one. `schema` validates `data` (`null`: ignore it).
    */
-  protected async call<T>(api: GameCenterApi, params: FormParams, schema: z.ZodType<T> | null): Promise<T> {
+  protected async call<T>(api: GameCenterApi, params: FormParams, schema: z.ZodType<T> | null, items = 1): Promise<T> {
     const { appId, secret, sign, baseUrl, timeoutMs } = this.options;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
@@ -304,14 +315,16 @@ export class GameCenterClient {
         answered = true;
         this.observed(api, envelope.code, started);
         if (envelope.code !== 0) throw gameCenterErrorFor(api, envelope.code, envelope.msg, envelope.data);
-        return parseData(api, schema, envelope.data);
+        const data = parseData(api, schema, envelope.data);
+        this.log.ok(api, items, attempt);
+        return data;
       } catch (e) {
         if (!answered && e instanceof GameCenterTransportError) this.observed(api, e.kind, started);
         if (attempt <= this.options.retries && mayRetry(RETRY_POLICY[api], e)) {
           await delay(this.backoffMs(attempt));
           continue;
         }
-        this.logFailure(api, e, attempt);
+        this.log.failed(api, e, attempt, RETRY_POLICY[api] === 'never');
         throw e;
       }
     }
@@ -329,20 +342,6 @@ export class GameCenterClient {
   private backoffMs(attempt: number): number {
     const full = this.options.retryBackoffMs * 2 ** (attempt - 1);
     return Math.round(full / 2 + (this.random() * full) / 2);
-  }
-
-  // One line per failed call, after its last attempt. Parameters are never logged: they hold tokens.
-  private logFailure(api: GameCenterApi, e: unknown, attempts: number): void {
-    if (e instanceof GameCenterError) {
-      this.logger.warn('GameCenter call failed', { endpoint: api, code: e.code, msg: e.msg, attempts });
-    } else if (e instanceof GameCenterTransportError) {
-      const fields = { endpoint: api, code: e.kind, status: e.status, errno: e.errno, reachedServer: e.reachedServer, attempts };
-      // A money call whose request may have arrived needs an operator to reconcile, not just a retry later.
-      if (RETRY_POLICY[api] === 'never' && e.reachedServer !== false) this.logger.error('GameCenter money call outcome unknown', fields);
-      else this.logger.warn('GameCenter call failed', fields);
-    } else {
-      this.logger.error('GameCenter call failed unexpectedly', { endpoint: api, error: e, attempts });
-    }
   }
 }
 

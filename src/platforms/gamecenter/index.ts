@@ -46,7 +46,7 @@ export { RankFlusher } from './ranks/RankFlusher.js';
 export type { FlushResult, RankFlusherOptions } from './ranks/RankFlusher.js';
 export type { RankEntry, RankSink } from './ranks/RankSink.js';
 export { ZoneSync } from './zones.js';
-export type { ZoneEventOutcome, ZoneSyncOptions } from './zones.js';
+export type { ParkedZoneEvent, ZoneEventOutcome, ZoneSyncOptions } from './zones.js';
 export { OrderPoller, cpOrderAlias } from './orders/OrderPoller.js';
 export type { OrderPollerOptions, TickResult } from './orders/OrderPoller.js';
 export { POLL_PHASES, POLL_WINDOW_MS, nextCheckAt } from './orders/schedule.js';

@@ -22,7 +22,7 @@ import { RankStore } from './ranks/RankStore.js';
 import { TransferService } from './transfers.js';
 import { ZoneSync } from './zones.js';
 
-export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops'>;
+export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops' | 'journal'>;
 
 export interface GameCenterInstallDeps {
   /** The bridge's ledger: paid orders go through it. */
@@ -83,6 +83,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     ledger: deps.ledger,
     clock,
     logger,
+    journal: ctx.journal,
     options: {
       claimLimit: options.pollClaimLimit,
       checkChunkSize: options.checkChunkSize,
@@ -97,6 +98,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     clock,
     logger,
     handler: options.onTransfer,
+    journal: ctx.journal,
     options: {
       pollMs: options.transferPollMs,
       slowPollMs: options.transferSlowPollMs,
@@ -109,11 +111,21 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
   });
 
   const health: Record<string, WorkerHealth> = {};
+  let parkedZoneEvents = 0;
   const report = () =>
     ctx.setPlatformStatus('gamecenter', {
       enabled: true,
-      details: { baseUrl: options.baseUrl, appId: options.appId, rankTimeZone: options.rankTimeZone, workers: { ...health } },
+      details: { baseUrl: options.baseUrl, appId: options.appId, rankTimeZone: options.rankTimeZone, parkedZoneEvents, workers: { ...health } },
     });
+  const retryZones = async (): Promise<WorkerRun> => {
+    const attempted = await zones.retryDue();
+    const parked = await zones.parkedCount();
+    if (parked !== parkedZoneEvents) {
+      parkedZoneEvents = parked;
+      report();
+    }
+    return { more: attempted >= 100 };
+  };
   const worker = (name: string, intervalMs: number, run: () => Promise<WorkerRun>) =>
     new IntervalWorker({
       name: `gamecenter ${name}`,
@@ -130,7 +142,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
   const workers = [
     worker('rank flush', options.rankFlushIntervalMs, async () => (await flusher.flush(), { more: false })),
     worker('zone activity', options.zoneActiveFlushMs, async () => (await zones.flushActive(), { more: false })),
-    worker('zone retries', options.zoneRetryMs, async () => ({ more: (await zones.retryDue()) >= 100 })),
+    worker('zone retries', options.zoneRetryMs, retryZones),
     worker('order polling', options.pollTickMs, async () => ({ more: (await orders.tick()).more })),
     worker('transfer polling', options.pollTickMs, async () => ({ more: (await transfers.tick()).more })),
   ];
@@ -148,7 +160,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
     zones,
     orders,
     transfers,
-    onAuth: gameCenterOnAuth(client, { cacheMs: options.authCacheMs, maxEntries: options.authCacheEntries }),
+    onAuth: gameCenterOnAuth(client, { cacheMs: options.authCacheMs, maxEntries: options.authCacheEntries, logger }),
     async registerOrder(input) {
       let zone = input.zone;
       if (zone !== undefined && !(Number.isInteger(zone) && zone >= 0 && zone <= MAX_GAME_ZONE)) {

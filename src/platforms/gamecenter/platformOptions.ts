@@ -34,7 +34,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     zoneActiveFlushMs: ms(60_000, 100, 'How often role activity (sync.user_game_zone_data type 2) is sent, one row per user and zone.'),
     zoneActiveBatchSize: z.number().int().min(1).max(MAX_ZONE_ROWS).default(MAX_ZONE_ROWS).describe('Activity rows per request (at most 1000).'),
     zoneRetryMs: ms(5_000, 50, 'Delay before retrying a create-role or order-zone event that failed; doubles per attempt up to 32×. Also how often the retry queue is looked at.'),
-    zoneMaxAttempts: z.number().int().min(1).default(20).describe('Failed sends of one create-role or order-zone event before it is given up and logged as an error.'),
+    zoneMaxAttempts: z.number().int().min(1).default(20).describe('Failed sends (no usable answer) of one create-role or order-zone event before it is parked: logged as an error, listed by `zones.parked()` and in health, and still retried at the longest backoff. Refusals (999, 923) are parked at once.'),
     pollTickMs: ms(1_000, 50, 'How often each process looks for orders and transfers due for a check (orders are checked every 3 s in their first 30 s).'),
     pollClaimLimit: z.number().int().min(1).max(10_000).default(1000).describe('Orders (and transfers) one process claims per tick at most.'),
     checkChunkSize: z.number().int().min(1).max(500).default(100).describe('Order or transfer ids per order.check_status / transfer.check_status request.'),

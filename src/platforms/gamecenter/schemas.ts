@@ -36,8 +36,8 @@ export const orderStatusSchema = z.looseObject({
   checked: num,
   /** 0 not paid, 1 paid, 3 reset (2 in the 1.0.2 document); see {@link orderOutcome}. */
   status: num,
-  /** Payment time in ms, 0 while unpaid. */
-  payTime: num,
+  /** Payment time in ms, 0 while unpaid (optional: nothing depends on it, so its absence spoils nothing). */
+  payTime: num.optional(),
   orderId: id.optional(),
   gameId: id.optional(),
   /** In cents. */
@@ -58,8 +58,9 @@ export const orderStatusSchema = z.looseObject({
 });
 export type GameCenterOrderStatus = z.output<typeof orderStatusSchema>;
 
+/** The answer's map of order id → entry; each entry is parsed on its own (see GameCenterClient.checkOrders). */
 export const orderStatusMapSchema = z
-  .record(z.string(), orderStatusSchema)
+  .record(z.string(), z.unknown())
   .nullish()
   .transform((v) => v ?? {});
 

@@ -10,6 +10,7 @@
 import type { Clock } from '../../context.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/Store.js';
+import type { SubjectJournal } from '../../ledger/journal.js';
 import type { GameCenterClient } from './client.js';
 import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError, isGameCenterTransportError } from './errors.js';
 import type { GameCenterTransferStatus } from './schemas.js';
@@ -45,6 +46,8 @@ export interface TransferServiceDeps {
   logger: Logger;
   options: TransferServiceOptions;
   handler?: TransferHandler;
+  /** Where each transfer's creation, final status and report are journaled (the desk's timeline). */
+  journal?: SubjectJournal;
 }
 
 /** A reference that already started a payout (or whose payout's outcome is unknown). */
@@ -89,6 +92,7 @@ export class TransferService {
       } else {
         await store.hset(this.keys.refs, { [req.reference]: 'unknown' }).catch(() => undefined);
         logger.error('GameCenter transfer outcome unknown: the reference stays blocked until an operator reconciles it', { reference: req.reference, error: errorText(err) });
+        this.d.journal?.note('gamecenter-transfer', `ref:${req.reference}`, 'outcome_unknown', { reference: req.reference, amount: req.amount, error: errorText(err) });
       }
       throw err;
     }
@@ -104,6 +108,7 @@ export class TransferService {
       return { transferId, tracked: false };
     }
     logger.info('GameCenter transfer created', { transferId, reference: req.reference });
+    this.d.journal?.note('gamecenter-transfer', transferId, 'created', { reference: req.reference, amount: req.amount });
     return { transferId, tracked: true };
   }
 
@@ -173,11 +178,13 @@ export class TransferService {
     } catch (err) {
       const delay = this.d.options.handlerRetryMs * 2 ** Math.min(5, attempts - 1);
       this.d.logger.warn('transfer outcome handler failed; it is called again later', { transferId: c.transferId, attempt: attempts, retryInMs: delay, error: errorText(err) });
+      this.d.journal?.note('gamecenter-transfer', c.transferId, 'report_failed', { attempt: attempts, error: errorText(err), retryAt: this.d.clock.now() + delay });
       await this.settle(c, 'reporting', this.d.clock.now() + delay, { reportAttempts: String(attempts) });
       return;
     }
     if (!this.d.handler) this.d.logger.info('GameCenter transfer final (no onTransfer handler configured)', { transferId: c.transferId, outcome: outcome.outcome });
     await this.settle(c, 'reported', '', { reportAttempts: String(attempts), reportedAt: String(this.d.clock.now()) });
+    this.d.journal?.note('gamecenter-transfer', c.transferId, 'final', { outcome: outcome.outcome, status: outcome.status, amount: outcome.amount, currency: outcome.currency, userId: outcome.userId, reported: this.d.handler !== undefined, attempt: attempts });
   }
 
   /** Calls the handler under its deadline: past it, the signal aborts and the call counts as failed. */

@@ -3,13 +3,17 @@
  * at most once: a guard in Redis is taken before sending, atomically with an outbox entry, so a second
  * report (here or on another process) sends nothing and a failed or interrupted send is retried from the
  * outbox. Role activity (type 2) is folded to one row per user and zone and sent in batches on an interval.
+ *
+ * Nothing is dropped: GameCenter reports a role creation only once, so an event it refuses (999 — also its
+ * answer to a wrong secret or sign — or 923) or that keeps failing is parked: it stays in the outbox, is
+ * retried with backoff, and is listed by {@link ZoneSync.parked} (and counted in health) until accepted.
  */
 import type { Clock } from '../../context.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/Store.js';
 import { MAX_GAME_ZONE, MAX_ZONE_ROWS, ZONE_EVENT } from './client.js';
 import type { GameCenterClient } from './client.js';
-import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError, isGameCenterTransportError } from './errors.js';
+import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError } from './errors.js';
 import { zoneKeys } from './zones/keys.js';
 import type { ZoneKeys } from './zones/keys.js';
 import {
@@ -17,6 +21,7 @@ import {
   claimOutboxScript,
   enqueueOnceScript,
   recordActiveScript,
+  retryParkedScript,
   settleActiveScript,
   settleOutboxScript,
 } from './zones/scripts.js';
@@ -27,7 +32,7 @@ export interface ZoneSyncOptions {
   leaseMs: number;
   /** Delay before the first retry of a failed event; doubles per attempt up to 32×. */
   retryMs: number;
-  /** Failed sends of one event before it is given up (logged as an error). */
+  /** Failed sends of one event before it is parked (listed for operators, logged as an error, still retried). */
   maxAttempts: number;
   /** Activity rows per request, ≤ 1000. */
   activeBatchSize: number;
@@ -47,10 +52,33 @@ export type ZoneEventOutcome =
   | 'sent'
   /** reported before (here or on another process): nothing sent */
   | 'duplicate'
-  /** the send failed; the outbox retries it */
+  /** the send failed or was refused; the outbox keeps it and retries it (refused ones are also listed as parked) */
   | 'queued'
-  /** bad zone or arguments: logged, nothing stored */
+  /** bad zone or arguments from the game: logged, nothing stored */
   | 'refused';
+
+/** A zone event GameCenter has not accepted yet: kept queued and retried with backoff, listed for an operator. */
+export type ParkedZoneEvent = ({ event: 'create role'; userId: string } | { event: 'order zone'; orderId: string }) & {
+  zone: number;
+  /** 'refused': GameCenter answered 999/923 (or the client refused the arguments); 'failing': no usable answer `zoneMaxAttempts` times. */
+  why: 'refused' | 'failing';
+  /** GameCenter's code and msg of the last refusal. */
+  code?: number;
+  msg?: string;
+  error: string;
+  attempts: number;
+  lastAttemptAt: number;
+  nextAttemptAt?: number;
+};
+
+interface ParkedInfo {
+  why: 'refused' | 'failing';
+  code?: number;
+  msg?: string;
+  error: string;
+  attempts: number;
+  at: number;
+}
 
 type OutboxRow = { kind: 'create'; userId: string; zone: number; timeMs: number } | { kind: 'order'; orderId: string; zone: number };
 
@@ -149,33 +177,68 @@ export class ZoneSync {
         await this.settle(member, fence, 'sent', 0);
         return 'sent';
       }
-      const what = row.kind === 'create' ? { event: 'create role', userId: row.userId, zone: row.zone } : { event: 'order zone', orderId: row.orderId, zone: row.zone };
-      if (isPermanentRefusal(err)) {
-        this.d.logger.error('GameCenter refused a zone event; it is dropped and may be reported again', { ...what, error: errorText(err) });
-        await this.settle(member, fence, 'release', 0);
-        return 'refused';
-      }
+      const what = describe(row);
       // the fence counts hand-overs, so it is the attempt number
-      if (fence >= this.d.options.maxAttempts) {
-        const stored = definitelyNotStored(err) ? 'release' : 'failed';
-        this.d.logger.error('GameCenter zone event given up after repeated failures', { ...what, attempts: fence, guardReleased: stored === 'release', error: errorText(err) });
-        await this.settle(member, fence, stored, 0);
+      const delay = this.d.options.retryMs * 2 ** Math.min(5, fence - 1);
+      const retryAt = this.d.clock.now() + delay;
+      const refusal = refusalOf(err);
+      if (refusal || fence >= this.d.options.maxAttempts) {
+        // a create-role event is reported once: dropping it would lose it for good, so it stays queued
+        const info: ParkedInfo = { why: refusal ? 'refused' : 'failing', ...refusal, error: errorText(err), attempts: fence, at: this.d.clock.now() };
+        const fresh = (await this.settle(member, fence, 'park', retryAt, JSON.stringify(info))) === 2;
+        const fields = { ...what, attempts: fence, retryInMs: delay, error: errorText(err) };
+        if (!fresh) this.d.logger.warn('GameCenter zone event still not accepted; kept parked and retried with backoff', fields);
+        else if (refusal) this.d.logger.error('GameCenter refused a zone event; it is kept (parked) and retried with backoff until accepted', { ...fields, code: refusal.code, msg: refusal.msg });
+        else this.d.logger.error('GameCenter zone event keeps failing; it is kept (parked) and retried with backoff', fields);
         return 'queued';
       }
-      const delay = this.d.options.retryMs * 2 ** Math.min(5, fence - 1);
       this.d.logger.warn('GameCenter zone event not sent; retrying', { ...what, attempt: fence, retryInMs: delay, error: errorText(err) });
-      await this.settle(member, fence, 'retry', this.d.clock.now() + delay);
+      await this.settle(member, fence, 'retry', retryAt);
       return 'queued';
     }
   }
 
-  private async settle(member: string, fence: number, outcome: OutboxOutcome, retryAt: number): Promise<void> {
+  /** Events GameCenter refused or that kept failing: still queued and retried, listed for an operator. */
+  async parked(limit = 100): Promise<ParkedZoneEvent[]> {
+    const k = this.keys;
+    const all = await this.d.store.hgetall(k.parked);
+    const out: ParkedZoneEvent[] = [];
+    for (const [member, infoText] of Object.entries(all).slice(0, Math.max(0, limit))) {
+      const [rowText, nextAt] = await Promise.all([this.d.store.hget(k.rows, member), this.d.store.zscore(k.outbox, member)]);
+      if (rowText === null) continue;
+      let info: Partial<ParkedInfo> = {};
+      let row: OutboxRow;
+      try {
+        info = JSON.parse(infoText) as ParkedInfo;
+        row = JSON.parse(rowText) as OutboxRow;
+      } catch {
+        continue;
+      }
+      out.push({ ...describe(row), why: info.why ?? 'failing', code: info.code, msg: info.msg, error: info.error ?? '', attempts: info.attempts ?? 0, lastAttemptAt: info.at ?? 0, nextAttemptAt: nextAt ?? undefined });
+    }
+    return out;
+  }
+
+  /** How many events are parked (shown in the bridge's health). */
+  async parkedCount(): Promise<number> {
+    return Object.keys(await this.d.store.hgetall(this.keys.parked)).length;
+  }
+
+  /** Makes every parked event due now (after fixing the secret, app id or sign variant); returns how many. */
+  async retryParked(): Promise<number> {
+    const n = await this.d.store.run(retryParkedScript, [this.keys.outbox, this.keys.parked], [this.d.clock.now()]);
+    this.d.logger.info('GameCenter parked zone events made due now', { events: n });
+    return n;
+  }
+
+  private async settle(member: string, fence: number, outcome: OutboxOutcome, retryAt: number, info = ''): Promise<0 | 1 | 2> {
     const k = this.keys;
     try {
-      await this.d.store.run(settleOutboxScript, [k.once, k.outbox, k.rows, k.fences], [member, fence, outcome, retryAt]);
+      return await this.d.store.run(settleOutboxScript, [k.once, k.outbox, k.rows, k.fences, k.parked], [member, fence, outcome, retryAt, info]);
     } catch (err) {
       // the outbox entry's lease runs out and the retry loop tries again; GameCenter answers 998 if it has it
       this.d.logger.warn('could not record a zone event outcome; it will be retried', { member, outcome, error: errorText(err) });
+      return 0;
     }
   }
 
@@ -192,19 +255,18 @@ export class ZoneSync {
   }
 }
 
-/** Refusals that a repeat cannot fix: arguments GameCenter (or the client) calls invalid, or no permission. */
-function isPermanentRefusal(err: unknown): boolean {
-  return (
-    err instanceof GameCenterRequestError ||
-    isGameCenterError(err, GameCenterErrorCode.INVALID_PARAMETER) ||
-    isGameCenterError(err, GameCenterErrorCode.NO_PERMISSION)
-  );
+/**
+ * Refusals a repeat alone cannot fix (arguments GameCenter or the client calls invalid, which is also how a
+ * wrong signature is answered, or no permission): fixing the configuration can, so they are parked.
+ */
+function refusalOf(err: unknown): { code?: number; msg?: string } | undefined {
+  if (err instanceof GameCenterRequestError) return {};
+  if (isGameCenterError(err, GameCenterErrorCode.INVALID_PARAMETER) || isGameCenterError(err, GameCenterErrorCode.NO_PERMISSION)) return { code: err.code, msg: err.msg };
+  return undefined;
 }
 
-/** GameCenter answered with a refusal, or the request provably never left: either way nothing was stored. */
-function definitelyNotStored(err: unknown): boolean {
-  if (isGameCenterTransportError(err)) return err.reachedServer === false;
-  return isGameCenterError(err) && err.code !== GameCenterErrorCode.INTERNAL;
+function describe(row: OutboxRow): { event: 'create role'; userId: string; zone: number } | { event: 'order zone'; orderId: string; zone: number } {
+  return row.kind === 'create' ? { event: 'create role', userId: row.userId, zone: row.zone } : { event: 'order zone', orderId: row.orderId, zone: row.zone };
 }
 
 function errorText(err: unknown): string {

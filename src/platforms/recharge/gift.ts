@@ -6,11 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { z } from 'zod';
 import type { Clock } from '../../context.js';
 import type { Logger, LogFields } from '../../logger.js';
 import { StoreUnavailableError, type Store } from '../../store/Store.js';
 import { createZoneFilter, skewSeconds } from './checks.js';
+import { giftFormatProblem } from './formats.js';
 import { GIFT_CODE, GIFT_SUCCESS_DESC } from './codes.js';
 import { GiftClaims, type GiftAnswer } from './giftClaim.js';
 import { asciiJsonString, echoObject, fieldText, type SourcedObject } from './json.js';
@@ -38,12 +40,14 @@ const LOGGED_IDS = ['userId', 'roleId', 'codeNo', 'giftId', 'zoneId'] as const;
 export class GiftRedeemer {
   private readonly claims: GiftClaims;
   private readonly zoneServed: (zone: string) => boolean;
+  private readonly idPattern: RegExp;
   /** This process in log lines about lost claims. */
   private readonly owner = `${process.pid}`;
 
   constructor(private readonly deps: GiftRedeemerDeps) {
     this.claims = new GiftClaims(deps.store, deps.options.giftClaimLeaseMs);
     this.zoneServed = createZoneFilter(deps.options.zones);
+    this.idPattern = new RegExp(deps.options.idPattern);
   }
 
   /** Redeems one request and resolves the reply object; never rejects. */
@@ -61,6 +65,10 @@ export class GiftRedeemer {
     const checked = checkPayload(giftPayloadSchema, obj);
     if (!checked.ok) return this.refuse(obj, peer, GIFT_CODE.malformed, `bad field ${checked.field}: ${checked.reason}`);
     const signed: GiftSignedFields = signedText(obj, GIFT_SIGNED);
+    // the claim key is built from these: a lone surrogate would be stored as U+FFFD and collide with others
+    for (const field of ['userId', 'codeNo', 'zoneId'] as const) {
+      if (hasLoneSurrogate(signed[field] ?? '')) return this.refuse(obj, peer, GIFT_CODE.malformed, `bad field ${field}: holds a lone UTF-16 surrogate (an escape such as \\ud800)`);
+    }
     if (!verifyGiftSign(checked.payload.sign, signed, options.giftKey)) return this.refuse(obj, peer, GIFT_CODE.badSign, 'bad sign');
     if (!this.zoneServed(signed.zoneId)) return this.refuse(obj, peer, GIFT_CODE.notServed, `zone ${signed.zoneId} is not served here`);
     if (options.maxClockSkewSec > 0) {
@@ -70,11 +78,18 @@ export class GiftRedeemer {
       }
     }
 
+    const format = giftFormatProblem(signed, this.idPattern, options.timeUnit);
+    if (format) return this.refuse(obj, peer, GIFT_CODE.malformed, `bad field ${format.field}: ${format.reason}`);
+
     const key = this.claims.keyOf(signed.userId, signed.codeNo);
     const token = `${clock.now()}-${randomBytes(8).toString('hex')}`;
     let claim;
     const since = performance.now();
     try {
+      const bound = await this.claims.bindSign(checked.payload.sign, key);
+      if (bound !== key) {
+        return this.refuse(obj, peer, GIFT_CODE.duplicate, 'this sign belongs to another redemption (the same signed text with its fields re-cut: a replay)');
+      }
       claim = await this.claims.claim(key, token);
     } catch (error) {
       return this.storeFailure(obj, peer, error);
@@ -188,12 +203,13 @@ export class GiftRedeemer {
       zoneId: signed.zoneId,
       lTime: signed.lTime,
       remoteAddress: peer,
+      unsigned: {},
       raw: obj.value,
     };
     const roleId = fieldText(obj, 'roleId');
-    if (roleId) request.roleId = roleId;
+    if (roleId) request.unsigned.roleId = roleId;
     const changeTime = fieldText(obj, 'changeTime') ?? fieldText(obj, 'chargeTime');
-    if (changeTime !== undefined) request.changeTime = changeTime;
+    if (changeTime !== undefined) request.unsigned.changeTime = changeTime;
     return request;
   }
 

@@ -95,6 +95,28 @@ return 1
 });
 
 /**
+ * KEYS: sign key. ARGV: claim key. Binds a gift sign to the one redemption it was first seen with.
+ * Reply: the claim key the sign is bound to (ARGV[1] when this call bound it).
+ */
+const bindSignScript = defineScript<string>({
+  name: 'gift_bind_sign',
+  numberOfKeys: 1,
+  lua: `
+local cur = redis.call('GET', KEYS[1])
+if cur then return cur end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`,
+  local(db, keys, args) {
+    const cur = db.get(keys[0]!);
+    if (cur !== null) return cur;
+    db.set(keys[0]!, args[0]!);
+    return args[0]!;
+  },
+  decode: (reply) => String(reply),
+});
+
+/**
  * A claim held while its handler runs: renewed every third of the lease, and given up by this process
  * (its signal aborted) once no renewal was confirmed for the lease minus a margin, before the claim can
  * expire in the store and a retry elsewhere could run the handler again.
@@ -163,6 +185,15 @@ export class GiftClaims {
   /** User ids and codes are encoded so that a `:` inside one can never make two redemptions share a key. */
   keyOf(userId: string, codeNo: string): string {
     return this.store.keys.key('gift', 'claim', encodeURIComponent(userId), encodeURIComponent(codeNo));
+  }
+
+  /**
+   * The gift sign concatenates userId+zoneId+codeNo+giftId+lTime with no separator, so moving characters
+   * between codeNo and giftId keeps the sign and changes the claim key. Binding each sign to the first
+   * claim key it came with makes any re-cut of one signed request a duplicate. Resolves the bound key.
+   */
+  bindSign(sign: string, claimKey: string): Promise<string> {
+    return this.store.run(bindSignScript, [this.store.keys.key('gift', 'sign', sign.toLowerCase())], [claimKey]);
   }
 
   async claim(key: string, token: string): Promise<ClaimResult> {

@@ -10,13 +10,20 @@ import type { AcceptOutcome } from '../../ledger/types.js';
 import { TERMINAL_STATES } from '../../ledger/types.js';
 import type { Logger, LogFields } from '../../logger.js';
 import { StoreUnavailableError } from '../../store/Store.js';
+import { UnstorableOrderError } from '../../ledger/storable.js';
 import { createZoneFilter, skewSeconds } from './checks.js';
 import { RECHARGE_CODE, type RechargeAnswer } from './codes.js';
 import { fieldText, type SourcedObject } from './json.js';
 import type { RechargeOptions } from './options.js';
 import { RECHARGE_SIGNED, checkPayload, rechargePayloadSchema, signedText } from './schemas.js';
 import { verifyRechargeSign, type RechargeSignedFields } from './sign.js';
-import { toPaidOrder } from './toOrder.js';
+import { rechargeSignAlias, toPaidOrder } from './toOrder.js';
+import { rechargeFormatProblem } from './formats.js';
+import type { RechargeOrderCheck, VerifyRechargeOrder } from './types.js';
+import type { PaidOrder } from '../../ledger/types.js';
+
+/** The platform's name of each ledger field an order is stored under (toOrder.ts), for refusals. */
+const PLATFORM_FIELD: Record<string, string> = { userId: 'UserID', zoneId: 'ZoneID', roleId: 'RoleID', currency: 'currencyType', productId: 'ItemId/propId' };
 
 export type RechargePath = 'http' | 'socket';
 
@@ -43,11 +50,13 @@ export function orderIdsForLog(obj: SourcedObject | undefined): LogFields {
 
 export class RechargeIntake {
   private readonly zoneServed: (zone: string) => boolean;
+  private readonly idPattern: RegExp;
   /** What a duplicate is answered, for its journal entry. */
   private readonly duplicateAnswers: { settled: { code: number }; inProgress: { code: number } };
 
   constructor(private readonly deps: RechargeIntakeDeps) {
     this.zoneServed = createZoneFilter(deps.options.zones);
+    this.idPattern = new RegExp(deps.options.idPattern);
     const configured = deps.options.duplicateCode;
     this.duplicateAnswers = {
       settled: { code: configured !== 'auto' ? configured : RECHARGE_CODE.duplicate },
@@ -59,6 +68,29 @@ export class RechargeIntake {
   refuse(path: RechargePath, peer: string | undefined, answer: RechargeAnswer, obj?: SourcedObject, extra: LogFields = {}): RechargeAnswer {
     this.deps.logger.warn(`recharge refused: ${answer.msg}`, { path, code: answer.code, peer, ...orderIdsForLog(obj), ...extra });
     return answer;
+  }
+
+  /** Runs the game's `verifyOrder`; a refusal answer, or undefined to record the order. */
+  private async verify(order: PaidOrder, path: RechargePath, peer: string | undefined, obj: SourcedObject): Promise<RechargeAnswer | undefined> {
+    const check: RechargeOrderCheck = {
+      orderId: order.orderId,
+      userId: order.userId,
+      zoneId: order.zoneId!,
+      amount: order.amount,
+      unsigned: order.unsigned ?? {},
+      path,
+      raw: order.raw,
+    };
+    let verdict: Awaited<ReturnType<VerifyRechargeOrder>>;
+    try {
+      verdict = await this.deps.options.verifyOrder!(check);
+    } catch (error) {
+      this.deps.logger.error('recharge verifyOrder threw; answered "retry later", nothing recorded', { path, peer, ...orderIdsForLog(obj), error });
+      return { code: RECHARGE_CODE.internal, msg: 'internal error, retry later' };
+    }
+    const reason = verdict === true ? undefined : verdict === false ? 'order check failed' : typeof verdict === 'string' ? verdict : verdict.ok ? undefined : (verdict.reason ?? 'order check failed');
+    if (reason === undefined) return undefined;
+    return this.refuse(path, peer, { code: RECHARGE_CODE.refused, msg: 'refused by the game' }, obj, { reason: reason.slice(0, 200) });
   }
 
   async handle(obj: SourcedObject, path: RechargePath, peer: string | undefined): Promise<RechargeAnswer> {
@@ -75,6 +107,10 @@ export class RechargeIntake {
     if (!verifyRechargeSign(checked.payload.Sign, signed, options.key, path)) {
       return this.refuse(path, peer, { code: RECHARGE_CODE.badSign, msg: 'bad sign' }, obj, { signFormula: path });
     }
+    const format = rechargeFormatProblem(signed, this.idPattern, options.timeUnit);
+    if (format) {
+      return this.refuse(path, peer, { code: RECHARGE_CODE.malformed, msg: `bad field ${format.field}: ${format.reason}` }, obj);
+    }
     if (!this.zoneServed(signed.ZoneID)) {
       return this.refuse(path, peer, { code: RECHARGE_CODE.refused, msg: `zone ${signed.ZoneID} is not served here` }, obj, {
         zones: options.zones,
@@ -89,16 +125,35 @@ export class RechargeIntake {
     }
 
     const order = toPaidOrder(obj, path === 'http' ? 'recharge-http' : 'recharge-socket', options.dedupeField);
+    if (options.verifyOrder) {
+      const refusal = await this.verify(order, path, peer, obj);
+      if (refusal) return refusal;
+    }
     let outcome: AcceptOutcome;
     try {
       const cp = fieldText(obj, 'cporder_no');
-      outcome = await ledger.accept(order, { peer, ids: cp ? { cporder_no: cp } : undefined, duplicateAnswer: this.duplicateAnswers });
+      // the sign is a second identity: a re-cut of the same signed text under other order numbers is this order
+      const alias = rechargeSignAlias(checked.payload.Sign);
+      outcome = await ledger.accept(order, { peer, alias, ids: cp ? { cporder_no: cp } : undefined, duplicateAnswer: this.duplicateAnswers });
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         return this.refuse(path, peer, { code: RECHARGE_CODE.unavailable, msg: 'store unavailable, retry later' }, obj, { error: error.message });
       }
+      // terminal: the same order can never be stored, so a retry code would make the platform resend it forever
+      if (error instanceof UnstorableOrderError) {
+        const field = error.field === 'orderId' || error.field === 'dedupeKey' ? options.dedupeField : (PLATFORM_FIELD[error.field] ?? error.field);
+        return this.refuse(path, peer, { code: RECHARGE_CODE.malformed, msg: `bad field ${field}: ${error.problem}` }, obj);
+      }
       logger.error('recharge order could not be recorded', { path, peer, ...orderIdsForLog(obj), error });
       return { code: RECHARGE_CODE.internal, msg: 'internal error, retry later' };
+    }
+    if (outcome.status === 'duplicate' && outcome.dedupeKey !== order.dedupeKey) {
+      logger.warn('recharge order refused: its sign belongs to another order (the same signed text with its fields re-cut: a replay)', {
+        path,
+        peer,
+        ...orderIdsForLog(obj),
+        original: outcome.dedupeKey,
+      });
     }
     if (outcome.status === 'accepted') {
       logger.info('recharge order accepted', { path, peer, ...orderIdsForLog(obj) });

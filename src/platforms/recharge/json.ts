@@ -4,6 +4,7 @@
  * digit, while JSON.parse turns them into doubles (6, rounded ids). The reviver's source-text context
  * (Node ≥ 22) hands us each number's literal, which is kept beside the parsed object.
  */
+import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
 
 export interface SourcedObject {
   /** The parsed object. Integers beyond 2^53 are kept as their digit strings, so ids are never rounded. */
@@ -32,6 +33,8 @@ export function parseSourcedBytes(bytes: Uint8Array): SourcedParse {
 export function parseSourced(text: string): SourcedParse {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') return { ok: false, reason: 'empty body' };
+  const deep = tooDeepField(text);
+  if (deep !== undefined) return { ok: false, reason: `${deep === '' ? 'the body' : `field ${deep}`} is nested deeper than ${MAX_JSON_DEPTH} levels` };
   // fast path: plain JSON.parse plus one scan for the top-level number literals; a reviver costs several
   // times more per field, so it is kept for the rare payload with an integer beyond 2^53 somewhere inside
   const scan = scanNumberLiterals(text);

@@ -5,10 +5,14 @@
 import { z } from 'zod';
 import { ipAllowList, routePath } from '../../optionHelpers.js';
 import { SOCKET_FRAMINGS } from '../../socket/framing.js';
-import type { GiftHandler } from './types.js';
+import type { GiftHandler, VerifyRechargeOrder } from './types.js';
 
 /** Fields that can identify an order in the ledger; all three are carried by every recharge payload. */
-export const DEDUPE_FIELDS = ['cporder_no', 'order_no', 'Id'] as const;
+/**
+ * Fields an order may be keyed on: only fields the sign covers. `Id` (the platform's table row) is not
+ * signed, so keying on it lets one captured request be replayed under any number of new ids.
+ */
+export const DEDUPE_FIELDS = ['cporder_no', 'order_no'] as const;
 export type DedupeField = (typeof DEDUPE_FIELDS)[number];
 
 const ZONE_ID = 'expected a zone id (a whole number)';
@@ -53,6 +57,14 @@ export const rechargeSocketOptionsSchema = z
       .default(10_000)
       .describe('A connection that has not delivered a complete request this long after connecting (or after its last reply) is closed.'),
     maxConnections: z.number().int().positive().default(256).describe('Open connections beyond this are refused on accept.'),
+    maxConnectionsPerIp: z
+      .number()
+      .int()
+      .positive()
+      .default(16)
+      .describe(
+        "Open connections one peer address may hold; more from it are refused on accept, so one address cannot take every `maxConnections` slot. A cap, not a defence: `ipAllowList` is the real guard (many addresses still add up to `maxConnections`).",
+      ),
     keepAlive: z
       .boolean()
       .default(false)
@@ -94,10 +106,35 @@ export const rechargeOptionsSchema = z
       .describe('Deadline of one gift handler run: past it, `request.signal` aborts, the claim is released and the platform is answered "retry later" (-7).'),
     httpPath: routePath('/platform/recharge', 'Path of the POST route the platform sends recharge orders to (JSON body).'),
     dedupeField: z
-      .enum(DEDUPE_FIELDS)
+      .enum(DEDUPE_FIELDS, {
+        error: (issue) =>
+          issue.input === 'Id'
+            ? "'Id' is not covered by the recharge sign, so one captured request could be replayed under new ids: use 'cporder_no' or 'order_no'"
+            : "expected 'cporder_no' or 'order_no' (a field the sign covers)",
+      })
       .default('cporder_no')
       .describe(
-        "Payload field that identifies an order; the ledger key is `recharge:<value>` on both the HTTP and the socket path, so one order delivered over both is granted once. 'cporder_no' (the platform's own order number, 天马订单号), 'order_no' (the channel's) or 'Id' (the platform's recharge-table row). Confirm with the platform which is unique; changing it later makes old orders unrecognisable.",
+        "Payload field that identifies an order; the ledger key is `recharge:<value>` on both the HTTP and the socket path, so one order delivered over both is granted once. 'cporder_no' (the platform's own order number, 天马订单号) or 'order_no' (the channel's): only signed fields may key an order ('Id' is refused). Every order is also deduplicated on its sign. Confirm with the platform which is unique; changing it later makes old orders unrecognisable.",
+      ),
+    verifyOrder: z
+      .custom<VerifyRechargeOrder>((v) => typeof v === 'function', { message: 'expected a function (check) => boolean | reason' })
+      .optional()
+      .describe(
+        "The game's check of a well-signed order before it is recorded: product (`unsigned.productId`) and amount against its catalogue, that `unsigned.roleId` belongs to the user. A refusal is answered -3 and nothing is recorded; a throw is answered -7 (retry).",
+      ),
+    idPattern: z
+      .string()
+      .default('^[0-9A-Za-z_.-]{1,64}$')
+      .refine((s) => {
+        try {
+          new RegExp(s);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected a valid regular expression')
+      .describe(
+        'Regular expression every signed id must match: `cporder_no` and `order_no` of a recharge (both required), `codeNo` and `giftId` of a gift code. Anything else is refused (-2 / gift -2). The signs concatenate fields without separators, so a strict format narrows how a captured request can be re-cut; the sign dedupe is what stops a replay. The default takes the platform\'s documented ids (letters, digits, `_`, `.`, `-`, up to 64 characters); widen it only if your platform sends other characters.',
       ),
     ipAllowList: ipAllowList('Platform addresses (IPs or CIDR ranges) allowed to call the HTTP route and connect to the socket; absent or empty allows every address.'),
     zones: z

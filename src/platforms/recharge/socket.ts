@@ -43,6 +43,7 @@ export function createRechargeSocket(deps: RechargeSocketDeps): JsonSocketServer
     maxMessageBytes: s.maxMessageBytes,
     idleTimeoutMs: s.idleTimeoutMs,
     maxConnections: s.maxConnections,
+    maxConnectionsPerIp: Math.min(s.maxConnectionsPerIp, s.maxConnections),
     keepAlive: s.keepAlive,
     allowIp: matcher
       ? (ip) => {

@@ -8,15 +8,20 @@ export interface GiftRequest {
   /** `gift:<userId>:<codeNo>`: stable per redemption; a game that also stores it can never credit twice. */
   idempotencyKey: string;
   userId: string;
-  /** Absent when the platform did not send one (it is not signed). */
-  roleId?: string;
   codeNo: string;
   giftId: string;
   zoneId: string;
   /** The signed timestamp, as sent. */
   lTime: string;
-  /** `changeTime` (field table) or `chargeTime` (example), whichever was sent. */
-  changeTime?: string;
+  /**
+   * What the platform sent without signing it: anyone on the network path could have set these. The
+   * signed fields are userId, zoneId, codeNo, giftId and lTime; check that `roleId` belongs to `userId`.
+   */
+  unsigned: {
+    roleId?: string;
+    /** `changeTime` (field table) or `chargeTime` (example), whichever was sent. */
+    changeTime?: string;
+  };
   /** Peer address of the socket that delivered it. */
   remoteAddress: string;
   /** Every field as received, unknown ones included. */
@@ -41,3 +46,24 @@ export interface GiftHandlerResult {
 }
 
 export type GiftHandler = (request: GiftRequest) => Promise<GiftHandlerResult>;
+
+/** What `recharge.verifyOrder` is handed: the order as it would be recorded, signed and unsigned fields apart. */
+export interface RechargeOrderCheck {
+  orderId: string;
+  userId: string;
+  zoneId: string;
+  amount: number;
+  /** RoleID, currencyType, ItemId/propId, BudanFlag: not covered by the sign. */
+  unsigned: import('../../ledger/types.js').UnsignedOrderFields;
+  path: 'http' | 'socket';
+  raw: Record<string, unknown>;
+}
+
+/**
+ * The game's check of an order before it is recorded: product and amount against its catalogue, the role
+ * against the user. `true` (or `{ ok: true }`) records it; `false`, a reason string or `{ ok: false, reason }`
+ * refuses it with -3 and records nothing; a throw answers -7 so the platform retries.
+ */
+export type VerifyRechargeOrder = (
+  check: RechargeOrderCheck,
+) => boolean | string | { ok: boolean; reason?: string } | Promise<boolean | string | { ok: boolean; reason?: string }>;

@@ -16,6 +16,7 @@ import { LeaseWorker } from '../../workers/lease/LeaseWorker.js';
 import { runHandler } from '../../workers/lease/runHandler.js';
 import { decodeJob, type JobTaker } from './SudJournal.js';
 import type { SudKeys } from './keys.js';
+import type { SubjectJournal } from '../../ledger/journal.js';
 import type { SudWorkerOptions } from './options.js';
 import { completeScript, jobLease, markScript } from './scripts.js';
 import type { HandlerContext, SettlementHandler, SettlementRoomSink, Settlement, SudEvent, SudEventHandler, SudJobRecord } from './types.js';
@@ -32,6 +33,8 @@ export interface SudWorkerDeps {
   rooms?: SettlementRoomSink;
   /** Told when a job lease of this process is lost, taken over, or its handler times out. */
   onLeaseEvent?: LeaseEventListener;
+  /** Where each job's attempts and outcome are journaled (the desk's SUD timeline). */
+  journal?: SubjectJournal;
 }
 
 /** Thrown inside a job when its lease was lost: the job belongs to another process now. */
@@ -105,6 +108,7 @@ export class SudWorker implements JobTaker {
       return;
     }
     if (lease.claim.previous === 'running') logger.warn('sud: taking over a job whose lease ran out', { job: id, attempt });
+    this.d.journal?.note('sud', id, lease.claim.previous === 'running' ? 'taken_over' : 'lease_taken', { attempt });
 
     const ctx: HandlerContext = { idempotencyKey: job.idempotencyKey, attempt, signal: lease.abort.signal };
     const steps: string[] = [];
@@ -112,10 +116,15 @@ export class SudWorker implements JobTaker {
       if (job.kind === 'settle') steps.push(...(await this.settle(job, lease, ctx)));
       else if (this.d.onEvent) await this.d.onEvent(job.payload as SudEvent, ctx);
     });
-    if (run.kind === 'lost') return; // the lease logged it; the current holder finishes the job
+    if (run.kind === 'lost') {
+      // the lease logged it; the current holder finishes the job
+      this.d.journal?.note('sud', id, 'lease_lost', { attempt, reason: lease.lost ?? 'expired' });
+      return;
+    }
     const failure = run.kind === 'done' ? undefined : run.error;
     if (failure instanceof LeaseLost) {
       logger.warn('sud: lease lost mid-job; the current holder finishes it', { job: id });
+      this.d.journal?.note('sud', id, 'lease_lost', { attempt });
       return;
     }
     if (run.kind === 'timed-out') {
@@ -154,11 +163,16 @@ export class SudWorker implements JobTaker {
       if (failure === undefined) {
         const ok = await this.completions.run([lease.key, keys.due], [clock.now(), lease.claim.fence, id, this.d.retentionMs, ...steps]);
         if (!ok) logger.warn('sud: job finished after its lease was lost; the current holder records the outcome', { job: id });
+        const stepFields = Object.fromEntries(steps.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1] === '1']] : [])));
+        this.d.journal?.note('sud', id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFields, roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
         return;
       }
       const text = message(failure);
       const { outcome, retryAt } = await lease.fail(text);
       const fields = { job: id, kind: job.kind, idempotencyKey: job.idempotencyKey, attempt, error: text };
+      if (outcome !== 'stale') this.d.journal?.note('sud', id, 'attempt_failed', { attempt, error: text.slice(0, 1000), retryAt: outcome === 'rescheduled' ? retryAt : undefined });
+      if (outcome === 'given_up') this.d.journal?.note('sud', id, 'given_up', { attempt });
+      if (outcome === 'stale') this.d.journal?.note('sud', id, 'lease_lost', { attempt, error: text.slice(0, 1000) });
       if (outcome === 'given_up') logger.error('sud: handler kept failing; job given up (fix, then settlements.retry it)', fields);
       else if (outcome === 'rescheduled') logger.warn('sud: handler failed; will retry', { ...fields, retryInMs: retryAt - clock.now() });
     } catch (err) {

@@ -5,6 +5,8 @@
  * with its reason and answered in SUD's shape with a non-zero ret_code.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
+import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
+import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { BodyTooLargeError, readBodyCapped } from '../../http/body.js';
@@ -15,6 +17,7 @@ import type { SudOptions } from './options.js';
 import { MATCH_SETTLE_EVENT, describeIssues, envelopeSchema, eventFromEnvelope, settlementFromSud } from './schemas.js';
 import { verifySudRequest } from './signature.js';
 import type { NotificationToRecord, SudJournal } from './SudJournal.js';
+import { eventJobId, settleJobId } from './keys.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -62,6 +65,10 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     if (!verified.ok) return refuse(verified.code, verified.reason, { peer, bytes: body.length });
 
     const text = body.toString('utf8');
+    const deep = tooDeepField(text);
+    if (deep !== undefined) {
+      return refuse(SUD_RET.malformed, `malformed JSON: ${deep === '' ? 'the body' : `field ${deep}`} is nested deeper than ${MAX_JSON_DEPTH} levels`, { peer, bytes: body.length });
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -72,17 +79,23 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${describeIssues(envelope.error, 'body', json)}`, { peer });
     const env = envelope.data;
+    // ids become Redis keys: a lone surrogate would be stored as U+FFFD and collide with other ids
+    if (hasLoneSurrogate(env.notify_id)) return refuse(SUD_RET.missingFields, 'missing or invalid fields: notify_id holds a lone UTF-16 surrogate', { peer });
     if (env.app_id !== options.appId) return refuse(SUD_RET.wrongAppId, 'body app_id is not the configured appId', { peer, notifyId: env.notify_id });
 
     let work: NotificationToRecord['work'];
     if (env.notify_event === MATCH_SETTLE_EVENT) {
       const s = settlementFromSud(env.data, env.notify_id);
       if (!s.ok) return refuse(SUD_RET.missingFields, `missing or invalid fields: ${s.reason}`, { peer, notifyId: env.notify_id });
+      if (hasLoneSurrogate(s.settlement.matchId)) return refuse(SUD_RET.missingFields, 'missing or invalid fields: data.match_id holds a lone UTF-16 surrogate', { peer, notifyId: env.notify_id });
       work = { kind: 'settle', settlement: s.settlement };
     } else if (deps.handlesEvents) {
       work = { kind: 'event', event: eventFromEnvelope(env) };
     }
 
+    // journaled before recording: a job recorded leased to this process starts (and journals) within the record step
+    const jobId = work ? (work.kind === 'settle' ? settleJobId(work.settlement.matchId) : eventJobId(env.notify_id)) : undefined;
+    if (jobId) ctx.journal?.note('sud', jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
     try {
       const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
       // SUCCESS only once the record (a duplicate's original too) is on the replicas `ledger.durability` asks for
@@ -91,8 +104,10 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });
       else ctx.logger.debug('sud notify recorded', fields);
+      if (jobId && r.outcome !== 'new') ctx.journal?.note('sud', jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
       return respond(SUD_SUCCESS);
     } catch (error) {
+      if (jobId) ctx.journal?.note('sud', jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
         return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });

@@ -55,6 +55,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
     onEvent: options.onEvent,
     rooms: deps.rooms,
     onLeaseEvent: ctx.leaseEvents,
+    journal: ctx.journal,
   });
   journal.taker = worker;
   ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined }));
@@ -82,12 +83,17 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
         const parsed = settlementFromReport(input);
         if (!parsed.ok) throw new TypeError(`settlements.report: ${parsed.reason}`);
         const r = await journal.recordReport(parsed.settlement);
+        ctx.journal?.note('sud', settleJobId(parsed.settlement.matchId), 'reported_by_room', { roomId: parsed.settlement.roomId, outcome: r.outcome, state: r.outcome === 'new' ? undefined : r.state });
         if (r.outcome === 'new') return { status: 'accepted' };
         ctx.logger.info('sud: a room reported a match that is already recorded', { matchId: parsed.settlement.matchId, state: r.state });
         return { status: 'duplicate', state: (r.state || 'unknown') as SudJobRecord['state'] };
       },
       get: (matchId) => journal.job(settleJobId(matchId)),
-      retry: (matchId) => journal.retry(settleJobId(matchId)),
+      retry: async (matchId) => {
+        const ok = await journal.retry(settleJobId(matchId));
+        if (ok) ctx.journal?.note('sud', settleJobId(matchId), 'retried');
+        return ok;
+      },
     },
     events: {
       get: (notifyId) => journal.job(eventJobId(notifyId)),

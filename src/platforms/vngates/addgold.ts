@@ -2,7 +2,7 @@
  * The GET `/addgold` payment callback. In order: caller allowed → sign (per `verifyMode`) → fields →
  * the game's product check → the ledger, which records the order once and grants it once. Success is
  * answered only after the ledger has the order in Redis; a payment with a status other than 1 is recorded
- * for audit and never granted. HTTP 200 for business answers, 403 for a refused address, 503 when nothing
+ * for audit and not granted, unless a later report of the same transaction says it was paid (granted once). HTTP 200 for business answers, 403 for a refused address, 503 when nothing
  * could be recorded now (so VNGates retries), 500 for our own failures.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
@@ -12,6 +12,7 @@ import { createIpMatcher } from '../../http/ipAllowList.js';
 import type { Ledger } from '../../ledger/Ledger.js';
 import type { PaidOrder } from '../../ledger/types.js';
 import { StoreUnavailableError } from '../../store/Store.js';
+import { UnstorableOrderError } from '../../ledger/storable.js';
 import { answer } from './answers.js';
 import type { VngatesOptions } from './options.js';
 import { addgoldQuerySchema, describeIssues } from './schemas.js';
@@ -55,6 +56,8 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     const parsed = addgoldQuerySchema.safeParse(raw);
     if (!parsed.success) return refuse(`missing or invalid fields: ${describeIssues(parsed.error, raw)}`, { peer, transactionId });
     const q = parsed.data;
+    const recut = options.signTemplate?.separator === '' && options.verifyMode === 'enforce' ? idFormatProblem(q, options.idPattern) : undefined;
+    if (recut) return refuse(recut, { peer, transactionId });
 
     const order: PaidOrder = {
       source: 'vngates',
@@ -83,23 +86,53 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
 
     try {
       const journaled = { peer, duplicateAnswer: { settled: answers.duplicate, inProgress: answers.duplicate } };
-      const outcome = await ledger.accept(order, paid ? journaled : { ...journaled, decline: `status=${q.status}` });
+      // a verified sign is a second identity of a paid order: the same signed text re-cut is this order
+      const alias = paid ? signAlias(options, query) : undefined;
+      const outcome = await ledger.accept(order, paid ? { ...journaled, alias } : { ...journaled, decline: `status=${q.status}` });
       if (outcome.status === 'duplicate') {
         ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
         return answer(answers, 'duplicate', 'success');
       }
-      if (!paid) ctx.logger.info('vngates addgold: recorded a payment that is not successful; it is not granted', { transactionId: q.transaction_id, status: q.status });
-      else ctx.logger.info('vngates addgold: payment recorded', { transactionId: q.transaction_id, userId: q.user_id, amount: q.amount });
+      if (!paid) ctx.logger.info('vngates addgold: recorded a payment that is not successful; it is not granted (unless VNGates later reports it paid)', { transactionId: q.transaction_id, status: q.status });
+      else if (outcome.afterDecline) {
+        ctx.logger.warn('vngates addgold: a transaction first reported not successful is now reported paid; granting it once', {
+          transactionId: q.transaction_id,
+          userId: q.user_id,
+          amount: q.amount,
+          declinedReason: outcome.record.declinedReason,
+        });
+      } else ctx.logger.info('vngates addgold: payment recorded', { transactionId: q.transaction_id, userId: q.user_id, amount: q.amount });
       return answer(answers, 'success', 'success');
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('vngates addgold could not be recorded (store unavailable); answered "retry later"', { transactionId: q.transaction_id, error: error.message });
         return answer(answers, 'failure', 'temporarily unavailable, retry later', 503);
       }
+      // terminal: the same payment can never be stored as received; a retry answer would loop forever
+      if (error instanceof UnstorableOrderError) return refuse(`bad field ${error.field}: ${error.problem}`, { peer, transactionId: q.transaction_id });
       ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
       return answer(answers, 'failure', 'internal error, retry later', 500);
     }
   }));
+}
+
+/** The ledger alias of a verified /addgold sign, when the sign is checked (`enforce` with a template). */
+function signAlias(options: VngatesOptions, query: URLSearchParams): string | undefined {
+  const sign = query.get('sign');
+  if (options.verifyMode !== 'enforce' || !options.signTemplate || !sign) return undefined;
+  return `vngates-sign:${sign.toLowerCase()}`;
+}
+
+/**
+ * With an empty separator the sign cannot tell where one field ends: ids must keep the documented format
+ * (`vngates.idPattern`), so a re-cut request is refused rather than read as a new payment.
+ */
+function idFormatProblem(q: { transaction_id: string; user_id: string; server_id?: string; char_id?: string }, pattern: string): string | undefined {
+  const re = new RegExp(pattern);
+  for (const [field, value] of [['transaction_id', q.transaction_id], ['user_id', q.user_id], ['server_id', q.server_id], ['char_id', q.char_id]] as const) {
+    if (value !== undefined && !re.test(value)) return `field ${field} does not match vngates.idPattern`;
+  }
+  return undefined;
 }
 
 /** A refusal when the sign does not pass under the configured mode; undefined to go on. */

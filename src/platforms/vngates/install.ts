@@ -20,7 +20,7 @@ export interface VngatesDeps {
 
 export interface VngatesService {
   readonly client: VngatesClient;
-  /** A room `static onAuth` that accepts a VNGates access token: `static onAuth = bridge.vngates.onAuth()`. */
+  /** A VNGates access-token verifier; rooms use `static onAuth = platformOnAuth('vngates')`, which calls this at join time. */
   onAuth(opts?: OnAuthOptions): ReturnType<typeof vngatesOnAuth>;
 }
 

@@ -163,6 +163,12 @@ export class LeaseWorker {
 
   /** A claim of this look: started, or, when this process still runs the member, folded into that run. */
   private claimed(claim: LeaseClaim): void {
+    const waiting = this.held.find((h) => h.lease.id === claim.id && !h.lease.abort.signal.aborted);
+    if (waiting) {
+      // waiting here for a slot, and its lease ran out meanwhile: it waits on under the new fence
+      waiting.lease.reclaimed(claim);
+      return;
+    }
     const running = this.inFlight.get(claim.id);
     if (!running) {
       const lease = new Lease(this.host, claim);

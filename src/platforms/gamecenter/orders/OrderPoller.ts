@@ -11,10 +11,12 @@
  * accept step, so it is granted once whichever path comes first.
  */
 import type { Clock } from '../../../context.js';
+import { UnstorableOrderError } from '../../../ledger/storable.js';
 import type { Ledger } from '../../../ledger/Ledger.js';
 import type { PaidOrder } from '../../../ledger/types.js';
 import type { Logger } from '../../../logger.js';
 import type { Store } from '../../../store/Store.js';
+import type { SubjectJournal } from '../../../ledger/journal.js';
 import type { GameCenterClient } from '../client.js';
 import type { GameCenterOrderStatus } from '../schemas.js';
 import { decideOrder } from './decide.js';
@@ -46,6 +48,8 @@ export interface OrderPollerDeps {
   clock: Clock;
   logger: Logger;
   options: OrderPollerOptions;
+  /** Where each order's registration and outcome are journaled (the desk's timeline). */
+  journal?: SubjectJournal;
 }
 
 export interface TickResult {
@@ -89,6 +93,7 @@ export class OrderPoller {
     if (!fresh && order.userId !== input.userId) {
       this.d.logger.warn('GameCenter order registered again for another user: the first registration stands', { orderId: input.orderId, userId: order.userId, otherUserId: input.userId });
     }
+    if (fresh) this.d.journal?.note('gamecenter-order', input.orderId, 'registered', { userId: input.userId, cpOrderId: input.cpOrderId, amount: input.amount, productId: input.productId, zone: input.zone });
     return { status: fresh ? 'registered' : 'known', order };
   }
 
@@ -192,6 +197,11 @@ export class OrderPoller {
       this.d.logger.info('GameCenter order paid and already in the ledger: not granted again', { orderId: c.orderId, ledgerKey: r.dedupeKey, state: r.state });
       return { ...base, state: 'paid', ledgerKey: r.dedupeKey, reason: 'already in the ledger' };
     } catch (err) {
+      if (err instanceof UnstorableOrderError) {
+        // retrying cannot change what GameCenter answered: set aside for an operator instead of polling forever
+        this.d.logger.error('GameCenter order paid but cannot be stored as received; set aside as mismatch, not granted', { orderId: c.orderId, field: err.field, error: err.message });
+        return { ...base, state: 'mismatch', reason: err.message };
+      }
       this.d.logger.warn('GameCenter order paid but the ledger could not record it; trying again shortly', { orderId: c.orderId, error: errorText(err) });
       return { ...base, state: 'polling', nextAt: now + this.d.options.acceptRetryMs };
     }
@@ -213,10 +223,23 @@ export class OrderPoller {
     if (list.length === 0) return;
     try {
       await this.d.store.run(settleOrdersScript, [this.keys.due], settleArgs(this.d.clock.now(), this.keys.orderPrefix, list));
+      // one line per outcome an operator looks for; a check that finds the order still unpaid is not one
+      for (const o of list) {
+        if (o.state === 'polling') continue;
+        this.d.journal?.note('gamecenter-order', o.orderId, o.state, { reason: o.reason, ledgerKey: o.ledgerKey, answer: o.answer ? safeJson(o.answer) : undefined });
+      }
     } catch (err) {
       // the leases run out and the orders are checked again; a paid one is a ledger duplicate then
       this.d.logger.warn('could not record order check outcomes; they are checked again when the lease ends', { orders: list.length, error: errorText(err) });
     }
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
   }
 }
 

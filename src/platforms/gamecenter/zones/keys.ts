@@ -10,6 +10,8 @@ export interface ZoneKeys {
   rows: string;
   /** hash member → hand-overs so far (the fence of the current sender) */
   fences: string;
+  /** hash member → why the event is parked (JSON: refusal or last error, attempts, since): still queued, listed for operators */
+  parked: string;
   /** zset `<zone>:<userId>` → when the activity row is due (now, or the end of a flush's lease) */
   active: string;
   /** hash `<zone>:<userId>` → the latest activity time in ms */
@@ -26,6 +28,7 @@ export function zoneKeys(ks: KeySpace): ZoneKeys {
     outbox: k('outbox'),
     rows: k('rows'),
     fences: k('fences'),
+    parked: k('parked'),
     active: k('active'),
     activeAt: k('active-at'),
     activeClaims: k('active-claims'),

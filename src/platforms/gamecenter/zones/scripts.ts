@@ -80,45 +80,95 @@ return out
   },
 });
 
-export type OutboxOutcome = 'sent' | 'retry' | 'release' | 'failed';
+export type OutboxOutcome = 'sent' | 'retry' | 'park' | 'release' | 'failed';
 
 /**
- * KEYS: once, outbox, rows, fences. ARGV: member, fence, outcome, retryAt.
- * 'sent': done for good. 'retry': due again at retryAt. 'release': GameCenter definitely did not store it
- * and we stop; the guard is dropped so a later report may send it again. 'failed': we stop without knowing;
- * the guard stays so it is never sent twice. Reply 1 applied, 0 stale fence.
+ * KEYS: once, outbox, rows, fences, parked. ARGV: member, fence, outcome, retryAt, parked info JSON.
+ * 'sent': done for good. 'retry': due again at retryAt. 'park': due again at retryAt and listed in `parked`
+ * with why (a refusal, or too many failures) until it is sent. 'release': dropped, and the guard with it,
+ * so a later report may send it again (only for a row that cannot be read). 'failed': stopped without
+ * knowing; the guard stays so it is never sent twice.
+ * Reply 0 stale fence, 1 applied, 2 applied and the event was not parked before.
  */
-export const settleOutboxScript = defineScript<boolean>({
+export const settleOutboxScript = defineScript<0 | 1 | 2>({
   name: 'gc_zone_settle_outbox',
-  numberOfKeys: 4,
+  numberOfKeys: 5,
   lua: `
 if tostring(redis.call('HGET', KEYS[4], ARGV[1])) ~= ARGV[2] then return 0 end
 if ARGV[3] == 'retry' then
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
   return 1
 end
+if ARGV[3] == 'park' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+  local fresh = redis.call('HEXISTS', KEYS[5], ARGV[1]) == 0
+  redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
+  if fresh then return 2 end
+  return 1
+end
 if ARGV[3] == 'release' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return 1
 `,
   local(db, keys, args) {
-    const [once, outbox, rows, fences] = keys as [string, string, string, string];
-    const [member, fence, outcome, retryAt] = args as [string, string, OutboxOutcome, string];
+    const [once, outbox, rows, fences, parked] = keys as [string, string, string, string, string];
+    const [member, fence, outcome, retryAt, info] = args as [string, string, OutboxOutcome, string, string];
     if (db.hget(fences, member) !== fence) return 0;
     if (outcome === 'retry') {
       db.zadd(outbox, [[Number(retryAt), member]]);
       return 1;
+    }
+    if (outcome === 'park') {
+      db.zadd(outbox, [[Number(retryAt), member]]);
+      const fresh = db.hget(parked, member) === null;
+      db.hset(parked, { [member]: info ?? '' });
+      return fresh ? 2 : 1;
     }
     if (outcome === 'release') db.hdel(once, member);
     else db.hset(once, { [member]: outcome });
     db.zrem(outbox, member);
     db.hdel(rows, member);
     db.hdel(fences, member);
+    db.hdel(parked, member);
     return 1;
   },
-  decode: (r) => r === 1,
+  decode: (r) => Number(r) as 0 | 1 | 2,
+});
+
+/**
+ * KEYS: outbox, parked. ARGV: now. Makes every parked event that is still queued due now (an operator
+ * fixed the cause). Reply: how many.
+ */
+export const retryParkedScript = defineScript<number>({
+  name: 'gc_zone_retry_parked',
+  numberOfKeys: 2,
+  lua: `
+local n = 0
+for _, m in ipairs(redis.call('HKEYS', KEYS[2])) do
+  if redis.call('ZSCORE', KEYS[1], m) then
+    redis.call('ZADD', KEYS[1], ARGV[1], m)
+    n = n + 1
+  else
+    redis.call('HDEL', KEYS[2], m)
+  end
+end
+return n
+`,
+  local(db, keys, args) {
+    const [outbox, parked] = keys as [string, string];
+    let n = 0;
+    for (const m of Object.keys(db.hgetall(parked))) {
+      if (db.zscore(outbox, m) !== null) {
+        db.zadd(outbox, [[Number(args[0]), m]]);
+        n++;
+      } else db.hdel(parked, m);
+    }
+    return n;
+  },
+  decode: (r) => Number(r),
 });
 
 /**
