@@ -18,14 +18,18 @@ export interface HealthReport {
 /**
  * GET health: 200 when the store answers (with the replicas `ledger.durability` asks for) and every enabled platform can take its traffic, 503 otherwise
  * (so a load balancer stops routing callbacks to a process that could not record them, and alerting sees a
- * recharge socket that failed to listen). Bounded by `healthTimeoutMs`, so it never hangs.
+ * recharge socket that failed to listen). Bounded by `healthTimeoutMs`, so it never hangs. The route is
+ * public, so by default it says only `{"status": ...}`: the detail (app ids, paths, ports, the store's error
+ * text) is for `http.healthDetail: true` or a request carrying the admin token.
  */
 export function installHealth(ctx: BridgeContext, platforms: () => HealthReport['platforms']): void {
   ctx.addEndpoint(
     'platformHealth',
-    createEndpoint(ctx.options.http.healthPath, { method: 'GET' }, async () => {
+    createEndpoint(ctx.options.http.healthPath, { method: 'GET' }, async (ectx) => {
       const report = await healthReport(ctx, platforms());
-      return Response.json(report, { status: report.status === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+      const headers = ectx.request?.headers;
+      const detail = ctx.options.http.healthDetail || (headers !== undefined && ctx.operatorAuthorized?.(headers) === true);
+      return Response.json(detail ? report : { status: report.status }, { status: report.status === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
     }),
   );
 }

@@ -100,7 +100,7 @@ describe('platform simulator against a partial server', function () {
   });
 
   it('skips what the health route says is off, says so, and passes what is on', async () => {
-    const app = await bootBridge({ bridge: { recharge: { key: TRIAL_SECRETS.RECHARGE_KEY, socket: { enabled: false } } } });
+    const app = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: { key: TRIAL_SECRETS.RECHARGE_KEY, socket: { enabled: false } } } });
     try {
       const { lines, out } = capture();
       const r = await runTour(tourOptions(app.baseUrl), out);
