@@ -114,6 +114,8 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     if (jobId) ctx.journal?.note('sud', jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
     try {
       const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
+      // SUCCESS only once the record (a duplicate's original too) is on the replicas `ledger.durability` asks for
+      await ctx.store.confirmDurable();
       const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });
