@@ -18,7 +18,7 @@ import { RankStore } from '../src/platforms/gamecenter/ranks/RankStore.js';
 import type { RankEntry } from '../src/platforms/gamecenter/ranks/RankSink.js';
 import { KeySpace } from '../src/store/KeySpace.js';
 import { RedisStore } from '../src/store/RedisStore.js';
-import { GameCenterDouble } from '../test/doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../src/testing/index.js';
 import type { Figure } from './lib/report.js';
 
 const APP_ID = 'bench-app';

@@ -21,6 +21,8 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
   return {
     redis: env.redisUrl,
     zoneId: env.zoneId,
+    // on this machine only (the trial), the health route's detail tells the simulator what runs here
+    http: { healthDetail: env.loopback },
     // credited by the order's unit (GameCenter cents, recharge currencyType, VNGates float): see pricing.ts
     grant: async (order, { idempotencyKey }) => wallet.credit(order.userId, gemsFor(order), idempotencyKey),
     onRevoked: async (order, { idempotencyKey }) => wallet.debit(order.userId, gemsFor(order), idempotencyKey),
@@ -28,7 +30,7 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
       key: env.rechargeKey,
       giftKey: env.giftKey,
       giftHandler: async (req) => (wallet.redeemGift(req.userId, req.codeNo) ? { ok: true } : { ok: false, desc: 'code already used' }),
-      socket: { port: env.rechargeSocketPort, host: env.host ?? '0.0.0.0' },
+      socket: { port: env.rechargeSocketPort, host: env.host },
     },
     sud: {
       appId: env.sudAppId,
@@ -43,6 +45,8 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
       // VNGates has not published its /addgold sign formula: this is the trial guess documented in README.md;
       // confirm the real one with VNGates before going live
       signTemplate: { fields: [...TRIAL_VNGATES_SIGN_FIELDS] },
+      // /rolelist's sign has no secret: it is served to VNGATES_IP_ALLOW, or to this machine in the trial
+      ...(env.vngatesIpAllowList ? { ipAllowList: env.vngatesIpAllowList } : env.loopback ? { ipAllowList: ['127.0.0.0/8', '::1'] } : {}),
     },
     ...(env.gameCenterUrl
       ? {

@@ -36,9 +36,11 @@ import type { RevokeOutcome } from './revokeScripts.js';
 
 export interface Ledger {
   /**
-   * Records the order once, atomically. Resolves only after Redis has it; rejects with
-   * StoreUnavailableError when the store cannot be reached (answer the platform with a failure then), and
-   * with UnstorableOrderError for an order that can never be stored as received (answer a terminal refusal).
+   * Records the order once, atomically. Resolves only after Redis has it (and, with `ledger.durability`,
+   * its replicas: a duplicate too); rejects with StoreUnavailableError when the store cannot be reached or
+   * the replicas did not confirm in time (answer the platform with a failure then; an unconfirmed order
+   * stays recorded and its retry is a duplicate), and with UnstorableOrderError for an order that can never
+   * be stored as received (answer a terminal refusal).
    */
   accept(order: PaidOrder, opts?: AcceptOptions): Promise<AcceptOutcome>;
   get(dedupeKey: string): Promise<LedgerRecord | undefined>;

@@ -98,8 +98,12 @@ export class StoreLedger implements Ledger {
       this.ops.order(order.source, 'duplicate');
       if (r.via) {
         const other = await this.get(r.via);
+        // a duplicate means "already recorded": only true once the original is on the replicas too (it may
+        // have been answered "retry later" itself)
+        await this.store.confirmDurable();
         return { status: 'duplicate', state: other?.state ?? 'unknown', dedupeKey: r.via };
       }
+      await this.store.confirmDurable();
       return { status: 'duplicate', state: r.state as LedgerRecord['state'], dedupeKey };
     }
     this.ops.order(order.source, initial);
@@ -113,7 +117,12 @@ export class StoreLedger implements Ledger {
       reason: opts.decline,
       ...(r.afterDecline ? { declinedReason: r.afterDecline.reason, declinedAt: r.afterDecline.at } : {}),
     };
-    if (initial === 'pending') this.onAccepted?.(record);
+    try {
+      await this.store.confirmDurable();
+    } finally {
+      // recorded either way: granting starts now (unconfirmed, the next poll would find it just the same)
+      if (initial === 'pending') this.onAccepted?.(record);
+    }
     return r.afterDecline ? { status: 'accepted', record, afterDecline: true } : { status: 'accepted', record };
   }
 

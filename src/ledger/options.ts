@@ -30,6 +30,26 @@ export const ledgerOptionsSchema = z
       .default(60_000)
       .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
     deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    durability: z
+      .strictObject({
+        replicas: z
+          .number()
+          .int()
+          .min(0)
+          .max(16)
+          .default(0)
+          .describe(
+            'Replicas that must hold a money write (an accepted order, a grant, a gift redemption, a SUD notification) before the platform is answered success. 0: the primary alone (its AOF policy decides what a crash can lose). Needs a single Redis primary; refused with the in-process store and with a Redis Cluster.',
+          ),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(1000)
+          .describe("How long one confirmation waits for the replicas (Redis `WAIT`). Not confirmed in time: the write stays recorded, the platform gets its retry answer, and its retry is answered success once the replicas have it. Keep it well below the platform's own request timeout."),
+      })
+      .prefault({})
+      .describe('Replicated durability of money writes (Redis `WAIT` after each).'),
     ordersPerUser: z
       .number()
       .int()

@@ -7,7 +7,7 @@ import type { GameCenterClient } from '../../src/platforms/gamecenter/client.js'
 import { OrderPoller } from '../../src/platforms/gamecenter/orders/OrderPoller.js';
 import { nextCheckAt } from '../../src/platforms/gamecenter/orders/schedule.js';
 import type { Store } from '../../src/store/Store.js';
-import type { DoubleOrder } from '../doubles/gameCenterDouble.js';
+import type { DoubleOrder } from '../../src/testing/index.js';
 import { waitFor } from '../helpers/processes.js';
 import { useWorld } from './support.js';
 import type { World } from './support.js';

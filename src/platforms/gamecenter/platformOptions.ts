@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { isKnownTimeZone } from './day.js';
 import { MAX_RANK_PAIRS, MAX_ZONE_ROWS } from './client.js';
-import { gameCenterOptionsSchema } from './options.js';
+import { gameCenterOptionsSchema, refuseInsecureBaseUrl } from './options.js';
 import type { TransferHandler } from './transfers/types.js';
 
 const ms = (fallback: number, min: number, what: string) => z.number().int().min(min).default(fallback).describe(what);
@@ -61,6 +61,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     authCacheMs: ms(30_000, 0, 'How long the onAuth verifier trusts a confirmed token without asking auth.check_status again (0: always ask).'),
     authCacheEntries: z.number().int().min(1).default(10_000).describe('Confirmed tokens the onAuth verifier keeps at most (least recently used dropped first).'),
   })
+  .superRefine(refuseInsecureBaseUrl)
   .refine((o) => o.leaseMs > worstCallMs(o), {
     message: 'leaseMs must exceed the longest API call: timeoutMs × (retries + 1) plus the retry back-off',
     path: ['leaseMs'],
