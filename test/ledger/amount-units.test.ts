@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type { LedgerRecord } from '../../src/ledger/types.js';
-import { GameCenterDouble } from '../doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { waitFor } from '../helpers/processes.js';
 import { KEY, httpOrder } from '../recharge/support.js';

@@ -74,7 +74,7 @@ describe('platform simulator', function () {
       assert.deepEqual(create.outcome, { code: 0 }, 'signature and limits accepted');
       assert.match(create.params.user_game_zone_data!, /^\[\[86179877528939918,1,\d{13}\]\]$/, 'the id written as its exact digits');
       assert.ok(lines.some((l) => l.includes('sync.user_game_zone_data')), 'printed for the user to watch');
-      assert.ok(sim.requests.some((r) => r.api === 'auth.check_status' && r.params.userToken === 'trial-token' && r.code === 0), 'the token was checked');
+      assert.ok(sim.requestsTo('auth.check_status').some((r) => r.params.userToken === 'trial-token' && 'code' in r.outcome && r.outcome.code === 0), 'the token was checked');
       await room.leave();
     } finally {
       await sim.stop();
