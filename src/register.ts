@@ -84,8 +84,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   // the panel listens to the log (refusals) and to the ops hooks, so it must wrap them before anything uses them
   const panel = options.panel.enabled ? preparePanel(clock, baseLogger, options.sud) : undefined;
   const logger = panel?.logger ?? baseLogger;
-  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger });
-  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
+  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, durability: options.ledger.durability, logger });
+  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
 
   const endpoints: Record<string, Endpoint> = {};
   const platforms = new Map<string, PlatformStatus>();

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildExampleServer } from '../example-server/app.js';
 import { readEnv } from '../example-server/env.js';
-import { GameCenterSim } from '../src/testing/gameCenterDouble.js';
+import { GameCenterDouble } from '../src/testing/gameCenter/GameCenterDouble.js';
 import { rechargeOrder, sudNotification } from '../src/testing/requests.js';
 import { TRIAL_SECRETS } from '../src/testing/trialDefaults.js';
 
@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
 
 const port = await freePort();
 // GameCenter played by the testing kit's double on loopback, so its calls and queues show too
-const gc = new GameCenterSim({ host: '127.0.0.1', port: 0, appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, log: () => undefined });
+const gc = new GameCenterDouble({ host: '127.0.0.1', port: 0, appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, unknownOrdersPaid: true, acceptAnyToken: true });
 const { url: gameCenterUrl } = await gc.start();
 const env = readEnv({ ...process.env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: TOKEN, RECHARGE_SOCKET_PORT: String(await freePort()), GAMECENTER_URL: gameCenterUrl });
 const { server, bridge } = buildExampleServer(env, { gracefullyShutdown: false });
