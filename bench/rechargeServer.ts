@@ -18,7 +18,7 @@ const bridge = registerPlatformBridge(server, {
   ...(METRICS === '1' ? { metrics: { enabled: true, ipAllowList: ['127.0.0.1'] } } : {}),
   recharge: {
     key: 'bench-recharge-key',
-    socket: { host: '127.0.0.1', port: Number(SOCKET_PORT), maxConnections: 1024, keepAlive: KEEP_ALIVE === '1' },
+    socket: { host: '127.0.0.1', port: Number(SOCKET_PORT), maxConnections: 1024, maxConnectionsPerIp: 1024, keepAlive: KEEP_ALIVE === '1' },
   },
 });
 let n = 0;

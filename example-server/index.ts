@@ -2,10 +2,15 @@
  * The example server's entry point (`npm start`). SIGINT / SIGTERM shut it down gracefully: rooms are
  * disposed, the bridge closes its sockets and Redis connection, and the process exits.
  */
-import { readEnv } from './env.js';
+import { readEnv, trialSecretsProblem } from './env.js';
 import { buildExampleServer } from './app.js';
 
 const env = readEnv();
+const refusal = trialSecretsProblem(env);
+if (refusal) {
+  console.error(`[example-server] ${refusal}`);
+  process.exit(1);
+}
 const { server, bridge } = buildExampleServer(env);
 
 if (env.trialDefaults.length) {

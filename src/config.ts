@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Redis, Cluster } from 'ioredis';
 import { isIoredisInstance } from './store/ioredisShape.js';
 import type { Logger } from './logger.js';
-import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
+import { grantHandlerSchema, ledgerOptionsSchema, revokeHandlerSchema } from './ledger/options.js';
 import { rechargeOptionsSchema } from './platforms/recharge/options.js';
 import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platformOptions.js';
 import { roomsOptionsSchema } from './rooms/options.js';
@@ -19,7 +19,8 @@ import { adminOptionsSchema, metricsOptionsSchema } from './ops/options.js';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export { routePath, ipAllowList } from './optionHelpers.js';
-import { routePath } from './optionHelpers.js';
+import { routePath, ipEntry } from './optionHelpers.js';
+import { isAnyAddressEntry } from './http/ipAllowList.js';
 
 const redisOptionsSchema = z.looseObject({
   host: z.string().optional(),
@@ -75,8 +76,39 @@ export const httpOptionsSchema = z
       .int()
       .nonnegative()
       .default(0)
-      .describe('Proxies in front of the server whose X-Forwarded-For is trusted for IP allow-lists (nginx in front: 1). 0 uses the socket address.'),
+      .describe(
+        'Proxies in front of the server whose X-Forwarded-For is trusted for IP allow-lists (nginx in front: 1). 0 uses the socket address. Needs `trustedProxies`: the header is read only from those peers.',
+      ),
+    trustedProxies: z
+      .array(ipEntry)
+      .default([])
+      .describe(
+        'Addresses or CIDR ranges of the proxies in front of the server. X-Forwarded-For is read only when the connecting peer (and each further hop counted by `trustProxyHops`) is in this list; anyone else is judged by its socket address.',
+      ),
+    allowZeroPrefix: z
+      .boolean()
+      .default(false)
+      .describe('Accept `/0` ranges (every address) in allow-lists and `trustedProxies`. Off: such an entry is refused at register, since it turns an allow-list off; leave a list out to allow everyone.'),
+    bodyTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe("Deadline for reading a request body on the bridge's routes; a client still sending at the deadline gets the route's error answer (or a closed connection) and a log line."),
+    healthDetail: z
+      .boolean()
+      .default(false)
+      .describe('The health route shows its detail (store, platforms, ports) to everyone. Off: only `{"status": ...}`, with the detail for a request carrying the admin token.'),
     healthTimeoutMs: z.number().int().positive().default(1000).describe('How long the health route waits for the store before reporting it unreachable.'),
+  })
+  .superRefine((http, ctx) => {
+    if (http.trustProxyHops > 0 && http.trustedProxies.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trustProxyHops'],
+        message: 'trustProxyHops needs http.trustedProxies (the proxies\' addresses or ranges): without it X-Forwarded-For would be believed from any client',
+      });
+    }
   })
   .prefault({})
   .describe('HTTP routes the bridge adds to the Colyseus router.');
@@ -105,6 +137,7 @@ export const coreOptionsSchema = z.strictObject({
   http: httpOptionsSchema,
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
   grant: grantHandlerSchema.optional(),
+  onRevoked: revokeHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
   journal: journalOptionsSchema,
   metrics: metricsOptionsSchema,
@@ -135,8 +168,39 @@ export class ConfigError extends Error {
 /** Validates and fills defaults; throws {@link ConfigError} naming every bad field. */
 export function parseOptions(input: unknown): ResolvedOptions {
   const result = optionsSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  throw new ConfigError(flattenIssues(result.error.issues));
+  if (!result.success) throw new ConfigError(flattenIssues(result.error.issues));
+  if (!result.data.http.allowZeroPrefix) {
+    const wide = anyAddressEntries(result.data);
+    if (wide.length) throw new ConfigError(wide);
+  }
+  return result.data;
+}
+
+const ADDRESS_LISTS = new Set(['ipAllowList', 'trustedProxies']);
+
+/**
+ * `/0` entries in any allow-list or trustedProxies, found after parsing because whether they are allowed is
+ * a global switch the per-list schemas cannot see.
+ */
+function anyAddressEntries(options: ResolvedOptions): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  const walk = (value: unknown, path: PropertyKey[]) => {
+    if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return;
+    for (const [key, v] of Object.entries(value)) {
+      if (ADDRESS_LISTS.has(key) && Array.isArray(v)) {
+        v.forEach((entry, i) => {
+          if (typeof entry === 'string' && isAnyAddressEntry(entry)) {
+            out.push({
+              path: formatPath([...path, key, i]),
+              message: `${JSON.stringify(entry)} covers every address; leave the list out to allow everyone, or set http.allowZeroPrefix: true`,
+            });
+          }
+        });
+      } else walk(v, [...path, key]);
+    }
+  };
+  walk(options, []);
+  return out;
 }
 
 type Issue = z.core.$ZodIssue;

@@ -12,6 +12,8 @@ export const MAX_JSON_DEPTH = 32;
  * field), or undefined within the limit. Malformed text is left for JSON.parse to report.
  */
 export function tooDeepField(text: string, max = MAX_JSON_DEPTH): string | undefined {
+  // fast path (every real callback): fewer opening brackets than the limit cannot nest past it
+  if (openings(text, 0x7b, max) + openings(text, 0x5b, max) <= max) return undefined;
   let depth = 0;
   let key = '';
   let expectKey = false;
@@ -41,4 +43,12 @@ export function tooDeepField(text: string, max = MAX_JSON_DEPTH): string | undef
     }
   }
   return undefined;
+}
+
+/** How many times `code` occurs in `text`, counting no further than `stopAfter` + 1 (native indexOf, no per-char loop). */
+function openings(text: string, code: number, stopAfter: number): number {
+  const ch = String.fromCharCode(code);
+  let n = 0;
+  for (let i = text.indexOf(ch); i !== -1 && n <= stopAfter; i = text.indexOf(ch, i + 1)) n++;
+  return n;
 }

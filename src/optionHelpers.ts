@@ -3,7 +3,7 @@
  * which imports every platform's schema: a platform importing config.ts back would be an import cycle.
  */
 import { z } from 'zod';
-import { isValidIpEntry } from './http/ipAllowList.js';
+import { ipEntryProblem } from './http/ipAllowList.js';
 
 /** A route path: absolute, no query, no whitespace. */
 export const routePath = (fallback: string, what: string) =>
@@ -13,9 +13,15 @@ export const routePath = (fallback: string, what: string) =>
     .default(fallback)
     .describe(what);
 
+/** One allow-list entry, refused with the entry and why (a misread entry would fail open). */
+export const ipEntry = z.string().superRefine((entry, ctx) => {
+  const problem = ipEntryProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** An optional IP allow-list: exact addresses or CIDR ranges, IPv4 or IPv6. Empty or absent = allow all. */
 export const ipAllowList = (what: string) =>
   z
-    .array(z.string().refine(isValidIpEntry, { message: 'expected an IP address or CIDR range such as "10.0.0.0/8"' }))
+    .array(ipEntry)
     .optional()
     .describe(what);

@@ -80,8 +80,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const options = parseOptions(input);
   const logger = options.logger ? guardLogger(options.logger) : consoleLogger(options.logLevel);
   const clock: Clock = options.clock ?? { now: Date.now };
-  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger });
-  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
+  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, durability: options.ledger.durability, logger });
+  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
 
   const endpoints: Record<string, Endpoint> = {};
   const platforms = new Map<string, PlatformStatus>();

@@ -3,22 +3,33 @@ import type { BridgeContext } from '../context.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'stopping';
-  store: { kind: 'redis' | 'memory'; reachable: boolean; latencyMs?: number; error?: string };
+  store: {
+    kind: 'redis' | 'memory';
+    reachable: boolean;
+    latencyMs?: number;
+    error?: string;
+    /** With `ledger.durability.replicas` > 0: replicas wanted and online (fewer online: money paths answer "retry later"). */
+    replicas?: { wanted: number; online: number };
+  };
   zoneId: number;
   platforms: Record<string, { enabled: boolean; problem?: string; [k: string]: unknown }>;
 }
 
 /**
- * GET health: 200 when the store answers and every enabled platform can take its traffic, 503 otherwise
+ * GET health: 200 when the store answers (with the replicas `ledger.durability` asks for) and every enabled platform can take its traffic, 503 otherwise
  * (so a load balancer stops routing callbacks to a process that could not record them, and alerting sees a
- * recharge socket that failed to listen). Bounded by `healthTimeoutMs`, so it never hangs.
+ * recharge socket that failed to listen). Bounded by `healthTimeoutMs`, so it never hangs. The route is
+ * public, so by default it says only `{"status": ...}`: the detail (app ids, paths, ports, the store's error
+ * text) is for `http.healthDetail: true` or a request carrying the admin token.
  */
 export function installHealth(ctx: BridgeContext, platforms: () => HealthReport['platforms']): void {
   ctx.addEndpoint(
     'platformHealth',
-    createEndpoint(ctx.options.http.healthPath, { method: 'GET' }, async () => {
+    createEndpoint(ctx.options.http.healthPath, { method: 'GET' }, async (ectx) => {
       const report = await healthReport(ctx, platforms());
-      return Response.json(report, { status: report.status === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
+      const headers = ectx.request?.headers;
+      const detail = ctx.options.http.healthDetail || (headers !== undefined && ctx.operatorAuthorized?.(headers) === true);
+      return Response.json(detail ? report : { status: report.status }, { status: report.status === 'ok' ? 200 : 503, headers: { 'cache-control': 'no-store' } });
     }),
   );
 }
@@ -32,7 +43,16 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
   } catch (err) {
     store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
   }
+  if (store.reachable) {
+    try {
+      const replicas = await ctx.store.replication();
+      if (replicas) store.replicas = replicas;
+    } catch (err) {
+      store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  const underReplicated = store.replicas !== undefined && store.replicas.online < store.replicas.wanted;
   const platformProblem = Object.values(platforms).some((p) => p.enabled && typeof p.problem === 'string');
-  const status = ctx.stopping ? 'stopping' : store.reachable && !platformProblem ? 'ok' : 'degraded';
+  const status = ctx.stopping ? 'stopping' : store.reachable && !underReplicated && !platformProblem ? 'ok' : 'degraded';
   return { status, store, zoneId: ctx.options.zoneId, platforms };
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { normalizeIp } from './ipAllowList.js';
+import { createIpMatcher, normalizeIp } from './ipAllowList.js';
 
 export const PEER_HEADER = 'x-platform-bridge-peer';
 
@@ -15,13 +15,23 @@ export interface PeerOptions {
    * 0 uses the socket address.
    */
   trustProxyHops: number;
+  /**
+   * The proxies' addresses or ranges: X-Forwarded-For is read only when the socket peer is one of them, so a
+   * client reaching the port directly cannot claim an allowed address. Empty: the header is never read.
+   */
+  trustedProxies?: readonly string[];
 }
 
 export class PeerStamp {
   private readonly tag = randomBytes(12).toString('hex');
   private installedOn = new WeakSet<HttpServer>();
 
-  constructor(private readonly opts: PeerOptions) {}
+  private readonly isProxy: (ip: string | undefined) => boolean;
+
+  constructor(private readonly opts: PeerOptions) {
+    const proxies = opts.trustedProxies ?? [];
+    this.isProxy = proxies.length ? createIpMatcher(proxies) : () => false;
+  }
 
   /**
    * Prepends the stamping listener. It must run before Colyseus's own request listener, which Colyseus
@@ -37,15 +47,23 @@ export class PeerStamp {
 
   /** The caller's address, or undefined when it cannot be established (then allow-lists refuse). */
   peerOf(headers: Headers): string | undefined {
-    if (this.opts.trustProxyHops > 0) {
-      const xff = headers.get('x-forwarded-for');
-      if (xff) {
-        const hops = xff.split(',').map((s) => s.trim()).filter(Boolean);
-        // the address the outermost trusted proxy saw is `hops` entries from the right
-        const ip = hops[hops.length - this.opts.trustProxyHops];
-        if (ip) return normalizeIp(ip);
-      }
+    const socketPeer = this.socketPeerOf(headers);
+    if (this.opts.trustProxyHops === 0 || socketPeer === undefined) return socketPeer;
+    const xff = headers.get('x-forwarded-for');
+    const hops = xff ? xff.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    // walk from the socket peer leftwards through X-Forwarded-For, one hop per trusted proxy: an entry is
+    // believed only when the hop that reported it is a trusted proxy itself
+    let current = socketPeer;
+    for (let i = 1; i <= this.opts.trustProxyHops; i++) {
+      if (!this.isProxy(current)) break;
+      const next = hops[hops.length - i];
+      if (!next) break;
+      current = normalizeIp(next);
     }
+    return current;
+  }
+
+  private socketPeerOf(headers: Headers): string | undefined {
     const stamp = headers.get(PEER_HEADER);
     if (!stamp) return undefined;
     const sep = stamp.indexOf(' ');

@@ -34,8 +34,13 @@ export interface GrantWorkerDeps {
   ops?: OpsHooks;
 }
 
+const CONFIRM_RETRY_BASE_MS = 500;
+const CONFIRM_RETRY_MAX_MS = 30_000;
+
 export class GrantWorker {
   private readonly loop: LeaseWorker;
+  private readonly confirmTimers = new Set<NodeJS.Timeout>();
+  private stopped = false;
   /** Listeners of this process's lease events (a lease lost, an order taken over, a handler timed out), e.g. a journal. */
   readonly leaseListeners = new Set<LeaseEventListener>();
   private readonly journal: Journal;
@@ -75,8 +80,42 @@ export class GrantWorker {
   }
 
   /** Stops looking for work; waits for running handlers up to `graceMs`, then aborts them. */
-  stop(graceMs?: number): Promise<void> {
-    return this.loop.stop(graceMs);
+  async stop(graceMs?: number): Promise<void> {
+    await this.loop.stop(graceMs);
+    this.stopped = true;
+    for (const t of this.confirmTimers) clearTimeout(t);
+    this.confirmTimers.clear();
+  }
+
+  /**
+   * Waits until a recorded grant is on the replicas `ledger.durability` asks for. A grant that is recorded
+   * is done whatever the replicas say: not confirmed in time, it is waited for again (with backoff), never
+   * granted again; only a failover before the replicas have it can bring the order back, and then the
+   * handler's idempotency key makes the re-run harmless.
+   */
+  private confirm(id: string, tries: number): void {
+    const { store, logger } = this.d;
+    store.confirmDurable().then(
+      () => {
+        if (tries > 1) logger.info('granted order now confirmed by the replicas', { order: id, tries });
+      },
+      (err: unknown) => {
+        const error = err instanceof Error ? err.message : String(err);
+        if (this.stopped) {
+          logger.warn('granted order not confirmed by the replicas before shutdown', { order: id, tries, error });
+          return;
+        }
+        const retryInMs = Math.min(CONFIRM_RETRY_MAX_MS, CONFIRM_RETRY_BASE_MS * 2 ** (tries - 1));
+        if (tries === 1 || tries % 10 === 0) {
+          logger.warn('order granted, but its record is not yet confirmed by the replicas; waiting again (the handler does not run again)', { order: id, tries, retryInMs, error });
+        }
+        const timer = setTimeout(() => {
+          this.confirmTimers.delete(timer);
+          this.confirm(id, tries + 1);
+        }, retryInMs);
+        this.confirmTimers.add(timer);
+      },
+    );
   }
 
   private async grant(lease: Lease): Promise<void> {
@@ -125,6 +164,7 @@ export class GrantWorker {
           ops.order(record.source, 'granted');
           ops.grantDuration(ranMs / 1000);
           this.d.onGranted(delivery);
+          this.confirm(id, 1);
         } else {
           logger.warn('grant finished after the lease was lost; the current holder records the outcome', { order: id });
           await journal.append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, outcome: 'granted, not recorded' }));

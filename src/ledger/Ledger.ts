@@ -32,14 +32,23 @@ export interface OperatorAction {
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'in-progress' | 'already-terminal';
 
+import type { RevokeOutcome } from './revokeScripts.js';
+
 export interface Ledger {
   /**
-   * Records the order once, atomically. Resolves only after Redis has it; rejects with
-   * StoreUnavailableError when the store cannot be reached (answer the platform with a failure then), and
-   * with UnstorableOrderError for an order that can never be stored as received (answer a terminal refusal).
+   * Records the order once, atomically. Resolves only after Redis has it (and, with `ledger.durability`,
+   * its replicas: a duplicate too); rejects with StoreUnavailableError when the store cannot be reached or
+   * the replicas did not confirm in time (answer the platform with a failure then; an unconfirmed order
+   * stays recorded and its retry is a duplicate), and with UnstorableOrderError for an order that can never
+   * be stored as received (answer a terminal refusal).
    */
   accept(order: PaidOrder, opts?: AcceptOptions): Promise<AcceptOutcome>;
   get(dedupeKey: string): Promise<LedgerRecord | undefined>;
+  /**
+   * The platform took the order back: a granted order becomes `revoked` and `onRevoked` is called once
+   * across processes; an order not granted yet is cancelled instead; 'in-progress' while it is being granted.
+   */
+  revoke(dedupeKey: string, reason: string): Promise<RevokeOutcome>;
   /** Cancels an order that has not been granted (and is not being granted right now). */
   /** Cancels a `pending` or `given_up` order (never one being granted or granted); journaled with `actor`. */
   cancel(dedupeKey: string, reason: string, actor?: OperatorAction): Promise<CancelOutcome>;

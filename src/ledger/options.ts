@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GrantHandler } from './types.js';
+import type { GrantHandler, RevokeHandler } from './types.js';
 
 export const grantHandlerSchema = z
   .custom<GrantHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => result' })
@@ -30,6 +30,26 @@ export const ledgerOptionsSchema = z
       .default(60_000)
       .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
     deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    durability: z
+      .strictObject({
+        replicas: z
+          .number()
+          .int()
+          .min(0)
+          .max(16)
+          .default(0)
+          .describe(
+            'Replicas that must hold a money write (an accepted order, a grant, a gift redemption, a SUD notification) before the platform is answered success. 0: the primary alone (its AOF policy decides what a crash can lose). Needs a single Redis primary; refused with the in-process store and with a Redis Cluster.',
+          ),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(1000)
+          .describe("How long one confirmation waits for the replicas (Redis `WAIT`). Not confirmed in time: the write stays recorded, the platform gets its retry answer, and its retry is answered success once the replicas have it. Keep it well below the platform's own request timeout."),
+      })
+      .prefault({})
+      .describe('Replicated durability of money writes (Redis `WAIT` after each).'),
     ordersPerUser: z
       .number()
       .int()
@@ -43,3 +63,9 @@ export const ledgerOptionsSchema = z
   .describe('Tuning of the order ledger and grant worker.');
 
 export type LedgerOptions = z.output<typeof ledgerOptionsSchema>;
+
+export const revokeHandlerSchema = z
+  .custom<RevokeHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => void' })
+  .describe(
+    "Told once (across processes) that a granted order was taken back by its platform (a GameCenter order reset after payment; the order is then `revoked`), so the game can claw back what it credited. Receives the order and `ctx.idempotencyKey` (`revoke:<ledger key>`); retried with backoff when it throws and after a crash, so it must treat a repeated key as done.",
+  );

@@ -10,7 +10,7 @@
 import { createEndpoint, type Endpoint } from '@colyseus/core';
 import { z } from 'zod';
 import type { BridgeContext } from '../context.js';
-import { BodyTooLargeError, readBodyCapped } from '../http/body.js';
+import { BodyTimeoutError, BodyTooLargeError, declaresTooLarge, readBodyCapped } from '../http/body.js';
 import { createIpMatcher } from '../http/ipAllowList.js';
 import { bearerCheck } from './bearer.js';
 import { JOURNAL_SUBJECTS, type JournalSubject } from '../ledger/journal.js';
@@ -80,10 +80,13 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
     return n;
   };
   const readWrite = async (request: Request) => {
+    // refused on the declared length without touching the body (cancelling it would reset the connection)
+    if (declaresTooLarge(request, MAX_ADMIN_BODY)) throw new BadRequest(`body larger than ${MAX_ADMIN_BODY} bytes`);
     let raw: Buffer;
     try {
-      raw = await readBodyCapped(request, MAX_ADMIN_BODY);
+      raw = await readBodyCapped(request, MAX_ADMIN_BODY, ctx.options.http.bodyTimeoutMs);
     } catch (err) {
+      if (err instanceof BodyTimeoutError) throw new BadRequest(`body not received within ${err.timeoutMs} ms`);
       throw new BadRequest(err instanceof BodyTooLargeError ? `body larger than ${MAX_ADMIN_BODY} bytes` : 'body could not be read');
     }
     let parsed: unknown;

@@ -33,9 +33,15 @@ export class Identity implements ClientIdentity {
   }
 
   userIdOf(client: Client, joinOptions: unknown, room: Room): string | undefined {
-    return (
-      this.resolve('resolveUserId', client, joinOptions, room) ?? field(client.auth, 'userId') ?? field(client.auth, 'id') ?? field(joinOptions, 'userId')
-    );
+    const known = this.resolve('resolveUserId', client, joinOptions, room) ?? field(client.auth, 'userId') ?? field(client.auth, 'id');
+    if (known !== undefined) return known;
+    const claimed = field(joinOptions, 'userId');
+    if (claimed !== undefined) {
+      this.log('warn', `claimed:${room?.roomName ?? ''}`, 'a user id was taken from the join option `userId`, which the client chooses: authenticate players in onAuth or set rooms.resolveUserId', {
+        room: room?.roomName,
+      });
+    }
+    return claimed;
   }
 
   roleIdOf(client: Client, joinOptions: unknown, room: Room): string | undefined {

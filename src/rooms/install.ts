@@ -61,6 +61,12 @@ export function installRooms(ctx: BridgeContext, options: RoomsOptions, deps: Ro
     { resolveUserId: options.resolveUserId, resolveRoleId: options.resolveRoleId, resolveZoneId: options.resolveZoneId, defaultZoneId: zoneId },
     logger,
   );
+  if (!options.resolveUserId) {
+    // join options are whatever the client sent: claiming a victim's id would deliver (and remove) their grants
+    logger.warn(
+      'rooms.resolveUserId is not set: a player\'s user id comes from client.auth (set by your room\'s onAuth) or else from the join option `userId`, which any client can set to anyone\'s id and so receive their grants. Authenticate players in onAuth (e.g. bridge.vngates.onAuth()) or set rooms.resolveUserId.',
+    );
+  }
   const ranks = new RankBook(options.ranks, logger);
   const roles = new StoreRoleRegistry(store, store.keys, options.roleInfo, logger);
   const accounts = new ZoneAccounts(store, zoneKeys);

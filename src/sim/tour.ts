@@ -97,6 +97,7 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
     skip.add(part);
     out.info(`skipped ${part}: ${why}`);
   };
+  if (healthy && !platforms) out.info('the health route shows no detail (http.healthDetail off): every part is tried');
   if (platforms && typeof platforms === 'object') {
     if (platforms.recharge?.enabled === false) {
       off('recharge is off on this server', 'recharge');

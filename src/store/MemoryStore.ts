@@ -111,6 +111,15 @@ export class MemoryStore implements Store {
     };
   }
 
+  /** One process's memory has no replicas: register refuses `ledger.durability.replicas` > 0 with this store. */
+  confirmDurable(): Promise<void> {
+    return this.op(() => undefined);
+  }
+
+  async replication(): Promise<undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.channels.clear();

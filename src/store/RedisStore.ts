@@ -10,6 +10,7 @@ import { isIoredisCluster, isIoredisInstance } from './ioredisShape.js';
 import { RedisSubscriptions } from './RedisSubscriptions.js';
 import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
+import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
 import {
   StoreUnavailableError,
   type BatchOutcome,
@@ -34,6 +35,8 @@ export interface RedisStoreOptions {
   logger: Logger;
   /** Upper bound for one command while Redis is slow or away. */
   commandTimeoutMs?: number;
+  /** Replicas a money write must reach before it is confirmed (`ledger.durability`). */
+  durability?: DurabilityOptions;
 }
 
 type Client = Redis | Cluster;
@@ -69,6 +72,9 @@ export class RedisStore implements Store {
   readonly keys: KeySpace;
   readonly client: Client;
   private readonly subs: RedisSubscriptions;
+  private readonly waiterClient?: Redis;
+  private readonly waiter?: ReplicaWaiter;
+  private readonly wantedReplicas: number;
   private readonly logger: Logger;
   private readonly defined = new Set<string>();
   private closed = false;
@@ -84,6 +90,30 @@ export class RedisStore implements Store {
       this.watch(sub, 'subscriber');
       return sub;
     }, this.logger);
+    const durability = opts.durability ?? { replicas: 0, timeoutMs: 1000 };
+    this.wantedReplicas = durability.replicas;
+    if (durability.replicas > 0) {
+      if (isIoredisCluster(this.client)) {
+        this.client.disconnect();
+        // WAIT is answered by the node it is sent to, and a cluster client sends a keyless command anywhere
+        throw new Error('ledger.durability.replicas needs a single Redis primary (with replicas); it is not supported on a Redis Cluster connection');
+      }
+      // its own connection: WAIT blocks the connection it runs on for up to timeoutMs
+      this.waiterClient = this.client.duplicate({ commandTimeout: durability.timeoutMs + (opts.commandTimeoutMs ?? 2000) });
+      this.watch(this.waiterClient, 'durability');
+      this.waiter = new ReplicaWaiter(this.waiterClient, this.keys.key('durability', 'mark'), durability, this.logger);
+    }
+  }
+
+  confirmDurable(): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('redis store is closed'));
+    return this.waiter ? this.waiter.confirm() : Promise.resolve();
+  }
+
+  async replication(): Promise<{ wanted: number; online: number } | undefined> {
+    if (!this.waiter) return undefined;
+    const info = await this.cmd(() => (this.client as Redis).info('replication'));
+    return { wanted: this.wantedReplicas, online: onlineReplicas(info) };
   }
 
   /** Logs connection trouble once per distinct error, not once per reconnect attempt. */
@@ -220,7 +250,8 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([quit(this.client), this.subs.close(quit)]);
+    this.waiter?.close();
+    await Promise.all([quit(this.client), this.subs.close(quit), this.waiterClient ? quit(this.waiterClient) : undefined]);
   }
 }
 

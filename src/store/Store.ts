@@ -94,6 +94,16 @@ export interface Store {
   /** Returns the function that removes this subscription. */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
 
+  /**
+   * Resolves once every write this process completed before the call, and every record it read, is on the
+   * replicas `ledger.durability` asks for (at once when it asks for none). Rejects with a
+   * StoreUnavailableError (a NotReplicatedError when replicas did not confirm in time): the write stays
+   * recorded, but the platform must be answered "retry later".
+   */
+  confirmDurable(): Promise<void>;
+  /** Replicas wanted and online, for health; undefined when durability asks for none. */
+  replication(): Promise<{ wanted: number; online: number } | undefined>;
+
   /** Closes connections; later calls reject. Idempotent. */
   close(): Promise<void>;
 }

@@ -75,7 +75,7 @@ describe('register', () => {
 
   describe('health route on the in-process store', () => {
     let app: BootedBridge;
-    before(async () => (app = await bootBridge()));
+    before(async () => (app = await bootBridge({ bridge: { http: { healthDetail: true } } })));
     after(async () => app.shutdown());
 
     it('answers 200 with the store state and the enabled platforms', async () => {
@@ -99,7 +99,7 @@ describe('register', () => {
   describe('health route on Redis', () => {
     const redis = useRedisServer();
     let app: BootedBridge;
-    before(async () => (app = await bootBridge({ bridge: { redis: redis.url, zoneId: 7, http: { healthPath: '/ops/health', healthTimeoutMs: 300 } } })));
+    before(async () => (app = await bootBridge({ bridge: { redis: redis.url, zoneId: 7, http: { healthPath: '/ops/health', healthTimeoutMs: 300, healthDetail: true } } })));
     after(async () => app.shutdown());
 
     it('reports Redis reachable on the configured path', async () => {
@@ -136,7 +136,7 @@ describe('register', () => {
       await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
       const taken = (blocker.address() as net.AddressInfo).port;
       const recharge = (port: number) => ({ key: 'k', socket: { host: '127.0.0.1', port } });
-      const bad = await bootBridge({ bridge: { recharge: recharge(taken) } });
+      const bad = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: recharge(taken) } });
       try {
         let body: any;
         for (const deadline = Date.now() + 5000; ; ) {
@@ -156,7 +156,7 @@ describe('register', () => {
         await bad.shutdown();
         blocker.close();
       }
-      const good = await bootBridge({ bridge: { recharge: recharge(0) } });
+      const good = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: recharge(0) } });
       try {
         for (const deadline = Date.now() + 5000; ; ) {
           const body = (await (await fetch(`${good.baseUrl}/platform/health`)).json()) as any;

@@ -51,4 +51,31 @@ describe('example server (npm start)', function () {
     assert.notEqual(code, 0);
     assert.match(proc.output(), /PORT must be a non-negative integer/);
   });
+
+  describe('trial secrets', () => {
+    const refused = async (env: Record<string, string>, why: RegExp) => {
+      const proc = spawnTs('example-server/index.ts', { PORT: String(await freePort()), RECHARGE_SOCKET_PORT: String(await freePort()), ...env });
+      running.push(proc);
+      const { code } = await within(15_000, 'exit on trial secrets', proc.exited());
+      assert.equal(code, 1, proc.output());
+      assert.match(proc.output(), why);
+      assert.match(proc.output(), /trial secrets published in README\.md.*ALLOW_TRIAL_SECRETS=1/s);
+      assert.doesNotMatch(proc.output(), /example server listening/);
+    };
+
+    it('refuses to start with the trial secrets under NODE_ENV=production', () => refused({ REDIS_URL: '', NODE_ENV: 'production' }, /refusing to start: NODE_ENV=production, but RECHARGE_KEY, GIFT_KEY/));
+
+    it('refuses to start with the trial secrets on a non-loopback HOST', () => refused({ REDIS_URL: '', HOST: '0.0.0.0' }, /refusing to start: HOST=0\.0\.0\.0 is reachable from other machines/));
+
+    it('starts anyway with ALLOW_TRIAL_SECRETS=1, and binds 127.0.0.1 when HOST is unset', async () => {
+      const { proc, port } = await startExample({ REDIS_URL: '', NODE_ENV: 'production', ALLOW_TRIAL_SECRETS: '1' });
+      running.push(proc);
+      assert.match(proc.output(), /trial secrets in use/);
+      assert.match(proc.output(), /"http":"http:\/\/127\.0\.0\.1:/);
+      const bound = await fetch(`http://127.0.0.1:${port}/platform/health`);
+      assert.equal(bound.status, 200);
+      proc.kill('SIGTERM');
+      await within(15_000, 'exit after SIGTERM', proc.exited());
+    });
+  });
 });

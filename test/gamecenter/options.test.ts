@@ -12,6 +12,8 @@ describe('gamecenter options', () => {
       timeoutMs: 5000,
       retries: 2,
       retryBackoffMs: 200,
+      allowInsecureHttp: false,
+      maxResponseBytes: 1024 * 1024,
       sign: {
         encodeValues: 'none',
         includeKeys: true,
@@ -67,7 +69,7 @@ describe('gamecenter options', () => {
       properties: Record<string, { description?: string; properties?: Record<string, { description?: string }> }>;
     };
     const names = Object.keys(json.properties);
-    assert.deepEqual(names.sort(), ['appId', 'baseUrl', 'retries', 'retryBackoffMs', 'secret', 'sign', 'timeoutMs']);
+    assert.deepEqual(names.sort(), ['allowInsecureHttp', 'appId', 'baseUrl', 'maxResponseBytes', 'retries', 'retryBackoffMs', 'secret', 'sign', 'timeoutMs']);
     for (const name of names) assert.ok(json.properties[name].description, `${name} has no description`);
     const signProps = json.properties.sign.properties ?? {};
     assert.equal(Object.keys(signProps).length, 8);

@@ -1,6 +1,7 @@
 /**
  * A throwaway redis-server per suite: a free loopback port, no persistence, stopped (and its port
  * released) in `after`. `restart()` stops and starts it on the same port, for "Redis went away" tests.
+ * `new RedisServer({ replicaOf: primary })` starts a replica of another one (`--replicaof`), for failover tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,10 +17,17 @@ function binary(): string {
   throw new Error('redis-server not found: install it (apt-get install -y redis-server) or set REDIS_SERVER_BIN');
 }
 
+export interface RedisServerOptions {
+  /** Start as a replica of this (running) server. */
+  replicaOf?: RedisServer;
+}
+
 export class RedisServer {
   private proc?: ChildProcess;
   private dir?: string;
   port = 0;
+
+  constructor(private readonly opts: RedisServerOptions = {}) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -35,7 +43,10 @@ export class RedisServer {
     this.dir ??= mkdtempSync(join(tmpdir(), 'pb-redis-'));
     const proc = spawn(
       binary(),
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning', '--daemonize', 'no'],
+      [
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning', '--daemonize', 'no'],
+        ...(this.opts.replicaOf ? ['--replicaof', '127.0.0.1', String(this.opts.replicaOf.port), '--repl-diskless-load', 'on-empty-db'] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.proc = proc;
@@ -52,6 +63,49 @@ export class RedisServer {
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill('SIGKILL');
     await once(proc, 'exit');
+  }
+
+  /** SIGSTOP: the process stays, its sockets stay open, nothing is answered (a frozen Redis or replica). */
+  pause(): void {
+    this.proc?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.kill('SIGCONT');
+  }
+
+  /** Sends a command over a fresh connection and resolves with its raw RESP reply text. */
+  async command(...args: string[]): Promise<string> {
+    const { Socket } = await import('node:net');
+    return new Promise<string>((resolve, reject) => {
+      const s = new Socket();
+      let out = '';
+      s.setTimeout(2000, () => (s.destroy(), reject(new Error(`redis ${this.port}: no answer to ${args[0]}`))));
+      s.once('error', reject);
+      s.connect(this.port, '127.0.0.1', () => s.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+      s.on('data', (d) => {
+        out += d.toString();
+        // a bulk reply is complete once its announced length has arrived; simple replies end at the first CRLF
+        const bulk = /^\$(-?\d+)\r\n/.exec(out);
+        const done = bulk ? Number(bulk[1]) < 0 || Buffer.byteLength(out) >= bulk[0].length + Number(bulk[1]) + 2 : out.endsWith('\r\n');
+        if (done) {
+          s.destroy();
+          resolve(out);
+        }
+      });
+    });
+  }
+
+  /** A replica: resolves once its link to the primary is up and the initial sync is done (bounded). */
+  async waitForSync(deadlineMs = 10_000): Promise<void> {
+    const until = Date.now() + deadlineMs;
+    let last = '';
+    while (Date.now() < until) {
+      last = await this.command('INFO', 'replication').catch((e: Error) => e.message);
+      if (/master_link_status:up/.test(last) && /master_sync_in_progress:0/.test(last)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`replica on ${this.port} did not sync within ${deadlineMs} ms: ${last}`);
   }
 
   async restart(): Promise<void> {

@@ -19,7 +19,7 @@ describe('recharge options', () => {
       maxMessageBytes: 16 * 1024,
       idleTimeoutMs: 10_000,
       maxConnections: 256,
-      maxConnectionsPerIp: 16,
+      maxConnectionsPerIp: 64,
       keepAlive: false,
     });
   });

@@ -16,6 +16,7 @@ describe('recharge through registerPlatformBridge', () => {
     app = await bootBridge({
       bridge: {
         redis: redis.url,
+        http: { healthDetail: true },
         grant: (order) => void granted.push(order),
         recharge: { key: KEY, socket: { host: '127.0.0.1', port: 0 } },
       },

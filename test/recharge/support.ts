@@ -147,6 +147,8 @@ export interface BootOptions {
   keyPrefix?: string;
   /** Wait for the socket to be listening (default true). */
   awaitSocket?: boolean;
+  /** `ledger.durability`: replicas a money write must reach before success is answered. */
+  durability?: { replicas: number; timeoutMs: number };
 }
 
 export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
@@ -156,7 +158,7 @@ export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
   const logger = new CapturingLogger();
   const guarded = guardLogger(logger);
   const options = parseOptions({ redis: opts.redisUrl, logger, http: { maxBodyBytes: opts.maxBodyBytes ?? 4096 }, redisCommandTimeoutMs: 500 });
-  const store = createStore({ redis: opts.redisUrl, keyPrefix: opts.keyPrefix ?? `rt${randomBytes(4).toString('hex')}:`, commandTimeoutMs: 500, logger: guarded });
+  const store = createStore({ redis: opts.redisUrl, keyPrefix: opts.keyPrefix ?? `rt${randomBytes(4).toString('hex')}:`, commandTimeoutMs: 500, durability: opts.durability, logger: guarded });
   const peer = new PeerStamp({ trustProxyHops: 0 });
   peer.install((server.transport as unknown as { server: HttpServer }).server);
 
@@ -195,7 +197,7 @@ export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
         return grant(order, gctx);
       }
     : grant;
-  const { ledger } = createLedger(ctx, ledgerOptionsSchema.parse({ pollIntervalMs: 50, backoffBaseMs: 50, backoffMaxMs: 200 }), recording);
+  const { ledger } = createLedger(ctx, ledgerOptionsSchema.parse({ pollIntervalMs: 50, backoffBaseMs: 50, backoffMaxMs: 200, durability: opts.durability }), recording);
   installRecharge(
     ctx,
     parseRechargeOptions({ key: KEY, ...opts.recharge, socket: { host: '127.0.0.1', port: 0, ...opts.recharge?.socket } } as RechargeOptionsInput),

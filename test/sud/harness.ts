@@ -45,8 +45,8 @@ export async function bootHarness<T>(
 ): Promise<Harness<T>> {
   const logger = new CapturingLogger();
   const options = parseOptions({ logger: opts.quiet ? consoleLogger('error') : logger, ...bridge });
-  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, logger: options.logger! });
-  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops });
+  const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, durability: options.ledger.durability, logger: options.logger! });
+  const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
   const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} } as Parameters<typeof defineServer>[0]);
   for (const [name, klass] of Object.entries(opts.rooms ?? {})) server.define(name, klass);
   const endpoints: Record<string, Endpoint> = {};

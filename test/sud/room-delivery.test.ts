@@ -31,6 +31,7 @@ describe('SUD settlement delivered to a live room', function () {
       rooms: { table: TableRoom },
       bridge: {
         redis: redis.url,
+        http: { healthDetail: true },
         sud: { appId: APP_ID, appSecret: APP_SECRET, onSettlement: async (s) => void handled.push(s.matchId) },
       },
     });

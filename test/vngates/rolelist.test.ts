@@ -25,8 +25,10 @@ describe('VNGates /rolelist', function () {
     },
   };
 
+  // served to this machine: without an allow-list (or rolelistPublic) the route is not mounted
   async function boot(vngates: Partial<VngatesOptionsInput>, withRoles = true) {
-    const h = await bootHarness({}, (ctx, { ledger }) => installVngates(ctx, parseVngatesOptions({ appId: APP_ID, ...vngates } as VngatesOptionsInput), { ledger, ...(withRoles ? { roles } : {}) }));
+    const options = { appId: APP_ID, ipAllowList: ['127.0.0.0/8', '::1'], ...vngates } as VngatesOptionsInput;
+    const h = await bootHarness({}, (ctx, { ledger }) => installVngates(ctx, parseVngatesOptions(options), { ledger, ...(withRoles ? { roles } : {}) }));
     open.push(h);
     return h;
   }
@@ -62,6 +64,23 @@ describe('VNGates /rolelist', function () {
       assert.equal(h.logger.find(`vngates rolelist refused: ${msg}`, 'warn').length, 1);
     }
     assert.deepEqual(lookups, []);
+  });
+
+  it('is not served without an allow-list (404), and says so once at start', async () => {
+    const h = await boot({ ipAllowList: undefined });
+    lookups.length = 0;
+    for (let i = 0; i < 3; i++) assert.equal((await get(url(h, '229', md5('229')))).status, 404);
+    assert.deepEqual(lookups, [], 'no role was looked up');
+    const said = h.logger.find('/rolelist is not served', 'warn');
+    assert.equal(said.length, 1);
+    assert.match(said[0]!.message, /vngates\.ipAllowList.*vngates\.rolelistPublic/);
+    assert.equal((h.platforms.get('vngates')?.details as { rolelistPath: unknown }).rolelistPath, null);
+  });
+
+  it('is served to everyone when the operator marks it public, with a warning', async () => {
+    const h = await boot({ ipAllowList: undefined, rolelistPublic: true });
+    assert.equal((await get(url(h, '229', md5('229')))).status, 200);
+    assert.equal(h.logger.find('rolelistPublic: /rolelist answers anyone', 'warn').length, 1);
   });
 
   it('an address outside the allow-list gets 403', async () => {

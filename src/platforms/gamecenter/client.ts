@@ -305,13 +305,13 @@ export class GameCenterClient {
    * the platform rejects a nonce equal to the previous one. `schema` validates `data` (`null`: ignore it).
    */
   protected async call<T>(api: GameCenterApi, params: FormParams, schema: z.ZodType<T> | null, items = 1): Promise<T> {
-    const { appId, secret, sign, baseUrl, timeoutMs } = this.options;
+    const { appId, secret, sign, baseUrl, timeoutMs, maxResponseBytes } = this.options;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let answered = false;
       try {
         const form = buildSignedForm(appId, secret, params, sign, this.now(), this.nonces);
-        const envelope = await postForm({ baseUrl, timeoutMs, fetch: this.fetchImpl }, api, form);
+        const envelope = await postForm({ baseUrl, timeoutMs, maxResponseBytes, fetch: this.fetchImpl }, api, form);
         answered = true;
         this.observed(api, envelope.code, started);
         if (envelope.code !== 0) throw gameCenterErrorFor(api, envelope.code, envelope.msg, envelope.data);

@@ -3,6 +3,7 @@
  * the user-facing reference: the README table is generated from them, so they say what a value means and
  * when to change it.
  */
+import { insecureUrlProblem, outboundOptionShape } from '../../http/outbound.js';
 import { z } from 'zod';
 
 /** The two hosts named in the platform document. */
@@ -94,7 +95,14 @@ export const gameCenterOptionsSchema = z.object({
     .default(200)
     .describe('Base delay before the first retry in milliseconds; it doubles with each further retry, with jitter in the upper half.'),
   sign: gameCenterSignSchema,
+  ...outboundOptionShape,
 });
+
+/** Refuses a plain-http baseUrl to another machine (kept out of the schema itself so it can be extended). */
+export function refuseInsecureBaseUrl(o: { baseUrl: string; allowInsecureHttp: boolean }, ctx: z.RefinementCtx): void {
+  const problem = insecureUrlProblem(o.baseUrl, o.allowInsecureHttp);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: problem });
+}
 
 /** What callers write (defaults optional, names allowed for baseUrl). */
 export type GameCenterOptionsInput = z.input<typeof gameCenterOptionsSchema>;
@@ -105,5 +113,5 @@ export type GameCenterSignOptions = z.output<typeof gameCenterSignSchema>;
 
 /** Parses user options, throwing a zod error that names every bad field. */
 export function parseGameCenterOptions(input: GameCenterOptionsInput): GameCenterOptions {
-  return gameCenterOptionsSchema.parse(input);
+  return gameCenterOptionsSchema.superRefine(refuseInsecureBaseUrl).parse(input);
 }

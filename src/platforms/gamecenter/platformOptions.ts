@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { isKnownTimeZone } from './day.js';
 import { MAX_RANK_PAIRS, MAX_ZONE_ROWS } from './client.js';
-import { gameCenterOptionsSchema } from './options.js';
+import { gameCenterOptionsSchema, refuseInsecureBaseUrl } from './options.js';
 import type { TransferHandler } from './transfers/types.js';
 
 const ms = (fallback: number, min: number, what: string) => z.number().int().min(min).default(fallback).describe(what);
@@ -39,6 +39,12 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     pollClaimLimit: z.number().int().min(1).max(10_000).default(1000).describe('Orders (and transfers) one process claims per tick at most.'),
     checkChunkSize: z.number().int().min(1).max(500).default(100).describe('Order or transfer ids per order.check_status / transfer.check_status request.'),
     pollConcurrency: z.number().int().min(1).max(32).default(4).describe('order.check_status requests in flight at once per tick.'),
+    sandboxOrders: z
+      .enum(['grant', 'refuse'])
+      .optional()
+      .describe(
+        "What a paid order GameCenter marks sandbox (`env: 0`) or test user (`test: true`) gets. 'grant': granted, reaching the grant handler with `order.sandbox` / `order.testUser` set; 'refuse': recorded in the ledger as `declined` (for audit) and never granted. Default: 'refuse' when baseUrl is production (https://api.amusgame.net: no real money was paid), 'grant' otherwise (the test host, a local double).",
+      ),
     acceptRetryMs: ms(3_000, 50, 'When a paid order that the ledger could not record (Redis away) is tried again.'),
     transferPollMs: ms(10_000, 50, "Check interval of a transfer in its first hour."),
     transferSlowPollMs: ms(300_000, 50, 'Check interval of a transfer after its first hour.'),
@@ -55,6 +61,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     authCacheMs: ms(30_000, 0, 'How long the onAuth verifier trusts a confirmed token without asking auth.check_status again (0: always ask).'),
     authCacheEntries: z.number().int().min(1).default(10_000).describe('Confirmed tokens the onAuth verifier keeps at most (least recently used dropped first).'),
   })
+  .superRefine(refuseInsecureBaseUrl)
   .refine((o) => o.leaseMs > worstCallMs(o), {
     message: 'leaseMs must exceed the longest API call: timeoutMs × (retries + 1) plus the retry back-off',
     path: ['leaseMs'],

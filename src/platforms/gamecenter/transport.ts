@@ -3,6 +3,7 @@
  * this can fail without a usable `code` becomes a {@link GameCenterTransportError} that says whether the
  * request may have reached the server, which the client's retry policy and money callers depend on.
  */
+import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError, readResponseCapped } from '../../http/outbound.js';
 import { GameCenterTransportError } from './errors.js';
 import { parseJsonBigSafe } from './json.js';
 import { envelopeSchema } from './schemas.js';
@@ -12,6 +13,8 @@ export interface TransportConfig {
   baseUrl: string;
   timeoutMs: number;
   fetch: typeof fetch;
+  /** Largest answer body read; a larger one fails the call (default 1 MiB). */
+  maxResponseBytes?: number;
 }
 
 /*
@@ -29,7 +32,7 @@ const NEVER_SENT = new Set([
 
 export async function postForm(config: TransportConfig, api: string, form: Record<string, string>): Promise<GameCenterEnvelope> {
   const signal = AbortSignal.timeout(config.timeoutMs);
-  let status: number;
+  let status = 0;
   let body: string;
   try {
     const res = await config.fetch(`${config.baseUrl}/gameserver/${api}`, {
@@ -40,8 +43,11 @@ export async function postForm(config: TransportConfig, api: string, form: Recor
     });
     status = res.status;
     // The body read is bounded by the same signal: a server that sends headers and then stalls is a timeout too.
-    body = await res.text();
+    body = await readResponseCapped(res, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   } catch (e) {
+    if (e instanceof ResponseTooLargeError) {
+      throw new GameCenterTransportError(api, 'invalid-response', e.message, { reachedServer: true, transient: false, status, cause: e });
+    }
     throw classifyFetchFailure(api, e, signal.aborted, config.timeoutMs);
   }
 

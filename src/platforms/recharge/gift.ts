@@ -96,10 +96,24 @@ export class GiftRedeemer {
     }
     if (claim.status === 'running') return this.refuse(obj, peer, GIFT_CODE.inProgress, 'this redemption is in progress, retry later');
     if (claim.status === 'done') {
+      try {
+        // repeated only once the record is on the replicas (the first answer may have been "retry later")
+        await this.deps.store.confirmDurable();
+      } catch (error) {
+        return this.storeFailure(obj, peer, error);
+      }
       const a = claim.answer;
       if (a.ok) return this.refuse(obj, peer, GIFT_CODE.duplicate, 'gift code already redeemed by this user');
       // a recorded refusal is repeated as it was: the handler decided, and does not run again
       return this.refuse(obj, peer, a.code, a.desc || 'gift code refused');
+    }
+
+    try {
+      // the claim is what keeps a failover from running the handler for a retry while this run goes on
+      await this.deps.store.confirmDurable();
+    } catch (error) {
+      await this.claims.release(key, token).catch(() => undefined);
+      return this.storeFailure(obj, peer, error);
     }
 
     const held = this.claims.hold(key, token, since, (why) =>
@@ -132,6 +146,13 @@ export class GiftRedeemer {
     const answer = this.toAnswer(result, obj, peer);
     try {
       await this.claims.finish(key, answer);
+      // the game has decided (its own store is the record of the gift): its answer is given either way
+      await this.deps.store.confirmDurable().catch((error: unknown) => {
+        logger.warn('gift redemption recorded but not yet confirmed by the replicas; the game handler keeps its idempotency key as the record', {
+          ...this.ids(obj, peer),
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
     } catch (error) {
       // the handler ran: answering its result is right; only the record of it is missing
       logger.error('gift redeemed but its record could not be written; the claim stays held until it expires', {

@@ -7,7 +7,7 @@
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
 import type { BridgeContext } from '../../context.js';
-import { BodyTooLargeError, readBodyCapped } from '../../http/body.js';
+import { BodyTimeoutError, BodyTooLargeError, declaresTooLarge, readBodyCapped } from '../../http/body.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import { RECHARGE_CODE, httpAnswerBody, type RechargeAnswer } from './codes.js';
 import type { RechargeIntake } from './intake.js';
@@ -54,12 +54,16 @@ export function createRechargeEndpoint(ctx: BridgeContext, options: RechargeOpti
       respond(413, intake.refuse('http', peer, { code: RECHARGE_CODE.malformed, msg: `body larger than ${limit} bytes` }), { connection: 'close' });
     // refused on the declared length without touching the body: cancelling the body stream would reset the
     // connection before the answer is written
-    if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge();
+    if (declaresTooLarge(request, limit)) return tooLarge();
     let body: Buffer;
     try {
-      body = await readBodyCapped(request, limit);
+      body = await readBodyCapped(request, limit, ctx.options.http.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof BodyTooLargeError) return tooLarge();
+      if (error instanceof BodyTimeoutError) {
+        const answer = intake.refuse('http', peer, { code: RECHARGE_CODE.malformed, msg: `body not received within ${error.timeoutMs} ms` }, undefined, { bytes: error.received });
+        return respond(408, answer, { connection: 'close' });
+      }
       return respond(400, intake.refuse('http', peer, { code: RECHARGE_CODE.malformed, msg: 'body could not be read' }, undefined, { error }));
     }
     const parsed = parseSourcedBytes(body);

@@ -10,6 +10,7 @@ import { createRechargeEndpoint } from './http.js';
 import { RechargeIntake } from './intake.js';
 import type { RechargeOptions, RechargeSocketOptions } from './options.js';
 import { createRechargeSocket } from './socket.js';
+import { windowedRefusalLogger } from '../../ops/refusals.js';
 
 export type SocketPort = { ok: true; port: number; offset: number } | { ok: false; reason: string };
 
@@ -29,7 +30,9 @@ export function rechargeSocketPort(socket: RechargeSocketOptions, env: Readonly<
 }
 
 export function installRecharge(ctx: BridgeContext, options: RechargeOptions, ledger: Ledger): void {
-  const intake = new RechargeIntake({ options, ledger, logger: ctx.logger, clock: ctx.clock });
+  // refusals on both paths go through the windowed refusal log: a flood of bad requests writes few lines
+  const refusalLogger = windowedRefusalLogger(ctx.logger, ctx.clock, ['recharge refused:']);
+  const intake = new RechargeIntake({ options, ledger, logger: refusalLogger, clock: ctx.clock });
   ctx.addEndpoint('rechargeHttp', createRechargeEndpoint(ctx, options, intake));
 
   const details: Record<string, unknown> = {

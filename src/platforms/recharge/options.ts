@@ -61,9 +61,9 @@ export const rechargeSocketOptionsSchema = z
       .number()
       .int()
       .positive()
-      .default(16)
+      .default(64)
       .describe(
-        "Open connections one peer address may hold; more from it are refused on accept, so one address cannot take every `maxConnections` slot. A cap, not a defence: `ipAllowList` is the real guard (many addresses still add up to `maxConnections`).",
+        "Open connections one peer address may hold; more from it are refused on accept, so one address cannot take every `maxConnections` slot. A cap, not a defence: `ipAllowList` is the real guard (many addresses still add up to `maxConnections`). With `ipAllowList` holding only the platform's addresses, raise it to `maxConnections` if the platform opens that many at once.",
       ),
     keepAlive: z
       .boolean()

@@ -9,7 +9,7 @@ export const SUD_RET = {
   badSignature: 1001,
   /** Sud-AppId (or the body's app_id) is not the configured appId. */
   wrongAppId: 1002,
-  /** Sud-Timestamp outside `maxSkewSec`. */
+  /** Sud-Timestamp outside `maxSkewSec`, or older than the dedupe retention (a replay). */
   staleTimestamp: 1003,
   /** The body is not a JSON object. */
   malformed: 1004,

@@ -9,7 +9,8 @@ import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
 import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
-import { BodyTooLargeError, readBodyCapped } from '../../http/body.js';
+import { BodyTimeoutError, BodyTooLargeError, declaresTooLarge, readBodyCapped } from '../../http/body.js';
+import { INBOUND_REFUSAL_BURST, RefusalNotes } from '../../ops/refusals.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import { StoreUnavailableError } from '../../store/Store.js';
 import { SUD_RET, SUD_SUCCESS, httpStatusOf, type SudAnswer } from './codes.js';
@@ -21,8 +22,8 @@ import { eventJobId, settleJobId } from './keys.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-function respond(answer: SudAnswer): Response {
-  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: HEADERS }), String(answer.ret_code));
+function respond(answer: SudAnswer, extraHeaders: Record<string, string> = {}): Response {
+  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: { ...HEADERS, ...extraHeaders } }), String(answer.ret_code));
 }
 
 export interface SudRouteDeps {
@@ -30,7 +31,12 @@ export interface SudRouteDeps {
   journal: SudJournal;
   /** Whether other notifications become jobs (only when someone handles them). */
   handlesEvents: boolean;
+  /** How long notifications are remembered (ms, 0 = forever): an older signed timestamp is a replay. */
+  retentionMs: number;
 }
+
+/** Slack between SUD's clock and ours, so a notification is refused as old a little before its record expires. */
+const AGE_MARGIN_MS = 3_600_000;
 
 export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpoint {
   const { options, journal } = deps;
@@ -38,9 +44,12 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
   const limit = ctx.options.http.maxBodyBytes;
   const secrets = options.previousAppSecret ? [options.appSecret, options.previousAppSecret] : [options.appSecret];
 
-  const refuse = (code: number, reason: string, fields: Record<string, unknown> = {}): Response => {
-    ctx.logger.warn(`sud notify refused: ${reason}`, { retCode: code, ...fields });
-    return respond({ ret_code: code, ret_msg: reason });
+  const maxAgeMs = deps.retentionMs > 0 ? Math.max(deps.retentionMs - Math.min(AGE_MARGIN_MS, deps.retentionMs / 2), 1) : 0;
+  const refusals = new RefusalNotes(ctx.logger, 'sud notify refused', ctx.clock, INBOUND_REFUSAL_BURST);
+  const refuse = (code: number, reason: string, fields: Record<string, unknown> = {}, extraHeaders: Record<string, string> = {}): Response => {
+    const { peer, ...rest } = fields;
+    refusals.note(reason, typeof peer === 'string' ? peer : undefined, { retCode: code, ...rest });
+    return respond({ ret_code: code, ret_msg: reason }, extraHeaders);
   };
 
   return createEndpoint(options.path, { method: 'POST', disableBody: true }, countedHandler(ctx.ops, 'sud', 'notify', async (ectx) => {
@@ -53,15 +62,22 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     if (ctx.stopping) return refuse(SUD_RET.unavailable, 'server is shutting down, retry later', { peer });
     if (!allowed(peer)) return refuse(SUD_RET.refused, 'caller address not allowed', { peer });
 
+    const tooLarge = () => refuse(SUD_RET.tooLarge, `body larger than ${limit} bytes`, { peer }, { connection: 'close' });
+    // refused on the declared length without touching the body: cancelling the stream would reset the
+    // connection before the answer is written
+    if (declaresTooLarge(request, limit)) return tooLarge();
     let body: Buffer;
     try {
-      body = await readBodyCapped(request, limit);
+      body = await readBodyCapped(request, limit, ctx.options.http.bodyTimeoutMs);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return refuse(SUD_RET.tooLarge, `body larger than ${limit} bytes`, { peer });
+      if (error instanceof BodyTooLargeError) return tooLarge();
+      if (error instanceof BodyTimeoutError) {
+        return refuse(SUD_RET.malformed, `body not received within ${error.timeoutMs} ms`, { peer, bytes: error.received }, { connection: 'close' });
+      }
       return refuse(SUD_RET.malformed, 'body could not be read', { peer, error });
     }
 
-    const verified = verifySudRequest(request.headers, body, { appId: options.appId, secrets, maxSkewSec: options.maxSkewSec, now: ctx.clock.now() });
+    const verified = verifySudRequest(request.headers, body, { appId: options.appId, secrets, maxSkewSec: options.maxSkewSec, maxAgeMs, now: ctx.clock.now() });
     if (!verified.ok) return refuse(verified.code, verified.reason, { peer, bytes: body.length });
 
     const text = body.toString('utf8');
@@ -98,6 +114,8 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     if (jobId) ctx.journal?.note('sud', jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
     try {
       const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
+      // SUCCESS only once the record (a duplicate's original too) is on the replicas `ledger.durability` asks for
+      await ctx.store.confirmDurable();
       const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });

@@ -58,7 +58,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
     journal: ctx.journal,
   });
   journal.taker = worker;
-  ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined }));
+  ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined, retentionMs }));
   worker.start();
   ctx.onStopIntake(() => worker.stop());
 

@@ -19,6 +19,11 @@ export interface VerifyConfig {
   /** The current secret first, then the one being rotated out. */
   secrets: readonly string[];
   maxSkewSec: number;
+  /**
+   * Refuse a signed notification whose timestamp is older than this (ms), even with the skew check off:
+   * past it, its dedupe record may be gone and a captured copy would run the handler again. 0: no check.
+   */
+  maxAgeMs?: number;
   now: number;
 }
 
@@ -61,6 +66,15 @@ export function verifySudRequest(headers: Headers, rawBody: Buffer, config: Veri
     if (safeEqual(h.signature, sudSignature(secret, h.appId, h.timestamp, h.nonce, rawBody), true)) matched = true;
   }
   if (!matched) return { ok: false, code: SUD_RET.badSignature, reason: 'Sud-Signature does not match (check appSecret)' };
+  if (config.maxAgeMs) {
+    const at = timestampMs(h.timestamp);
+    if (at === undefined) return { ok: false, code: SUD_RET.staleTimestamp, reason: 'Sud-Timestamp is not a number' };
+    const age = config.now - at;
+    if (age > config.maxAgeMs) {
+      const days = Math.round((age / 86_400_000) * 10) / 10;
+      return { ok: false, code: SUD_RET.staleTimestamp, reason: `Sud-Timestamp is ${days} days old, past the dedupe retention (a replay of an expired notification)` };
+    }
+  }
   return { ok: true, headers: h };
 }
 

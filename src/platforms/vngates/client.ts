@@ -3,6 +3,7 @@
  * `sign = md5(app_id + access_token)`. It only reads, so a request lost to the network or a 5xx is tried
  * again; an answer with status 0 is final.
  */
+import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError, insecureUrlProblem, readResponseCapped } from '../../http/outbound.js';
 import { md5Hex } from '../../signing.js';
 import { VngatesApiError, VngatesTransportError } from './errors.js';
 import { userinfoResponseSchema } from './schemas.js';
@@ -13,6 +14,10 @@ export interface VngatesClientOptions {
   userinfoUrl: string;
   timeoutMs: number;
   retries: number;
+  /** Largest answer body read (default 1 MiB); a larger one is an error naming the cap. */
+  maxResponseBytes?: number;
+  /** Allow plain http:// to a non-loopback host (default false: refused when the client is built). */
+  allowInsecureHttp?: boolean;
   /** Delay before the first retry; doubles per retry. */
   retryDelayMs?: number;
   fetch?: typeof fetch;
@@ -22,6 +27,8 @@ export class VngatesClient {
   private readonly fetch: typeof fetch;
 
   constructor(private readonly o: VngatesClientOptions) {
+    const insecure = insecureUrlProblem(o.userinfoUrl, o.allowInsecureHttp ?? false);
+    if (insecure) throw new TypeError(`VngatesClient userinfoUrl: ${insecure}`);
     this.fetch = o.fetch ?? globalThis.fetch;
   }
 
@@ -55,8 +62,9 @@ export class VngatesClient {
         signal,
       });
       status = res.status;
-      text = await res.text();
+      text = await readResponseCapped(res, this.o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (err) {
+      if (err instanceof ResponseTooLargeError) throw new VngatesTransportError('invalid-response', err.message, false, undefined, { cause: err });
       if (signal.aborted) throw new VngatesTransportError('timeout', `no complete answer within ${this.o.timeoutMs} ms`, true, undefined, { cause: err });
       throw new VngatesTransportError('network', `network error: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`, true, undefined, { cause: err });
     }

@@ -10,6 +10,7 @@ import { VngatesClient } from './client.js';
 import { vngatesOnAuth, type OnAuthOptions } from './onAuth.js';
 import type { VngatesOptions } from './options.js';
 import { createRolelistEndpoint } from './rolelist.js';
+import { windowedRefusalLogger } from '../../ops/refusals.js';
 import type { RoleLookup } from './types.js';
 
 export interface VngatesDeps {
@@ -25,9 +26,20 @@ export interface VngatesService {
 }
 
 export function installVngates(ctx: BridgeContext, options: VngatesOptions, deps: VngatesDeps): VngatesService {
-  ctx.addEndpoint('vngatesAddgold', createAddgoldEndpoint(ctx, options, deps.ledger));
-  ctx.addEndpoint('vngatesRolelist', createRolelistEndpoint(ctx, options, deps.roles));
-  const client = new VngatesClient({ appId: options.appId, userinfoUrl: options.userinfoUrl, timeoutMs: options.timeoutMs, retries: options.retries });
+  // the payment route logs its refusals itself: they go through the windowed refusal log
+  const addgoldCtx: BridgeContext = Object.create(ctx, { logger: { value: windowedRefusalLogger(ctx.logger, ctx.clock, ['vngates addgold refused:']) } });
+  ctx.addEndpoint('vngatesAddgold', createAddgoldEndpoint(addgoldCtx, options, deps.ledger));
+  // /rolelist's sign has no secret: without an allow-list it is served only when the operator says so
+  const rolelistServed = !!options.ipAllowList?.length || options.rolelistPublic;
+  if (rolelistServed) ctx.addEndpoint('vngatesRolelist', createRolelistEndpoint(ctx, options, deps.roles));
+  const client = new VngatesClient({
+    appId: options.appId,
+    userinfoUrl: options.userinfoUrl,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    maxResponseBytes: options.maxResponseBytes,
+    allowInsecureHttp: options.allowInsecureHttp,
+  });
 
   const verifying = options.verifyMode === 'enforce' && options.signTemplate !== undefined;
   if (options.verifyMode === 'enforce' && !options.signTemplate) {
@@ -35,14 +47,18 @@ export function installVngates(ctx: BridgeContext, options: VngatesOptions, deps
   } else if (!verifying) {
     ctx.logger.warn(`vngates: /addgold signs are not enforced (verifyMode ${options.verifyMode}); payments are accepted from the IP allow-list alone`, { ipAllowList: options.ipAllowList });
   }
-  if (!options.ipAllowList?.length) ctx.logger.warn('vngates: no ipAllowList: /rolelist answers anyone who knows a user id (its sign has no secret)');
-  if (!deps.roles) ctx.logger.warn('vngates: no role lookup installed: /rolelist answers status 0');
+  if (!rolelistServed) {
+    ctx.logger.warn(`vngates: ${options.rolelistPath} is not served: no ipAllowList, and its sign has no secret (anyone could list any user's roles). Set vngates.ipAllowList to VNGates' addresses, or vngates.rolelistPublic: true to serve it to everyone`);
+  } else if (!options.ipAllowList?.length) {
+    ctx.logger.warn('vngates: rolelistPublic: /rolelist answers anyone who knows a user id (its sign has no secret)');
+  }
+  if (rolelistServed && !deps.roles) ctx.logger.warn('vngates: no role lookup installed: /rolelist answers status 0');
 
   ctx.setPlatformStatus('vngates', {
     enabled: true,
     details: {
       addgoldPath: options.addgoldPath,
-      rolelistPath: options.rolelistPath,
+      rolelistPath: rolelistServed ? options.rolelistPath : null,
       verifyMode: options.verifyMode,
       signTemplate: options.signTemplate ? 'configured' : 'missing',
       acceptingPayments: verifying || options.verifyMode !== 'enforce',

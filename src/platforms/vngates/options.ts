@@ -3,6 +3,7 @@
  * `/rolelist` route. The `/addgold` sign formula is not published, so it is configured here as a template;
  * until it is, payments are refused (see `verifyMode`).
  */
+import { insecureUrlProblem, outboundOptionShape } from '../../http/outbound.js';
 import { z } from 'zod';
 import { ipAllowList, routePath } from '../../optionHelpers.js';
 import type { VerifyProduct } from './types.js';
@@ -70,6 +71,13 @@ export const vngatesOptionsSchema = z
       .describe('Further userinfo attempts after a network error, timeout or HTTP 5xx (the call only reads, so repeating it is safe). An answer with status 0 is not retried.'),
     addgoldPath: routePath('/addgold', 'Path of the GET payment callback (the `callback url` set at VNGates).'),
     rolelistPath: routePath('/rolelist', 'Path of the GET role list route VNGates calls.'),
+    rolelistPublic: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Serve /rolelist without an `ipAllowList`. Its sign is md5(user_id) with no secret, so then anyone can list any user\'s roles. Off (default): without an allow-list the route is not mounted (404).',
+      ),
+    ...outboundOptionShape,
     signTemplate: signTemplateSchema.optional(),
     verifyMode: z
       .enum(VERIFY_MODES)
@@ -100,6 +108,8 @@ export const vngatesOptionsSchema = z
     answers: answersSchema,
   })
   .superRefine((o, ctx) => {
+    const insecure = insecureUrlProblem(o.userinfoUrl, o.allowInsecureHttp);
+    if (insecure) ctx.addIssue({ code: 'custom', path: ['userinfoUrl'], message: insecure });
     if (o.verifyMode !== 'enforce' && !o.ipAllowList?.length) {
       ctx.addIssue({
         code: 'custom',

@@ -7,6 +7,7 @@ import { createEndpoint, type Endpoint } from '@colyseus/core';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
 import { createIpMatcher } from '../../http/ipAllowList.js';
+import { INBOUND_REFUSAL_BURST, RefusalNotes } from '../../ops/refusals.js';
 import { md5Hex, safeEqual } from '../../signing.js';
 import { StoreUnavailableError } from '../../store/Store.js';
 import { json } from './answers.js';
@@ -17,8 +18,10 @@ const failure = (msg: string, status = 200) => json({ msg, data: [], status: 0 }
 
 export function createRolelistEndpoint(ctx: BridgeContext, options: VngatesOptions, roles: RoleLookup | undefined): Endpoint {
   const allowed = createIpMatcher(options.ipAllowList);
+  const refusals = new RefusalNotes(ctx.logger, 'vngates rolelist refused', ctx.clock, INBOUND_REFUSAL_BURST);
   const refuse = (reason: string, fields: Record<string, unknown>, status = 200) => {
-    ctx.logger.warn(`vngates rolelist refused: ${reason}`, fields);
+    const { peer, ...rest } = fields;
+    refusals.note(reason, typeof peer === 'string' ? peer : undefined, rest);
     return failure(reason, status);
   };
 
