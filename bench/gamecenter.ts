@@ -18,7 +18,7 @@ import { RankStore } from '../src/platforms/gamecenter/ranks/RankStore.js';
 import type { RankEntry } from '../src/platforms/gamecenter/ranks/RankSink.js';
 import { KeySpace } from '../src/store/KeySpace.js';
 import { RedisStore } from '../src/store/RedisStore.js';
-import { GameCenterDouble } from '../test/doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../src/testing/index.js';
 import type { Figure } from './lib/report.js';
 
 const APP_ID = 'bench-app';
@@ -120,7 +120,7 @@ export async function benchPollTick(redisUrl: string): Promise<Figure> {
   try {
     return await withDouble(clock, async (double) => {
       const client = clientFor(double, clock);
-      const options = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 60_000, acceptRetryMs: 3_000 };
+      const options = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 60_000, acceptRetryMs: 3_000, sandboxOrders: 'grant' as const };
       const make = (store: RedisStore) => new OrderPoller({ store, client, ledger: new StoreLedger(store, clock), clock, logger, options });
       const heavy = make(big);
       const light = make(small);

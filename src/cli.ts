@@ -10,7 +10,7 @@ import { consolePrinter } from './sim/print.js';
 import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from './testing/requests.js';
 import { httpExchange, socketExchange } from './testing/transport.js';
 import { runTour } from './sim/tour.js';
-import { GameCenterSim } from './testing/gameCenterDouble.js';
+import { GameCenterDouble } from './testing/gameCenter/GameCenterDouble.js';
 import { TRIAL_SECRETS } from './testing/trialDefaults.js';
 
 const env = process.env;
@@ -140,15 +140,17 @@ async function main(argv: string[]): Promise<number> {
       return times('SUD match.settle', () => httpExchange('POST', `${base}/platform/sud/notify`, n.body, n.headers));
     }
     case 'gamecenter': {
-      const sim = new GameCenterSim({
+      const sim = new GameCenterDouble({
+        acceptAnyToken: true,
+        unknownOrdersPaid: true,
         host: values.host ?? '127.0.0.1',
         port: Number(values.port ?? 7100),
         appId: values['app-id'] ?? (env.GAMECENTER_APP_ID || TRIAL_SECRETS.GAMECENTER_APP_ID),
         secret: values.secret ?? (env.GAMECENTER_SECRET || TRIAL_SECRETS.GAMECENTER_SECRET),
-        log: (line) => process.stdout.write(line + '\n'),
+        log: (line: string) => void process.stdout.write(line + '\n'),
       });
       const { url } = await sim.start();
-      out.info(`GameCenter double listening on ${url} (point the server at it: GAMECENTER_URL=${url}); Ctrl-C stops it`);
+      out.info(`GameCenter double listening on ${url} (point the server at it: GAMECENTER_URL=${url}); it accepts every user token except "bad" and reports orders paid (1.00 AED, sandbox) unless their id starts with "unpaid"; Ctrl-C stops it`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GrantHandler } from './types.js';
+import type { GrantHandler, RevokeHandler } from './types.js';
 
 export const grantHandlerSchema = z
   .custom<GrantHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => result' })
@@ -63,3 +63,9 @@ export const ledgerOptionsSchema = z
   .describe('Tuning of the order ledger and grant worker.');
 
 export type LedgerOptions = z.output<typeof ledgerOptionsSchema>;
+
+export const revokeHandlerSchema = z
+  .custom<RevokeHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => void' })
+  .describe(
+    "Told once (across processes) that a granted order was taken back by its platform (a GameCenter order reset after payment; the order is then `revoked`), so the game can claw back what it credited. Receives the order and `ctx.idempotencyKey` (`revoke:<ledger key>`); retried with backoff when it throws and after a crash, so it must treat a repeated key as done.",
+  );

@@ -19,8 +19,8 @@ import { journalLocal, journalLua } from './journal.js';
  */
 export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false });
 
-const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined'";
-const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined']);
+const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined' or existing == 'revoked'";
+const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revoked']);
 
 /**
  * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the order's journal,

@@ -16,7 +16,17 @@ export {
   type SudInput,
 } from './requests.js';
 export { httpExchange, socketExchange, type Exchange } from './transport.js';
-export { GameCenterSim, GameCenterSim as GameCenterDouble, type GameCenterSimOptions } from './gameCenterDouble.js';
-export { VngatesDouble, type VngatesDoubleOptions } from './vngatesDouble.js';
+export {
+  GameCenterDouble,
+  type GameCenterDoubleOptions,
+  type DoubleOrder,
+  type DoubleTransfer,
+  type DoubleFriend,
+  type DoublePlayer,
+  type BlockInfo,
+  type ScriptedFailure,
+  type RecordedRequest,
+} from './gameCenter/GameCenterDouble.js';
+export { VngatesDouble, type VngatesDoubleOptions, type VngatesDoubleUser, type VngatesFailure } from './vngatesDouble.js';
 export { testServerPort, testServerUrl, type ListeningServerLike } from './port.js';
 export { TRIAL_SECRETS, TRIAL_VNGATES_SIGN_FIELDS } from './trialDefaults.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Room, type Client as RoomClient } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
-import { GameCenterDouble } from '../doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
 import { md5 } from '../vngates/support.js';
 
 const joined: unknown[] = [];

@@ -35,7 +35,8 @@ describe('platformOnAuth and platformService', function () {
   this.timeout(30_000);
 
   describe('with GameCenter and VNGates configured', () => {
-    const gamecenter = new GameCenterDouble({ host: '127.0.0.1', port: 0, appId: 'gc-app', secret: 'gc-secret', log: () => {} });
+    const gamecenter = new GameCenterDouble({ appId: 'gc-app', secret: 'gc-secret' });
+    gamecenter.addUser('8617', 'good-token');
     const vngates = new VngatesDouble({ appId: 'vg-app', users: { 'token-229': { userId: '229', username: 'gamegate36i' } } });
     let app: BootedBridge;
     before(async () => {
@@ -57,7 +58,7 @@ describe('platformOnAuth and platformService', function () {
       const room = await app.colyseus.sdk.joinOrCreate('gc', { userId: '8617' });
       const who = first<unknown>(room, 'who');
       assert.deepEqual(await who, { userId: '8617' });
-      assert.ok(gamecenter.requests.some((r) => r.api === 'auth.check_status' && r.params.userId === '8617' && r.code === 0));
+      assert.ok(gamecenter.requestsTo('auth.check_status').some((r) => r.params.userId === '8617' && 'code' in r.outcome && r.outcome.code === 0));
       const registered = first<{ outcome: string }>(room, 'registered');
       room.send('paid', { orderId: 'gc-order-1' });
       assert.equal((await registered).outcome, 'object');

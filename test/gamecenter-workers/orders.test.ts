@@ -7,12 +7,12 @@ import type { GameCenterClient } from '../../src/platforms/gamecenter/client.js'
 import { OrderPoller } from '../../src/platforms/gamecenter/orders/OrderPoller.js';
 import { nextCheckAt } from '../../src/platforms/gamecenter/orders/schedule.js';
 import type { Store } from '../../src/store/Store.js';
-import type { DoubleOrder } from '../doubles/gameCenterDouble.js';
+import type { DoubleOrder } from '../../src/testing/index.js';
 import { waitFor } from '../helpers/processes.js';
 import { useWorld } from './support.js';
 import type { World } from './support.js';
 
-const OPTIONS = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 30_000, acceptRetryMs: 3000 };
+const OPTIONS = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 30_000, acceptRetryMs: 3000, sandboxOrders: 'grant' as const };
 const S = 1000;
 const MIN = 60 * S;
 

@@ -7,7 +7,7 @@ import { parseGameCenterOptions } from '../../src/platforms/gamecenter/options.j
 import { KeySpace } from '../../src/store/KeySpace.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
 import type { Store } from '../../src/store/Store.js';
-import { GameCenterDouble } from '../doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { GameCenterRequestError } from '../../src/platforms/gamecenter/errors.js';
 import { orderOutcome } from '../../src/platforms/gamecenter/schemas.js';
-import { GameCenterDouble } from '../doubles/gameCenterDouble.js';
-import type { RecordedRequest } from '../doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
+import type { RecordedRequest } from '../../src/testing/index.js';
 import { APP_ID, SECRET, useDouble } from './support.js';
 
 const NOW = 1_700_000_000_000;

@@ -10,7 +10,7 @@ import {
   GameCenterTransportError,
 } from '../../src/platforms/gamecenter/errors.js';
 import type { GameCenterApi } from '../../src/platforms/gamecenter/client.js';
-import { GameCenterDouble } from '../doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
 import { APP_ID, SECRET, useDouble } from './support.js';
 
 const DAY = 86_400_000;

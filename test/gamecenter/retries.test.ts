@@ -5,7 +5,7 @@ import {
   GameCenterInternalError,
   GameCenterTransportError,
 } from '../../src/platforms/gamecenter/errors.js';
-import type { RecordedRequest } from '../doubles/gameCenterDouble.js';
+import type { RecordedRequest } from '../../src/testing/index.js';
 import { useDouble } from './support.js';
 
 const USER = '645633159128785116';

@@ -5,8 +5,8 @@ import type { GameCenterApi, GameCenterClientDeps } from '../../src/platforms/ga
 import { parseGameCenterOptions } from '../../src/platforms/gamecenter/options.js';
 import type { GameCenterOptionsInput } from '../../src/platforms/gamecenter/options.js';
 import type { FormParams } from '../../src/platforms/gamecenter/signer.js';
-import { GameCenterDouble } from '../doubles/gameCenterDouble.js';
-import type { GameCenterDoubleOptions } from '../doubles/gameCenterDouble.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
+import type { GameCenterDoubleOptions } from '../../src/testing/index.js';
 
 export const APP_ID = 'app-1';
 export const SECRET = 'double-secret';

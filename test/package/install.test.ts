@@ -1,7 +1,7 @@
 /**
  * The package as a new user gets it: `npm pack`, then a fresh project installed with README's install
  * command (packages from the npm cache, `--prefer-offline`), where README's server snippets type-check under
- * strict nodenext, the package loads with `require`, and README's "Testing your game" example passes under mocha. Needs dist/ (npm test builds first).
+ * strict nodenext, the package loads with `require`, an ioredis 6 instance is accepted as `redis`, and README's "Testing your game" example passes under mocha. Needs dist/ (npm test builds first).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+
+import { useRedisServer } from '../helpers/redisServer.js';
 
 const exec = promisify(execFile);
 const README = readFileSync('README.md', 'utf8');
@@ -29,10 +31,11 @@ function block(firstLine: string): string {
 
 describe('the packed package in a fresh project', function () {
   this.timeout(180_000);
+  const redis = useRedisServer();
   let dir: string;
   const run = (file: string, args: string[], env: Record<string, string> = {}) =>
     exec(file, args, { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 });
-  const node = (args: string[]) => run(process.execPath, args);
+  const node = (args: string[], env?: Record<string, string>) => run(process.execPath, args, env);
 
   before(async function () {
     assert.ok(existsSync('dist/index.js'), 'dist/ is built (npm test builds first)');
@@ -47,8 +50,8 @@ describe('the packed package in a fresh project', function () {
       const args = words.slice(1).map((w) => (w === 'colyseus-platform-bridge' ? tarball : w));
       await run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund']);
     }
-    // what the test itself needs beside README's list: a type checker, Node types, and @colyseus/auth for its recipe
-    await run('npm', ['install', '--save-dev', 'typescript@^5.9', '@types/node@^22', '@colyseus/auth@^0.18.3', '--prefer-offline', '--no-audit', '--no-fund']);
+    // what the test itself needs beside README's list: a type checker, Node types, @colyseus/auth for its recipe, and ioredis 6 under another name
+    await run('npm', ['install', '--save-dev', 'typescript@^5.9', '@types/node@^22', '@colyseus/auth@^0.18.3', 'ioredis6@npm:ioredis@^6', '--prefer-offline', '--no-audit', '--no-fund']);
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -155,6 +158,29 @@ describe('recipes', () => {
     writeFileSync(join(dir, 'check.cjs'), script);
     const { stdout } = await node(['check.cjs']);
     assert.equal(stdout.trim(), 'function function function function 32');
+  });
+
+  it('accepts an ioredis 6 instance as `redis`', async () => {
+    writeFileSync(
+      join(dir, 'redis6.mjs'),
+      [
+        "import { Redis } from 'ioredis6';",
+        "import { defineServer } from '@colyseus/core';",
+        "import { WebSocketTransport } from '@colyseus/ws-transport';",
+        "import { registerPlatformBridge } from 'colyseus-platform-bridge';",
+        "const redis = new Redis(process.env.REDIS_URL);",
+        'const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });',
+        "const bridge = registerPlatformBridge(server, { redis, logLevel: 'warn' });",
+        'const health = await bridge.health();',
+        "await bridge.store.set('platform-test:ioredis6', 'yes');",
+        "console.log(JSON.stringify({ status: health.status, kind: health.store.kind, value: await bridge.store.get('platform-test:ioredis6') }));",
+        'await bridge.close();',
+        'redis.disconnect();',
+      ].join('\n'),
+    );
+    const { stdout } = await node(['redis6.mjs'], { REDIS_URL: redis.url });
+    assert.match(JSON.parse(readFileSync(join(dir, 'node_modules/ioredis6/package.json'), 'utf8')).version, /^6\./);
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').pop()!), { status: 'ok', kind: 'redis', value: 'yes' });
   });
 
   it('passes README\'s "Testing your game" example with mocha', async () => {

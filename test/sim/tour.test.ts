@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { ColyseusSDK } from '@colyseus/sdk';
-import { GameCenterSim } from '../../src/testing/index.js';
+import { GameCenterDouble } from '../../src/testing/index.js';
 import { TRIAL_SECRETS } from '../../src/testing/index.js';
 import { consolePrinter } from '../../src/sim/print.js';
 import { runTour } from '../../src/sim/tour.js';
@@ -59,19 +59,22 @@ describe('platform simulator', function () {
 
   it('the GameCenter double sees the signed zone traffic of an example server pointed at it', async () => {
     const lines: string[] = [];
-    const sim = new GameCenterSim({ host: '127.0.0.1', port: 0, appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, log: (l) => void lines.push(l) });
+    // as `sim gamecenter` runs it
+    const sim = new GameCenterDouble({ appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, acceptAnyToken: true, unknownOrdersPaid: true, log: (l) => void lines.push(l) });
     const { url } = await sim.start();
     try {
       const server = await startExample({ GAMECENTER_URL: url });
       running.push(server.proc);
       const sdk = new ColyseusSDK(`ws://127.0.0.1:${server.env.PORT}`);
-      const room = await sdk.joinOrCreate('battle', { userId: '86179877528939918' });
+      // with GameCenter on, the room checks the token; here it travels as the join option `token`
+      const room = await sdk.joinOrCreate('battle', { userId: '86179877528939918', token: 'trial-token' });
       const create = await waitFor('a type-1 create-role event at the double', () =>
-        sim.requests.find((r) => r.api === 'sync.user_game_zone_data' && r.params.user_game_zone_type === '1'),
+        sim.requestsTo('sync.user_game_zone_data').find((r) => r.params.user_game_zone_type === '1'),
       );
-      assert.equal(create.code, 0, 'signature and limits accepted');
+      assert.deepEqual(create.outcome, { code: 0 }, 'signature and limits accepted');
       assert.match(create.params.user_game_zone_data!, /^\[\[86179877528939918,1,\d{13}\]\]$/, 'the id written as its exact digits');
       assert.ok(lines.some((l) => l.includes('sync.user_game_zone_data')), 'printed for the user to watch');
+      assert.ok(sim.requestsTo('auth.check_status').some((r) => r.params.userToken === 'trial-token' && 'code' in r.outcome && r.outcome.code === 0), 'the token was checked');
       await room.leave();
     } finally {
       await sim.stop();

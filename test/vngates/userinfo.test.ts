@@ -1,68 +1,33 @@
 /**
- * The VNGates userinfo client against a loopback double of the endpoint that checks the form and the
+ * The VNGates userinfo client against the testing kit's double of the endpoint, which checks the form and the
  * sign itself, and the onAuth verifier in a real Colyseus room joined by a real SDK client.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Room, type Client as RoomClient } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { VngatesApiError, VngatesClient, VngatesTransportError, vngatesOnAuth, installVngates, parseVngatesOptions, type VngatesService } from '../../src/platforms/vngates/index.js';
 import { bootHarness, type Harness } from '../sud/harness.js';
-import { APP_ID, md5 } from './support.js';
+import { VngatesDouble } from '../../src/testing/index.js';
+import { APP_ID } from './support.js';
 
 const TOKEN = 'b8a4c967ea135a4dcfca38162111fef814a8ba21c2f04a189526eb7c7494501b';
 
-/** The document's example answer for TOKEN. */
-const EXAMPLE = {
-  access_token: TOKEN,
-  refresh_token: '1dfad604a0de526872fdf3ecd7834df6',
-  refresh_expires: 1668698125455,
-  data: { user_id: '229', username: 'gamegate36i' },
-  access_expires: 1668104125455,
-  status: 1,
-};
+/** The user of the document's example answer for TOKEN. */
+const EXAMPLE_USER = { userId: '229', username: 'gamegate36i', refreshToken: '1dfad604a0de526872fdf3ecd7834df6' };
 
 describe('VNGates userinfo', function () {
   this.timeout(30_000);
-  let double: HttpServer;
+  // the testing kit's double: checks the form and the sign, answers in the document's shape
+  const double = new VngatesDouble({ appId: APP_ID, users: { [TOKEN]: EXAMPLE_USER } });
+  const calls = double.requests;
   let url: string;
-  const calls: Array<Record<string, string>> = [];
-  /** What the double does for the next requests (front first); empty: answer properly. */
-  const script: Array<'503' | 'hang' | 'html'> = [];
 
   before(async () => {
-    double = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const form = Object.fromEntries(new URLSearchParams(body));
-        calls.push(form);
-        const step = script.shift();
-        if (step === 'hang') return; // never answers: the client's timeout must end it
-        if (step === '503') return void res.writeHead(503).end('busy');
-        if (step === 'html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>gateway</html>');
-        res.writeHead(200, { 'content-type': 'application/json' });
-        if (req.headers['content-type'] !== 'application/x-www-form-urlencoded' || form.sign !== md5(form.app_id! + form.access_token!)) {
-          return void res.end(JSON.stringify({ status: 0, msg: 'invalid sign' }));
-        }
-        if (form.access_token === TOKEN) return void res.end(JSON.stringify({ ...EXAMPLE, access_expires: Date.now() + 3_600_000 }));
-        res.end(JSON.stringify({ status: 0, msg: 'access token expired' }));
-      });
-    });
-    await new Promise<void>((r) => double.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(double.address() as AddressInfo).port}/api/userinfo`;
+    url = (await double.start()).url;
   });
-  after(
-    () =>
-      new Promise<void>((r) => {
-        double.closeAllConnections();
-        double.close(() => r());
-      }),
-  );
+  after(() => double.stop());
   beforeEach(() => {
     calls.length = 0;
-    script.length = 0;
   });
 
   const client = (over: Partial<ConstructorParameters<typeof VngatesClient>[0]> = {}) =>
@@ -83,14 +48,15 @@ describe('VNGates userinfo', function () {
   });
 
   it('retries HTTP 5xx and timeouts, then succeeds', async () => {
-    script.push('503', 'hang');
+    double.failNext('503');
+    double.failNext('hang');
     const user = await client({ timeoutMs: 200 }).userinfo(TOKEN);
     assert.equal(user.userId, '229');
     assert.equal(calls.length, 3);
   });
 
   it('gives up after the configured retries with a transport error', async () => {
-    script.push('503', '503', '503');
+    double.failNext('503', 3);
     await assert.rejects(client().userinfo(TOKEN), (e: unknown) => e instanceof VngatesTransportError && e.kind === 'http' && e.httpStatus === 503);
     assert.equal(calls.length, 3);
   });

@@ -17,110 +17,20 @@
  *   bare numbers, and this catches a client that quotes them.
  * - The "day" of the one-rank-per-day rule is the UTC date of the double's clock unless `dayOf` is given.
  */
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkEnvelope } from './envelope.js';
+import { bare, isZone, playerJson, readBody, readRows, writeJson } from './json.js';
+import { trialOrder, type BlockInfo, type DoubleFriend, type DoubleOrder, type DoublePlayer, type DoubleTransfer, type GameCenterDoubleOptions, type RecordedRequest, type ScriptedFailure } from './types.js';
 
-export interface DoubleOrder {
-  status: number;
-  checked: 0 | 1;
-  payTime?: number;
-  /** Cents. */
-  amount?: number;
-  currency?: string;
-  sku?: string;
-  env?: 0 | 1;
-  gameZone?: number;
-  test?: boolean;
-  orderRef?: string;
-  orderToken?: string;
-  payedAfterFailed?: boolean;
-  cpOrderId?: string;
-  userId?: string;
-  /** Fields written over the answer entry as they are (a malformed entry); an `undefined` value removes the field. */
-  answer?: Record<string, unknown>;
-}
-
-export interface DoubleTransfer {
-  userId: string;
-  /** Cents. */
-  amount: number;
-  currency: string;
-  status: 0 | 1 | 2 | 3;
-}
-
-export interface DoubleFriend {
-  ttkUid: string;
-  nickname: string;
-  photoUrl: string;
-}
-
-export interface DoublePlayer {
-  userId: string;
-  thirdUid: string;
-  thirdType: number;
-  nickname: string;
-  photoUrl: string;
-}
-
-export interface BlockInfo {
-  reason: string;
-  expired: number;
-  /** Where the {"reason","expired"} object travels: as JSON text in `msg` (the document) or as `data`. */
-  via?: 'msg' | 'data';
-}
-
-/** What the next matching calls get instead of normal processing. */
-export type ScriptedFailure =
-  | { code: number; msg?: string; data?: unknown }
-  | { httpStatus: number; body?: string }
-  | { hang: true }
-  | { drop: true };
-
-export interface RecordedRequest {
-  method: string;
-  /** The API name, e.g. `sync.rank_data` (the path after /gameserver/). */
-  endpoint: string;
-  path: string;
-  contentType: string;
-  /** Form-decoded body. */
-  params: Record<string, string>;
-  rawBody: string;
-  /** The double's clock at arrival. */
-  at: number;
-  /** What was answered: an API code, an HTTP status for non-JSON answers, or how the request was left. */
-  outcome: { code: number } | { httpStatus: number } | { hang: true } | { drop: true };
-}
-
-export interface GameCenterDoubleOptions {
-  appId?: string;
-  secret?: string;
-  gameId?: string;
-  now?: () => number;
-  dayOf?: (ms: number) => string;
-  envelopeFailureCode?: number;
-  /** Answer new_exchange / transfer.new ids as bare numbers instead of the document's quoted strings. */
-  createdIdsAsBareNumbers?: boolean;
-}
+export type { BlockInfo, DoubleFriend, DoubleOrder, DoublePlayer, DoubleTransfer, GameCenterDoubleOptions, RecordedRequest, ScriptedFailure } from './types.js';
 
 interface Answer {
   code: number;
   msg?: string;
   data?: unknown;
 }
-
-/** A JSON number written with exactly these digits (how the platform sends 64-bit ids). */
-class Bare {
-  constructor(readonly digits: string) {}
-}
-
-/** A number literal as read from request JSON, with its exact source text. */
-class Literal {
-  constructor(readonly source: string) {}
-}
-
-const MAX_NONCE = 2 ** 31 - 1;
 
 export class GameCenterDouble {
   readonly appId: string;
@@ -148,6 +58,11 @@ export class GameCenterDouble {
   private readonly dayOf: (ms: number) => string;
   private readonly envelopeFailureCode: number;
   private readonly bareCreatedIds: boolean;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly log: ((line: string) => void) | undefined;
+  private readonly acceptAnyToken: boolean;
+  private readonly unknownOrdersPaid: boolean;
   private readonly lastNonce = new Map<string, string>();
   private readonly scripted = new Map<string, ScriptedFailure[]>();
   private nextId = 566422073705434171n;
@@ -162,6 +77,11 @@ export class GameCenterDouble {
     this.dayOf = options.dayOf ?? ((ms) => new Date(ms).toISOString().slice(0, 10));
     this.envelopeFailureCode = options.envelopeFailureCode ?? 999;
     this.bareCreatedIds = options.createdIdsAsBareNumbers ?? false;
+    this.host = options.host ?? '127.0.0.1';
+    this.port = options.port ?? 0;
+    this.log = options.log;
+    this.acceptAnyToken = options.acceptAnyToken ?? false;
+    this.unknownOrdersPaid = options.unknownOrdersPaid ?? false;
   }
 
   /** `http://127.0.0.1:<port>`, valid after start(). */
@@ -169,7 +89,8 @@ export class GameCenterDouble {
     return this.baseUrl;
   }
 
-  async start(): Promise<void> {
+  /** Starts listening; resolves with the URL to point the bridge at (`gamecenter.baseUrl`), also `url`. */
+  async start(): Promise<{ url: string }> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(500).end(String(e));
@@ -177,10 +98,11 @@ export class GameCenterDouble {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(this.port, this.host, () => resolve());
     });
     this.server = server;
-    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://${this.host}:${(server.address() as AddressInfo).port}`;
+    return { url: this.baseUrl };
   }
 
   async stop(): Promise<void> {
@@ -229,7 +151,12 @@ export class GameCenterDouble {
       record.outcome = { code: a.code };
       const body: Record<string, unknown> = { code: a.code, msg: a.msg ?? (a.code === 0 ? 'success' : 'error') };
       if (a.data !== undefined) body.data = a.data;
-      res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' }).end(writeJson(body));
+      const text = writeJson(body);
+      if (this.log) {
+        const shown = Object.fromEntries(Object.entries(record.params).filter(([k]) => k !== 'signature'));
+        this.log(`GameCenter ← ${endpoint} ${JSON.stringify(shown)}\nGameCenter → ${text}`);
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' }).end(text);
     };
 
     if (!HANDLERS.has(endpoint)) {
@@ -237,33 +164,9 @@ export class GameCenterDouble {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    const reject = (msg: string): void => answer({ code: this.envelopeFailureCode, msg });
-    if (req.method !== 'POST') return reject('method must be POST');
-    if (contentType.split(';')[0].trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
-      return reject('content type must be application/x-www-form-urlencoded');
-    }
-    const form = new URLSearchParams(rawBody);
-    const params: Record<string, string> = {};
-    for (const [k, v] of form) {
-      if (k in params) return reject(`parameter ${k} repeated`);
-      params[k] = v;
-    }
-    record.params = params;
-
-    if (params.appId !== this.appId) return reject('unknown appId');
-    if (!/^\d+$/.test(params.timestamp ?? '') || Number(params.timestamp) < 1e12) return reject('timestamp must be milliseconds');
-    const nonce = params.nonce ?? '';
-    if (!/^\d+$/.test(nonce) || Number(nonce) < 1 || Number(nonce) > MAX_NONCE) return reject('nonce must be a positive 31-bit int');
-    // The documented rule, written out again rather than imported: sort by name, k=v joined by &, + secret.
-    const canonical = Object.keys(params)
-      .filter((k) => k !== 'signature' && params[k] !== '')
-      .sort()
-      .map((k) => `${k}=${params[k]}`)
-      .join('&');
-    const expected = createHash('sha256').update(canonical + this.secret, 'utf8').digest('hex');
-    if (params.signature !== expected) return reject('invalid signature');
-    if (this.lastNonce.get(params.appId) === nonce) return reject('nonce equals the previous request');
-    this.lastNonce.set(params.appId, nonce);
+    const envelope = checkEnvelope(req.method ?? '', contentType, rawBody, this.appId, this.secret, this.lastNonce);
+    record.params = envelope.params;
+    if (envelope.refused) return answer({ code: this.envelopeFailureCode, msg: envelope.refused });
 
     const failure = this.scripted.get(endpoint)?.shift();
     if (failure) {
@@ -285,7 +188,7 @@ export class GameCenterDouble {
     }
     if (this.deniedApis.has(endpoint)) return answer({ code: 923, msg: 'no permission' });
     const handler = HANDLERS.get(endpoint)!;
-    answer(handler.call(this, params));
+    answer(handler.call(this, envelope.params));
   }
 
   // ---- APIs ----
@@ -308,6 +211,7 @@ export class GameCenterDouble {
 
   authCheckStatus(p: Record<string, string>): Answer {
     if (!p.userId) return { code: 999, msg: 'userId required' };
+    if (this.acceptAnyToken && p.userToken && !this.tokens.has(p.userId)) return p.userToken === 'bad' ? { code: 922, msg: 'unauthorized request, invalid access token' } : { code: 0 };
     const who = this.userOfToken(p.userToken);
     if ('code' in who) return who;
     if (who.userId !== p.userId) return { code: 922, msg: 'unauthorized request, invalid access token' };
@@ -396,7 +300,7 @@ export class GameCenterDouble {
     if (!p.orders) return { code: 999, msg: 'orders required' };
     const data: Record<string, unknown> = {};
     for (const id of p.orders.split(',')) {
-      const o = this.orders.get(id);
+      const o = this.orders.get(id) ?? (this.unknownOrdersPaid ? trialOrder(id, this.now()) : undefined);
       if (!o) continue;
       data[id] = {
         checked: o.checked,
@@ -493,67 +397,3 @@ const HANDLERS = new Map<string, (this: GameCenterDouble, p: Record<string, stri
   ['transfer.new', GameCenterDouble.prototype.transferNew],
   ['transfer.check_status', GameCenterDouble.prototype.transferCheckStatus],
 ]);
-
-function playerJson(p: DoublePlayer): Record<string, unknown> {
-  return { photoUrl: p.photoUrl, userId: bare(p.userId), thirdUid: bare(p.thirdUid), thirdType: p.thirdType, nickname: p.nickname };
-}
-
-function bare(id: string): Bare | string {
-  return /^(?:0|[1-9]\d*)$/.test(id) ? new Bare(id) : id;
-}
-
-function isZone(text: string): boolean {
-  return /^\d+$/.test(text) && Number(text) <= 32767;
-}
-
-/**
- * Reads `[[id, n, …], …]` keeping every number's exact source text (JSON.parse source access, Node ≥ 21).
- * Returns rows of strings, or an error message.
- */
-function readRows(text: string | undefined, width: number): string[][] | string {
-  if (!text) return 'data required';
-  let parsed: unknown;
-  try {
-    parsed = parseWithSource(text, (_key, value, ctx) => (typeof value === 'number' ? new Literal(ctx.source ?? String(value)) : value));
-  } catch {
-    return 'data is not JSON';
-  }
-  if (!Array.isArray(parsed)) return 'data must be a JSON array';
-  const rows: string[][] = [];
-  for (const row of parsed) {
-    if (!Array.isArray(row) || row.length !== width) return `each element must be an array of ${width}`;
-    const [id, ...rest] = row as unknown[];
-    let idText: string;
-    if (id instanceof Literal && /^\d+$/.test(id.source)) idText = id.source;
-    else if (typeof id === 'string' && id !== '' && !/^\d+$/.test(id)) idText = id;
-    else return 'ids must be JSON numbers';
-    const values: string[] = [];
-    for (const v of rest) {
-      if (!(v instanceof Literal)) return 'values must be numbers';
-      values.push(v.source);
-    }
-    rows.push([idText, ...values]);
-  }
-  return rows;
-}
-
-type SourceReviver = (key: string, value: unknown, context: { source?: string }) => unknown;
-const parseWithSource = JSON.parse as unknown as (text: string, reviver: SourceReviver) => unknown;
-
-function writeJson(value: unknown): string {
-  if (value instanceof Bare) return value.digits;
-  if (Array.isArray(value)) return `[${value.map(writeJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${JSON.stringify(k)}:${writeJson(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
