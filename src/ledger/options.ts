@@ -29,7 +29,7 @@ export const ledgerOptionsSchema = z
       .min(100)
       .default(60_000)
       .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
-    deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    deliveryClaimMs: z.number().int().min(100).default(3000).describe('How long a claim on delivering one grant to a player lasts. The process delivering renews it while it does, so it only runs out when that process died: then another process where the player is connected delivers the grant within about this long.'),
     durability: z
       .strictObject({
         replicas: z
