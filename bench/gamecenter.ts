@@ -120,7 +120,7 @@ export async function benchPollTick(redisUrl: string): Promise<Figure> {
   try {
     return await withDouble(clock, async (double) => {
       const client = clientFor(double, clock);
-      const options = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 60_000, acceptRetryMs: 3_000 };
+      const options = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 60_000, acceptRetryMs: 3_000, sandboxOrders: 'grant' as const };
       const make = (store: RedisStore) => new OrderPoller({ store, client, ledger: new StoreLedger(store, clock), clock, logger, options });
       const heavy = make(big);
       const light = make(small);

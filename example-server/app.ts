@@ -5,7 +5,8 @@
 import { defineRoom, defineServer, type Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import { registerPlatformBridge, type PlatformBridge, type PlatformBridgeOptions } from '../src/index.js';
-import { BattleRoom } from './BattleRoom.js';
+import { BattleRoom, type BattleDeps } from './BattleRoom.js';
+import { gemsFor } from './pricing.js';
 import type { ExampleEnv } from './env.js';
 import { TrialWallet } from './wallet.js';
 import { TRIAL_VNGATES_SIGN_FIELDS } from '../src/testing/trialDefaults.js';
@@ -22,7 +23,9 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
     zoneId: env.zoneId,
     // on this machine only (the trial), the health route's detail tells the simulator what runs here
     http: { healthDetail: env.loopback },
-    grant: async (order, { idempotencyKey }) => wallet.credit(order.userId, order.amount, idempotencyKey),
+    // credited by the order's unit (GameCenter cents, recharge currencyType, VNGates float): see pricing.ts
+    grant: async (order, { idempotencyKey }) => wallet.credit(order.userId, gemsFor(order), idempotencyKey),
+    onRevoked: async (order, { idempotencyKey }) => wallet.debit(order.userId, gemsFor(order), idempotencyKey),
     recharge: {
       key: env.rechargeKey,
       giftKey: env.giftKey,
@@ -46,19 +49,57 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
       ...(env.vngatesIpAllowList ? { ipAllowList: env.vngatesIpAllowList } : env.loopback ? { ipAllowList: ['127.0.0.0/8', '::1'] } : {}),
     },
     ...(env.gameCenterUrl
-      ? { gamecenter: { baseUrl: env.gameCenterUrl, appId: env.gameCenterAppId, secret: env.gameCenterSecret } }
+      ? {
+          gamecenter: {
+            baseUrl: env.gameCenterUrl,
+            appId: env.gameCenterAppId,
+            secret: env.gameCenterSecret,
+            // short intervals for a trial: rank and activity traffic shows within seconds, not after a minute
+            rankFlushIntervalMs: env.gameCenterRankFlushMs,
+            zoneActiveFlushMs: env.gameCenterZoneActiveMs,
+          },
+        }
       : {}),
   };
 }
 
 export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?: boolean } = {}): ExampleApp {
+  const wallet = new TrialWallet();
+  let bridge: PlatformBridge | undefined;
+  const deps: BattleDeps = {
+    addPoints: (userId, points) => wallet.addPoints(userId, points),
+    totalPoints: (userId) => wallet.points(userId),
+  };
+  let battle: typeof BattleRoom = class Battle extends BattleRoom {
+    static override deps = deps;
+  };
+  if (env.gameCenterUrl) {
+    deps.orderPaid = async (userId, orderId) => {
+      try {
+        const r = await bridge!.gamecenter!.registerOrder({ orderId, userId, zone: env.zoneId });
+        return { ok: true, status: r.status };
+      } catch (err) {
+        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+    battle = class GameCenterBattle extends BattleRoom {
+      static override deps = deps;
+      /**
+       * GameCenter's token check: the access token as the SDK's auth token (`client.auth.token`) or the join
+       * option `token`, the GameCenter user id as the join option `userId`; `client.auth` becomes `{ userId }`.
+       */
+      static override async onAuth(token: string | undefined, options: { token?: unknown; userId?: unknown } | undefined, ctx: unknown) {
+        const given = token || (typeof options?.token === 'string' ? options.token : '');
+        return bridge!.gamecenter!.onAuth(given, options, ctx);
+      }
+    };
+  }
   const server = defineServer({
     transport: new WebSocketTransport(),
     greet: false,
     gracefullyShutdown: opts.gracefullyShutdown ?? true,
-    rooms: { battle: defineRoom(BattleRoom) },
+    rooms: { battle: defineRoom(battle) },
   });
-  const wallet = new TrialWallet();
-  const bridge = registerPlatformBridge(server, exampleBridgeOptions(env, wallet));
+  bridge = registerPlatformBridge(server, exampleBridgeOptions(env, wallet));
   return { server, bridge, wallet };
 }

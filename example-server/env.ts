@@ -27,6 +27,10 @@ export interface ExampleEnv {
   gameCenterUrl?: string;
   gameCenterAppId: string;
   gameCenterSecret: string;
+  /** How often changed ranks are sent to GameCenter (ms). */
+  gameCenterRankFlushMs: number;
+  /** How often role activity (zone data type 2) is sent to GameCenter (ms). */
+  gameCenterZoneActiveMs: number;
   /** Secrets that were not set and use the trial default. */
   trialDefaults: string[];
 }
@@ -70,6 +74,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ExampleEnv {
     gameCenterUrl: env.GAMECENTER_URL || undefined,
     gameCenterAppId: secret('GAMECENTER_APP_ID'),
     gameCenterSecret: secret('GAMECENTER_SECRET'),
+    gameCenterRankFlushMs: int('GAMECENTER_RANK_FLUSH_MS', 5000),
+    gameCenterZoneActiveMs: int('GAMECENTER_ZONE_ACTIVE_MS', 5000),
     trialDefaults,
   };
 }

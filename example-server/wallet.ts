@@ -15,6 +15,26 @@ export class TrialWallet {
     return { items: [{ id: 'gem', n: amount }] };
   }
 
+  /** Takes back what an order credited (its platform revoked it), once per key. */
+  debit(userId: string, amount: number, idempotencyKey: string): void {
+    if (this.applied.has(idempotencyKey)) return;
+    this.applied.add(idempotencyKey);
+    this.balances.set(userId, (this.balances.get(userId) ?? 0) - amount);
+  }
+
+  private readonly totals = new Map<string, number>();
+
+  /** A player's points across all matches and joins (what the score rank reports). */
+  addPoints(userId: string, points: number): number {
+    const v = (this.totals.get(userId) ?? 0) + points;
+    this.totals.set(userId, v);
+    return v;
+  }
+
+  points(userId: string): number {
+    return this.totals.get(userId) ?? 0;
+  }
+
   redeemGift(userId: string, codeNo: string): boolean {
     const key = `${userId}:${codeNo}`;
     if (this.redeemed.has(key)) return false;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Redis, Cluster } from 'ioredis';
 import { isIoredisInstance } from './store/ioredisShape.js';
 import type { Logger } from './logger.js';
-import { grantHandlerSchema, ledgerOptionsSchema } from './ledger/options.js';
+import { grantHandlerSchema, ledgerOptionsSchema, revokeHandlerSchema } from './ledger/options.js';
 import { rechargeOptionsSchema } from './platforms/recharge/options.js';
 import { gameCenterPlatformOptionsSchema } from './platforms/gamecenter/platformOptions.js';
 import { roomsOptionsSchema } from './rooms/options.js';
@@ -137,6 +137,7 @@ export const coreOptionsSchema = z.strictObject({
   http: httpOptionsSchema,
   clock: clockSchema.optional().describe('Time source (epoch ms) for schedules and day boundaries; for tests. Default: Date.now.'),
   grant: grantHandlerSchema.optional(),
+  onRevoked: revokeHandlerSchema.optional(),
   ledger: ledgerOptionsSchema,
   journal: journalOptionsSchema,
   metrics: metricsOptionsSchema,

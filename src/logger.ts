@@ -17,6 +17,11 @@ export interface Logger {
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 const SECRET_FIELD = /secret|password|key$|^key|token|sign/i;
+/**
+ * Identifiers whose names end in "key" but are not secrets: an operator searches logs for them (an order's
+ * or a match's idempotency key, a ledger key, a job or claim key), so they are logged in clear.
+ */
+const IDENTIFIER_FIELD = /^(idempotencyKey|dedupeKey|ledgerKey|rechargeLedgerKey|claimKey|jobKey|orderKey|reportGameInfoKey)$/;
 
 /** Masks values of fields whose names suggest a credential; signatures are shortened, not hidden. */
 export function redact(fields: LogFields | undefined): LogFields | undefined {
@@ -24,7 +29,7 @@ export function redact(fields: LogFields | undefined): LogFields | undefined {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (/sign/i.test(k) && typeof v === 'string') out[k] = v.length > 8 ? `${v.slice(0, 8)}…` : v;
-    else if (SECRET_FIELD.test(k) && v !== undefined && typeof v !== 'number' && typeof v !== 'boolean') out[k] = '***';
+    else if (SECRET_FIELD.test(k) && !IDENTIFIER_FIELD.test(k) && v !== undefined && typeof v !== 'number' && typeof v !== 'boolean') out[k] = '***';
     else out[k] = v;
   }
   return out;

@@ -10,7 +10,7 @@ import type { Store } from '../store/Store.js';
 import type { Deliveries } from './Ledger.js';
 import type { LedgerKeys } from './keys.js';
 import type { LedgerOptions } from './options.js';
-import { claimDeliveryScript, deliveredScript } from './scripts.js';
+import { claimDeliveryScript, deliveredScript, renewDeliveryClaimScript } from './scripts.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
 import type { GrantDelivery, GrantSink } from './types.js';
 import { PlayerAwayError } from './away.js';
@@ -29,6 +29,8 @@ export class DeliveryHub implements Deliveries {
   private readonly flushing = new Map<string, Promise<number>>();
   private unsubscribe?: () => Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
+  /** Players with a grant another process had claimed: looked at again when that claim ends. */
+  private readonly claimWaits = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   constructor(
@@ -53,6 +55,8 @@ export class DeliveryHub implements Deliveries {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.sweepTimer);
+    for (const t of this.claimWaits.values()) clearTimeout(t);
+    this.claimWaits.clear();
     await this.unsubscribe?.().catch(() => undefined);
     this.sinks.clear();
   }
@@ -114,14 +118,20 @@ export class DeliveryHub implements Deliveries {
       const sinks = [...(this.sinks.get(userId) ?? [])];
       if (!sinks.length) break;
       const claimKey = this.keys.deliveryClaim(key);
-      let json: string | null;
+      let claim: { json: string } | { busyMs: number } | null;
       try {
-        json = await this.store.run(claimDeliveryScript, [this.keys.inbox(userId), claimKey], [key, this.owner, this.options.deliveryClaimMs]);
+        claim = await this.store.run(claimDeliveryScript, [this.keys.inbox(userId), claimKey], [key, this.owner, this.options.deliveryClaimMs]);
       } catch {
         return delivered;
       }
-      if (json === null) continue; // delivered elsewhere, or being delivered
-      const delivery = safeParse(json)!;
+      if (claim === null) continue; // delivered elsewhere
+      if ('busyMs' in claim) {
+        // being delivered elsewhere: if that process died holding the claim, it ends within deliveryClaimMs
+        this.lookAgain(userId, claim.busyMs);
+        continue;
+      }
+      const delivery = safeParse(claim.json)!;
+      const renewal = this.keepClaim(claimKey);
       const rooms: string[] = [];
       let accepted = 0;
       for (const sink of sinks) {
@@ -137,6 +147,7 @@ export class DeliveryHub implements Deliveries {
           else this.logger.error("a room's grant sink threw", fields);
         }
       }
+      clearInterval(renewal);
       try {
         if (accepted > 0) {
           const now = this.clock.now();
@@ -152,6 +163,28 @@ export class DeliveryHub implements Deliveries {
       }
     }
     return delivered;
+  }
+
+  /** Renews a claim while this process delivers, so that only a dead holder's claim runs out. */
+  private keepClaim(claimKey: string): NodeJS.Timeout {
+    const every = Math.max(20, Math.floor(this.options.deliveryClaimMs / 3));
+    const timer = setInterval(() => {
+      this.store.run(renewDeliveryClaimScript, [claimKey], [this.owner, this.options.deliveryClaimMs]).catch(() => {
+        // Redis away: the claim may end and another process deliver too; the client's ack key dedupes
+      });
+    }, every);
+    timer.unref();
+    return timer;
+  }
+
+  private lookAgain(userId: string, busyMs: number): void {
+    if (this.closed || this.claimWaits.has(userId)) return;
+    const timer = setTimeout(() => {
+      this.claimWaits.delete(userId);
+      void this.flush(userId).catch(() => 0);
+    }, Math.max(10, busyMs) + 20);
+    timer.unref();
+    this.claimWaits.set(userId, timer);
   }
 
   private scheduleSweep(): void {

@@ -32,6 +32,8 @@ export interface OperatorAction {
 
 export type CancelOutcome = 'cancelled' | 'not-found' | 'in-progress' | 'already-terminal';
 
+import type { RevokeOutcome } from './revokeScripts.js';
+
 export interface Ledger {
   /**
    * Records the order once, atomically. Resolves only after Redis has it (and, with `ledger.durability`,
@@ -42,6 +44,11 @@ export interface Ledger {
    */
   accept(order: PaidOrder, opts?: AcceptOptions): Promise<AcceptOutcome>;
   get(dedupeKey: string): Promise<LedgerRecord | undefined>;
+  /**
+   * The platform took the order back: a granted order becomes `revoked` and `onRevoked` is called once
+   * across processes; an order not granted yet is cancelled instead; 'in-progress' while it is being granted.
+   */
+  revoke(dedupeKey: string, reason: string): Promise<RevokeOutcome>;
   /** Cancels an order that has not been granted (and is not being granted right now). */
   /** Cancels a `pending` or `given_up` order (never one being granted or granted); journaled with `actor`. */
   cancel(dedupeKey: string, reason: string, actor?: OperatorAction): Promise<CancelOutcome>;

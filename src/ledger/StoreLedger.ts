@@ -7,6 +7,7 @@ import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger, OperatorAction } from './Ledger.js';
 import { LedgerKeys } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
+import { revokeScript, type RevokeOutcome } from './revokeScripts.js';
 import { unstorable } from './storable.js';
 import { acceptScript, cancelScript, grantLease, type AcceptReply } from './scripts.js';
 import { Journal, PROCESS_NAME, entry, journalOptionsSchema, type JournalEntry } from './journal.js';
@@ -24,6 +25,8 @@ const DEFAULT_DUPLICATE_ANSWER = JSON.stringify('duplicate');
 
 export class StoreLedger implements Ledger {
   readonly keys: LedgerKeys;
+  /** Called after an order is revoked on this process, so its onRevoked call starts at once. */
+  onRevoked?: () => void;
   /** Called after an order is accepted on this process, so its grant starts at once. */
   onAccepted?: (record: LedgerRecord | undefined) => void;
   /** Orders that arrive together are accepted in one script run (group commit); each still gets its own answer. */
@@ -133,6 +136,27 @@ export class StoreLedger implements Ledger {
     const note = entry(now, 'cancelled', { by: actor.by, address: actor.address, reason, process: PROCESS_NAME });
     const outcome = await this.store.run(cancelScript, [k.order(dedupeKey), k.due, k.gaveUp, k.journal(dedupeKey)], [now, dedupeKey, reason, JSON.stringify(note), ...this.journal.bounds]);
     if (outcome === 'cancelled') this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', 'cancelled');
+    return outcome;
+  }
+
+  /**
+   * The platform took the order back. A granted order becomes `revoked` and the game's `onRevoked` is
+   * queued, once across processes; one not granted yet is cancelled instead (nothing to claw back); one
+   * being granted right now answers 'in-progress' (ask again after the grant).
+   */
+  async revoke(dedupeKey: string, reason: string): Promise<RevokeOutcome> {
+    const now = this.clock.now();
+    const k = this.keys;
+    const note = entry(now, 'revoked', { reason, process: PROCESS_NAME });
+    const outcome = await this.store.run(
+      revokeScript,
+      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.journal(dedupeKey)],
+      [now, dedupeKey, reason, JSON.stringify(note), ...this.journal.bounds],
+    );
+    if (outcome === 'revoked' || outcome === 'cancelled') {
+      this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', outcome);
+    }
+    if (outcome === 'revoked') this.onRevoked?.();
     return outcome;
   }
 

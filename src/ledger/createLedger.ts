@@ -3,7 +3,8 @@ import { DeliveryHub } from './DeliveryHub.js';
 import { GrantWorker } from './GrantWorker.js';
 import type { LedgerOptions } from './options.js';
 import { StoreLedger } from './StoreLedger.js';
-import type { GrantHandler } from './types.js';
+import { RevokeWorker } from './RevokeWorker.js';
+import type { GrantHandler, RevokeHandler } from './types.js';
 import { Journal, type JournalOptions, journalOptionsSchema } from './journal.js';
 import { NO_OPS } from '../ops/hooks.js';
 
@@ -11,6 +12,7 @@ export interface LedgerServices {
   ledger: StoreLedger;
   deliveries: DeliveryHub;
   worker?: GrantWorker;
+  revokeWorker?: RevokeWorker;
 }
 
 /**
@@ -22,6 +24,7 @@ export function createLedger(
   options: LedgerOptions,
   handler: GrantHandler | undefined,
   journalOptions: JournalOptions = ctx.options.journal ?? journalOptionsSchema.parse({}),
+  onRevoked: RevokeHandler | undefined = ctx.options.onRevoked,
 ): LedgerServices {
   const ops = ctx.ops ?? NO_OPS;
   const journal = new Journal(ctx.store, journalOptions);
@@ -46,8 +49,18 @@ export function createLedger(
   } else {
     ctx.logger.warn('no `grant` handler configured: paid orders are recorded but not granted until one is');
   }
+  let revokeWorker: RevokeWorker | undefined;
+  if (onRevoked) {
+    revokeWorker = new RevokeWorker({ store: ctx.store, keys: ledger.keys, clock: ctx.clock, logger: ctx.logger, options, handler: onRevoked, onLeaseEvent: ctx.leaseEvents, journal });
+    ledger.onRevoked = () => revokeWorker!.kick();
+    revokeWorker.start();
+  } else {
+    // kept queued: configuring onRevoked later still tells the game about every revocation
+    ledger.onRevoked = () => ctx.logger.error('an order was revoked but no `onRevoked` handler is configured: it waits until one is (claw back by hand meanwhile)');
+  }
   void deliveries.start();
   ctx.onStopIntake(() => worker?.stop());
+  ctx.onStopIntake(() => revokeWorker?.stop());
   ctx.onClose(() => deliveries.close());
-  return { ledger, deliveries, worker };
+  return { ledger, deliveries, worker, revokeWorker };
 }

@@ -56,7 +56,9 @@ export type LedgerEvent =
   | 'granted'
   | 'delivered'
   | 'cancelled'
-  | 'retried';
+  | 'retried'
+  | 'revoked'
+  | 'revocation_handled';
 
 /** This process in journal entries: host and pid, what an operator can find in their process list. */
 export const PROCESS_NAME = `${hostname()}/${process.pid}`;

@@ -8,6 +8,10 @@ export class LedgerKeys {
   readonly channel: string;
   /** An order's journal is `journalPrefix + member`. */
   readonly journalPrefix: string;
+  /** A revocation job (an order taken back after its grant) is `revokePrefix + member`. */
+  readonly revokePrefix: string;
+  readonly revokeDue: string;
+  readonly revokeGaveUp: string;
 
   constructor(private readonly ks: KeySpace) {
     this.orderPrefix = ks.tagged('ledger', 'order') + ':';
@@ -15,6 +19,9 @@ export class LedgerKeys {
     this.gaveUp = ks.tagged('ledger', 'given-up');
     this.channel = ks.channel('grants');
     this.journalPrefix = ks.tagged('ledger', 'journal') + ':';
+    this.revokePrefix = ks.tagged('ledger', 'revoke') + ':';
+    this.revokeDue = ks.tagged('ledger', 'revoke-due');
+    this.revokeGaveUp = ks.tagged('ledger', 'revoke-given-up');
   }
 
   journal(member: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GrantHandler } from './types.js';
+import type { GrantHandler, RevokeHandler } from './types.js';
 
 export const grantHandlerSchema = z
   .custom<GrantHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => result' })
@@ -29,7 +29,7 @@ export const ledgerOptionsSchema = z
       .min(100)
       .default(60_000)
       .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
-    deliveryClaimMs: z.number().int().min(100).default(30_000).describe('How long one process owns the delivery of one grant to a player before another may try.'),
+    deliveryClaimMs: z.number().int().min(100).default(3000).describe('How long a claim on delivering one grant to a player lasts. The process delivering renews it while it does, so it only runs out when that process died: then another process where the player is connected delivers the grant within about this long.'),
     durability: z
       .strictObject({
         replicas: z
@@ -63,3 +63,9 @@ export const ledgerOptionsSchema = z
   .describe('Tuning of the order ledger and grant worker.');
 
 export type LedgerOptions = z.output<typeof ledgerOptionsSchema>;
+
+export const revokeHandlerSchema = z
+  .custom<RevokeHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => void' })
+  .describe(
+    "Told once (across processes) that a granted order was taken back by its platform (a GameCenter order reset after payment; the order is then `revoked`), so the game can claw back what it credited. Receives the order and `ctx.idempotencyKey` (`revoke:<ledger key>`); retried with backoff when it throws and after a crash, so it must treat a repeated key as done.",
+  );

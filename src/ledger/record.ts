@@ -13,6 +13,8 @@ export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string
     ['currency', order.currency],
     ['productId', order.productId],
     ['budanFlag', order.budanFlag === undefined ? undefined : String(order.budanFlag)],
+    ['sandbox', order.sandbox ? '1' : undefined],
+    ['testUser', order.testUser ? '1' : undefined],
     ['signed', order.signed ? JSON.stringify(order.signed) : undefined],
     ['unsigned', order.unsigned ? JSON.stringify(order.unsigned) : undefined],
     ['raw', JSON.stringify(order.raw ?? {})],
@@ -36,6 +38,8 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     currency: h.currency,
     productId: h.productId,
     budanFlag: num(h.budanFlag),
+    ...(h.sandbox === '1' ? { sandbox: true } : {}),
+    ...(h.testUser === '1' ? { testUser: true } : {}),
     ...(h.signed !== undefined ? { signed: parseJson(h.signed) as string[] } : {}),
     ...(h.unsigned !== undefined ? { unsigned: parseJson(h.unsigned) as UnsignedOrderFields } : {}),
     raw: parseJson(h.raw) as Record<string, unknown>,
@@ -49,6 +53,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     reason: h.reason,
     ...(h.declinedAt !== undefined ? { declinedReason: h.declinedReason, declinedAt: Number(h.declinedAt) } : {}),
     alias: h.alias,
+    revokedAt: num(h.revokedAt),
   };
 }
 

@@ -19,8 +19,8 @@ import { journalLocal, journalLua } from './journal.js';
  */
 export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false });
 
-const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined'";
-const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined']);
+const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined' or existing == 'revoked'";
+const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revoked']);
 
 /**
  * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the order's journal,
@@ -259,23 +259,45 @@ return 1
 
 /**
  * KEYS: the player's inbox hash, the delivery claim key. ARGV: member, owner, claimMs.
- * Claims one waiting delivery for this process (so a player connected on two processes is not sent
- * the same grant twice at once). Reply: the delivery JSON, or nil when gone or claimed elsewhere.
+ * Claims one waiting delivery for this process (so a player connected on two processes is not sent the
+ * same grant twice at once). The claim is short and renewed while its holder delivers, so a holder that
+ * dies frees it within claimMs. Reply: {1, delivery JSON} claimed, {0, ms left} claimed elsewhere, nil when
+ * the delivery is gone.
  */
-export const claimDeliveryScript = defineScript<string | null>({
+export const claimDeliveryScript = defineScript<{ json: string } | { busyMs: number } | null>({
   name: 'ledger_claim_delivery',
   numberOfKeys: 2,
   lua: `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return false end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return v end
-return false
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return {1, v} end
+return {0, redis.call('PTTL', KEYS[2])}
 `,
   local(db, keys, args) {
     const [inbox, claim] = keys as [string, string];
     const v = db.hget(inbox, args[0]!);
     if (v === null) return null;
-    return db.set(claim, args[1]!, { nx: true, px: Number(args[2]) }) ? v : null;
+    return db.set(claim, args[1]!, { nx: true, px: Number(args[2]) }) ? [1, v] : [0, db.pttl(claim)];
   },
-  decode: (r) => (typeof r === 'string' ? r : null),
+  decode: (r) => {
+    if (!Array.isArray(r)) return null;
+    return r[0] === 1 ? { json: String(r[1]) } : { busyMs: Number(r[1]) };
+  },
+});
+
+/** KEYS: the delivery claim key. ARGV: owner, claimMs. Extends the claim while this owner still holds it. Reply 1/0. */
+export const renewDeliveryClaimScript = defineScript<boolean>({
+  name: 'ledger_renew_delivery_claim',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`,
+  local(db, keys, args) {
+    if (db.get(keys[0]!) !== args[0]) return 0;
+    db.pexpire(keys[0]!, Number(args[1]));
+    return 1;
+  },
+  decode: (r) => r === 1,
 });

@@ -26,6 +26,10 @@ export interface PaidOrder {
   productId?: string;
   /** Recharge `BudanFlag`: 0 normal, 1/2 welfare make-up orders. Never bypasses the duplicate check. */
   budanFlag?: number;
+  /** True when the platform says the payment was made in its sandbox (GameCenter `env: 0`): no real money. */
+  sandbox?: boolean;
+  /** True for an order of a platform test user (GameCenter `test: true`). */
+  testUser?: boolean;
   /**
    * Which of this order's fields the platform's sign covers (`orderId`, `userId`, `zoneId`, `amount` …).
    * Absent when the order did not come from a signed callback (GameCenter: the bridge asked the platform).
@@ -58,9 +62,11 @@ export type OrderState =
   /** the grant handler kept failing; an operator can `retry` it */
   | 'given_up'
   /** recorded for audit but never to be granted (e.g. a platform status other than paid) */
-  | 'declined';
+  | 'declined'
+  /** granted, then taken back by the platform (a GameCenter order reset after it was paid); `onRevoked` is told once */
+  | 'revoked';
 
-export const TERMINAL_STATES: readonly OrderState[] = ['granted', 'cancelled', 'given_up', 'declined'];
+export const TERMINAL_STATES: readonly OrderState[] = ['granted', 'cancelled', 'given_up', 'declined', 'revoked'];
 
 export interface LedgerRecord extends PaidOrder {
   dedupeKey: string;
@@ -72,8 +78,10 @@ export interface LedgerRecord extends PaidOrder {
   grantedAt?: number;
   /** What the grant handler returned, as stored. */
   result?: GrantResult;
-  /** Why an order was declined or cancelled. */
+  /** Why an order was declined, cancelled or revoked. */
   reason?: string;
+  /** When a granted order was revoked. */
+  revokedAt?: number;
   /** Set when a paid report followed a decline: the decline's reason and when it was recorded. */
   declinedReason?: string;
   declinedAt?: number;
@@ -125,3 +133,17 @@ export interface GrantDelivery {
 
 /** A live destination for one player's grants (their room, through the room plugin). */
 export type GrantSink = (delivery: GrantDelivery) => void | Promise<void>;
+
+export interface RevokeContext {
+  /** Stable per order and distinct from the grant's key: a repeated key is "already clawed back". */
+  idempotencyKey: string;
+  /** 1 for the first hand-over; > 1 after a failure or a takeover. */
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Told once (across processes) that a granted order was taken back by the platform, so the game can claw
+ * back what it credited. Retried with backoff when it throws and after a crash: idempotent on the key.
+ */
+export type RevokeHandler = (order: LedgerRecord, ctx: RevokeContext) => Promise<void> | void;

@@ -29,7 +29,8 @@ export function createRoomSettlementSink(logger: Logger, timeoutMs = 5000): Room
         logger.warn('a settlement names a live room without the PlatformPlugin: not delivered to it', { roomId, matchId: settlement.matchId });
         return false;
       }
-      // a remote room without the plugin answers with an error, which the caller retries a few times and then records
+      // a remote room without the plugin, or one on a process that died but is still listed, answers with an
+      // error or a timeout: the caller logs it and records the settlement done, not shown in a room
       const accepted = await matchMaker.remoteRoomCall(roomId, SETTLEMENT_ROOM_METHOD, [settlement], timeoutMs);
       return accepted !== false;
     },

@@ -49,15 +49,16 @@ describe('example game flow', function () {
     await waitFor('grant message', () => (grants.length ? true : undefined), 5000);
     assert.equal(grants[0]!.orderId, order.cporder_no);
     assert.equal(grants[0]!.amount, 499);
-    assert.deepEqual(grants[0]!.items, [{ id: 'gem', n: 499 }]);
-    assert.equal(app.wallet.balance(String(order.UserID)), 499);
+    // Amount 499 with currencyType 2 is 4.99 US dollars: the example credits 10 gems per dollar
+    assert.deepEqual(grants[0]!.items, [{ id: 'gem', n: 49 }]);
+    assert.equal(app.wallet.balance(String(order.UserID)), 49);
 
     // the platform retrying the same order: a duplicate answer, no second grant
     assert.match(await post(), /\\"ret\\":-[15]/);
     room.send('score', 5);
     await waitFor('room state', () => (room.state.players?.size ? true : undefined));
     assert.equal(grants.length, 1);
-    assert.equal(app.wallet.balance(String(order.UserID)), 499);
+    assert.equal(app.wallet.balance(String(order.UserID)), 49);
     await room.leave();
   });
 });

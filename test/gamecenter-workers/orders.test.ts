@@ -12,7 +12,7 @@ import { waitFor } from '../helpers/processes.js';
 import { useWorld } from './support.js';
 import type { World } from './support.js';
 
-const OPTIONS = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 30_000, acceptRetryMs: 3000 };
+const OPTIONS = { claimLimit: 1000, checkChunkSize: 100, concurrency: 4, leaseMs: 30_000, acceptRetryMs: 3000, sandboxOrders: 'grant' as const };
 const S = 1000;
 const MIN = 60 * S;
 

@@ -9,6 +9,9 @@ import type { GrantDelivery } from '../../src/index.js';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { spawnTs, waitFor, within } from '../helpers/processes.js';
+import { Redis } from 'ioredis';
+import { KeySpace } from '../../src/store/KeySpace.js';
+import { LedgerKeys } from '../../src/ledger/keys.js';
 
 /** A room with no bridge code at all: the register call's lifecycle hooks deliver grants to it. */
 class ShopRoom extends Room {
@@ -53,6 +56,30 @@ describe('grant delivery to a real room', function () {
     await waitFor('second delivery', () => (got.length === 2 ? true : undefined), 5000);
     assert.deepEqual(got.map((g) => g.orderId), ['online-1', 'online-2']);
     await room.leave();
+  });
+
+  it('a grant whose delivery a process that died had claimed reaches the connected player within seconds, once', async () => {
+    const room = await app.colyseus.sdk.joinOrCreate('shop', { userId: 'carol' });
+    const got: Array<{ d: GrantDelivery; at: number }> = [];
+    room.onMessage('grant', (d: GrantDelivery) => void got.push({ d, at: Date.now() }));
+    // what a process killed mid-delivery leaves behind: its claim on the delivery, never released
+    const probe = new Redis(redis.url);
+    try {
+      const claimKey = new LedgerKeys(new KeySpace()).deliveryClaim('test:dead-claim-1');
+      const claimedAt = Date.now();
+      assert.equal(await probe.set(claimKey, 'a-process-that-died', 'PX', 3000, 'NX'), 'OK');
+      await app.bridge.ledger.accept(paid('dead-claim-1', 'carol'));
+      await waitFor('delivery once the dead claim ends', () => (got.length ? true : undefined), 8000, 20);
+      assert.equal(got[0]!.d.orderId, 'dead-claim-1');
+      assert.ok(got[0]!.at - claimedAt < 5000, `delivered ${got[0]!.at - claimedAt} ms after the dead process's claim, within 5 s`);
+      assert.equal(await probe.hexists(new LedgerKeys(new KeySpace()).inbox('carol'), 'test:dead-claim-1'), 0, 'removed from the inbox once delivered');
+      await app.bridge.ledger.accept(paid('dead-claim-2', 'carol'));
+      await waitFor('a later grant', () => (got.length === 2 ? true : undefined), 5000, 20);
+      assert.deepEqual(got.map((g) => g.d.orderId), ['dead-claim-1', 'dead-claim-2']);
+    } finally {
+      probe.disconnect();
+      await room.leave();
+    }
   });
 
   it('after a Redis restart, a grant made on another process reaches a connected player by pub/sub (measured)', async () => {

@@ -66,13 +66,15 @@ describe('platform simulator', function () {
       const server = await startExample({ GAMECENTER_URL: url });
       running.push(server.proc);
       const sdk = new ColyseusSDK(`ws://127.0.0.1:${server.env.PORT}`);
-      const room = await sdk.joinOrCreate('battle', { userId: '86179877528939918' });
+      // with GameCenter on, the room checks the token; here it travels as the join option `token`
+      const room = await sdk.joinOrCreate('battle', { userId: '86179877528939918', token: 'trial-token' });
       const create = await waitFor('a type-1 create-role event at the double', () =>
         sim.requestsTo('sync.user_game_zone_data').find((r) => r.params.user_game_zone_type === '1'),
       );
       assert.deepEqual(create.outcome, { code: 0 }, 'signature and limits accepted');
       assert.match(create.params.user_game_zone_data!, /^\[\[86179877528939918,1,\d{13}\]\]$/, 'the id written as its exact digits');
       assert.ok(lines.some((l) => l.includes('sync.user_game_zone_data')), 'printed for the user to watch');
+      assert.ok(sim.requestsTo('auth.check_status').some((r) => r.params.userToken === 'trial-token' && 'code' in r.outcome && r.outcome.code === 0), 'the token was checked');
       await room.leave();
     } finally {
       await sim.stop();

@@ -108,21 +108,59 @@ describe('SUD options and processing', function () {
     assert.deepEqual(rooms, ['9010']);
   });
 
-  it('a failing room delivery is retried without settling the match again', async () => {
+  it('a room that cannot be reached (gone, or on a dead process) is not a failed attempt: the settled match is done, once', async () => {
     let settles = 0;
     let deliveries = 0;
     const { h, url } = await boot(
-      { onSettlement: () => void settles++ },
+      // one attempt allowed: a delivery counted as a failed attempt would give the match up
+      { onSettlement: () => void settles++, worker: { maxAttempts: 1, pollIntervalMs: 20 } },
       {
         deliver: () => {
-          if (++deliveries === 1) throw new Error('room process unreachable');
+          deliveries++;
+          throw new Error('remote room call timed out (room process unreachable)');
         },
       },
     );
     assert.equal((await post(url, signed(JSON.stringify(specExample('dl-1', 'm-dl'))))).text, SUCCESS_TEXT);
-    await waitFor('done', async () => ((await h.installed.settlements.get('m-dl'))?.state === 'done' ? true : undefined));
+    const job = await waitFor('done', async () => {
+      const j = await h.installed.settlements.get('m-dl');
+      return j && j.state !== 'running' && j.state !== 'pending' ? j : undefined;
+    });
+    assert.equal(job.state, 'done');
+    assert.equal(job.attempts, 1);
     assert.equal(settles, 1);
-    assert.equal(deliveries, 2);
+    assert.equal(deliveries, 1, 'a delivery is not retried as if it were the handler');
+    assert.equal(h.logger.find('could not be shown in its room', 'warn').length, 1);
+    assert.equal(h.logger.find('kept failing', 'error').length, 0);
+  });
+
+  it('a settlement recorded while Redis stalled (answered 503) starts when Redis returns, as attempt 1, not after its lease', async () => {
+    const seen: Array<{ attempt: number; at: number }> = [];
+    // a long lease: a run before it ends proves the job was handed back, not taken over
+    const { h, url } = await boot(
+      { worker: { leaseMs: 30_000, pollIntervalMs: 50 }, onSettlement: (_s, ctx) => void seen.push({ attempt: ctx.attempt, at: Date.now() }) },
+      undefined,
+      redis.url,
+      300,
+    );
+    redis.pause();
+    let resumedAt = 0;
+    try {
+      const res = await post(url, signed(JSON.stringify(specExample('stall-1', 'm-stall'))));
+      assert.equal(res.status, 503);
+    } finally {
+      redis.resume();
+      resumedAt = Date.now();
+    }
+    await waitFor('the settlement to run', () => (seen.length ? true : undefined), 10_000, 20);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.attempt, 1);
+    assert.ok(seen[0]!.at - resumedAt < 10_000, 'ran long before its 30 s lease ended');
+    assert.equal(h.logger.find('starts as attempt 1', 'info').length, 1);
+    await waitFor('done', async () => ((await h.installed.settlements.get('m-stall'))?.state === 'done' ? true : undefined));
+    // SUD's retry of the same notification is a duplicate: nothing runs again
+    assert.equal((await post(url, signed(JSON.stringify(specExample('stall-1', 'm-stall'))))).text, SUCCESS_TEXT);
+    assert.equal(seen.length, 1);
   });
 
   it('a new settlement is recorded already leased to the answering process, and its handler starts without waiting for a poll', async () => {

@@ -13,6 +13,7 @@ import type { GameCenterOnAuth } from './auth.js';
 import { GameCenterClient, MAX_GAME_ZONE } from './client.js';
 import type { GameCenterClientDeps } from './client.js';
 import { ZonedDays } from './day.js';
+import { GAMECENTER_BASE_URLS } from './options.js';
 import { OrderPoller } from './orders/OrderPoller.js';
 import type { RegisterOrderInput, RegisterOrderOutcome } from './orders/types.js';
 import { transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
@@ -26,7 +27,7 @@ export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger'
 
 export interface GameCenterInstallDeps {
   /** The bridge's ledger: paid orders go through it. */
-  ledger: Pick<Ledger, 'accept'>;
+  ledger: Pick<Ledger, 'accept' | 'revoke'>;
   /** HTTP seam for the API client (tests, proxies). */
   clientDeps?: GameCenterClientDeps;
 }
@@ -90,6 +91,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       concurrency: options.pollConcurrency,
       leaseMs: options.leaseMs,
       acceptRetryMs: options.acceptRetryMs,
+      sandboxOrders: options.sandboxOrders ?? (options.baseUrl === GAMECENTER_BASE_URLS.production ? 'refuse' : 'grant'),
     },
   });
   const transfers = new TransferService({

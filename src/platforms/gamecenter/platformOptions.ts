@@ -39,6 +39,12 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     pollClaimLimit: z.number().int().min(1).max(10_000).default(1000).describe('Orders (and transfers) one process claims per tick at most.'),
     checkChunkSize: z.number().int().min(1).max(500).default(100).describe('Order or transfer ids per order.check_status / transfer.check_status request.'),
     pollConcurrency: z.number().int().min(1).max(32).default(4).describe('order.check_status requests in flight at once per tick.'),
+    sandboxOrders: z
+      .enum(['grant', 'refuse'])
+      .optional()
+      .describe(
+        "What a paid order GameCenter marks sandbox (`env: 0`) or test user (`test: true`) gets. 'grant': granted, reaching the grant handler with `order.sandbox` / `order.testUser` set; 'refuse': recorded in the ledger as `declined` (for audit) and never granted. Default: 'refuse' when baseUrl is production (https://api.amusgame.net: no real money was paid), 'grant' otherwise (the test host, a local double).",
+      ),
     acceptRetryMs: ms(3_000, 50, 'When a paid order that the ledger could not record (Redis away) is tried again.'),
     transferPollMs: ms(10_000, 50, "Check interval of a transfer in its first hour."),
     transferSlowPollMs: ms(300_000, 50, 'Check interval of a transfer after its first hour.'),

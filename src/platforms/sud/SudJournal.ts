@@ -3,6 +3,7 @@
  * included) before SUD hears "SUCCESS", and its work becomes a job keyed by what makes it unique (the match
  * for settlements, the notification otherwise). Both steps are one script.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../context.js';
 import { ScriptBatcher } from '../../store/ScriptBatcher.js';
@@ -28,6 +29,11 @@ export interface NotificationToRecord {
  */
 export interface JobTaker {
   readonly leaseMs: number;
+  /**
+   * A job whose leased record got no answer (it may land later, leased to this process, never started):
+   * the taker hands it back to the queue once Redis answers, so it starts as attempt 1.
+   */
+  unsure(jobId: string, recorder: string): void;
   /** Whether the next job may be recorded leased to this process; each true is answered by one take. */
   reserve(): boolean;
   /**
@@ -58,7 +64,7 @@ export class SudJournal {
     const job = n.work ? jobOf(n.work) : undefined;
     const notifyKey = this.keys.notify(n.notifyId);
     const now = this.clock.now();
-    const record = (leaseMs: number) =>
+    const record = (leaseMs: number, recorder: string) =>
       this.records.run(
         [notifyKey, job ? this.keys.job(job.id) : notifyKey, this.keys.due],
         [
@@ -76,9 +82,10 @@ export class SudJournal {
           this.retentionMs,
           job ? '1' : '0',
           leaseMs,
+          recorder,
         ],
       );
-    if (!job) return record(0);
+    if (!job) return record(0, '');
     // what the route parsed from this body is what reading the stored body gives a retry (same text, same parse)
     return this.recordJob(record, { id: job.id, kind: job.kind, key: job.key, payload: () => job.payload, source: 'sud', notifyId: n.notifyId, now });
   }
@@ -89,10 +96,10 @@ export class SudJournal {
     const jobKey = this.keys.job(id);
     const now = this.clock.now();
     const payload = JSON.stringify(settlement);
-    const record = (leaseMs: number) =>
+    const record = (leaseMs: number, recorder: string) =>
       this.records.run(
         [jobKey, jobKey, this.keys.due],
-        [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.retentionMs, '1', leaseMs],
+        [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.retentionMs, '1', leaseMs, recorder],
       );
     // the run gets the report as stored (its JSON parsed back), as a retry would
     return this.recordJob(record, { id, kind: 'settle', key: settlement.matchId, payload: () => JSON.parse(payload) as Settlement, source: 'room', now });
@@ -103,17 +110,22 @@ export class SudJournal {
    * payload handed over is what a retry would read from the store, so a first run and a retry see the same.
    */
   private async recordJob(
-    record: (leaseMs: number) => Promise<{ outcome: RecordOutcome; state: string }>,
+    record: (leaseMs: number, recorder: string) => Promise<{ outcome: RecordOutcome; state: string }>,
     job: { id: string; kind: 'settle' | 'event'; key: string; payload: () => Settlement | SudEvent; source: 'sud' | 'room'; notifyId?: string; now: number },
   ): Promise<{ outcome: RecordOutcome; state: string }> {
     const taker = this.taker;
     const leased = taker?.reserve() === true;
     const since = performance.now();
     let r: { outcome: RecordOutcome; state: string };
+    const recorder = leased ? randomUUID() : '';
     try {
-      r = await record(leased ? taker!.leaseMs : 0);
+      r = await record(leased ? taker!.leaseMs : 0, recorder);
     } catch (error) {
-      if (leased) taker!.take(undefined);
+      if (leased) {
+        taker!.take(undefined);
+        // the record may still land, leased to this process that will not run it: hand it back once Redis answers
+        taker!.unsure(job.id, recorder);
+      }
       throw error;
     }
     if (leased) {

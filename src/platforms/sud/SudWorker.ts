@@ -5,7 +5,8 @@
  * lease ends and another process runs it (attempt 2); its late answer, if any, changes nothing.
  *
  * A settlement has two steps, the handler and the room delivery. The first is recorded as soon as it
- * succeeds, so a failed delivery is retried without settling the match again.
+ * succeeds; the second is a notification, not part of the handler: a room that cannot be reached is logged
+ * and the job is done (a failure there never counts as a failed attempt).
  */
 import type { Clock } from '../../context.js';
 import type { Logger } from '../../logger.js';
@@ -15,6 +16,7 @@ import type { Lease, LeaseEventListener } from '../../workers/lease/Lease.js';
 import { LeaseWorker } from '../../workers/lease/LeaseWorker.js';
 import { runHandler } from '../../workers/lease/runHandler.js';
 import { decodeJob, type JobTaker } from './SudJournal.js';
+import { UnstartedJobs } from './UnstartedJobs.js';
 import type { SudKeys } from './keys.js';
 import type { SubjectJournal } from '../../ledger/journal.js';
 import type { SudWorkerOptions } from './options.js';
@@ -46,9 +48,11 @@ export class SudWorker implements JobTaker {
   readonly leaseListeners = new Set<LeaseEventListener>();
   /** Jobs that finish together are recorded done in one script run. */
   private readonly completions: ScriptBatcher<boolean>;
+  private readonly unstarted: UnstartedJobs;
 
   constructor(private readonly d: SudWorkerDeps) {
     this.completions = new ScriptBatcher(d.store, completeScript);
+    this.unstarted = new UnstartedJobs({ store: d.store, keys: d.keys, clock: d.clock, logger: d.logger, onReleased: () => this.kick() });
     this.loop = new LeaseWorker({
       name: 'sud worker',
       work: 'due work',
@@ -84,6 +88,10 @@ export class SudWorker implements JobTaker {
     return this.loop.reserve();
   }
 
+  unsure(jobId: string, recorder: string): void {
+    this.unstarted.add(jobId, recorder);
+  }
+
   take(job: SudJobRecord | undefined, since?: number): void {
     // the record step leased it with fence 1, as a first claim would have
     this.loop.adopt(job && { id: job.id, fence: 1, previous: 'pending', value: job, since });
@@ -91,6 +99,7 @@ export class SudWorker implements JobTaker {
 
   /** Stops claiming; waits for running handlers up to `graceMs`, then aborts them (their lease lets another process finish). */
   stop(graceMs?: number): Promise<void> {
+    this.unstarted.stop();
     return this.loop.stop(graceMs);
   }
 
@@ -146,7 +155,20 @@ export class SudWorker implements JobTaker {
     if (job.source !== 'sud' || !this.d.rooms || job.delivered !== undefined) return handledNow ? ['handled', '1'] : [];
     // recorded before delivery, so a delivery that fails is retried without settling the match again
     if (handledNow) await this.mark(lease, 'handled');
-    const delivered = await this.d.rooms.deliver(settlement.roomId, settlement);
+    let delivered: boolean | void;
+    try {
+      delivered = await this.d.rooms.deliver(settlement.roomId, settlement);
+    } catch (err) {
+      // delivery is not the handler: a room that cannot be reached (gone, on a process that died but is still
+      // listed, or throwing) never makes a settled match a failed attempt, so it cannot end given_up
+      if (lease.abort.signal.aborted) throw err;
+      this.d.logger.warn('sud: a settled match could not be shown in its room (room unreachable: gone or on a dead process); the job is done', {
+        matchId: settlement.matchId,
+        roomId: settlement.roomId,
+        error: message(err),
+      });
+      delivered = false;
+    }
     if (delivered === false) this.d.logger.info('sud: no live room for a settlement; it was settled but not shown in a room', { matchId: settlement.matchId, roomId: settlement.roomId });
     return ['delivered', delivered === false ? '0' : '1'];
   }

@@ -27,7 +27,8 @@ export type RecordOutcome =
 /**
  * KEYS: notify hash (the job hash again for a room report), job hash, due zset.
  * ARGV: now, notifyId ('' for a room report), raw body, event, jobId, kind, idempotency key, payload JSON,
- *       source, room id, retention ms (0 = keep), create job ('1' | '0'), lease ms.
+ *       source, room id, retention ms (0 = keep), create job ('1' | '0'), lease ms, recorder token (with a
+ *       lease: stored as `recordedBy`, so the recorder can hand back a job it never started).
  *
  * The raw body is stored once. A job a notification creates keeps the body itself (`body`), and its
  * settlement or event is read from it by the same parse that answered SUD, so a retry sees exactly what
@@ -58,6 +59,7 @@ if ARGV[12] == '1' then
     if leaseMs > 0 then
       ${LUA_CLOCK}
       state, fence, dueAt = '${JOB_LEASED}', 1, clock + leaseMs
+      if ARGV[14] and ARGV[14] ~= '' then redis.call('HSET', KEYS[2], 'recordedBy', ARGV[14]) end
     end
     local content, value = 'payload', ARGV[8]
     if fromSud then content, value, bodyInJob = 'body', ARGV[3], true end
@@ -79,8 +81,8 @@ return {code, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
     const [notify, job, due] = keys as [string, string, string];
-    const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob, leaseText] = args as string[] as [
-      string, string, string, string, string, string, string, string, string, string, string, string, string,
+    const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob, leaseText, recorder] = args as string[] as [
+      string, string, string, string, string, string, string, string, string, string, string, string, string, string | undefined,
     ];
     const fromSud = notifyId !== '';
     if (fromSud && db.exists(notify)) return [0, db.hget(notify, 'job') ?? ''];
@@ -99,6 +101,7 @@ return {code, state}
         const content: Record<string, string> = fromSud ? { body } : { payload };
         bodyInJob = fromSud;
         db.hset(job, { state, kind, key, ...content, source, roomId, notifyId, fence: leased ? '1' : '0', attempts: '0', createdAt: now, updatedAt: now });
+        if (leased && recorder) db.hset(job, { recordedBy: recorder });
         db.zadd(due, [[leased ? db.time() + leaseMs : Number(now), jobId]]);
       }
     }
@@ -113,6 +116,39 @@ return {code, state}
     const [code, state] = r as [number, string];
     return { outcome: code === 1 ? 'new' : code === 2 ? 'duplicate-job' : 'duplicate-notify', state };
   },
+});
+
+/**
+ * KEYS: job hash, due zset. ARGV: now, jobId, recorder token.
+ * Hands back a job this process recorded leased to itself but never started (the record's answer was lost:
+ * Redis stalled past the command timeout, and the platform got "retry later"): still under its first lease,
+ * never attempted, recorded by this token. It becomes due now, unleased, so its first run is attempt 1 as
+ * soon as Redis is back instead of a takeover (attempt 2) when the lease runs out.
+ * Reply 1 handed back, 0 no such job (the record never landed), 2 not ours or already started.
+ */
+export const unleaseScript = defineScript<'released' | 'absent' | 'started'>({
+  name: 'sud_unlease',
+  numberOfKeys: 2,
+  lua: `
+local h = redis.call('HMGET', KEYS[1], 'state', 'fence', 'attempts', 'recordedBy')
+if not h[1] then return 0 end
+if h[1] ~= '${JOB_LEASED}' or h[2] ~= '1' or h[3] ~= '0' or h[4] ~= ARGV[3] then return 2 end
+redis.call('HSET', KEYS[1], 'state', 'pending', 'fence', 0, 'updatedAt', ARGV[1])
+redis.call('HDEL', KEYS[1], 'recordedBy')
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`,
+  local(db, keys, args) {
+    const [job, due] = keys as [string, string];
+    const state = db.hget(job, 'state');
+    if (state === null) return 0;
+    if (state !== JOB_LEASED || db.hget(job, 'fence') !== '1' || db.hget(job, 'attempts') !== '0' || db.hget(job, 'recordedBy') !== args[2]) return 2;
+    db.hset(job, { state: 'pending', fence: '0', updatedAt: args[0]! });
+    db.hdel(job, 'recordedBy');
+    db.zadd(due, [[Number(args[0]), args[1]!]]);
+    return 1;
+  },
+  decode: (r) => (r === 1 ? 'released' : r === 0 ? 'absent' : 'started'),
 });
 
 /**

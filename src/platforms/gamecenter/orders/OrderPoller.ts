@@ -39,12 +39,14 @@ export interface OrderPollerOptions {
   leaseMs: number;
   /** When a paid order whose ledger accept failed (Redis away) is tried again. */
   acceptRetryMs: number;
+  /** What a sandbox (`env: 0`) or test-user (`test: true`) order gets: granted (marked), or recorded declined. */
+  sandboxOrders: 'grant' | 'refuse';
 }
 
 export interface OrderPollerDeps {
   store: Store;
   client: Pick<GameCenterClient, 'checkOrders'>;
-  ledger: Pick<Ledger, 'accept'>;
+  ledger: Pick<Ledger, 'accept' | 'revoke'>;
   clock: Clock;
   logger: Logger;
   options: OrderPollerOptions;
@@ -148,12 +150,16 @@ export class OrderPoller {
         return { ...base, state: 'expired', reason };
       }
       case 'cancelled':
+        // paid and handed to the ledger while not final, now final and not paid: take it back
+        if (c.ledgerKey) return this.revoke(c, verdict.reason, base, now);
         this.d.logger.info('GameCenter order cancelled', { orderId: c.orderId, userId: c.userId, reason: verdict.reason });
         return { ...base, state: 'cancelled', reason: verdict.reason };
       case 'mismatch':
         this.d.logger.error('GameCenter order paid under another cpOrderId: not granted', { orderId: c.orderId, userId: c.userId, reason: verdict.reason });
         return { ...base, state: 'mismatch', reason: verdict.reason };
       case 'paid':
+        // handed to the ledger on an earlier check; only finality is awaited now
+        if (c.ledgerKey) return this.stillPaid(c, answer!, base, now);
         return this.accept(c, answer!, base, now);
     }
   }
@@ -184,18 +190,26 @@ export class OrderPoller {
     if (answer.currency) order.currency = answer.currency;
     const productId = sku ?? c.productId;
     if (productId !== undefined) order.productId = productId;
+    if (answer.env === 0) order.sandbox = true;
+    if (answer.test === true) order.testUser = true;
+    const marked = [order.sandbox ? 'sandbox (env 0)' : '', order.testUser ? 'test user' : ''].filter(Boolean).join(', ');
+    const declined = marked && this.d.options.sandboxOrders === 'refuse' ? `${marked} order refused by gamecenter.sandboxOrders` : undefined;
     try {
       const r = await this.d.ledger.accept(order, {
+        decline: declined,
         alias: c.cpOrderId ? cpOrderAlias(c.cpOrderId) : undefined,
         ids: c.cpOrderId ? { cpOrderId: c.cpOrderId } : undefined,
         duplicateAnswer: { settled: 'not granted again', inProgress: 'not granted again' },
       });
-      if (r.status === 'accepted') {
-        this.d.logger.info('GameCenter order paid: handed to the ledger', { orderId: c.orderId, userId: c.userId, amount });
-        return { ...base, state: 'paid', ledgerKey: r.record.dedupeKey };
+      const ledgerKey = r.status === 'accepted' ? r.record.dedupeKey : r.dedupeKey;
+      if (declined !== undefined) {
+        this.d.logger.warn('GameCenter sandbox/test order recorded but not granted (gamecenter.sandboxOrders is refuse)', { orderId: c.orderId, userId: c.userId, reason: declined });
+        return { ...base, state: 'declined', ledgerKey, reason: declined };
       }
-      this.d.logger.info('GameCenter order paid and already in the ledger: not granted again', { orderId: c.orderId, ledgerKey: r.dedupeKey, state: r.state });
-      return { ...base, state: 'paid', ledgerKey: r.dedupeKey, reason: 'already in the ledger' };
+      if (r.status === 'accepted') this.d.logger.info('GameCenter order paid: handed to the ledger', { orderId: c.orderId, userId: c.userId, amount, final: answer.checked === 1 });
+      else this.d.logger.info('GameCenter order paid and already in the ledger: not granted again', { orderId: c.orderId, ledgerKey: r.dedupeKey, state: r.state });
+      const dup = r.status === 'accepted' ? undefined : 'already in the ledger';
+      return this.stillPaid(c, answer, { ...base, ledgerKey, reason: dup }, now);
     } catch (err) {
       if (err instanceof UnstorableOrderError) {
         // retrying cannot change what GameCenter answered: set aside for an operator instead of polling forever
@@ -204,6 +218,48 @@ export class OrderPoller {
       }
       this.d.logger.warn('GameCenter order paid but the ledger could not record it; trying again shortly', { orderId: c.orderId, error: errorText(err) });
       return { ...base, state: 'polling', nextAt: now + this.d.options.acceptRetryMs };
+    }
+  }
+
+  /**
+   * Paid and in the ledger. `checked=1`: final, off the schedule. `checked=0`: "not the final status", so it
+   * stays on its schedule until GameCenter says final: a reset (2/3) can still come, and is then revoked.
+   */
+  private stillPaid(c: ClaimedOrder, answer: GameCenterOrderStatus, base: Omit<OrderSettlement, 'state'>, now: number): OrderSettlement {
+    const ledgerKey = base.ledgerKey ?? c.ledgerKey;
+    if (answer.checked === 1) return { ...base, ledgerKey, state: 'paid' };
+    const at = nextCheckAt(c.firstSeenAt, now);
+    if (at !== null) return { ...base, ledgerKey, state: 'polling', nextAt: at, reason: base.reason ?? 'paid, not final yet (checked=0)' };
+    const reason = 'paid, still not final (checked=0) at the end of the polling window: the grant stands';
+    this.d.logger.warn('GameCenter order never became final; its grant stands', { orderId: c.orderId, userId: c.userId, ledgerKey });
+    return { ...base, ledgerKey, state: 'paid', reason };
+  }
+
+  /** GameCenter reset an order the ledger already has: revoked (granted) or cancelled (not granted yet). */
+  private async revoke(c: ClaimedOrder, why: string, base: Pick<OrderSettlement, 'orderId' | 'fence' | 'answered' | 'answer'>, now: number): Promise<OrderSettlement> {
+    const ledgerKey = c.ledgerKey!;
+    let outcome;
+    try {
+      outcome = await this.d.ledger.revoke(ledgerKey, `GameCenter: ${why}`);
+    } catch (err) {
+      this.d.logger.warn('GameCenter order reset, but the ledger could not record the revocation; trying again shortly', { orderId: c.orderId, error: errorText(err) });
+      return { ...base, ledgerKey, state: 'polling', nextAt: now + this.d.options.acceptRetryMs };
+    }
+    const fields = { orderId: c.orderId, userId: c.userId, ledgerKey, reason: why };
+    switch (outcome) {
+      case 'revoked':
+        this.d.logger.error('GameCenter order reset after it was granted: revoked in the ledger, onRevoked is told to claw back', fields);
+        return { ...base, ledgerKey, state: 'revoked', reason: why };
+      case 'already-revoked':
+        return { ...base, ledgerKey, state: 'revoked', reason: why };
+      case 'in-progress':
+        return { ...base, ledgerKey, state: 'polling', nextAt: now + this.d.options.acceptRetryMs, reason: 'reset while its grant runs' };
+      case 'cancelled':
+        this.d.logger.error('GameCenter order reset before its grant ran: the grant is cancelled', fields);
+        return { ...base, ledgerKey, state: 'cancelled', reason: why };
+      default:
+        this.d.logger.warn('GameCenter order reset; nothing was granted for it', { ...fields, ledger: outcome });
+        return { ...base, ledgerKey, state: 'cancelled', reason: why };
     }
   }
 

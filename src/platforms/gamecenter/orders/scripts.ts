@@ -44,9 +44,11 @@ export interface ClaimedOrder {
   amount?: number;
   productId?: string;
   zone?: number;
+  /** Set once the order was handed to the ledger (paid while not final: it is still polled). */
+  ledgerKey?: string;
 }
 
-const CLAIM_FIELDS = ['firstSeenAt', 'userId', 'cpOrderId', 'amount', 'productId', 'zone'] as const;
+const CLAIM_FIELDS = ['firstSeenAt', 'userId', 'cpOrderId', 'amount', 'productId', 'zone', 'ledgerKey'] as const;
 
 /**
  * KEYS: due. ARGV: now, limit, leaseMs, order key prefix.
@@ -97,7 +99,7 @@ return out
     const width = 2 + CLAIM_FIELDS.length;
     const out: ClaimedOrder[] = [];
     for (let i = 0; i + width - 1 < flat.length; i += width) {
-      const [orderId, fence, firstSeenAt, userId, cpOrderId, amount, productId, zone] = flat.slice(i, i + width) as [string, string, string, string, string, string, string, string];
+      const [orderId, fence, firstSeenAt, userId, cpOrderId, amount, productId, zone, ledgerKey] = flat.slice(i, i + width) as [string, string, string, string, string, string, string, string, string];
       out.push({
         orderId,
         fence: Number(fence),
@@ -107,6 +109,7 @@ return out
         amount: amount === '' ? undefined : Number(amount),
         productId: productId || undefined,
         zone: zone === '' ? undefined : Number(zone),
+        ledgerKey: ledgerKey || undefined,
       });
     }
     return out;
@@ -117,7 +120,7 @@ return out
 export interface OrderSettlement {
   orderId: string;
   fence: number;
-  state: 'polling' | 'paid' | 'cancelled' | 'mismatch' | 'expired';
+  state: 'polling' | 'paid' | 'cancelled' | 'mismatch' | 'expired' | 'revoked' | 'declined';
   /** Next check time when still polling. */
   nextAt?: number;
   /** Whether GameCenter answered for this order (counts toward `checks`). */

@@ -17,8 +17,12 @@ export interface RegisterOrderInput {
 export type PolledOrderState =
   /** waiting for its next check */
   | 'polling'
-  /** found paid and handed to the ledger (which grants it once) */
+  /** found paid and final (checked=1), handed to the ledger (which grants it once); a paid order not final yet stays 'polling' with its ledgerKey */
   | 'paid'
+  /** paid and granted while not final, then reset by GameCenter (checked=1, status 2/3): revoked in the ledger */
+  | 'revoked'
+  /** a sandbox or test-user order with gamecenter.sandboxOrders 'refuse': recorded declined in the ledger, not granted */
+  | 'declined'
   /** final and never paid (checked=1 with status 0, 2 or 3); nothing is granted */
   | 'cancelled'
   /** paid, but GameCenter's cpOrderId is not the one registered: not granted, logged as an error */
