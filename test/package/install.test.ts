@@ -160,6 +160,14 @@ describe('recipes', () => {
     assert.equal(stdout.trim(), 'function function function function 32');
   });
 
+  it('runs the colyseus-platform-bridge command (the built CLI)', async () => {
+    const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+    const { stdout } = await run('npx', ['--no-install', 'colyseus-platform-bridge', '--version']);
+    assert.equal(stdout.trim(), version);
+    const help = await run('npx', ['--no-install', 'colyseus-platform-bridge', 'sim', '--help']);
+    assert.match(help.stdout, /usage: colyseus-platform-bridge sim <command>/);
+  });
+
   it('accepts an ioredis 6 instance as `redis`', async () => {
     writeFileSync(
       join(dir, 'redis6.mjs'),
