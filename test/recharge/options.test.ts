@@ -24,6 +24,12 @@ describe('recharge options', () => {
     });
   });
 
+  it("refuses dedupeField 'Id' (not signed) and a bad idPattern, naming why", () => {
+    assert.throws(() => parseRechargeOptions({ key: 'k', dedupeField: 'Id' } as unknown as RechargeOptionsInput), /'Id' is not covered by the recharge sign/);
+    assert.throws(() => parseRechargeOptions({ key: 'k', idPattern: '([' }), /idPattern[\s\S]*valid regular expression|valid regular expression/);
+    assert.equal(parseRechargeOptions({ key: 'k', dedupeField: 'order_no' }).dedupeField, 'order_no');
+  });
+
   it('describes every option', () => {
     const undescribed: string[] = [];
     const walk = (shape: Record<string, z.ZodType>, base: string) => {
