@@ -25,3 +25,21 @@ export const ipAllowList = (what: string) =>
     .array(ipEntry)
     .optional()
     .describe(what);
+
+/** The ids a platform documents (letters, digits, `_`, `.`, `-`, up to 64): what a signed id must look like by default. */
+export const DEFAULT_ID_PATTERN = '^[0-9A-Za-z_.-]{1,64}$';
+
+/** A regular expression given as text, checked to compile at register. */
+export const idPattern = (what: string) =>
+  z
+    .string()
+    .default(DEFAULT_ID_PATTERN)
+    .refine((s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected a valid regular expression')
+    .describe(what);

@@ -3,7 +3,7 @@
  * the user-facing reference: they say what a value means and when to change it.
  */
 import { z } from 'zod';
-import { ipAllowList, routePath } from '../../optionHelpers.js';
+import { idPattern, ipAllowList, routePath } from '../../optionHelpers.js';
 import { SOCKET_FRAMINGS } from '../../socket/framing.js';
 import type { GiftHandler, VerifyRechargeOrder } from './types.js';
 
@@ -122,20 +122,9 @@ export const rechargeOptionsSchema = z
       .describe(
         "The game's check of a well-signed order before it is recorded: product (`unsigned.productId`) and amount against its catalogue, that `unsigned.roleId` belongs to the user. A refusal is answered -3 and nothing is recorded; a throw is answered -7 (retry).",
       ),
-    idPattern: z
-      .string()
-      .default('^[0-9A-Za-z_.-]{1,64}$')
-      .refine((s) => {
-        try {
-          new RegExp(s);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'expected a valid regular expression')
-      .describe(
-        'Regular expression every signed id must match: `cporder_no` and `order_no` of a recharge (both required), `codeNo` and `giftId` of a gift code. Anything else is refused (-2 / gift -2). The signs concatenate fields without separators, so a strict format narrows how a captured request can be re-cut; the sign dedupe is what stops a replay. The default takes the platform\'s documented ids (letters, digits, `_`, `.`, `-`, up to 64 characters); widen it only if your platform sends other characters.',
-      ),
+    idPattern: idPattern(
+      'Regular expression every signed id must match: `cporder_no` and `order_no` of a recharge (both required), `codeNo` and `giftId` of a gift code. Anything else is refused (-2 / gift -2). The signs concatenate fields without separators, so a strict format narrows how a captured request can be re-cut; the sign dedupe is what stops a replay. The default takes the platform\'s documented ids (letters, digits, `_`, `.`, `-`, up to 64 characters); widen it only if your platform sends other characters.',
+    ),
     ipAllowList: ipAllowList('Platform addresses (IPs or CIDR ranges) allowed to call the HTTP route and connect to the socket; absent or empty allows every address.'),
     zones: z
       .array(zoneIdSchema)

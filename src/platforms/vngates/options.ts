@@ -5,7 +5,7 @@
  */
 import { insecureUrlProblem, outboundOptionShape } from '../../http/outbound.js';
 import { z } from 'zod';
-import { ipAllowList, routePath } from '../../optionHelpers.js';
+import { idPattern, ipAllowList, routePath } from '../../optionHelpers.js';
 import type { VerifyProduct } from './types.js';
 
 export const SIGN_HASHES = ['md5', 'sha1', 'sha256'] as const;
@@ -88,20 +88,9 @@ export const vngatesOptionsSchema = z
     ipAllowList: ipAllowList(
       'VNGates callback addresses (IPs or CIDR ranges) allowed on /addgold and /rolelist. Recommended always: the /rolelist sign has no secret, so anyone could forge it. Required with verifyMode log-only or off.',
     ),
-    idPattern: z
-      .string()
-      .default('^[0-9A-Za-z_.-]{1,64}$')
-      .refine((s) => {
-        try {
-          new RegExp(s);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'expected a valid regular expression')
-      .describe(
-        'With a `signTemplate` whose separator is empty, `transaction_id`, `user_id`, `server_id` and `char_id` must match this regular expression, else the payment is refused: without separators a captured request could be re-cut into other ids under the same sign. Every verified sign is also a second identity of its order, so a re-cut is a duplicate either way.',
-      ),
+    idPattern: idPattern(
+      'With a `signTemplate` whose separator is empty, `transaction_id`, `user_id`, `server_id` and `char_id` must match this regular expression, else the payment is refused: without separators a captured request could be re-cut into other ids under the same sign. Every verified sign is also a second identity of its order, so a re-cut is a duplicate either way.',
+    ),
     verifyProduct: verifyProductSchema
       .optional()
       .describe("The game's check of a paid order's product and amount against its catalogue, before it is recorded; a refusal is answered with the failure body and nothing is recorded."),
