@@ -12,21 +12,16 @@ import type { GrantDelivery, GrantSink } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import type { GrantAcks } from './grantAcks.js';
 import { errorText } from './throttle.js';
+import type { Grant } from '../client.js';
 
 export type RoomGrantHandler = (client: Client, delivery: GrantDelivery) => void | Promise<void>;
 
-/** The `grant` message a client receives when the room has no handler of its own. */
-export interface GrantMessage {
-  /** The order's ledger key (its idempotency key): what the client acknowledges with `grant:ack`. */
-  key: string;
-  orderId: string;
-  amount: number;
-  items?: unknown;
-  currency?: string;
-  productId?: string;
-  source: string;
-  grantedAt: number;
-}
+/**
+ * The `grant` message a client receives when the room has no handler of its own. It is the client helper's
+ * `Grant` (src/client.ts imports nothing, so the browser side keeps no server code; the server takes the type
+ * from there, so the two can never drift apart).
+ */
+export type GrantMessage = Grant;
 
 export function grantMessage(d: GrantDelivery): GrantMessage {
   const msg: GrantMessage = { key: d.dedupeKey, orderId: d.orderId, amount: d.amount, source: d.source, grantedAt: d.grantedAt };
