@@ -1,8 +1,14 @@
 /**
- * Gets each granted order to the player's room. A grant is written to the player's inbox (in Redis) in
- * the same step that records it as granted; then every process is told over pub/sub, and the one where
- * the player is connected delivers it and removes it from the inbox. A player who is offline finds it
- * there on their next join; a missed pub/sub message is covered by a periodic sweep of connected players.
+ * Gets each granted order to the player's room. A grant is written to the player's inbox (in Redis), the
+ * player to the set of players with waiting grants, and a notice is published to every process, all in the
+ * step that records it as granted. The process where the player is connected delivers it and removes it
+ * from the inbox (and the player from the waiting set once the inbox is empty). A player who is offline
+ * finds it there on their next join.
+ *
+ * Work is proportional to grants, not to connected players: a connected player with nothing waiting costs no
+ * Redis command. A missed notice (the subscriber reconnecting) is covered by a sweep every
+ * `deliverySweepMs` that reads, in one command, only the players whose grants arrived since the previous
+ * sweep, and delivers to those connected here; plus the few players here whose last delivery failed.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
@@ -10,7 +16,8 @@ import type { Store } from '../store/Store.js';
 import type { Deliveries } from './Ledger.js';
 import type { LedgerKeys } from './keys.js';
 import type { LedgerOptions } from './options.js';
-import { claimDeliveryScript, deliveredScript, renewDeliveryClaimScript } from './scripts.js';
+import { claimDeliveryScript, deliveredScript, inboxScript, renewDeliveryClaimScript, waitingSinceScript } from './deliveryScripts.js';
+import { grantNotice, parseGrantNotice } from './grantNotice.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
 import type { GrantDelivery, GrantSink } from './types.js';
 import { PlayerAwayError } from './away.js';
@@ -31,6 +38,10 @@ export class DeliveryHub implements Deliveries {
   private sweepTimer?: NodeJS.Timeout;
   /** Players with a grant another process had claimed: looked at again when that claim ends. */
   private readonly claimWaits = new Map<string, NodeJS.Timeout>();
+  /** Connected players whose last delivery left a grant behind (a sink threw, the store was away): swept again. */
+  private readonly unsettled = new Set<string>();
+  /** Where the next sweep reads the waiting set from, on the store's clock; undefined: from the start. */
+  private sweepFrom?: number;
   private closed = false;
 
   constructor(
@@ -49,6 +60,12 @@ export class DeliveryHub implements Deliveries {
     } catch (err) {
       this.logger.warn('grant delivery: cannot subscribe yet; connected players are swept instead', { error: err instanceof Error ? err.message : String(err) });
     }
+    try {
+      // the sweep starts from now: grants from before reach players when they attach here
+      this.sweepFrom = (await this.store.run(waitingSinceScript, [this.keys.waiting], ['+inf', 0])).clock - SWEEP_MARGIN_MS;
+    } catch {
+      // unknown: the first sweep reads the waiting set from its start
+    }
     this.scheduleSweep();
   }
 
@@ -61,12 +78,14 @@ export class DeliveryHub implements Deliveries {
     this.sinks.clear();
   }
 
-  /** Tells every process that a player has a new grant waiting. */
+  /** The notice the grant's recording step publishes (it names this hub, which delivers its own grants at once). */
+  notice(delivery: GrantDelivery): string {
+    return grantNotice(delivery, this.owner);
+  }
+
+  /** A grant was recorded on this process (its notice is already published): deliver it if the player is here. */
   announce(delivery: GrantDelivery): void {
-    if (this.sinks.has(delivery.userId)) void this.flush(delivery.userId);
-    this.store.publish(this.keys.channel, JSON.stringify({ userId: delivery.userId, key: delivery.dedupeKey })).catch(() => {
-      // the grant is in the inbox; the sweep or the next join delivers it
-    });
+    if (this.sinks.has(delivery.userId)) void this.flushOne(delivery.userId, delivery.dedupeKey);
   }
 
   attach(userId: string, sink: GrantSink, label?: SinkLabel): () => void {
@@ -78,43 +97,69 @@ export class DeliveryHub implements Deliveries {
     return () => {
       const s = this.sinks.get(userId);
       s?.delete(sink);
-      if (s && s.size === 0) this.sinks.delete(userId);
+      if (s && s.size === 0) {
+        this.sinks.delete(userId);
+        this.unsettled.delete(userId);
+      }
     };
   }
 
   /** One flush per player at a time; a request during a flush runs another after it. */
   flush(userId: string): Promise<number> {
+    return this.flushOne(userId);
+  }
+
+  /**
+   * Delivers `key` (one grant a notice named: no inbox read needed), or everything waiting when no key is
+   * given or a grant of this player was left behind before (then order and completeness matter more).
+   */
+  private flushOne(userId: string, key?: string): Promise<number> {
     const running = this.flushing.get(userId);
-    if (running) return running.then(() => this.flush(userId));
-    const p = this.deliverWaiting(userId).finally(() => this.flushing.delete(userId));
+    if (running) return running.then(() => this.flushOne(userId, key));
+    const only = key !== undefined && !this.unsettled.has(userId) ? key : undefined;
+    const p = this.deliverWaiting(userId, only).finally(() => this.flushing.delete(userId));
     this.flushing.set(userId, p);
     return p;
   }
 
   private onMessage(message: string): void {
-    try {
-      const { userId } = JSON.parse(message) as { userId?: string };
-      if (userId && this.sinks.has(userId)) void this.flush(userId);
-    } catch {
+    const notice = parseGrantNotice(message);
+    if (!notice) {
       this.logger.warn('grant delivery: ignoring a malformed notification');
+      return;
+    }
+    // a grant recorded here was delivered by announce() already
+    if (notice.from === this.owner) return;
+    if (this.sinks.has(notice.userId)) void this.flushOne(notice.userId, notice.key);
+  }
+
+  /** The grants to deliver, oldest first: the one named, or the player's whole inbox. */
+  private async waitingKeys(userId: string, only: string | undefined): Promise<string[] | undefined> {
+    if (only !== undefined) return [only];
+    try {
+      const waiting = await this.store.run(inboxScript, [this.keys.inbox(userId), this.keys.waiting], [userId]);
+      return Object.entries(waiting)
+        .map(([key, json]) => ({ key, delivery: safeParse(json) }))
+        .filter((e): e is { key: string; delivery: GrantDelivery } => e.delivery !== undefined)
+        .sort((a, b) => a.delivery.grantedAt - b.delivery.grantedAt)
+        .map((e) => e.key);
+    } catch (err) {
+      this.logger.warn('grant delivery: cannot read inbox', { userId, error: err instanceof Error ? err.message : String(err) });
+      return undefined;
     }
   }
 
-  private async deliverWaiting(userId: string): Promise<number> {
+  private async deliverWaiting(userId: string, only?: string): Promise<number> {
     if (this.closed || !this.sinks.has(userId)) return 0;
-    let waiting: Record<string, string>;
-    try {
-      waiting = await this.store.hgetall(this.keys.inbox(userId));
-    } catch (err) {
-      this.logger.warn('grant delivery: cannot read inbox', { userId, error: err instanceof Error ? err.message : String(err) });
+    const keys = await this.waitingKeys(userId, only);
+    if (!keys) {
+      this.unsettled.add(userId);
       return 0;
     }
-    const entries = Object.entries(waiting)
-      .map(([key, json]) => ({ key, delivery: safeParse(json) }))
-      .filter((e): e is { key: string; delivery: GrantDelivery } => e.delivery !== undefined)
-      .sort((a, b) => a.delivery.grantedAt - b.delivery.grantedAt);
+    // a full read that ends with nothing left behind settles the player
+    let leftBehind = false;
     let delivered = 0;
-    for (const { key } of entries) {
+    for (const key of keys) {
       const sinks = [...(this.sinks.get(userId) ?? [])];
       if (!sinks.length) break;
       const claimKey = this.keys.deliveryClaim(key);
@@ -122,6 +167,7 @@ export class DeliveryHub implements Deliveries {
       try {
         claim = await this.store.run(claimDeliveryScript, [this.keys.inbox(userId), claimKey], [key, this.owner, this.options.deliveryClaimMs]);
       } catch {
+        this.unsettled.add(userId);
         return delivered;
       }
       if (claim === null) continue; // delivered elsewhere
@@ -130,10 +176,12 @@ export class DeliveryHub implements Deliveries {
         this.lookAgain(userId, claim.busyMs);
         continue;
       }
-      const delivery = safeParse(claim.json)!;
+      const delivery = safeParse(claim.json);
+      if (!delivery) continue;
       const renewal = this.keepClaim(claimKey);
       const rooms: string[] = [];
       let accepted = 0;
+      let failed = false;
       for (const sink of sinks) {
         try {
           await sink(delivery);
@@ -142,9 +190,12 @@ export class DeliveryHub implements Deliveries {
           if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
         } catch (err) {
           const fields = { userId, order: key, error: err instanceof Error ? err.message : String(err) };
-          // a player inside the reconnection window gets it when back: normal, not an alert
+          // a player inside the reconnection window gets it when back (resume): normal, not an alert
           if (err instanceof PlayerAwayError) this.logger.debug('grant delivery waits for the player to come back', fields);
-          else this.logger.error("a room's grant sink threw", fields);
+          else {
+            failed = true;
+            this.logger.error("a room's grant sink threw", fields);
+          }
         }
       }
       clearInterval(renewal);
@@ -152,16 +203,20 @@ export class DeliveryHub implements Deliveries {
         if (accepted > 0) {
           const now = this.clock.now();
           const note = entry(now, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: accepted });
-          await this.store.run(deliveredScript, [this.keys.inbox(userId), this.keys.journal(key)], [key, JSON.stringify(note), ...this.journal.bounds]);
+          await this.store.run(deliveredScript, [this.keys.inbox(userId), this.keys.journal(key), this.keys.waiting], [key, JSON.stringify(note), ...this.journal.bounds, userId]);
           if (delivery.acceptedAt !== undefined) this.ops.delivery(Math.max(0, now - delivery.acceptedAt) / 1000);
           delivered++;
         } else {
+          if (failed) leftBehind = true;
           await this.store.del(claimKey);
         }
       } catch {
         // the claim expires; the grant may be shown again later, never lost
+        leftBehind = true;
       }
     }
+    if (leftBehind) this.unsettled.add(userId);
+    else if (only === undefined) this.unsettled.delete(userId);
     return delivered;
   }
 
@@ -190,12 +245,47 @@ export class DeliveryHub implements Deliveries {
   private scheduleSweep(): void {
     if (this.closed) return;
     this.sweepTimer = setTimeout(async () => {
-      for (const userId of [...this.sinks.keys()]) await this.flush(userId).catch(() => 0);
+      await this.sweep().catch(() => undefined);
       this.scheduleSweep();
     }, this.options.deliverySweepMs);
     this.sweepTimer.unref();
   }
+
+  /**
+   * One read of the waiting set (the players whose grants arrived since the last sweep), then a delivery
+   * for each of them connected here and for each player here left unsettled. Nothing else: a connected
+   * player with nothing waiting costs nothing.
+   */
+  private async sweep(): Promise<void> {
+    const due = new Set<string>();
+    try {
+      const since = this.sweepFrom === undefined ? '-inf' : this.sweepFrom;
+      const read = await this.store.run(waitingSinceScript, [this.keys.waiting], [since, SWEEP_READ_LIMIT]);
+      for (const { userId } of read.users) if (this.sinks.has(userId)) due.add(userId);
+      // a full page: more arrived than one read takes; the next sweep goes on from the last one read
+      const last = read.users.at(-1);
+      this.sweepFrom = read.users.length >= SWEEP_READ_LIMIT && last ? Math.max(last.at, (this.sweepFrom ?? -Infinity) + 1) : read.clock - SWEEP_MARGIN_MS;
+    } catch {
+      // the store is away: the cursor stays, so the next sweep reads what this one missed
+    }
+    for (const userId of this.unsettled) {
+      if (this.sinks.has(userId)) due.add(userId);
+      else this.unsettled.delete(userId);
+    }
+    for (const userId of due) {
+      if (this.closed) return;
+      await this.flush(userId).catch(() => 0);
+    }
+  }
 }
+
+/** Players read from the waiting set per sweep, at most (bounds one sweep's work after a burst). */
+const SWEEP_READ_LIMIT = 5000;
+/**
+ * How far back each sweep reads again (ms on the store's clock): a failover to a replica whose clock is a
+ * little behind must not hide grants. Delivered players have left the set, so re-reading costs little.
+ */
+const SWEEP_MARGIN_MS = 2000;
 
 function safeParse(json: string): GrantDelivery | undefined {
   try {

@@ -16,6 +16,7 @@ import { decodeRecord, deliveryOf } from './record.js';
 import { beginScript, completeScript, grantLease } from './scripts.js';
 import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
+import { grantNotice } from './grantNotice.js';
 import type { GrantDelivery, GrantHandler, GrantResult } from './types.js';
 
 export interface GrantWorkerDeps {
@@ -25,8 +26,10 @@ export interface GrantWorkerDeps {
   logger: Logger;
   options: LedgerOptions;
   handler: GrantHandler;
-  /** Told about every grant recorded here, to wake the player's room. */
+  /** Told about every grant recorded here, to wake the player's room if it is on this process. */
   onGranted: (delivery: GrantDelivery) => void;
+  /** The notice published to every process in the step that records a grant (default: one naming no hub). */
+  notice?: (delivery: GrantDelivery) => string;
   /** Told when a grant lease of this process is lost, taken over, or its handler times out. */
   onLeaseEvent?: LeaseEventListener;
   /** Where each lease, failure and grant is journaled (default: the journal's default bounds). */
@@ -156,8 +159,8 @@ export class GrantWorker {
         const granted = entry(grantedAt, 'granted', { attempt, process: PROCESS_NAME, handlerMs: ranMs });
         const ok = await store.run(
           completeScript,
-          [lease.key, keys.due, keys.inbox(record.userId), journalKey],
-          [grantedAt, lease.claim.fence, id, JSON.stringify(result ?? {}), JSON.stringify(delivery), JSON.stringify(granted), ...journal.bounds],
+          [lease.key, keys.due, keys.inbox(record.userId), journalKey, keys.waiting],
+          [grantedAt, lease.claim.fence, id, JSON.stringify(result ?? {}), JSON.stringify(delivery), JSON.stringify(granted), ...journal.bounds, keys.channel, record.userId, (this.d.notice ?? grantNotice)(delivery)],
         );
         if (ok) {
           logger.info('order granted', { order: id, userId: record.userId, attempt });

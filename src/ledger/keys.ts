@@ -6,6 +6,8 @@ export class LedgerKeys {
   readonly due: string;
   readonly gaveUp: string;
   readonly channel: string;
+  /** Players with a grant in their inbox, by when the latest arrived (see deliveryScripts.ts). */
+  readonly waiting: string;
   /** An order's journal is `journalPrefix + member`. */
   readonly journalPrefix: string;
   /** A revocation job (an order taken back after its grant) is `revokePrefix + member`. */
@@ -18,6 +20,7 @@ export class LedgerKeys {
     this.due = ks.tagged('ledger', 'due');
     this.gaveUp = ks.tagged('ledger', 'given-up');
     this.channel = ks.channel('grants');
+    this.waiting = ks.tagged('ledger', 'waiting');
     this.journalPrefix = ks.tagged('ledger', 'journal') + ':';
     this.revokePrefix = ks.tagged('ledger', 'revoke') + ':';
     this.revokeDue = ks.tagged('ledger', 'revoke-due');

@@ -10,7 +10,7 @@
 import { defineScript } from '../store/defineScript.js';
 import type { MemoryDb } from '../store/MemoryDb.js';
 import type { ScriptReply } from '../store/Store.js';
-import { leaseScripts } from '../workers/lease/scripts.js';
+import { LUA_CLOCK, leaseScripts } from '../workers/lease/scripts.js';
 import { journalLocal, journalLua } from './journal.js';
 
 /**
@@ -171,56 +171,44 @@ return redis.call('HGETALL', KEYS[1])
 });
 
 /**
- * KEYS: order hash, due zset, the player's inbox hash, journal.
- * ARGV: now, fence, member, result JSON, delivery JSON, journal entry, max entries, ttl ms.
- * Records the grant if the fence is still ours, and puts the delivery in the player's inbox in the same
- * step, so a granted order is never without its delivery. Reply 1 recorded, 0 stale fence.
+ * KEYS: order hash, due zset, the player's inbox hash, journal, the waiting set.
+ * ARGV: now, fence, member, result JSON, delivery JSON, journal entry, max entries, ttl ms, then the
+ * delivery notice: 9 channel, 10 user id, 11 message.
+ * Records the grant if the fence is still ours, and in the same step puts the delivery in the player's
+ * inbox, the player in the waiting set (at the store's clock, which the delivery sweep reads by) and
+ * publishes the notice, so a granted order is never without its delivery and costs no second round trip
+ * to announce (a PUBLISH from a script is allowed on a Cluster too). Reply 1 recorded, 0 stale fence.
  */
 export const completeScript = defineScript<boolean>({
   name: 'ledger_complete',
-  numberOfKeys: 4,
+  numberOfKeys: 5,
   lua: `
 ${grantLease.guard.lua}
+${LUA_CLOCK}
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt', ARGV[1], 'result', ARGV[4])
 redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
+redis.call('ZADD', KEYS[5], clock, ARGV[10])
 ${journalLua('KEYS[4]', 'ARGV[6]', 'ARGV[7]', 'ARGV[8]')}
+redis.call('PUBLISH', ARGV[9], ARGV[11])
 return 1
 `,
   local(db, keys, args) {
-    const [order, due, inbox, journal] = keys as [string, string, string, string];
+    const [order, due, inbox, journal, waiting] = keys as [string, string, string, string, string];
     if (!grantLease.guard.held(db, order, args[1])) return 0;
     db.hincrby(order, 'attempts', 1);
     db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]! });
     db.hdel(order, 'leaseOwner', 'leaseUntil');
     db.zrem(due, args[2]!);
     db.hset(inbox, { [args[2]!]: args[4]! });
+    db.zadd(waiting, [[db.time(), args[9]!]]);
     journalLocal(db, journal, args[5]!, args[6]!, args[7]!);
+    db.publish(args[8]!, args[10]!);
     return 1;
   },
   decode: (r) => r === 1,
-});
-
-/**
- * KEYS: the player's inbox hash, journal. ARGV: member, journal entry, max entries, ttl ms.
- * A grant reached the player's room: out of the inbox, and journaled, in one step.
- */
-export const deliveredScript = defineScript<number>({
-  name: 'ledger_delivered',
-  numberOfKeys: 2,
-  lua: `
-local n = redis.call('HDEL', KEYS[1], ARGV[1])
-${journalLua('KEYS[2]', 'ARGV[2]', 'ARGV[3]', 'ARGV[4]')}
-return n
-`,
-  local(db, keys, args) {
-    const n = db.hdel(keys[0]!, args[0]!);
-    journalLocal(db, keys[1]!, args[1]!, args[2]!, args[3]!);
-    return n;
-  },
-  decode: (r) => Number(r),
 });
 
 /**
@@ -255,49 +243,4 @@ return 1
     return 1;
   },
   decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),
-});
-
-/**
- * KEYS: the player's inbox hash, the delivery claim key. ARGV: member, owner, claimMs.
- * Claims one waiting delivery for this process (so a player connected on two processes is not sent the
- * same grant twice at once). The claim is short and renewed while its holder delivers, so a holder that
- * dies frees it within claimMs. Reply: {1, delivery JSON} claimed, {0, ms left} claimed elsewhere, nil when
- * the delivery is gone.
- */
-export const claimDeliveryScript = defineScript<{ json: string } | { busyMs: number } | null>({
-  name: 'ledger_claim_delivery',
-  numberOfKeys: 2,
-  lua: `
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v then return false end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', tonumber(ARGV[3])) then return {1, v} end
-return {0, redis.call('PTTL', KEYS[2])}
-`,
-  local(db, keys, args) {
-    const [inbox, claim] = keys as [string, string];
-    const v = db.hget(inbox, args[0]!);
-    if (v === null) return null;
-    return db.set(claim, args[1]!, { nx: true, px: Number(args[2]) }) ? [1, v] : [0, db.pttl(claim)];
-  },
-  decode: (r) => {
-    if (!Array.isArray(r)) return null;
-    return r[0] === 1 ? { json: String(r[1]) } : { busyMs: Number(r[1]) };
-  },
-});
-
-/** KEYS: the delivery claim key. ARGV: owner, claimMs. Extends the claim while this owner still holds it. Reply 1/0. */
-export const renewDeliveryClaimScript = defineScript<boolean>({
-  name: 'ledger_renew_delivery_claim',
-  numberOfKeys: 1,
-  lua: `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
-`,
-  local(db, keys, args) {
-    if (db.get(keys[0]!) !== args[0]) return 0;
-    db.pexpire(keys[0]!, Number(args[1]));
-    return 1;
-  },
-  decode: (r) => r === 1,
 });

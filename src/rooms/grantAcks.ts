@@ -10,7 +10,28 @@ import type { GrantDelivery } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import type { KeySpace } from '../store/KeySpace.js';
 import type { Store } from '../store/Store.js';
+import { defineScript } from '../store/defineScript.js';
 import { errorText } from './throttle.js';
+
+/**
+ * KEYS: the player's unacknowledged grants. ARGV: order key, delivery JSON, keep ms. Keeps one grant and
+ * renews the hash's expiry in one round trip (a delivery is on the path to the player's screen).
+ */
+export const keepUnacknowledgedScript = defineScript<number>({
+  name: 'grant_acks_keep',
+  numberOfKeys: 1,
+  lua: `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
+`,
+  local(db, keys, args) {
+    db.hset(keys[0]!, { [args[0]!]: args[1]! });
+    db.pexpire(keys[0]!, Number(args[2]));
+    return 1;
+  },
+  decode: (r) => Number(r),
+});
 
 /** The message type a client acknowledges a grant with: `room.send('grant:ack', { key })`. */
 export const GRANT_ACK_MESSAGE = 'grant:ack';
@@ -36,11 +57,9 @@ export class GrantAcks {
     return this.keys.tagged('grant-acks', userId);
   }
 
-  /** Keeps a grant until acknowledged. Throws when Redis is away, so the grant stays in the inbox instead. */
+  /** Keeps a grant until acknowledged (one step). Throws when Redis is away, so the grant stays in the inbox instead. */
   async sending(delivery: GrantDelivery): Promise<void> {
-    const key = this.key(delivery.userId);
-    await this.store.hset(key, { [delivery.dedupeKey]: JSON.stringify(delivery) });
-    await this.store.pexpire(key, this.options.keepDays * 86_400_000);
+    await this.store.run(keepUnacknowledgedScript, [this.key(delivery.userId)], [delivery.dedupeKey, JSON.stringify(delivery), this.options.keepDays * 86_400_000]);
   }
 
   async acknowledged(userId: string, dedupeKey: string): Promise<boolean> {

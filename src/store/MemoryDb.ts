@@ -34,6 +34,14 @@ export class MemoryDb {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Where a script's PUBLISH goes; the in-process store delivers it to its subscribers after the script. */
+  onPublish?: (channel: string, message: string) => void;
+
+  /** A PUBLISH from inside a script (Redis sends it once the script has run). */
+  publish(channel: string, message: string): void {
+    this.onPublish?.(channel, message);
+  }
+
   /** The store's own clock in milliseconds, as a script reads Redis's with TIME. */
   time(): number {
     return this.now();

@@ -4,6 +4,7 @@
  */
 import { KeySpace } from './KeySpace.js';
 import { MemoryDb } from './MemoryDb.js';
+import { assertOneSlot } from './slot.js';
 import {
   StoreUnavailableError,
   type BatchOutcome,
@@ -23,6 +24,8 @@ export class MemoryStore implements Store {
 
   constructor(readonly keys: KeySpace = new KeySpace(), now: () => number = Date.now) {
     this.db = new MemoryDb(now);
+    // a script's PUBLISH reaches subscribers after the script has run, as with Redis
+    this.db.onPublish = (channel, message) => queueMicrotask(() => this.deliver(channel, message));
   }
 
   /** Runs `fn` on a later microtask so callers see the same asynchrony as with Redis. */
@@ -74,20 +77,27 @@ export class MemoryStore implements Store {
   }
 
   runBatch<R>(script: StoreScript<R>, calls: readonly ScriptCall[]): Promise<Array<BatchOutcome<R>>> {
-    return this.op(() =>
-      calls.map((call): BatchOutcome<R> => {
+    return this.op(() => {
+      // the same refusal as Redis, so a batch that a Cluster would refuse fails on the in-process store too
+      assertOneSlot(`script ${script.name} batch`, calls.flatMap((c) => c.keys));
+      return calls.map((call): BatchOutcome<R> => {
         try {
           if (call.keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${call.keys.length}`);
           return { ok: true, value: script.decode(script.local(this.db, call.keys, call.args.map(String))) };
         } catch (error) {
           return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
         }
-      }),
-    );
+      });
+    });
   }
 
   async publish(channel: string, message: string): Promise<void> {
     await this.op(() => undefined);
+    this.deliver(channel, message);
+  }
+
+  private deliver(channel: string, message: string): void {
+    if (this.closed) return;
     const handlers = this.channels.get(channel);
     if (!handlers) return;
     for (const h of [...handlers]) {

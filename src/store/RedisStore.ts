@@ -10,6 +10,7 @@ import { isIoredisCluster, isIoredisInstance } from './ioredisShape.js';
 import { RedisSubscriptions } from './RedisSubscriptions.js';
 import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
+import { assertOneSlot } from './slot.js';
 import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
 import {
   StoreUnavailableError,
@@ -219,6 +220,9 @@ export class RedisStore implements Store {
       if (call.keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${call.keys.length}`);
     }
     if (calls.length === 0) return [];
+    const { keys, args } = batchArgs(calls);
+    // one EVAL: on a Cluster every key must be in one slot, so it is checked here on every layout
+    assertOneSlot(`script ${script.name} batch`, keys);
     const command = `pb_${script.name}_batch`;
     if (!this.defined.has(command)) {
       // no numberOfKeys: a batch's key count varies, so it is passed first on each call
@@ -226,7 +230,6 @@ export class RedisStore implements Store {
       this.defined.add(command);
     }
     const fn = (this.client as unknown as Record<string, (...a: Array<string | number>) => Promise<ScriptReply>>)[command]!;
-    const { keys, args } = batchArgs(calls);
     const reply = await this.cmd(() => fn.call(this.client, keys.length, ...keys, ...args));
     return batchReplies(reply).map((item): BatchOutcome<R> => {
       if (!item.ok) return { ok: false, error: new Error(`script ${script.name} failed: ${item.error}`) };

@@ -84,9 +84,10 @@ export interface Store {
   run<R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>): Promise<R>;
   /**
    * Runs several calls of one script in one round trip, in order, as if run back to back with nothing in
-   * between; one call failing does not stop the others. On a Redis Cluster every key of every call must
-   * be in one slot (the bridge's keys share a hash tag per feature). Rejects as a whole only when the
-   * store cannot be reached, like {@link run}.
+   * between; one call failing does not stop the others. Every key of every call must be in one Redis
+   * Cluster slot (the bridge's keys share a hash tag per feature): checked on every store, so a batch a
+   * Cluster would refuse is refused everywhere, as a whole, with a CrossSlotError naming two of its keys.
+   * Otherwise rejects as a whole only when the store cannot be reached, like {@link run}.
    */
   runBatch<R>(script: StoreScript<R>, calls: readonly ScriptCall[]): Promise<Array<BatchOutcome<R>>>;
 

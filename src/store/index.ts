@@ -7,3 +7,4 @@ export { RedisStore, type RedisConnection, type RedisStoreOptions } from './Redi
 export { createStore, type CreateStoreOptions } from './createStore.js';
 export { defineScript } from './defineScript.js';
 export { ScriptBatcher } from './ScriptBatcher.js';
+export { CrossSlotError, keySlot, hashTag, assertOneSlot } from './slot.js';
