@@ -20,6 +20,8 @@ function binary(): string {
 export interface RedisServerOptions {
   /** Start as a replica of this (running) server. */
   replicaOf?: RedisServer;
+  /** More redis-server arguments (e.g. `--cluster-enabled yes` for CLUSTER KEYSLOT). */
+  args?: string[];
 }
 
 export class RedisServer {
@@ -46,6 +48,7 @@ export class RedisServer {
       [
         ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning', '--daemonize', 'no'],
         ...(this.opts.replicaOf ? ['--replicaof', '127.0.0.1', String(this.opts.replicaOf.port), '--repl-diskless-load', 'on-empty-db'] : []),
+        ...(this.opts.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
