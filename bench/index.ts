@@ -11,6 +11,7 @@ import { benchReportRank } from './reportRank.js';
 import { benchSudSettle } from './sud.js';
 import { benchMetricsOverhead } from './metrics.js';
 import { benchTakeover } from './takeover.js';
+import { benchGrantDelivery, benchIdlePlayers } from './delivery.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -37,6 +38,8 @@ try {
   if (want('poll_tick')) await measure(async () => ({ poll_tick_ms: await benchPollTick(redis.url) }));
   if (want('sud_settle')) await measure(async () => ({ sud_settle_ratio: await benchSudSettle(redis.url) }));
   if (want('takeover')) await measure(async () => ({ takeover_ms: await benchTakeover(redis.url) }));
+  if (want('idle_player')) await measure(async () => ({ idle_player_redis_ops_per_min: await benchIdlePlayers(redis.url) }));
+  if (want('grant_delivery')) await measure(async () => ({ grant_delivery_p99_ms: await benchGrantDelivery(redis.url) }));
 } finally {
   await redis.dispose();
 }
