@@ -57,7 +57,14 @@ export const ledgerOptionsSchema = z
       .max(100_000)
       .default(1000)
       .describe("Orders kept in each player's order index (newest kept), which the desk's find-by-player reads."),
-    deliverySweepMs: z.number().int().min(50).default(5000).describe('How often each process re-checks the inboxes of its connected players (covers a missed pub/sub message).'),
+    deliverySweepMs: z
+      .number()
+      .int()
+      .min(50)
+      .default(5000)
+      .describe(
+        'How often each process looks for grants whose pub/sub notice it missed: one read of the players whose grants arrived since its last look, then delivery to those connected to it. One command per interval per process, whatever the number of players.',
+      ),
   })
   .prefault({})
   .describe('Tuning of the order ledger and grant worker.');
