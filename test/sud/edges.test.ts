@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { installSud, parseSudOptions, type Settlement, type SudEvent, type SudOptionsInput, type SudService } from '../../src/platforms/sud/index.js';
 import { RedisServer, useRedisServer } from '../helpers/redisServer.js';
-import { waitFor } from '../helpers/processes.js';
+import { waitFor, waitUntil } from '../helpers/processes.js';
 import { bootHarness, type Harness } from './harness.js';
 import { APP_ID, APP_SECRET, SUCCESS_TEXT, post, signed, specExample } from './support.js';
 
@@ -97,10 +97,7 @@ describe('SUD options and processing', function () {
       { deliver: (roomId) => void rooms.push(roomId) },
     );
     assert.equal((await post(url, signed(JSON.stringify(specExample('retry-1', 'm-retry'))))).text, SUCCESS_TEXT);
-    const job = await waitFor('settled after retries', async () => {
-      const j = await h.installed.settlements.get('m-retry');
-      return j?.state === 'done' ? j : undefined;
-    });
+    const job = (await waitUntil('settled after retries', () => h.installed.settlements.get('m-retry'), (j) => j?.state === 'done'))!;
     assert.deepEqual(attempts, [1, 2, 3]);
     assert.equal(job.attempts, 3);
     assert.equal(job.lastError, 'wallet service down (2)');
@@ -132,6 +129,29 @@ describe('SUD options and processing', function () {
     assert.equal(deliveries, 1, 'a delivery is not retried as if it were the handler');
     assert.equal(h.logger.find('could not be shown in its room', 'warn').length, 1);
     assert.equal(h.logger.find('kept failing', 'error').length, 0);
+  });
+
+  it('a room delivery slower than handlerTimeoutMs is not under that deadline: the match is settled once and shown, done in one attempt', async () => {
+    let settles = 0;
+    const shown: string[] = [];
+    const { h, url } = await boot(
+      // a room on a dead process answers only when Colyseus's remote call times out (5 s), often past a handler deadline
+      { onSettlement: () => void settles++, worker: { handlerTimeoutMs: 100, maxAttempts: 1, pollIntervalMs: 20 } },
+      {
+        deliver: async (roomId: string) => {
+          await new Promise((r) => setTimeout(r, 400));
+          shown.push(roomId);
+        },
+      },
+    );
+    assert.equal((await post(url, signed(JSON.stringify(specExample('slow-room-1', 'm-slow-room'))))).text, SUCCESS_TEXT);
+    const job = await waitUntil('finished', () => h.installed.settlements.get('m-slow-room'), (j) => j !== undefined && j.state !== 'running' && j.state !== 'pending');
+    assert.equal(job!.state, 'done');
+    assert.equal(job!.attempts, 1);
+    assert.equal(settles, 1);
+    assert.deepEqual(shown, ['9010']);
+    assert.equal(await probe.hget(`e${prefixes}:{sud}:job:settle:m-slow-room`, 'delivered'), '1');
+    assert.equal(h.logger.find('handler timed out').length, 0);
   });
 
   it('a settlement recorded while Redis stalled (answered 503) starts when Redis returns, as attempt 1, not after its lease', async () => {
@@ -259,7 +279,7 @@ describe('SUD options and processing', function () {
       },
     });
     assert.equal((await post(url, signed(JSON.stringify(specExample('gu-1', 'm-gu'))))).text, SUCCESS_TEXT);
-    await waitFor('given up', async () => ((await h.installed.settlements.get('m-gu'))?.state === 'given_up' ? true : undefined));
+    await waitUntil('given up', () => h.installed.settlements.get('m-gu'), (j) => j?.state === 'given_up');
     assert.equal(runs, 2);
     assert.equal(h.logger.find('job given up', 'error').length, 1);
     fail = false;

@@ -5,8 +5,8 @@
  * lease ends and another process runs it (attempt 2); its late answer, if any, changes nothing.
  *
  * A settlement has two steps, the handler and the room delivery. The first is recorded as soon as it
- * succeeds; the second is a notification, not part of the handler: a room that cannot be reached is logged
- * and the job is done (a failure there never counts as a failed attempt).
+ * succeeds; the second is a notification, not part of the handler (nor under its deadline): a room that
+ * cannot be reached is logged and the job is done (a failure there never counts as a failed attempt).
  */
 import type { Clock } from '../../context.js';
 import type { Logger } from '../../logger.js';
@@ -120,9 +120,9 @@ export class SudWorker implements JobTaker {
     this.d.journal?.note('sud', id, lease.claim.previous === 'running' ? 'taken_over' : 'lease_taken', { attempt });
 
     const ctx: HandlerContext = { idempotencyKey: job.idempotencyKey, attempt, signal: lease.abort.signal };
-    const steps: string[] = [];
+    let handledNow = false;
     const run = await runHandler(lease, this.d.options.handlerTimeoutMs, async () => {
-      if (job.kind === 'settle') steps.push(...(await this.settle(job, lease, ctx)));
+      if (job.kind === 'settle') handledNow = await this.settle(job, lease, ctx);
       else if (this.d.onEvent) await this.d.onEvent(job.payload as SudEvent, ctx);
     });
     if (run.kind === 'lost') {
@@ -130,7 +130,23 @@ export class SudWorker implements JobTaker {
       this.d.journal?.note('sud', id, 'lease_lost', { attempt, reason: lease.lost ?? 'expired' });
       return;
     }
-    const failure = run.kind === 'done' ? undefined : run.error;
+    let failure: unknown = run.kind === 'done' ? undefined : run.error;
+    let steps: string[] = [];
+    if (failure === undefined && job.kind === 'settle') {
+      if (this.showsInRoom(job)) {
+        // after the handler's deadline, not under it: a room on a dead process answers only when Colyseus's
+        // remote call times out (5 s), which must not turn a settled match into a failed attempt
+        try {
+          steps = await this.deliverToRoom(job, lease, handledNow);
+        } catch (err) {
+          failure = err;
+        }
+        if (lease.lost && !(failure instanceof LeaseLost)) {
+          this.d.journal?.note('sud', id, 'lease_lost', { attempt, reason: lease.lost });
+          return;
+        }
+      } else if (handledNow) steps = ['handled', '1'];
+    }
     if (failure instanceof LeaseLost) {
       logger.warn('sud: lease lost mid-job; the current holder finishes it', { job: id });
       this.d.journal?.note('sud', id, 'lease_lost', { attempt });
@@ -142,35 +158,49 @@ export class SudWorker implements JobTaker {
     await this.finish(job, lease, failure, steps);
   }
 
-  /** Runs what is left of a settlement; returns the finished steps for the complete script to record. */
-  private async settle(job: SudJobRecord, lease: Lease, ctx: HandlerContext): Promise<string[]> {
+  /** Runs the game's settlement handler unless an earlier attempt did; true when it ran now. */
+  private async settle(job: SudJobRecord, lease: Lease, ctx: HandlerContext): Promise<boolean> {
+    if (job.handled || !this.d.onSettlement) return false;
     const settlement = job.payload as Settlement;
-    let handledNow = false;
-    if (!job.handled && this.d.onSettlement) {
-      await this.d.onSettlement(settlement, ctx);
-      handledNow = true;
-      this.d.logger.info('sud: match settled', { matchId: settlement.matchId, roomId: settlement.roomId, source: settlement.source, attempt: lease.attempt });
-    }
-    // a room that reported the settlement itself already has it
-    if (job.source !== 'sud' || !this.d.rooms || job.delivered !== undefined) return handledNow ? ['handled', '1'] : [];
-    // recorded before delivery, so a delivery that fails is retried without settling the match again
-    if (handledNow) await this.mark(lease, 'handled');
-    let delivered: boolean | void;
+    await this.d.onSettlement(settlement, ctx);
+    this.d.logger.info('sud: match settled', { matchId: settlement.matchId, roomId: settlement.roomId, source: settlement.source, attempt: lease.attempt });
+    return true;
+  }
+
+  /** A SUD settlement goes to its room once; a room that reported the settlement itself already has it. */
+  private showsInRoom(job: SudJobRecord): boolean {
+    return job.source === 'sud' && this.d.rooms !== undefined && job.delivered === undefined;
+  }
+
+  /**
+   * Shows a settled match in its room, still under the job's lease; returns the step for the complete
+   * script to record. Delivery is a notification, not the handler: a room that cannot be reached (gone, on a
+   * process that died but is still listed, or throwing) is logged and the job is done, so it never counts as
+   * a failed attempt and cannot end given_up. Its time is bounded by the room sink (Colyseus's remote call).
+   */
+  private async deliverToRoom(job: SudJobRecord, lease: Lease, handledNow: boolean): Promise<string[]> {
+    const settlement = job.payload as Settlement;
+    const release = lease.keep();
     try {
-      delivered = await this.d.rooms.deliver(settlement.roomId, settlement);
-    } catch (err) {
-      // delivery is not the handler: a room that cannot be reached (gone, on a process that died but is still
-      // listed, or throwing) never makes a settled match a failed attempt, so it cannot end given_up
-      if (lease.abort.signal.aborted) throw err;
-      this.d.logger.warn('sud: a settled match could not be shown in its room (room unreachable: gone or on a dead process); the job is done', {
-        matchId: settlement.matchId,
-        roomId: settlement.roomId,
-        error: message(err),
-      });
-      delivered = false;
+      // recorded before delivery, so a delivery interrupted by a lost lease is retried without settling the match again
+      if (handledNow) await this.mark(lease, 'handled');
+      let delivered: boolean | void;
+      try {
+        delivered = await this.d.rooms!.deliver(settlement.roomId, settlement);
+      } catch (err) {
+        if (lease.lost) throw err;
+        this.d.logger.warn('sud: a settled match could not be shown in its room (room unreachable: gone or on a dead process); the job is done', {
+          matchId: settlement.matchId,
+          roomId: settlement.roomId,
+          error: message(err),
+        });
+        delivered = false;
+      }
+      if (delivered === false) this.d.logger.info('sud: no live room for a settlement; it was settled but not shown in a room', { matchId: settlement.matchId, roomId: settlement.roomId });
+      return ['delivered', delivered === false ? '0' : '1'];
+    } finally {
+      release();
     }
-    if (delivered === false) this.d.logger.info('sud: no live room for a settlement; it was settled but not shown in a room', { matchId: settlement.matchId, roomId: settlement.roomId });
-    return ['delivered', delivered === false ? '0' : '1'];
   }
 
   private async mark(lease: Lease, field: 'handled' | 'delivered', value = '1'): Promise<void> {

@@ -48,7 +48,7 @@ export const sudWorkerOptionsSchema = z
       .int()
       .min(100)
       .default(60_000)
-      .describe('Deadline of one settlement or event handler run (with its room delivery): past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff).'),
+      .describe('Deadline of one settlement or event handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). Showing a settled match in its room comes after, outside this deadline, and never fails an attempt.'),
   })
   .prefault({})
   .describe('How recorded SUD notifications are processed: leases, concurrency and retry backoff.');

@@ -176,12 +176,15 @@ export class LeaseWorker {
       this.launch(lease);
       return;
     }
-    if (!running.lease.abort.signal.aborted) {
+    if (!running.lease.abort.signal.aborted && claim.previous === this.d.scripts.leasedState) {
       // its lease ended in the store while it still ran here (a stall, renewals lost): same run, new fence
       running.lease.reclaimed(claim);
       return;
     }
-    // it stopped but has not finished yet: run it again once it has
+    // it stopped, or it already recorded its outcome (a failure rescheduled with a short backoff, claimed
+    // again before this run returned: the claim's reply can come in the same read as the outcome's), and
+    // has not returned yet: run it again once it has. Folding such a claim into the ending run would leave
+    // the new attempt leased and never run until its lease ran out.
     void running.done.then(() => {
       if (!this.stopped && !this.inFlight.has(claim.id)) this.launch(new Lease(this.host, claim));
     });
