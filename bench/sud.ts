@@ -64,7 +64,12 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
     await waitFor('sud bench server', () => (proc.output().includes('ready') ? true : proc.proc.exitCode !== null ? Promise.reject(new Error(proc.output())) : undefined), 30_000);
     const base = `http://127.0.0.1:${port}`;
     const common = { connections: 64, durationMs: Math.round(durationMs / ROUNDS), warmupMs: 300 };
-    const rounds: Array<{ base: number; full: number; answer: number; settlements: number }> = [];
+    const rounds: Array<{ base: number; full: number; answer: number; settlements: number; baseCpu: number; fullCpu: number }> = [];
+    // the server's CPU time per request: unlike throughput, barely moved by what else a shared machine runs
+    const cpu = async () => {
+      const u = (await (await fetch(`${base}/bench/cpu`)).json()) as { user: number; system: number };
+      return u.user + u.system;
+    };
     let failures = 0;
     let firstFailure: string | undefined;
     const p50: number[] = [];
@@ -77,6 +82,7 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
     // paired rounds, baseline then full path, and the median round's ratio: on 2 shared cores one round
     // swings by ±15 %, and a pair shares whatever else the machine was doing at the time
     for (let round = 0; round < ROUNDS; round++) {
+      const c0 = await cpu();
       const b = await runLoad({
         ...common,
         url: `${base}/bench/setnx`,
@@ -86,6 +92,7 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
         },
         ok: (status) => status === 200,
       });
+      const c1 = await cpu();
       const f = await runLoad({
         ...common,
         url: `${base}/platform/sud/notify`,
@@ -98,8 +105,17 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
       // the settlements answered but not yet run by the worker are part of the full path: wait for them
       const drainStart = performance.now();
       await waitFor('settlement backlog drained', async () => ((await (await fetch(`${base}/bench/backlog`)).json()) === 0 ? true : undefined), 60_000, 5);
+      const c2 = await cpu();
       const answerMs = (f.requests / f.perSecond) * 1000;
-      rounds.push({ base: b.perSecond, full: (f.requests / (answerMs + performance.now() - drainStart)) * 1000, answer: f.perSecond, settlements: f.requests });
+      rounds.push({
+        base: b.perSecond,
+        full: (f.requests / (answerMs + performance.now() - drainStart)) * 1000,
+        answer: f.perSecond,
+        settlements: f.requests,
+        // warm-up requests are not counted but cost CPU alike on both routes
+        baseCpu: (c1 - c0) / b.requests,
+        fullCpu: (c2 - c1) / f.requests,
+      });
       failures += f.failures;
       firstFailure ??= f.firstFailure;
       p50.push(f.p50Ms);
@@ -109,6 +125,7 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
     const median = [...rounds].sort((x, y) => x.full / x.base - y.full / y.base)[Math.floor(ROUNDS / 2)]!;
     const ratio = median.full / median.base;
     const settlements = rounds.reduce((n, r) => n + r.settlements, 0);
+    const cpuRatios = rounds.map((r) => r.baseCpu / r.fullCpu).sort((x, y) => x - y);
     return {
       value: median.full,
       unit: 'req/s',
@@ -116,7 +133,7 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
       ratio,
       target: '≥ 0.75',
       ok: ratio >= 0.75,
-      note: `median of ${ROUNDS} paired rounds (baseline, then full path timed until the worker had run every settlement it answered); rounds (full/bare req/s) ${rounds.map((r) => `${Math.round(r.full)}/${Math.round(r.base)}`).join(', ')}; answering alone in the median round ${Math.round(median.answer)} req/s, ratio ${(median.answer / median.base).toFixed(2)}; worker concurrency 64; ${settlements} settlements at 64 connections; p50 ${Math.max(...p50).toFixed(2)} ms, p99 ${Math.max(...p99).toFixed(2)} ms (worst round); server in a child process`,
+      note: `median of ${ROUNDS} paired rounds (baseline, then full path timed until the worker had run every settlement it answered); rounds (full/bare req/s) ${rounds.map((r) => `${Math.round(r.full)}/${Math.round(r.base)}`).join(', ')}; answering alone in the median round ${Math.round(median.answer)} req/s, ratio ${(median.answer / median.base).toFixed(2)}; server CPU per request in the median round: bare ${Math.round(median.baseCpu)} µs, full path with its settlement ${Math.round(median.fullCpu)} µs (CPU ratio ${(median.baseCpu / median.fullCpu).toFixed(2)}, median over rounds ${cpuRatios[Math.floor(ROUNDS / 2)]!.toFixed(2)}); worker concurrency 64; ${settlements} settlements at 64 connections; p50 ${Math.max(...p50).toFixed(2)} ms, p99 ${Math.max(...p99).toFixed(2)} ms (worst round); server in a child process`,
     };
   } finally {
     proc.kill('SIGTERM');
@@ -137,6 +154,8 @@ async function serve(): Promise<void> {
         return Response.json({ result: ok });
       }),
     );
+    // the child's own CPU time: per request it does not depend on what else the machine runs (throughput does)
+    ctx.addEndpoint('benchCpu', createEndpoint('/bench/cpu', { method: 'GET' }, async () => Response.json(process.cpuUsage())));
     ctx.addEndpoint(
       'benchBacklog',
       createEndpoint('/bench/backlog', { method: 'GET' }, async () => Response.json(await ctx.store.zcard(ctx.store.keys.tagged('sud', 'due')))),

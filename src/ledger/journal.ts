@@ -124,13 +124,14 @@ export class Journal {
 
   /**
    * Appends one entry. Never throws: the journal tells what happened, it is not the record of it, so a
-   * store that cannot take the entry does not fail the step that already happened.
+   * store that cannot take the entry does not fail the step that already happened. `ttlMs` replaces
+   * `ttlDays` for a subject whose records have a retention of their own (SUD's `recordDays`).
    */
-  async append(key: string, entry: JournalEntry): Promise<void> {
+  async append(key: string, entry: JournalEntry, ttlMs = this.ttlMs): Promise<void> {
     const tag = /\{[^}]*\}/.exec(key)?.[0] ?? '';
     let batcher = this.batchers.get(tag);
     if (!batcher) this.batchers.set(tag, (batcher = new ScriptBatcher(this.store, journalAppendScript)));
-    await batcher.run([key], [JSON.stringify(entry), ...this.bounds]).catch(() => undefined);
+    await batcher.run([key], [JSON.stringify(entry), this.options.maxEntries, ttlMs]).catch(() => undefined);
   }
 
   /** The entries, oldest first; unreadable ones are shown as such rather than dropped. */
@@ -178,8 +179,9 @@ export class SubjectJournal {
     private readonly clock: { now(): number },
   ) {}
 
-  note(subject: JournalSubject, id: string, event: string, fields: Record<string, unknown> = {}): void {
-    void this.journal.append(subjectJournalKey(this.ks, subject, id), entry(this.clock.now(), event, { ...fields, process: PROCESS_NAME }));
+  /** `ttlMs`: see {@link Journal.append}. */
+  note(subject: JournalSubject, id: string, event: string, fields: Record<string, unknown> = {}, ttlMs?: number): void {
+    void this.journal.append(subjectJournalKey(this.ks, subject, id), entry(this.clock.now(), event, { ...fields, process: PROCESS_NAME }), ttlMs);
   }
 
   read(subject: JournalSubject, id: string): Promise<JournalEntry[]> {

@@ -48,7 +48,10 @@ describe('gift codes over the socket', () => {
     );
     assert.equal(call.idempotencyKey, `gift:${request.userId}:${request.codeNo}`);
     assert.equal(app.logger.find('gift code redeemed', 'info').length, 1);
-    assert.equal(await app.store.get(claimKey(request)), 'done|{"ok":true,"code":"1","desc":"成功"}');
+    // the claim became its tombstone (the answer code); the full record sits beside it
+    assert.equal(await app.store.get(claimKey(request)), '1');
+    const record = JSON.parse((await app.store.get(app.store.keys.key('gift', 'record', String(request.userId), String(request.codeNo))))!);
+    assert.deepEqual({ ...record, at: typeof record.at }, { ok: true, code: '1', desc: '成功', giftId: 'QJS0697', zoneId: '270080', roleId: '380395594', at: 'number' });
   });
 
   it('echoes numbers exactly as sent (bare numbers, long ids)', async () => {

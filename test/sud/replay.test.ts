@@ -18,7 +18,7 @@ describe('SUD replay of an expired notification', function () {
     app = await bootBridge({
       bridge: {
         clock: { now: () => now },
-        sud: { appId: APP_ID, appSecret: APP_SECRET, retentionDays: 30, onSettlement: (s) => void settled.push(s.matchId), worker: { pollIntervalMs: 20 } },
+        sud: { appId: APP_ID, appSecret: APP_SECRET, dedupeDays: 30, onSettlement: (s) => void settled.push(s.matchId), worker: { pollIntervalMs: 20 } },
       },
     });
   });

@@ -36,6 +36,7 @@ const handlerResultSchema = z.object({
 });
 
 const LOGGED_IDS = ['userId', 'roleId', 'codeNo', 'giftId', 'zoneId'] as const;
+const DAY_MS = 86_400_000;
 
 export class GiftRedeemer {
   private readonly claims: GiftClaims;
@@ -45,7 +46,10 @@ export class GiftRedeemer {
   private readonly owner = `${process.pid}`;
 
   constructor(private readonly deps: GiftRedeemerDeps) {
-    this.claims = new GiftClaims(deps.store, deps.options.giftClaimLeaseMs);
+    this.claims = new GiftClaims(deps.store, deps.options.giftClaimLeaseMs, {
+      recordMs: Math.max(1, Math.round(deps.options.giftRecordDays * DAY_MS)),
+      dedupeMs: Math.max(1, Math.round(Math.max(deps.options.giftDedupeDays, deps.options.giftRecordDays) * DAY_MS)),
+    });
     this.zoneServed = createZoneFilter(deps.options.zones);
     this.idPattern = new RegExp(deps.options.idPattern);
   }
@@ -145,7 +149,11 @@ export class GiftRedeemer {
 
     const answer = this.toAnswer(result, obj, peer);
     try {
-      await this.claims.finish(key, answer);
+      const roleId = fieldText(obj, 'roleId');
+      const finished = await this.claims.finish(key, checked.payload.sign, answer, { giftId: signed.giftId, zoneId: signed.zoneId, ...(roleId ? { roleId } : {}), at: clock.now() });
+      if (!finished.recordKept) {
+        logger.warn('gift redemption recorded, but its full record or sign binding could not be written (duplicates are still recognised)', this.ids(obj, peer));
+      }
       // the game has decided (its own store is the record of the gift): its answer is given either way
       await this.deps.store.confirmDurable().catch((error: unknown) => {
         logger.warn('gift redemption recorded but not yet confirmed by the replicas; the game handler keeps its idempotency key as the record', {

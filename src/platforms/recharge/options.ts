@@ -104,6 +104,20 @@ export const rechargeOptionsSchema = z
       .min(100)
       .default(30_000)
       .describe('Deadline of one gift handler run: past it, `request.signal` aborts, the claim is released and the platform is answered "retry later" (-7).'),
+    giftRecordDays: z
+      .number()
+      .positive()
+      .default(90)
+      .describe(
+        "Days a finished gift-code redemption's record (the game's answer with its desc, the gift and zone, when) is kept, counted from when the handler answered. Fractions of a day are allowed.",
+      ),
+    giftDedupeDays: z
+      .number()
+      .positive()
+      .default(400)
+      .describe(
+        "Days a finished redemption's tombstone (its answer code) and its sign binding keep the duplicate answer (\"-5\", or the recorded refusal's code) without running the handler; at least `giftRecordDays`. After it the same user and code are new again: the game's own record (keyed by `request.idempotencyKey`) must refuse a code it already gave.",
+      ),
     httpPath: routePath('/platform/recharge', 'Path of the POST route the platform sends recharge orders to (JSON body).'),
     dedupeField: z
       .enum(DEDUPE_FIELDS, {
@@ -151,6 +165,9 @@ export const rechargeOptionsSchema = z
   .superRefine((o, ctx) => {
     if (o.giftKey !== undefined && o.giftHandler === undefined) {
       ctx.addIssue({ code: 'custom', path: ['giftHandler'], message: 'required when giftKey is set: the function that redeems a gift code' });
+    }
+    if (o.giftDedupeDays < o.giftRecordDays) {
+      ctx.addIssue({ code: 'custom', path: ['giftDedupeDays'], message: 'must be at least giftRecordDays: a duplicate arriving after the record expired is recognised only by its tombstone' });
     }
   })
   .describe('The recharge platform: recharge orders over HTTP and a TCP socket, gift codes over the socket.');

@@ -54,7 +54,8 @@ export class SudJournal {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly retentionMs: number,
+    /** How long a notification's record is kept (`recordDays`). */
+    private readonly recordMs: number,
   ) {
     this.keys = new SudKeys(store.keys);
     this.records = new ScriptBatcher(store, recordScript);
@@ -66,7 +67,7 @@ export class SudJournal {
     const now = this.clock.now();
     const record = (leaseMs: number, recorder: string) =>
       this.records.run(
-        [notifyKey, job ? this.keys.job(job.id) : notifyKey, this.keys.due],
+        job ? [notifyKey, this.keys.job(job.id), this.keys.due, this.keys.tombstone(job.id)] : [notifyKey, notifyKey, this.keys.due, notifyKey],
         [
           now,
           n.notifyId,
@@ -79,7 +80,7 @@ export class SudJournal {
           '',
           'sud',
           job?.roomId ?? '',
-          this.retentionMs,
+          this.recordMs,
           job ? '1' : '0',
           leaseMs,
           recorder,
@@ -98,8 +99,8 @@ export class SudJournal {
     const payload = JSON.stringify(settlement);
     const record = (leaseMs: number, recorder: string) =>
       this.records.run(
-        [jobKey, jobKey, this.keys.due],
-        [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.retentionMs, '1', leaseMs, recorder],
+        [jobKey, jobKey, this.keys.due, this.keys.tombstone(id)],
+        [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.recordMs, '1', leaseMs, recorder],
       );
     // the run gets the report as stored (its JSON parsed back), as a retry would
     return this.recordJob(record, { id, kind: 'settle', key: settlement.matchId, payload: () => JSON.parse(payload) as Settlement, source: 'room', now });

@@ -18,7 +18,7 @@ import { runHandler } from '../../workers/lease/runHandler.js';
 import { decodeJob, type JobTaker } from './SudJournal.js';
 import { UnstartedJobs } from './UnstartedJobs.js';
 import type { SudKeys } from './keys.js';
-import type { SubjectJournal } from '../../ledger/journal.js';
+import type { SudNote } from './notes.js';
 import type { SudWorkerOptions } from './options.js';
 import { completeScript, jobLease, markScript } from './scripts.js';
 import type { HandlerContext, SettlementHandler, SettlementRoomSink, Settlement, SudEvent, SudEventHandler, SudJobRecord } from './types.js';
@@ -29,14 +29,16 @@ export interface SudWorkerDeps {
   clock: Clock;
   logger: Logger;
   options: SudWorkerOptions;
-  retentionMs: number;
+  /** How long a finished job is kept in full (`recordDays`), then its tombstone (`dedupeDays`). */
+  recordMs: number;
+  dedupeMs: number;
   onSettlement?: SettlementHandler;
   onEvent?: SudEventHandler;
   rooms?: SettlementRoomSink;
   /** Told when a job lease of this process is lost, taken over, or its handler times out. */
   onLeaseEvent?: LeaseEventListener;
   /** Where each job's attempts and outcome are journaled (the desk's SUD timeline). */
-  journal?: SubjectJournal;
+  note?: SudNote;
 }
 
 /** Thrown inside a job when its lease was lost: the job belongs to another process now. */
@@ -117,7 +119,7 @@ export class SudWorker implements JobTaker {
       return;
     }
     if (lease.claim.previous === 'running') logger.warn('sud: taking over a job whose lease ran out', { job: id, attempt });
-    this.d.journal?.note('sud', id, lease.claim.previous === 'running' ? 'taken_over' : 'lease_taken', { attempt });
+    this.d.note?.(id, lease.claim.previous === 'running' ? 'taken_over' : 'lease_taken', { attempt });
 
     const ctx: HandlerContext = { idempotencyKey: job.idempotencyKey, attempt, signal: lease.abort.signal };
     let handledNow = false;
@@ -127,7 +129,7 @@ export class SudWorker implements JobTaker {
     });
     if (run.kind === 'lost') {
       // the lease logged it; the current holder finishes the job
-      this.d.journal?.note('sud', id, 'lease_lost', { attempt, reason: lease.lost ?? 'expired' });
+      this.d.note?.(id, 'lease_lost', { attempt, reason: lease.lost ?? 'expired' });
       return;
     }
     let failure: unknown = run.kind === 'done' ? undefined : run.error;
@@ -149,7 +151,7 @@ export class SudWorker implements JobTaker {
     }
     if (failure instanceof LeaseLost) {
       logger.warn('sud: lease lost mid-job; the current holder finishes it', { job: id });
-      this.d.journal?.note('sud', id, 'lease_lost', { attempt });
+      this.d.note?.(id, 'lease_lost', { attempt });
       return;
     }
     if (run.kind === 'timed-out') {
@@ -213,18 +215,18 @@ export class SudWorker implements JobTaker {
     const { id, attempt } = lease;
     try {
       if (failure === undefined) {
-        const ok = await this.completions.run([lease.key, keys.due], [clock.now(), lease.claim.fence, id, this.d.retentionMs, ...steps]);
+        const ok = await this.completions.run([lease.key, keys.due, keys.tombstone(id)], [clock.now(), lease.claim.fence, id, this.d.recordMs, this.d.dedupeMs, ...steps]);
         if (!ok) logger.warn('sud: job finished after its lease was lost; the current holder records the outcome', { job: id });
         const stepFields = Object.fromEntries(steps.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1] === '1']] : [])));
-        this.d.journal?.note('sud', id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFields, roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
+        this.d.note?.(id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFields, roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
         return;
       }
       const text = message(failure);
       const { outcome, retryAt } = await lease.fail(text);
       const fields = { job: id, kind: job.kind, idempotencyKey: job.idempotencyKey, attempt, error: text };
-      if (outcome !== 'stale') this.d.journal?.note('sud', id, 'attempt_failed', { attempt, error: text.slice(0, 1000), retryAt: outcome === 'rescheduled' ? retryAt : undefined });
-      if (outcome === 'given_up') this.d.journal?.note('sud', id, 'given_up', { attempt });
-      if (outcome === 'stale') this.d.journal?.note('sud', id, 'lease_lost', { attempt, error: text.slice(0, 1000) });
+      if (outcome !== 'stale') this.d.note?.(id, 'attempt_failed', { attempt, error: text.slice(0, 1000), retryAt: outcome === 'rescheduled' ? retryAt : undefined });
+      if (outcome === 'given_up') this.d.note?.(id, 'given_up', { attempt });
+      if (outcome === 'stale') this.d.note?.(id, 'lease_lost', { attempt, error: text.slice(0, 1000) });
       if (outcome === 'given_up') logger.error('sud: handler kept failing; job given up (fix, then settlements.retry it)', fields);
       else if (outcome === 'rescheduled') logger.warn('sud: handler failed; will retry', { ...fields, retryInMs: retryAt - clock.now() });
     } catch (err) {

@@ -19,6 +19,7 @@ import { MATCH_SETTLE_EVENT, describeIssues, envelopeSchema, eventFromEnvelope, 
 import { verifySudRequest } from './signature.js';
 import type { NotificationToRecord, SudJournal } from './SudJournal.js';
 import { eventJobId, settleJobId } from './keys.js';
+import type { SudNote } from './notes.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -31,11 +32,13 @@ export interface SudRouteDeps {
   journal: SudJournal;
   /** Whether other notifications become jobs (only when someone handles them). */
   handlesEvents: boolean;
-  /** How long notifications are remembered (ms, 0 = forever): an older signed timestamp is a replay. */
-  retentionMs: number;
+  /** Journals a job's lines (absent: no journal). */
+  note?: SudNote;
+  /** How long a duplicate is recognised (ms, `dedupeDays`): an older signed timestamp is a replay. */
+  dedupeMs: number;
 }
 
-/** Slack between SUD's clock and ours, so a notification is refused as old a little before its record expires. */
+/** Slack between SUD's clock and ours, so a notification is refused as old a little before its tombstone expires. */
 const AGE_MARGIN_MS = 3_600_000;
 
 export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpoint {
@@ -44,7 +47,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
   const limit = ctx.options.http.maxBodyBytes;
   const secrets = options.previousAppSecret ? [options.appSecret, options.previousAppSecret] : [options.appSecret];
 
-  const maxAgeMs = deps.retentionMs > 0 ? Math.max(deps.retentionMs - Math.min(AGE_MARGIN_MS, deps.retentionMs / 2), 1) : 0;
+  const maxAgeMs = Math.max(deps.dedupeMs - Math.min(AGE_MARGIN_MS, deps.dedupeMs / 2), 1);
   const refusals = new RefusalNotes(ctx.logger, 'sud notify refused', ctx.clock, INBOUND_REFUSAL_BURST);
   const refuse = (code: number, reason: string, fields: Record<string, unknown> = {}, extraHeaders: Record<string, string> = {}): Response => {
     const { peer, ...rest } = fields;
@@ -111,19 +114,20 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
 
     // journaled before recording: a job recorded leased to this process starts (and journals) within the record step
     const jobId = work ? (work.kind === 'settle' ? settleJobId(work.settlement.matchId) : eventJobId(env.notify_id)) : undefined;
-    if (jobId) ctx.journal?.note('sud', jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
+    if (jobId) deps.note?.(jobId, 'notified', { notifyId: env.notify_id, notifyEvent: env.notify_event, peer });
     try {
       const r = await journal.recordNotification({ notifyId: env.notify_id, event: env.notify_event, rawBody: text, work });
       // SUCCESS only once the record (a duplicate's original too) is on the replicas `ledger.durability` asks for
       await ctx.store.confirmDurable();
       const fields = { notifyId: env.notify_id, event: env.notify_event, ...(work?.kind === 'settle' ? { matchId: work.settlement.matchId } : {}) };
       if (r.outcome === 'duplicate-notify') ctx.logger.info('sud notify: duplicate notification, answered SUCCESS again', fields);
+      else if (r.outcome === 'duplicate-tombstone') ctx.logger.info('sud notify: duplicate of a job finished before its record expired (its tombstone), answered SUCCESS again; nothing recorded', fields);
       else if (r.outcome === 'duplicate-job') ctx.logger.info('sud notify: recorded; its match was already settled or reported', { ...fields, state: r.state });
       else ctx.logger.debug('sud notify recorded', fields);
-      if (jobId && r.outcome !== 'new') ctx.journal?.note('sud', jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
+      if (jobId && r.outcome !== 'new') deps.note?.(jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
       return respond(SUD_SUCCESS);
     } catch (error) {
-      if (jobId) ctx.journal?.note('sud', jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
+      if (jobId) deps.note?.(jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
         return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });

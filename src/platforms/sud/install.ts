@@ -9,6 +9,7 @@ import type { SudOptions } from './options.js';
 import { settlementFromReport, type SettlementReport } from './schemas.js';
 import { SudJournal } from './SudJournal.js';
 import { SudWorker } from './SudWorker.js';
+import { sudNotes } from './notes.js';
 import type { ReportOutcome, SettlementRoomSink, SudJobRecord } from './types.js';
 
 export interface SudDeps {
@@ -42,23 +43,26 @@ export interface SudService {
 const DAY_MS = 86_400_000;
 
 export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDeps = {}): SudService {
-  const retentionMs = Math.round(options.retentionDays * DAY_MS);
-  const journal = new SudJournal(ctx.store, ctx.clock, retentionMs);
+  const recordMs = Math.max(1, Math.round(options.recordDays * DAY_MS));
+  const dedupeMs = Math.max(recordMs, Math.round(options.dedupeDays * DAY_MS));
+  const journal = new SudJournal(ctx.store, ctx.clock, recordMs);
+  const note = sudNotes(ctx.journal, recordMs);
   const worker = new SudWorker({
     store: ctx.store,
     keys: journal.keys,
     clock: ctx.clock,
     logger: ctx.logger,
     options: options.worker,
-    retentionMs,
+    recordMs,
+    dedupeMs,
     onSettlement: options.onSettlement,
     onEvent: options.onEvent,
     rooms: deps.rooms,
     onLeaseEvent: ctx.leaseEvents,
-    journal: ctx.journal,
+    note,
   });
   journal.taker = worker;
-  ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined, retentionMs }));
+  ctx.addEndpoint('sudNotify', createSudEndpoint(ctx, { options, journal, handlesEvents: options.onEvent !== undefined, dedupeMs, note }));
   worker.start();
   ctx.onStopIntake(() => worker.stop());
 
@@ -83,7 +87,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
         const parsed = settlementFromReport(input);
         if (!parsed.ok) throw new TypeError(`settlements.report: ${parsed.reason}`);
         const r = await journal.recordReport(parsed.settlement);
-        ctx.journal?.note('sud', settleJobId(parsed.settlement.matchId), 'reported_by_room', { roomId: parsed.settlement.roomId, outcome: r.outcome, state: r.outcome === 'new' ? undefined : r.state });
+        note?.(settleJobId(parsed.settlement.matchId), 'reported_by_room', { roomId: parsed.settlement.roomId, outcome: r.outcome, state: r.outcome === 'new' ? undefined : r.state });
         if (r.outcome === 'new') return { status: 'accepted' };
         ctx.logger.info('sud: a room reported a match that is already recorded', { matchId: parsed.settlement.matchId, state: r.state });
         return { status: 'duplicate', state: (r.state || 'unknown') as SudJobRecord['state'] };
@@ -91,7 +95,7 @@ export function installSud(ctx: BridgeContext, options: SudOptions, deps: SudDep
       get: (matchId) => journal.job(settleJobId(matchId)),
       retry: async (matchId) => {
         const ok = await journal.retry(settleJobId(matchId));
-        if (ok) ctx.journal?.note('sud', settleJobId(matchId), 'retried');
+        if (ok) note?.(settleJobId(matchId), 'retried');
         return ok;
       },
     },

@@ -80,14 +80,25 @@ export const sudOptionsSchema = z
     onEvent: eventHandlerSchema
       .optional()
       .describe('Receives every other SUD notification once (`ctx.idempotencyKey` = notify_id). Absent: other notifications are recorded and acknowledged only.'),
-    retentionDays: z
+    recordDays: z
       .number()
-      .nonnegative()
+      .positive()
       .default(30)
       .describe(
-        'How long a recorded notification (its raw body) and a finished job are kept; duplicates are recognised for this long. 0 keeps them forever. SUD\'s documented redelivery schedule ends after about 16 hours.',
+        "Days a finished job (its settlement or event, raw body included), a recorded notification and their journal are kept in full, counted from when the job finished (a notification: from when it arrived). Fractions of a day are allowed. A job that is `given_up` is kept until it is retried.",
+      ),
+    dedupeDays: z
+      .number()
+      .positive()
+      .default(90)
+      .describe(
+        "Days a finished job's tombstone (one short key per match or event) keeps answering its duplicates with SUCCESS without running anything, counted from when it finished; at least `recordDays`. After it, the same match or notify_id is new again, so a signed notification older than this (less an hour for clock differences) is refused as a replay. SUD's documented redelivery schedule ends after about 16 hours.",
       ),
     worker: sudWorkerOptionsSchema,
+  })
+  .refine((o) => o.dedupeDays >= o.recordDays, {
+    path: ['dedupeDays'],
+    message: 'must be at least recordDays: a duplicate arriving after the record expired is recognised only by its tombstone',
   })
   .describe('SUD (sud.tech) notifications: signed match settlements and other game events.');
 

@@ -22,13 +22,16 @@ export type RecordOutcome =
   /** this notify_id was recorded before: nothing changed */
   | 'duplicate-notify'
   /** the notification is recorded, but its job (the same match) already existed */
-  | 'duplicate-job';
+  | 'duplicate-job'
+  /** its job finished so long ago that only its tombstone is left: nothing recorded */
+  | 'duplicate-tombstone';
 
 /**
- * KEYS: notify hash (the job hash again for a room report), job hash, due zset.
+ * KEYS: notify hash (the job hash again for a room report), job hash, due zset, the job's tombstone.
  * ARGV: now, notifyId ('' for a room report), raw body, event, jobId, kind, idempotency key, payload JSON,
- *       source, room id, retention ms (0 = keep), create job ('1' | '0'), lease ms, recorder token (with a
- *       lease: stored as `recordedBy`, so the recorder can hand back a job it never started).
+ *       source, room id, record ms (how long the notify hash is kept), create job ('1' | '0'), lease ms,
+ *       recorder token (with a lease: stored as `recordedBy`, so the recorder can hand back a job it never
+ *       started).
  *
  * The raw body is stored once. A job a notification creates keeps the body itself (`body`), and its
  * settlement or event is read from it by the same parse that answered SUD, so a retry sees exactly what
@@ -39,11 +42,14 @@ export type RecordOutcome =
  * A new job is recorded due now, or, with a lease ms above 0, already leased to the recording process
  * (state `running`, fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process runs
  * it at once without a claim's round trip, and if it dies, the job is taken over like any expired lease.
- * Reply: {code, state} with code 1 new, 0 duplicate notify, 2 duplicate job.
+ *
+ * A job that finished and whose record expired leaves its tombstone (see {@link completeScript}) until
+ * `dedupeDays`: a notification or report of it then records nothing at all (code 3, state `done`).
+ * Reply: {code, state} with code 1 new, 0 duplicate notify, 2 duplicate job, 3 tombstone.
  */
 export const recordScript = defineScript<{ outcome: RecordOutcome; state: string }>({
   name: 'sud_record',
-  numberOfKeys: 3,
+  numberOfKeys: 4,
   lua: `
 local fromSud = ARGV[2] ~= ''
 if fromSud and redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('HGET', KEYS[1], 'job') or ''} end
@@ -52,6 +58,8 @@ if ARGV[12] == '1' then
   local existing = redis.call('HGET', KEYS[2], 'state')
   if existing then
     code, state = 2, existing
+  elseif redis.call('EXISTS', KEYS[4]) == 1 then
+    return {3, 'done'}
   else
     local leaseMs = tonumber(ARGV[13] or '0')
     local fence, dueAt = 0, ARGV[1]
@@ -80,7 +88,7 @@ end
 return {code, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [notify, job, due] = keys as [string, string, string];
+    const [notify, job, due, tombstone] = keys as [string, string, string, string];
     const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob, leaseText, recorder] = args as string[] as [
       string, string, string, string, string, string, string, string, string, string, string, string, string, string | undefined,
     ];
@@ -94,6 +102,8 @@ return {code, state}
       if (existing !== null) {
         code = 2;
         state = existing;
+      } else if (db.exists(tombstone)) {
+        return [3, 'done'];
       } else {
         const leaseMs = Number(leaseText ?? 0);
         const leased = leaseMs > 0;
@@ -114,7 +124,7 @@ return {code, state}
   },
   decode: (r) => {
     const [code, state] = r as [number, string];
-    return { outcome: code === 1 ? 'new' : code === 2 ? 'duplicate-job' : 'duplicate-notify', state };
+    return { outcome: code === 1 ? 'new' : code === 2 ? 'duplicate-job' : code === 3 ? 'duplicate-tombstone' : 'duplicate-notify', state };
   },
 });
 
@@ -173,29 +183,37 @@ return 1
   decode: (r) => r === 1,
 });
 
+/** What a tombstone holds: the job's final state as a small integer (Redis shares those: no value bytes). */
+export const TOMBSTONE_DONE = '1';
+
 /**
- * KEYS: job hash, due zset. ARGV: now, fence, jobId, retention ms, then field/value pairs of finished
- * steps (`handled`, `delivered`) recorded in the same step. Reply 1 done, 0 stale fence.
+ * KEYS: job hash, due zset, the job's tombstone. ARGV: now, fence, jobId, record ms, dedupe ms, then
+ * field/value pairs of finished steps (`handled`, `delivered`) recorded in the same step.
+ * The job is done: its full record is kept `record ms` from now, and its tombstone (`1`, done) `dedupe ms`,
+ * so a duplicate arriving after the record expired still records and runs nothing. When it finished is
+ * the tombstone's expiry time less `dedupe ms`. Reply 1 done, 0 stale fence.
  */
 export const completeScript = defineScript<boolean>({
   name: 'sud_complete',
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   lua: `
 ${jobLease.guard.lua}
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'state', 'done', 'doneAt', ARGV[1], 'updatedAt', ARGV[1], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], 'state', 'done', 'doneAt', ARGV[1], 'updatedAt', ARGV[1], unpack(ARGV, 6))
 redis.call('ZREM', KEYS[2], ARGV[3])
-if tonumber(ARGV[4]) > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4])) end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[3], '${TOMBSTONE_DONE}', 'PX', ARGV[5])
 return 1
 `,
   local(db, keys, args) {
-    const [job, due] = keys as [string, string];
+    const [job, due, tombstone] = keys as [string, string, string];
     if (!jobLease.guard.held(db, job, args[1])) return 0;
     db.hincrby(job, 'attempts', 1);
     db.hset(job, { state: 'done', doneAt: args[0]!, updatedAt: args[0]! });
-    for (let i = 4; i + 1 < args.length; i += 2) db.hset(job, { [args[i]!]: args[i + 1]! });
+    for (let i = 5; i + 1 < args.length; i += 2) db.hset(job, { [args[i]!]: args[i + 1]! });
     db.zrem(due, args[2]!);
-    if (Number(args[3]) > 0) db.pexpire(job, Number(args[3]));
+    db.pexpire(job, Number(args[3]));
+    db.set(tombstone, TOMBSTONE_DONE, { px: Number(args[4]) });
     return 1;
   },
   decode: (r) => r === 1,
