@@ -1,30 +1,20 @@
-/**
- * A socket message's bytes as a JSON object. The reason for a refusal never quotes the payload: V8's JSON
- * errors embed the input text, so only the position is kept.
- */
+/** A socket message's bytes as a JSON object (the steps are json/objectParse.ts's). */
+import { decodeUtf8, jsonSyntaxReason, notAnObjectReason } from '../json/objectParse.js';
+
 export type ParsedJsonObject =
   | { ok: true; value: Record<string, unknown>; text: string; meta?: unknown }
   | { ok: false; reason: string };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Decodes a payload as strict UTF-8 (a leading BOM is dropped) and parses it as a JSON object. The reason
- * for a refusal never quotes the payload: V8's JSON errors embed the input text, so only the position is kept.
- */
 /**
  * Parses a JSON object from a message's text. A platform adapter may supply its own (the recharge path
  * keeps number literals for its sign), so a message is parsed once; `meta` is handed to the handler.
  */
 export type JsonObjectParser = (text: string) => { ok: true; value: Record<string, unknown>; meta?: unknown } | { ok: false; reason: string };
 
+/** Decodes a payload as strict UTF-8 (a leading BOM is dropped) and parses it as a JSON object. */
 export function parseJsonObject(payload: Buffer, parser?: JsonObjectParser): ParsedJsonObject {
-  let text: string;
-  try {
-    text = utf8.decode(payload);
-  } catch {
-    return { ok: false, reason: 'payload is not valid UTF-8' };
-  }
+  const text = decodeUtf8(payload);
+  if (text === undefined) return { ok: false, reason: 'payload is not valid UTF-8' };
   if (text.trim() === '') return { ok: false, reason: 'empty message' };
   if (parser) {
     const parsed = parser(text);
@@ -34,12 +24,9 @@ export function parseJsonObject(payload: Buffer, parser?: JsonObjectParser): Par
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
-    return { ok: false, reason: position === undefined ? 'invalid JSON' : `invalid JSON at position ${position}` };
+    return { ok: false, reason: jsonSyntaxReason(error) };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    return { ok: false, reason: `JSON value is ${kind}, not an object` };
-  }
+  const notObject = notAnObjectReason(value);
+  if (notObject) return { ok: false, reason: notObject };
   return { ok: true, value: value as Record<string, unknown>, text };
 }

@@ -16,7 +16,7 @@ import {
   GameCenterTransportError,
   gameCenterErrorFor,
 } from './errors.js';
-import { stringifyIdRows } from './json.js';
+import { stringifyIdRows } from './idRows.js';
 import { parseGameCenterOptions } from './options.js';
 import type { GameCenterOptions, GameCenterOptionsInput } from './options.js';
 import {

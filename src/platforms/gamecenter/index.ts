@@ -20,7 +20,7 @@ export {
   isGameCenterTransportError,
 } from './errors.js';
 export type { GameCenterKnownCode, TransportFailureKind } from './errors.js';
-export { jsonIdLiteral, parseJsonBigSafe, quoteUnsafeIntegers, stringifyIdRows } from './json.js';
+export { jsonIdLiteral, stringifyIdRows } from './idRows.js';
 export { GAMECENTER_BASE_URLS, gameCenterOptionsSchema, gameCenterSignSchema, parseGameCenterOptions } from './options.js';
 export type {
   GameCenterEnvironmentName,

@@ -15,7 +15,8 @@ import { createZoneFilter, skewSeconds } from './checks.js';
 import { giftFormatProblem } from './formats.js';
 import { GIFT_CODE, GIFT_SUCCESS_DESC } from './codes.js';
 import { GiftClaims, type GiftAnswer } from './giftClaim.js';
-import { asciiJsonString, echoObject, fieldText, type SourcedObject } from './json.js';
+import { asciiJsonValue } from '../../json/ascii.js';
+import { echoObject, fieldText, type SourcedObject } from '../../json/sourcedObject.js';
 import type { RechargeOptions } from './options.js';
 import { GIFT_SIGNED, checkPayload, giftPayloadSchema, signedText } from './schemas.js';
 import { verifyGiftSign, type GiftSignedFields } from './sign.js';
@@ -53,7 +54,7 @@ export class GiftRedeemer {
   /** Redeems one request and resolves the reply object; never rejects. */
   async redeem(obj: SourcedObject, remoteAddress: string): Promise<Record<string, unknown>> {
     const answer = await this.answer(obj, remoteAddress);
-    return { ...echoObject(obj), code: answer.code, desc: asciiJsonString(answer.desc) };
+    return { ...echoObject(obj), code: answer.code, desc: asciiJsonValue(answer.desc) };
   }
 
   private async answer(obj: SourcedObject, peer: string): Promise<Omit<GiftAnswer, 'ok'>> {

@@ -5,7 +5,7 @@
  * with its reason and answered in SUD's shape with a non-zero ret_code.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
-import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
+import { MAX_JSON_DEPTH, tooDeepField } from '../../json/depth.js';
 import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';

@@ -1,10 +1,12 @@
 /**
- * JSON parsing that keeps what a signature is computed over. The platform signs the TEXT of each value as
- * it sent it: a JSON number `499` is signed as "499", `6.00` as "6.00", and a 19-digit role id with every
- * digit, while JSON.parse turns them into doubles (6, rounded ids). The reviver's source-text context
- * (Node ≥ 22) hands us each number's literal, which is kept beside the parsed object.
+ * A signed JSON object, parsed keeping what the signature is computed over. The recharge platform signs
+ * the TEXT of each value as it sent it: a JSON number `499` is signed as "499", `6.00` as "6.00", and a
+ * 19-digit role id with every digit, while JSON.parse turns them into doubles (6, rounded ids). Each
+ * top-level number's literal is kept beside the parsed object.
  */
-import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
+import { MAX_JSON_DEPTH, tooDeepField } from './depth.js';
+import { isUnsafeIntegerLiteral, parseWithSource, rawJson } from './exactNumbers.js';
+import { decodeUtf8, jsonSyntaxReason, notAnObjectReason } from './objectParse.js';
 
 export interface SourcedObject {
   /** The parsed object. Integers beyond 2^53 are kept as their digit strings, so ids are never rounded. */
@@ -15,19 +17,10 @@ export interface SourcedObject {
 
 export type SourcedParse = { ok: true; object: SourcedObject } | { ok: false; reason: string };
 
-type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Decodes strict UTF-8 (a leading BOM dropped) and parses a JSON object; the reason never quotes the payload. */
 export function parseSourcedBytes(bytes: Uint8Array): SourcedParse {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, reason: 'body is not valid UTF-8' };
-  }
-  return parseSourced(text);
+  const text = decodeUtf8(bytes);
+  return text === undefined ? { ok: false, reason: 'body is not valid UTF-8' } : parseSourced(text);
 }
 
 export function parseSourced(text: string): SourcedParse {
@@ -43,44 +36,30 @@ export function parseSourced(text: string): SourcedParse {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      return { ok: false, reason: jsonErrorReason(error) };
+      return { ok: false, reason: jsonSyntaxReason(error) };
     }
-    const notObject = objectCheck(value);
+    const notObject = notAnObjectReason(value);
     if (notObject) return { ok: false, reason: notObject };
     return { ok: true, object: { value: value as Record<string, unknown>, numberText: scan.top } };
   }
   const literals = new Map<object, Record<string, string>>();
-  const reviver: Reviver = function (key, value, context) {
-    if (typeof value !== 'number') return value;
-    const source = context?.source ?? String(value);
-    const holder = this as object;
-    let texts = literals.get(holder);
-    if (!texts) literals.set(holder, (texts = {}));
-    texts[key] = source;
-    return !Number.isSafeInteger(value) && /^-?\d+$/.test(source) ? source : value;
-  };
   let value: unknown;
   try {
-    value = JSON.parse(text, reviver as (key: string, value: unknown) => unknown);
+    value = parseWithSource(text, function (key, value, context) {
+      if (typeof value !== 'number') return value;
+      const source = context.source ?? String(value);
+      const holder = this as object;
+      let texts = literals.get(holder);
+      if (!texts) literals.set(holder, (texts = {}));
+      texts[key] = source;
+      return isUnsafeIntegerLiteral(value, source) ? source : value;
+    });
   } catch (error) {
-    return { ok: false, reason: jsonErrorReason(error) };
+    return { ok: false, reason: jsonSyntaxReason(error) };
   }
-  const notObject = objectCheck(value);
+  const notObject = notAnObjectReason(value);
   if (notObject) return { ok: false, reason: notObject };
   return { ok: true, object: { value: value as Record<string, unknown>, numberText: literals.get(value as object) ?? {} } };
-}
-
-// V8's message embeds the input text; only the position is kept
-function jsonErrorReason(error: unknown): string {
-  const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
-  return position === undefined ? 'invalid JSON' : `invalid JSON at position ${position}`;
-}
-
-function objectCheck(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return `JSON value is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`;
-  }
-  return undefined;
 }
 
 /**
@@ -156,15 +135,13 @@ export function fieldText(obj: SourcedObject, key: string): string | undefined {
   return undefined;
 }
 
-const rawJson = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
-
 /**
  * A field's value for an echo that must read exactly as received: numbers are re-emitted from their
- * literal (`6.00` stays `6.00`, long ids keep their digits) where the runtime supports JSON.rawJSON.
+ * literal (`6.00` stays `6.00`, long ids keep their digits).
  */
 export function echoValue(obj: SourcedObject, key: string): unknown {
   const literal = obj.numberText[key];
-  if (literal !== undefined && rawJson) return rawJson(literal);
+  if (literal !== undefined) return rawJson(literal);
   return obj.value[key];
 }
 
@@ -173,13 +150,4 @@ export function echoObject(obj: SourcedObject): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(obj.value)) out[key] = echoValue(obj, key);
   return out;
-}
-
-/**
- * A string that serialises with every non-ASCII character as a `\uXXXX` escape, as the document's
- * example reply writes `"desc":"\u6210\u529f"`: readable by a peer whatever text encoding it assumes.
- */
-export function asciiJsonString(value: string): unknown {
-  if (!rawJson) return value;
-  return rawJson(JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

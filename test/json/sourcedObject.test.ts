@@ -4,7 +4,7 @@
  * reviver-based parse produced, on the awkward inputs.
  */
 import assert from 'node:assert/strict';
-import { parseSourced, scanNumberLiterals } from '../../src/platforms/recharge/json.js';
+import { parseSourced, scanNumberLiterals } from '../../src/json/sourcedObject.js';
 
 function viaReviver(text: string): Record<string, string> {
   const top: Record<string, string> = {};
