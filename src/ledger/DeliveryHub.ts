@@ -16,6 +16,7 @@ import type { GrantDelivery, GrantSink } from './types.js';
 import { PlayerAwayError } from './away.js';
 import type { Clock } from '../context.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
+import { errorText } from '../errorText.js';
 
 /** Where a sink delivers, for the order's journal. */
 export interface SinkLabel {
@@ -47,7 +48,7 @@ export class DeliveryHub implements Deliveries {
     try {
       this.unsubscribe = await this.store.subscribe(this.keys.channel, (message) => this.onMessage(message));
     } catch (err) {
-      this.logger.warn('grant delivery: cannot subscribe yet; connected players are swept instead', { error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn('grant delivery: cannot subscribe yet; connected players are swept instead', { error: errorText(err) });
     }
     this.scheduleSweep();
   }
@@ -106,7 +107,7 @@ export class DeliveryHub implements Deliveries {
     try {
       waiting = await this.store.hgetall(this.keys.inbox(userId));
     } catch (err) {
-      this.logger.warn('grant delivery: cannot read inbox', { userId, error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn('grant delivery: cannot read inbox', { userId, error: errorText(err) });
       return 0;
     }
     const entries = Object.entries(waiting)
@@ -141,7 +142,7 @@ export class DeliveryHub implements Deliveries {
           const roomId = this.labels.get(sink)?.roomId;
           if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
         } catch (err) {
-          const fields = { userId, order: key, error: err instanceof Error ? err.message : String(err) };
+          const fields = { userId, order: key, error: errorText(err) };
           // a player inside the reconnection window gets it when back: normal, not an alert
           if (err instanceof PlayerAwayError) this.logger.debug('grant delivery waits for the player to come back', fields);
           else this.logger.error("a room's grant sink threw", fields);

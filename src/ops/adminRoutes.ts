@@ -16,6 +16,7 @@ import { bearerCheck } from './bearer.js';
 import { JOURNAL_SUBJECTS, type JournalSubject } from '../ledger/journal.js';
 import { LISTABLE_STATES, type Desk } from './desk.js';
 import type { AdminOptions } from './options.js';
+import { errorText } from '../errorText.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 const MAX_ADMIN_BODY = 16 * 1024;
@@ -56,7 +57,7 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
       try {
         return await handler(new URL(request.url).searchParams, request, peer);
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorText(err);
         if (err instanceof BadRequest) {
           ctx.logger.warn('admin request refused: bad request', { peer, route, error: message });
           return problem(400, message);

@@ -8,6 +8,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { MessageHandler } from './Store.js';
+import { errorText } from '../errorText.js';
 
 type Client = Redis | Cluster;
 
@@ -109,7 +110,7 @@ export class RedisSubscriptions {
             channel,
             attempt: w.failures,
             retryInMs: delayMs,
-            error: err instanceof Error ? err.message : String(err),
+            error: errorText(err),
           });
         }
         clearTimeout(w.retry);

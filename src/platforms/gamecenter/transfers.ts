@@ -21,6 +21,7 @@ import { claimTransfersScript, recordTransferScript, settleTransferScript } from
 import type { ClaimedTransfer } from './transfers/scripts.js';
 import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
 import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
+import { errorText } from '../../errorText.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */
@@ -243,8 +244,4 @@ function parseJson(s: string | undefined): unknown {
   } catch {
     return undefined;
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -26,6 +26,7 @@ import {
   settleOutboxScript,
 } from './zones/scripts.js';
 import type { OutboxOutcome } from './zones/scripts.js';
+import { errorText } from '../../errorText.js';
 
 export interface ZoneSyncOptions {
   /** How long one sender owns an event or an activity batch before another process may take it. */
@@ -267,8 +268,4 @@ function refusalOf(err: unknown): { code?: number; msg?: string } | undefined {
 
 function describe(row: OutboxRow): { event: 'create role'; userId: string; zone: number } | { event: 'order zone'; orderId: string; zone: number } {
   return row.kind === 'create' ? { event: 'create role', userId: row.userId, zone: row.zone } : { event: 'order zone', orderId: row.orderId, zone: row.zone };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -22,6 +22,7 @@ import { GIFT_SIGNED, checkPayload, giftPayloadSchema, signedText } from './sche
 import { verifyGiftSign, type GiftSignedFields } from './sign.js';
 import type { GiftHandlerResult, GiftRequest } from './types.js';
 import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
+import { errorText } from '../../errorText.js';
 
 export interface GiftRedeemerDeps {
   options: RechargeOptions;
@@ -151,7 +152,7 @@ export class GiftRedeemer {
       await this.deps.store.confirmDurable().catch((error: unknown) => {
         logger.warn('gift redemption recorded but not yet confirmed by the replicas; the game handler keeps its idempotency key as the record', {
           ...this.ids(obj, peer),
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         });
       });
     } catch (error) {

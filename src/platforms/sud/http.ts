@@ -19,6 +19,7 @@ import { MATCH_SETTLE_EVENT, describeIssues, envelopeSchema, eventFromEnvelope, 
 import { verifySudRequest } from './signature.js';
 import type { NotificationToRecord, SudJournal } from './SudJournal.js';
 import { eventJobId, settleJobId } from './keys.js';
+import { errorText } from '../../errorText.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -89,7 +90,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return refuse(SUD_RET.malformed, `malformed JSON: ${error instanceof Error ? error.message : String(error)}`, { peer, bytes: body.length });
+      return refuse(SUD_RET.malformed, `malformed JSON: ${errorText(error)}`, { peer, bytes: body.length });
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return refuse(SUD_RET.malformed, 'malformed JSON: expected an object', { peer });
     const envelope = envelopeSchema.safeParse(json);
@@ -123,7 +124,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
       if (jobId && r.outcome !== 'new') ctx.journal?.note('sud', jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
       return respond(SUD_SUCCESS);
     } catch (error) {
-      if (jobId) ctx.journal?.note('sud', jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
+      if (jobId) ctx.journal?.note('sud', jobId, 'not_recorded', { notifyId: env.notify_id, error: errorText(error) });
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
         return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import { backoffDelay } from './backoff.js';
 import type { LeaseQueue } from './queue.js';
 import type { FailOutcome, LeaseClaim } from './scripts.js';
+import { errorText } from '../../errorText.js';
 
 /** Why a holder stopped holding: its renewals stayed unanswered too long, or another process holds it now. */
 export type LeaseLossReason = 'expired' | 'taken';
@@ -186,7 +187,7 @@ export class Lease {
     try {
       this.host.onLeaseEvent?.({ queue: this.host.name, id: this.id, attempt: this.attempt, owner: this.host.owner, ...e });
     } catch (err) {
-      this.host.logger.error(`${this.host.name}: a lease event listener threw`, { error: err instanceof Error ? err.message : String(err) });
+      this.host.logger.error(`${this.host.name}: a lease event listener threw`, { error: errorText(err) });
     }
   }
 
