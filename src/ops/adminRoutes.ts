@@ -17,6 +17,7 @@ import { JOURNAL_SUBJECTS, type JournalSubject } from '../ledger/journal.js';
 import { LISTABLE_STATES, type Desk } from './desk.js';
 import type { AdminOptions } from './options.js';
 import { errorText } from '../errorText.js';
+import { isTimeZone } from '../timeZone.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 const MAX_ADMIN_BODY = 16 * 1024;
@@ -144,11 +145,7 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
       const timeZone = q.get('timeZone') ?? 'UTC';
       const format = q.get('format') ?? 'jsonl';
       if (format !== 'csv' && format !== 'jsonl') throw new BadRequest('format must be csv or jsonl');
-      try {
-        new Intl.DateTimeFormat('en', { timeZone });
-      } catch {
-        throw new BadRequest(`unknown time zone ${timeZone}`);
-      }
+      if (!isTimeZone(timeZone)) throw new BadRequest(`unknown time zone ${timeZone}`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new BadRequest('day must be YYYY-MM-DD');
       const age = (ctx.clock.now() - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
       if (age > options.maxExportDays) throw new BadRequest(`day is more than admin.maxExportDays (${options.maxExportDays}) ago`);

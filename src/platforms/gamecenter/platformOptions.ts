@@ -3,7 +3,7 @@
  * flushing, zone sync, order and transfer polling) and the transfer outcome handler.
  */
 import { z } from 'zod';
-import { isKnownTimeZone } from './day.js';
+import { isTimeZone } from '../../timeZone.js';
 import { MAX_RANK_PAIRS, MAX_ZONE_ROWS } from './client.js';
 import { gameCenterOptionsSchema, refuseInsecureBaseUrl } from './options.js';
 import type { TransferHandler } from './transfers/types.js';
@@ -18,7 +18,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
   .extend({
     rankTimeZone: z
       .string()
-      .refine(isKnownTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Asia/Dubai"' })
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Asia/Dubai"' })
       .default('UTC')
       .describe(
         'IANA time zone in which a rank "day" turns: GameCenter keeps one rank submission per user per day, and the document does not say whose day. Ask GameCenter and set it to match.',
