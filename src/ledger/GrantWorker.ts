@@ -18,6 +18,7 @@ import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 import type { GrantDelivery, GrantHandler, GrantResult } from './types.js';
 import { errorText } from '../errorText.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface GrantWorkerDeps {
   store: Store;
@@ -106,7 +107,7 @@ export class GrantWorker {
           logger.warn('granted order not confirmed by the replicas before shutdown', { order: id, tries, error });
           return;
         }
-        const retryInMs = Math.min(CONFIRM_RETRY_MAX_MS, CONFIRM_RETRY_BASE_MS * 2 ** (tries - 1));
+        const retryInMs = backoffDelay(tries, { baseMs: CONFIRM_RETRY_BASE_MS, maxMs: CONFIRM_RETRY_MAX_MS });
         if (tries === 1 || tries % 10 === 0) {
           logger.warn('order granted, but its record is not yet confirmed by the replicas; waiting again (the handler does not run again)', { order: id, tries, retryInMs, error });
         }

@@ -22,6 +22,7 @@ import type { ClaimedTransfer } from './transfers/scripts.js';
 import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
 import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
 import { errorText } from '../../errorText.js';
+import { backoffDelay } from '../../backoff.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */
@@ -177,7 +178,7 @@ export class TransferService {
     try {
       if (this.d.handler) await this.callHandler(this.d.handler, outcome);
     } catch (err) {
-      const delay = this.d.options.handlerRetryMs * 2 ** Math.min(5, attempts - 1);
+      const delay = backoffDelay(attempts, { baseMs: this.d.options.handlerRetryMs, maxDoublings: 5 });
       this.d.logger.warn('transfer outcome handler failed; it is called again later', { transferId: c.transferId, attempt: attempts, retryInMs: delay, error: errorText(err) });
       this.d.journal?.note('gamecenter-transfer', c.transferId, 'report_failed', { attempt: attempts, error: errorText(err), retryAt: this.d.clock.now() + delay });
       await this.settle(c, 'reporting', this.d.clock.now() + delay, { reportAttempts: String(attempts) });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../logger.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../../backoff.js';
 import type { LeaseQueue } from './queue.js';
 import type { FailOutcome, LeaseClaim } from './scripts.js';
 import { errorText } from '../../errorText.js';
@@ -197,7 +197,7 @@ export class Lease {
    */
   async fail(error: string): Promise<{ outcome: FailOutcome; retryAt: number }> {
     const { store, clock, keys, scripts, options } = this.host;
-    const retryAt = clock.now() + backoffDelay(this.attempt, options.backoffBaseMs, options.backoffMaxMs);
+    const retryAt = clock.now() + backoffDelay(this.attempt, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, jitter: 'spread' });
     const outcome = await store.run(
       scripts.fail,
       [this.key, keys.due, keys.gaveUp],
