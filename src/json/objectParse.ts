@@ -25,3 +25,24 @@ export function notAnObjectReason(value: unknown): string | undefined {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return undefined;
   return `JSON value is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`;
 }
+
+/** JSON.parse of a text that must be one object; the refusal says why, by position or by kind. */
+export function parseJsonObjectText(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: jsonSyntaxReason(error) };
+  }
+  const notObject = notAnObjectReason(value);
+  return notObject ? { ok: false, reason: notObject } : { ok: true, value: value as Record<string, unknown> };
+}
+
+/** JSON.parse, or `otherwise` for a text that is not JSON (stored values shown as they are when unreadable). */
+export function parseJsonOr<T>(text: string, otherwise: T): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return otherwise;
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { MAX_JSON_DEPTH, tooDeepField } from './depth.js';
 import { isUnsafeIntegerLiteral, parseWithSource, rawJson } from './exactNumbers.js';
-import { decodeUtf8, jsonSyntaxReason, notAnObjectReason } from './objectParse.js';
+import { decodeUtf8, jsonSyntaxReason, notAnObjectReason, parseJsonObjectText } from './objectParse.js';
 
 export interface SourcedObject {
   /** The parsed object. Integers beyond 2^53 are kept as their digit strings, so ids are never rounded. */
@@ -32,15 +32,8 @@ export function parseSourced(text: string): SourcedParse {
   // times more per field, so it is kept for the rare payload with an integer beyond 2^53 somewhere inside
   const scan = scanNumberLiterals(text);
   if (!scan.unsafe) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return { ok: false, reason: jsonSyntaxReason(error) };
-    }
-    const notObject = notAnObjectReason(value);
-    if (notObject) return { ok: false, reason: notObject };
-    return { ok: true, object: { value: value as Record<string, unknown>, numberText: scan.top } };
+    const parsed = parseJsonObjectText(text);
+    return parsed.ok ? { ok: true, object: { value: parsed.value, numberText: scan.top } } : parsed;
   }
   const literals = new Map<object, Record<string, string>>();
   let value: unknown;

@@ -1,5 +1,5 @@
 /** A socket message's bytes as a JSON object (the steps are json/objectParse.ts's). */
-import { decodeUtf8, jsonSyntaxReason, notAnObjectReason } from '../json/objectParse.js';
+import { decodeUtf8, parseJsonObjectText } from '../json/objectParse.js';
 
 export type ParsedJsonObject =
   | { ok: true; value: Record<string, unknown>; text: string; meta?: unknown }
@@ -20,13 +20,6 @@ export function parseJsonObject(payload: Buffer, parser?: JsonObjectParser): Par
     const parsed = parser(text);
     return parsed.ok ? { ok: true, value: parsed.value, text, meta: parsed.meta } : parsed;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, reason: jsonSyntaxReason(error) };
-  }
-  const notObject = notAnObjectReason(value);
-  if (notObject) return { ok: false, reason: notObject };
-  return { ok: true, value: value as Record<string, unknown>, text };
+  const parsed = parseJsonObjectText(text);
+  return parsed.ok ? { ok: true, value: parsed.value, text } : parsed;
 }

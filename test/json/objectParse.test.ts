@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decodeUtf8, jsonSyntaxReason, notAnObjectReason } from '../../src/json/objectParse.js';
+import { decodeUtf8, jsonSyntaxReason, notAnObjectReason, parseJsonObjectText, parseJsonOr } from '../../src/json/objectParse.js';
 import { parseSourced, parseSourcedBytes } from '../../src/json/sourcedObject.js';
 
 describe('json/objectParse', () => {
@@ -27,6 +27,20 @@ describe('json/objectParse', () => {
     assert.equal(notAnObjectReason([]), 'JSON value is an array, not an object');
     assert.equal(notAnObjectReason(null), 'JSON value is null, not an object');
     assert.equal(notAnObjectReason(3), 'JSON value is a number, not an object');
+  });
+
+  it('parses one object, nested values included, and refuses the rest by reason', () => {
+    assert.deepEqual(parseJsonObjectText('{"a":{"b":[1,{"c":null}]}}'), { ok: true, value: { a: { b: [1, { c: null }] } } });
+    assert.deepEqual(parseJsonObjectText('"x"'), { ok: false, reason: 'JSON value is a string, not an object' });
+    const bad = parseJsonObjectText('{"a":1');
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.match(bad.reason, /^invalid JSON/);
+  });
+
+  it('parseJsonOr gives the fallback for text that is not JSON', () => {
+    assert.deepEqual(parseJsonOr('{"a":1}', 'raw'), { a: 1 });
+    assert.equal(parseJsonOr('not json', 'not json'), 'not json');
+    assert.equal(parseJsonOr('', undefined), undefined);
   });
 
   it('the signed-object parse reports each refusal by its reason', () => {

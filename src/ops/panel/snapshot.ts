@@ -17,6 +17,7 @@ import type { Desk } from '../desk.js';
 import type { PanelActivity } from './activity.js';
 import type { PanelOptions } from './options.js';
 import { errorText } from '../../errorText.js';
+import { parseJsonOr } from '../../json/objectParse.js';
 
 export interface SnapshotDeps {
   ctx: Pick<BridgeContext, 'store' | 'clock' | 'options'>;
@@ -151,10 +152,5 @@ async function sudQueue(d: SnapshotDeps) {
 }
 
 function parseJson(raw: string | undefined): unknown {
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
+  return raw === undefined ? undefined : parseJsonOr(raw, raw);
 }

@@ -23,6 +23,7 @@ import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutc
 import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
 import { errorText } from '../../errorText.js';
 import { backoffDelay } from '../../backoff.js';
+import { parseJsonOr } from '../../json/objectParse.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */
@@ -239,10 +240,5 @@ function definitelyNotMade(err: unknown): boolean {
 }
 
 function parseJson(s: string | undefined): unknown {
-  if (s === undefined) return undefined;
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
+  return s === undefined ? undefined : parseJsonOr(s, undefined);
 }
