@@ -12,6 +12,7 @@ import { httpExchange, socketExchange } from './testing/transport.js';
 import { runTour } from './sim/tour.js';
 import { GameCenterDouble } from './testing/gameCenter/GameCenterDouble.js';
 import { TRIAL_SECRETS } from './testing/trialDefaults.js';
+import { errorText } from './errorText.js';
 
 const env = process.env;
 const HELP = `usage: colyseus-platform-bridge sim <command> [options]
@@ -174,7 +175,7 @@ function packageVersion(): string {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorText(err)}\n`);
     process.exit(1);
   },
 );

@@ -27,6 +27,7 @@ import { Desk } from './ops/desk.js';
 import { setupOps } from './ops/install.js';
 import { mountPanel, preparePanel } from './ops/panel/install.js';
 import { Journal, SubjectJournal } from './ledger/journal.js';
+import { errorText } from './errorText.js';
 
 const REGISTERED = Symbol.for('colyseus-platform-bridge.registered');
 
@@ -102,7 +103,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
         try {
           l(e);
         } catch (err) {
-          logger.error('a lease event listener threw', { error: err instanceof Error ? err.message : String(err) });
+          logger.error('a lease event listener threw', { error: errorText(err) });
         }
       }
     },

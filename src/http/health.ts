@@ -1,5 +1,6 @@
 import { createEndpoint } from '@colyseus/core';
 import type { BridgeContext } from '../context.js';
+import { errorText } from '../errorText.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'stopping';
@@ -41,14 +42,14 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
     await ctx.store.ping(ctx.options.http.healthTimeoutMs);
     store = { kind: ctx.store.kind, reachable: true, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
   } catch (err) {
-    store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
+    store = { kind: ctx.store.kind, reachable: false, error: errorText(err) };
   }
   if (store.reachable) {
     try {
       const replicas = await ctx.store.replication();
       if (replicas) store.replicas = replicas;
     } catch (err) {
-      store = { kind: ctx.store.kind, reachable: false, error: err instanceof Error ? err.message : String(err) };
+      store = { kind: ctx.store.kind, reachable: false, error: errorText(err) };
     }
   }
   const underReplicated = store.replicas !== undefined && store.replicas.online < store.replicas.wanted;

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { ipv4FromMapped, normalizeIp } from '../net/ipAddress.js';
 
 /**
  * Builds a matcher for an allow-list of addresses and CIDR ranges (IPv4 and IPv6). IPv4-mapped IPv6
@@ -51,10 +52,10 @@ export function parseIpEntry(raw: string): ParsedIpEntry {
     prefix = Number(bits);
     if (prefix > max) return { ok: false, reason: `prefix /${prefix} is out of range 0-${max}` };
   }
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  const mapped = family === 6 ? ipv4FromMapped(addr) : undefined;
   if (mapped) {
     if (prefix !== undefined && prefix < 96) return { ok: false, reason: `an IPv4-mapped range needs a prefix of at least /96, got /${prefix}` };
-    return { ok: true, address: mapped[1]!, type: 'ipv4', ...(prefix !== undefined ? { prefix: prefix - 96 } : {}) };
+    return { ok: true, address: mapped, type: 'ipv4', ...(prefix !== undefined ? { prefix: prefix - 96 } : {}) };
   }
   return { ok: true, address: addr, type: family === 4 ? 'ipv4' : 'ipv6', ...(prefix !== undefined ? { prefix } : {}) };
 }
@@ -63,15 +64,6 @@ export function parseIpEntry(raw: string): ParsedIpEntry {
 export function isAnyAddressEntry(raw: string): boolean {
   const parsed = parseIpEntry(raw);
   return parsed.ok && parsed.prefix === 0;
-}
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`; strips an IPv6 zone id. */
-export function normalizeIp(ip: string): string {
-  const s = ip.trim();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(s);
-  if (mapped) return mapped[1]!;
-  const zone = s.indexOf('%');
-  return zone > 0 ? s.slice(0, zone) : s;
 }
 
 /** Why an entry is refused, or undefined when it is valid (for the options schema). */

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { normalizeIp } from '../net/ipAddress.js';
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -24,12 +25,10 @@ export const outboundOptionShape = {
 
 /** Whether a URL host is the local machine (where plain http is no exposure). */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = normalizeIp(hostname).toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   if (isIP(host) === 4) return host.startsWith('127.');
-  if (host === '::1') return true;
-  const mapped = /^::ffff:(127\.\d+\.\d+\.\d+)$/.exec(host);
-  return mapped !== null;
+  return host === '::1';
 }
 
 /** Why `url` may not be used with these options, or undefined when it may. */

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { createIpMatcher, normalizeIp } from './ipAllowList.js';
+import { normalizeIp } from '../net/ipAddress.js';
+import { createIpMatcher } from './ipAllowList.js';
 
 export const PEER_HEADER = 'x-platform-bridge-peer';
 

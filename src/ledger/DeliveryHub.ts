@@ -23,6 +23,7 @@ import type { GrantDelivery, GrantSink } from './types.js';
 import { PlayerAwayError } from './away.js';
 import type { Clock } from '../context.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
+import { errorText } from '../errorText.js';
 
 /** Where a sink delivers, for the order's journal. */
 export interface SinkLabel {
@@ -58,7 +59,7 @@ export class DeliveryHub implements Deliveries {
     try {
       this.unsubscribe = await this.store.subscribe(this.keys.channel, (message) => this.onMessage(message));
     } catch (err) {
-      this.logger.warn('grant delivery: cannot subscribe yet; connected players are swept instead', { error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn('grant delivery: cannot subscribe yet; connected players are swept instead', { error: errorText(err) });
     }
     try {
       // the sweep starts from now: grants from before reach players when they attach here
@@ -144,7 +145,7 @@ export class DeliveryHub implements Deliveries {
         .sort((a, b) => a.delivery.grantedAt - b.delivery.grantedAt)
         .map((e) => e.key);
     } catch (err) {
-      this.logger.warn('grant delivery: cannot read inbox', { userId, error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn('grant delivery: cannot read inbox', { userId, error: errorText(err) });
       return undefined;
     }
   }
@@ -189,7 +190,7 @@ export class DeliveryHub implements Deliveries {
           const roomId = this.labels.get(sink)?.roomId;
           if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
         } catch (err) {
-          const fields = { userId, order: key, error: err instanceof Error ? err.message : String(err) };
+          const fields = { userId, order: key, error: errorText(err) };
           // a player inside the reconnection window gets it when back (resume): normal, not an alert
           if (err instanceof PlayerAwayError) this.logger.debug('grant delivery waits for the player to come back', fields);
           else {

@@ -18,6 +18,8 @@ import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 import { grantNotice } from './grantNotice.js';
 import type { GrantDelivery, GrantHandler, GrantResult } from './types.js';
+import { errorText } from '../errorText.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface GrantWorkerDeps {
   store: Store;
@@ -103,12 +105,12 @@ export class GrantWorker {
         if (tries > 1) logger.info('granted order now confirmed by the replicas', { order: id, tries });
       },
       (err: unknown) => {
-        const error = err instanceof Error ? err.message : String(err);
+        const error = errorText(err);
         if (this.stopped) {
           logger.warn('granted order not confirmed by the replicas before shutdown', { order: id, tries, error });
           return;
         }
-        const retryInMs = Math.min(CONFIRM_RETRY_MAX_MS, CONFIRM_RETRY_BASE_MS * 2 ** (tries - 1));
+        const retryInMs = backoffDelay(tries, { baseMs: CONFIRM_RETRY_BASE_MS, maxMs: CONFIRM_RETRY_MAX_MS });
         if (tries === 1 || tries % 10 === 0) {
           logger.warn('order granted, but its record is not yet confirmed by the replicas; waiting again (the handler does not run again)', { order: id, tries, retryInMs, error });
         }
@@ -173,7 +175,7 @@ export class GrantWorker {
           await journal.append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, outcome: 'granted, not recorded' }));
         }
       } else {
-        const message = failure instanceof Error ? failure.message : String(failure);
+        const message = errorText(failure);
         const { outcome, retryAt } = await lease.fail(message);
         const at = clock.now();
         if (outcome === 'stale') {
@@ -190,7 +192,7 @@ export class GrantWorker {
       }
     } catch (err) {
       // the outcome could not be recorded: the lease runs out and the order is tried again (the handler is idempotent)
-      logger.error('could not record a grant outcome; the order will be retried', { order: id, error: err instanceof Error ? err.message : String(err) });
+      logger.error('could not record a grant outcome; the order will be retried', { order: id, error: errorText(err) });
     }
   }
 }

@@ -16,6 +16,7 @@ import type { LedgerOptions } from './options.js';
 import { decodeRecord } from './record.js';
 import { revokeDoneScript, revokeLease } from './revokeScripts.js';
 import type { RevokeHandler } from './types.js';
+import { errorText } from '../errorText.js';
 
 export interface RevokeWorkerDeps {
   store: Store;
@@ -81,12 +82,12 @@ export class RevokeWorker {
         if (ok) logger.info('onRevoked handled a revoked order', { order: id, userId: record.userId, attempt });
         return;
       }
-      const message = run.error instanceof Error ? run.error.message : String(run.error);
+      const message = errorText(run.error);
       const { outcome, retryAt } = await lease.fail(message);
       if (outcome === 'given_up') logger.error('onRevoked kept failing: revocation given up (the order stays revoked; claw back by hand)', { order: id, attempts: attempt, error: message });
       else if (outcome === 'rescheduled') logger.warn('onRevoked failed: will retry', { order: id, attempt, retryInMs: retryAt - clock.now(), error: message });
     } catch (err) {
-      logger.error('could not record an onRevoked outcome; it will be retried', { order: id, error: err instanceof Error ? err.message : String(err) });
+      logger.error('could not record an onRevoked outcome; it will be retried', { order: id, error: errorText(err) });
     }
   }
 }

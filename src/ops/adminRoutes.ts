@@ -16,6 +16,8 @@ import { bearerCheck } from './bearer.js';
 import { JOURNAL_SUBJECTS, type JournalSubject } from '../ledger/journal.js';
 import { LISTABLE_STATES, type Desk } from './desk.js';
 import type { AdminOptions } from './options.js';
+import { errorText } from '../errorText.js';
+import { isTimeZone } from '../timeZone.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 const MAX_ADMIN_BODY = 16 * 1024;
@@ -56,7 +58,7 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
       try {
         return await handler(new URL(request.url).searchParams, request, peer);
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorText(err);
         if (err instanceof BadRequest) {
           ctx.logger.warn('admin request refused: bad request', { peer, route, error: message });
           return problem(400, message);
@@ -143,11 +145,7 @@ export function adminEndpoints(ctx: BridgeContext, options: AdminOptions, desk: 
       const timeZone = q.get('timeZone') ?? 'UTC';
       const format = q.get('format') ?? 'jsonl';
       if (format !== 'csv' && format !== 'jsonl') throw new BadRequest('format must be csv or jsonl');
-      try {
-        new Intl.DateTimeFormat('en', { timeZone });
-      } catch {
-        throw new BadRequest(`unknown time zone ${timeZone}`);
-      }
+      if (!isTimeZone(timeZone)) throw new BadRequest(`unknown time zone ${timeZone}`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new BadRequest('day must be YYYY-MM-DD');
       const age = (ctx.clock.now() - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
       if (age > options.maxExportDays) throw new BadRequest(`day is more than admin.maxExportDays (${options.maxExportDays}) ago`);

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
 import type { StateCounts } from './desk.js';
 import type { OpsHooks } from './hooks.js';
+import { errorText } from '../errorText.js';
 
 export interface BridgeMetricsDeps {
   registry?: Registry;
@@ -72,7 +73,7 @@ export class BridgeMetrics implements OpsHooks {
           await d.store.ping(d.pingTimeoutMs);
           return { up: true, counts: await d.counts() };
         } catch (err) {
-          d.logger.warn('metrics: the store did not answer this scrape', { error: err instanceof Error ? err.message : String(err) });
+          d.logger.warn('metrics: the store did not answer this scrape', { error: errorText(err) });
           return { up: false };
         } finally {
           setImmediate(() => (reading = undefined));

@@ -14,6 +14,7 @@ import { consoleLogger } from '../logger.js';
 import { KeySpace } from '../store/KeySpace.js';
 import { RedisStore } from '../store/RedisStore.js';
 import { Desk, LISTABLE_STATES, type ListableState, type Page } from './desk.js';
+import { errorText } from '../errorText.js';
 
 const HELP = `usage: colyseus-platform-bridge orders <command> [args] --redis URL [--key-prefix P] [--json]
 
@@ -63,7 +64,7 @@ export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = 
       },
     });
   } catch (err) {
-    return usage(out, err instanceof Error ? err.message : String(err));
+    return usage(out, errorText(err));
   }
   const { values: o, positionals } = parsed;
   const [command, arg] = positionals;
@@ -151,7 +152,7 @@ export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = 
         return usage(out, `unknown command: ${command}`);
     }
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorText(err)}\n`);
     return 1;
   } finally {
     await store.close();

@@ -6,10 +6,11 @@
  * grouped by server (zone) id; Item1 role id, Item2 name, Item3 class, Item4 level, then the configured
  * extra fields. Merging keeps what is already there: zones and roles stay in the order they were first
  * written, unknown keys (another writer's) are kept in place, and numbers are rewritten from their
- * original text. Compact JSON, non-ASCII escaped (see asciiJson.ts).
+ * original text. Compact JSON, non-ASCII escaped (see json/ascii.ts).
  */
 import type { JsonValue, RoleUpdate } from '../rooms/services.js';
-import { asciiJson, parseKeepingNumbers, scalarText } from './asciiJson.js';
+import { asciiJson } from '../json/ascii.js';
+import { parseKeepingNumbers, scalarText } from '../json/exactNumbers.js';
 import { idValue } from './ids.js';
 
 type Item = Record<string, unknown>;

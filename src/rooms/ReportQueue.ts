@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/Store.js';
 import type { ReportQueue as ReportQueueContract, RoomReport } from './services.js';
 import { errorText, throttledLog, type ThrottledLog } from './throttle.js';
+import { backoffDelay } from '../backoff.js';
 
 export interface ReportQueueOptions {
   /** Reports kept in memory at most. */
@@ -143,8 +144,7 @@ export class ReportQueue implements ReportQueueContract {
   }
 
   private backoff(): number {
-    const exp = this.options.retryMinMs * 2 ** Math.min(Math.max(0, this.failures - 1), 16);
-    return Math.min(this.options.retryMaxMs, exp);
+    return backoffDelay(this.failures, { baseMs: this.options.retryMinMs, maxMs: this.options.retryMaxMs, maxDoublings: 16 });
   }
 
   /** Drops the oldest join record if there is one, else the oldest report. */

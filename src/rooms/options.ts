@@ -7,7 +7,7 @@ import type { JsonValue, Settlement } from './services.js';
 import type { IdResolver } from './identity.js';
 import type { GameStateProvider } from '../serverstate/ServerStateReporter.js';
 import type { MachineSampler } from '../serverstate/machine.js';
-import { isValidTimeZone } from '../serverstate/wallClock.js';
+import { isTimeZone } from '../timeZone.js';
 
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { message: `expected a function ${what}` });
 
@@ -155,7 +155,7 @@ export const roomsOptionsSchema = z
   .strictObject({
     timeZone: z
       .string()
-      .refine(isValidTimeZone, { message: 'expected an IANA time zone such as "Asia/Shanghai"' })
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as "Asia/Shanghai"' })
       .default('Asia/Shanghai')
       .describe(
         'Time zone of the serverstate times (UpdateTime, ServerBeginTime) and of the day boundary of daily activity. Default Asia/Shanghai: the recharge platform (spec 002) writes its own times in UTC+8.',

@@ -1,4 +1,5 @@
 import type { Logger, LogFields } from '../logger.js';
+export { errorText } from '../errorText.js';
 
 type Level = 'warn' | 'error' | 'info';
 
@@ -21,7 +22,3 @@ export function throttledLog(logger: Logger, periodMs = 60_000, now: () => numbe
 }
 
 export type ThrottledLog = ReturnType<typeof throttledLog>;
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -11,15 +11,6 @@ export interface WallClock {
   day(ms: number): string;
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function wallClock(timeZone: string): WallClock {
   const fmt = new Intl.DateTimeFormat('en-US', {
     timeZone,

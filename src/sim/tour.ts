@@ -6,6 +6,7 @@
 import { addgoldQuery, giftRequest, rechargeOrder, rolelistQuery, sudNotification } from '../testing/requests.js';
 import type { Printer } from './print.js';
 import { httpExchange, socketExchange, type Exchange } from '../testing/transport.js';
+import { errorText } from '../errorText.js';
 
 export interface TourOptions {
   url: string;
@@ -45,7 +46,7 @@ function json(text: string): any {
 /** The root cause of a failed fetch ("fetch failed" alone says nothing). */
 function causeText(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return cause?.code ?? cause?.message ?? (errorText(err));
 }
 
 /** The `ret` inside the recharge HTTP answer's `msg` JSON string. */
@@ -63,7 +64,7 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
     try {
       x = await run();
     } catch (err) {
-      out.info(`failed: ${err instanceof Error ? err.message : String(err)}`);
+      out.info(`failed: ${errorText(err)}`);
       out.verdict(false, expectation);
       result.failed++;
       return;

@@ -6,8 +6,9 @@ export {
   encodeFrame,
   encodeJsonReply,
   isSocketFraming,
-  parseJsonObject,
 } from './framing.js';
+export { parseJsonObject } from './jsonPayload.js';
+export type { JsonObjectParser, ParsedJsonObject } from './jsonPayload.js';
 export type {
   DecodeResult,
   DecodedFrame,
@@ -15,6 +16,5 @@ export type {
   FrameDecoderOptions,
   FramingError,
   FramingErrorCode,
-  ParsedJsonObject,
   SocketFraming,
 } from './framing.js';

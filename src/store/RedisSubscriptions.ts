@@ -8,6 +8,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { MessageHandler } from './Store.js';
+import { errorText } from '../errorText.js';
+import { backoffDelay } from '../backoff.js';
 
 type Client = Redis | Cluster;
 
@@ -102,14 +104,14 @@ export class RedisSubscriptions {
       } catch (err) {
         if (this.closed || this.wanted.get(channel) !== w) return;
         w.failures++;
-        const delayMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(w.failures - 1, 16));
+        const delayMs = backoffDelay(w.failures, { baseMs: RETRY_FIRST_MS, maxMs: RETRY_MAX_MS, maxDoublings: 16 });
         // one line per outage, then one per ten failures: a long outage must not flood the log
         if (w.failures === 1 || w.failures % 10 === 0) {
           this.logger.warn('pub/sub: subscribe failed; retrying with backoff (messages on this channel are missed meanwhile)', {
             channel,
             attempt: w.failures,
             retryInMs: delayMs,
-            error: err instanceof Error ? err.message : String(err),
+            error: errorText(err),
           });
         }
         clearTimeout(w.retry);

@@ -5,6 +5,7 @@
  * store by the run itself, so N processes running the same loop cooperate rather than duplicate.
  */
 import type { Logger } from '../logger.js';
+import { errorText } from '../errorText.js';
 
 export interface WorkerRun {
   /** True when more work is waiting right now (a full batch was taken). */
@@ -67,7 +68,7 @@ export class IntervalWorker {
         this.failing = false;
         this.o.onRun?.({ ok: true, at: Date.now() });
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+        const error = errorText(err);
         // one line when it starts failing, not one per interval while Redis or the platform is away
         if (!this.failing) this.o.logger.warn(`${this.o.name}: run failed; retrying every interval`, { error });
         this.failing = true;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { parseRechargeOptions, rechargeOptionsSchema, rechargeSocketPort, type RechargeOptionsInput } from '../../src/platforms/recharge/index.js';
-import { parseSourced } from '../../src/platforms/recharge/json.js';
+import { parseSourced } from '../../src/json/sourcedObject.js';
 
 describe('recharge options', () => {
   it('fills the documented defaults', () => {

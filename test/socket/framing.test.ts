@@ -4,12 +4,12 @@ import {
   encodeFrame,
   encodeJsonReply,
   isSocketFraming,
-  parseJsonObject,
   type DecodeResult,
   type FrameDecoder,
   type FramingError,
   type SocketFraming,
 } from '../../src/socket/framing.js';
+import { parseJsonObject } from '../../src/socket/jsonPayload.js';
 
 const b = (text: string): Buffer => Buffer.from(text, 'utf8');
 

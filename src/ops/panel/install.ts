@@ -10,6 +10,7 @@ import type { AdminOptions } from '../options.js';
 import { PanelActivity } from './activity.js';
 import type { PanelOptions } from './options.js';
 import { panelEndpoints, type PanelDeps } from './routes.js';
+import { errorText } from '../../errorText.js';
 
 export interface PanelSetup {
   activity: PanelActivity;
@@ -30,7 +31,7 @@ export function preparePanel(clock: Clock, logger: Logger, sud: SudOptions | und
               await handler(settlement, hctx);
               activity.settlement(settlement.matchId, true);
             } catch (err) {
-              activity.settlement(settlement.matchId, false, err instanceof Error ? err.message : String(err));
+              activity.settlement(settlement.matchId, false, errorText(err));
               throw err;
             }
           },

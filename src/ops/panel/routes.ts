@@ -18,6 +18,7 @@ import type { PanelOptions } from './options.js';
 import { loginPage, panelPage } from './page.js';
 import { PanelSessions, type PanelSession } from './session.js';
 import { orderRow, panelSnapshot } from './snapshot.js';
+import { errorText } from '../../errorText.js';
 
 export interface PanelDeps {
   desk: Desk;
@@ -81,7 +82,7 @@ export function panelEndpoints(ctx: BridgeContext, options: PanelOptions, admin:
       try {
         return await handler({ request, peer, session });
       } catch (err) {
-        ctx.logger.error('panel request failed', { peer, route: label, error: err instanceof Error ? err.message : String(err) });
+        ctx.logger.error('panel request failed', { peer, route: label, error: errorText(err) });
         return json({ error: 'the store could not answer, retry later' }, 503);
       }
     }),

@@ -16,6 +16,8 @@ import { ZoneKeys } from '../../serverstate/keys.js';
 import type { Desk } from '../desk.js';
 import type { PanelActivity } from './activity.js';
 import type { PanelOptions } from './options.js';
+import { errorText } from '../../errorText.js';
+import { parseJsonOr } from '../../json/objectParse.js';
 
 export interface SnapshotDeps {
   ctx: Pick<BridgeContext, 'store' | 'clock' | 'options'>;
@@ -57,7 +59,7 @@ export async function panelSnapshot(d: SnapshotDeps) {
     try {
       return await read();
     } catch (err) {
-      return { error: err instanceof Error ? err.message : String(err) };
+      return { error: errorText(err) };
     }
   };
   const [health, counts, stuck, givenUp, zones, gamecenter, sud] = await Promise.all([
@@ -150,10 +152,5 @@ async function sudQueue(d: SnapshotDeps) {
 }
 
 function parseJson(raw: string | undefined): unknown {
-  if (raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
+  return raw === undefined ? undefined : parseJsonOr(raw, raw);
 }

@@ -14,6 +14,7 @@ import { ErrorCode, ServerError } from '@colyseus/core';
 import type { Logger } from '../../logger.js';
 import type { GameCenterClient } from './client.js';
 import { GameCenterError, GameCenterRequestError } from './errors.js';
+import { errorText } from '../../errorText.js';
 
 export interface GameCenterOnAuthOptions {
   /** How long a confirmed token is trusted without asking GameCenter again (0: always ask). */
@@ -100,7 +101,7 @@ function refusal(err: unknown, userId: string, logger: Logger | undefined): Game
   if (err instanceof GameCenterRequestError) return refused(logger, new GameCenterAuthError(err.message, { cause: err }), userId);
   // GameCenter unreachable: refusing is the only safe answer; the client may retry the join
   const e = new GameCenterAuthError('GameCenter could not check the token right now; try again', { code: ErrorCode.APPLICATION_ERROR, cause: err });
-  logger?.warn('GameCenter onAuth: join refused, the token could not be checked', { userId, error: err instanceof Error ? err.message : String(err) });
+  logger?.warn('GameCenter onAuth: join refused, the token could not be checked', { userId, error: errorText(err) });
   return e;
 }
 

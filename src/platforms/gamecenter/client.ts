@@ -16,7 +16,7 @@ import {
   GameCenterTransportError,
   gameCenterErrorFor,
 } from './errors.js';
-import { stringifyIdRows } from './json.js';
+import { stringifyIdRows } from './idRows.js';
 import { parseGameCenterOptions } from './options.js';
 import type { GameCenterOptions, GameCenterOptionsInput } from './options.js';
 import {
@@ -31,6 +31,7 @@ import type { GameCenterFriend, GameCenterOrderStatus, GameCenterPlayingUser, Ga
 import { buildSignedForm, createNonceSource } from './signer.js';
 import type { FormParams, NonceSource } from './signer.js';
 import { postForm } from './transport.js';
+import { backoffDelay } from '../../backoff.js';
 
 export type GameCenterApi =
   | 'auth.check_status'
@@ -340,8 +341,7 @@ export class GameCenterClient {
 
   /** Exponential: base, 2×base, 4×base, …, each drawn from its upper half so parallel clients spread out. */
   private backoffMs(attempt: number): number {
-    const full = this.options.retryBackoffMs * 2 ** (attempt - 1);
-    return Math.round(full / 2 + (this.random() * full) / 2);
+    return backoffDelay(attempt, { baseMs: this.options.retryBackoffMs, jitter: 'upperHalf', random: this.random });
   }
 }
 

@@ -38,13 +38,3 @@ export class ZonedDays {
     return hi;
   }
 }
-
-/** True when the runtime knows `timeZone` as an IANA zone name (or UTC). */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -20,7 +20,7 @@ export {
   isGameCenterTransportError,
 } from './errors.js';
 export type { GameCenterKnownCode, TransportFailureKind } from './errors.js';
-export { jsonIdLiteral, parseJsonBigSafe, quoteUnsafeIntegers, stringifyIdRows } from './json.js';
+export { jsonIdLiteral, stringifyIdRows } from './idRows.js';
 export { GAMECENTER_BASE_URLS, gameCenterOptionsSchema, gameCenterSignSchema, parseGameCenterOptions } from './options.js';
 export type {
   GameCenterEnvironmentName,
@@ -40,7 +40,7 @@ export { installGameCenter } from './install.js';
 export type { GameCenterContext, GameCenterInstallDeps, GameCenterServices } from './install.js';
 export { GameCenterAuthError, gameCenterOnAuth } from './auth.js';
 export type { GameCenterAuth, GameCenterOnAuth, GameCenterOnAuthOptions } from './auth.js';
-export { ZonedDays, isKnownTimeZone } from './day.js';
+export { ZonedDays } from './day.js';
 export { RankStore } from './ranks/RankStore.js';
 export { RankFlusher } from './ranks/RankFlusher.js';
 export type { FlushResult, RankFlusherOptions } from './ranks/RankFlusher.js';

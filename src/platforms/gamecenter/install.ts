@@ -22,6 +22,7 @@ import type { FlushResult } from './ranks/RankFlusher.js';
 import { RankStore } from './ranks/RankStore.js';
 import { TransferService } from './transfers.js';
 import { ZoneSync } from './zones.js';
+import { errorText } from '../../errorText.js';
 
 export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops' | 'journal'>;
 
@@ -175,7 +176,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       if (orderZone !== undefined) {
         // the order is safely on the schedule; a zone sync failure is retried by the outbox, never thrown here
         await zones.orderZone(input.orderId, orderZone).catch((err: unknown) => {
-          logger.warn('GameCenter order zone not queued', { orderId: input.orderId, error: err instanceof Error ? err.message : String(err) });
+          logger.warn('GameCenter order zone not queued', { orderId: input.orderId, error: errorText(err) });
         });
       }
       return outcome;

@@ -3,10 +3,11 @@
  * flushing, zone sync, order and transfer polling) and the transfer outcome handler.
  */
 import { z } from 'zod';
-import { isKnownTimeZone } from './day.js';
+import { isTimeZone } from '../../timeZone.js';
 import { MAX_RANK_PAIRS, MAX_ZONE_ROWS } from './client.js';
 import { gameCenterOptionsSchema, refuseInsecureBaseUrl } from './options.js';
 import type { TransferHandler } from './transfers/types.js';
+import { backoffDelay } from '../../backoff.js';
 
 const ms = (fallback: number, min: number, what: string) => z.number().int().min(min).default(fallback).describe(what);
 
@@ -18,7 +19,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
   .extend({
     rankTimeZone: z
       .string()
-      .refine(isKnownTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Asia/Dubai"' })
+      .refine(isTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Asia/Dubai"' })
       .default('UTC')
       .describe(
         'IANA time zone in which a rank "day" turns: GameCenter keeps one rank submission per user per day, and the document does not say whose day. Ask GameCenter and set it to match.',
@@ -80,7 +81,7 @@ export function transferHandlerTimeoutOf(o: { transferHandlerTimeoutMs?: number;
 /** Longest one client call can take: every attempt timing out, plus the largest back-off before each retry. */
 function worstCallMs(o: { timeoutMs: number; retries: number; retryBackoffMs: number }): number {
   let backoff = 0;
-  for (let i = 0; i < o.retries; i++) backoff += o.retryBackoffMs * 2 ** i;
+  for (let i = 1; i <= o.retries; i++) backoff += backoffDelay(i, { baseMs: o.retryBackoffMs });
   return o.timeoutMs * (o.retries + 1) + backoff;
 }
 

@@ -21,6 +21,9 @@ import { claimTransfersScript, recordTransferScript, settleTransferScript } from
 import type { ClaimedTransfer } from './transfers/scripts.js';
 import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
 import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
+import { errorText } from '../../errorText.js';
+import { backoffDelay } from '../../backoff.js';
+import { parseJsonOr } from '../../json/objectParse.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */
@@ -176,7 +179,7 @@ export class TransferService {
     try {
       if (this.d.handler) await this.callHandler(this.d.handler, outcome);
     } catch (err) {
-      const delay = this.d.options.handlerRetryMs * 2 ** Math.min(5, attempts - 1);
+      const delay = backoffDelay(attempts, { baseMs: this.d.options.handlerRetryMs, maxDoublings: 5 });
       this.d.logger.warn('transfer outcome handler failed; it is called again later', { transferId: c.transferId, attempt: attempts, retryInMs: delay, error: errorText(err) });
       this.d.journal?.note('gamecenter-transfer', c.transferId, 'report_failed', { attempt: attempts, error: errorText(err), retryAt: this.d.clock.now() + delay });
       await this.settle(c, 'reporting', this.d.clock.now() + delay, { reportAttempts: String(attempts) });
@@ -237,14 +240,5 @@ function definitelyNotMade(err: unknown): boolean {
 }
 
 function parseJson(s: string | undefined): unknown {
-  if (s === undefined) return undefined;
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return s === undefined ? undefined : parseJsonOr(s, undefined);
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLargeError, readResponseCapped } from '../../http/outbound.js';
 import { GameCenterTransportError } from './errors.js';
-import { parseJsonBigSafe } from './json.js';
+import { parseBigSafe } from '../../json/exactNumbers.js';
 import { envelopeSchema } from './schemas.js';
 import type { GameCenterEnvelope } from './schemas.js';
 
@@ -60,7 +60,7 @@ export async function postForm(config: TransportConfig, api: string, form: Recor
   }
   let json: unknown;
   try {
-    json = parseJsonBigSafe(body);
+    json = parseBigSafe(body);
   } catch (e) {
     // An HTML page from a proxy or load balancer in front of the API: usually passes.
     throw new GameCenterTransportError(api, 'invalid-response', 'response body is not JSON', {

@@ -26,6 +26,8 @@ import {
   settleOutboxScript,
 } from './zones/scripts.js';
 import type { OutboxOutcome } from './zones/scripts.js';
+import { errorText } from '../../errorText.js';
+import { backoffDelay } from '../../backoff.js';
 
 export interface ZoneSyncOptions {
   /** How long one sender owns an event or an activity batch before another process may take it. */
@@ -179,7 +181,7 @@ export class ZoneSync {
       }
       const what = describe(row);
       // the fence counts hand-overs, so it is the attempt number
-      const delay = this.d.options.retryMs * 2 ** Math.min(5, fence - 1);
+      const delay = backoffDelay(fence, { baseMs: this.d.options.retryMs, maxDoublings: 5 });
       const retryAt = this.d.clock.now() + delay;
       const refusal = refusalOf(err);
       if (refusal || fence >= this.d.options.maxAttempts) {
@@ -267,8 +269,4 @@ function refusalOf(err: unknown): { code?: number; msg?: string } | undefined {
 
 function describe(row: OutboxRow): { event: 'create role'; userId: string; zone: number } | { event: 'order zone'; orderId: string; zone: number } {
   return row.kind === 'create' ? { event: 'create role', userId: row.userId, zone: row.zone } : { event: 'order zone', orderId: row.orderId, zone: row.zone };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,8 +3,8 @@
  * order) and says any other number is a failure the platform retries with the same order; the other
  * negatives below are ours, one per cause, so a platform operator can tell causes apart from their logs.
  */
-import type { SourcedObject } from './json.js';
-import { echoValue } from './json.js';
+import type { SourcedObject } from '../../json/sourcedObject.js';
+import { echoValue } from '../../json/sourcedObject.js';
 
 export const RECHARGE_CODE = {
   /** Recorded in the ledger; only ever answered after the ledger resolved "accepted". */

@@ -15,12 +15,14 @@ import { createZoneFilter, skewSeconds } from './checks.js';
 import { giftFormatProblem } from './formats.js';
 import { GIFT_CODE, GIFT_SUCCESS_DESC } from './codes.js';
 import { GiftClaims, type GiftAnswer } from './giftClaim.js';
-import { asciiJsonString, echoObject, fieldText, type SourcedObject } from './json.js';
+import { asciiJsonValue } from '../../json/ascii.js';
+import { echoObject, fieldText, type SourcedObject } from '../../json/sourcedObject.js';
 import type { RechargeOptions } from './options.js';
 import { GIFT_SIGNED, checkPayload, giftPayloadSchema, signedText } from './schemas.js';
 import { verifyGiftSign, type GiftSignedFields } from './sign.js';
 import type { GiftHandlerResult, GiftRequest } from './types.js';
 import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
+import { errorText } from '../../errorText.js';
 
 export interface GiftRedeemerDeps {
   options: RechargeOptions;
@@ -57,7 +59,7 @@ export class GiftRedeemer {
   /** Redeems one request and resolves the reply object; never rejects. */
   async redeem(obj: SourcedObject, remoteAddress: string): Promise<Record<string, unknown>> {
     const answer = await this.answer(obj, remoteAddress);
-    return { ...echoObject(obj), code: answer.code, desc: asciiJsonString(answer.desc) };
+    return { ...echoObject(obj), code: answer.code, desc: asciiJsonValue(answer.desc) };
   }
 
   private async answer(obj: SourcedObject, peer: string): Promise<Omit<GiftAnswer, 'ok'>> {
@@ -158,7 +160,7 @@ export class GiftRedeemer {
       await this.deps.store.confirmDurable().catch((error: unknown) => {
         logger.warn('gift redemption recorded but not yet confirmed by the replicas; the game handler keeps its idempotency key as the record', {
           ...this.ids(obj, peer),
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         });
       });
     } catch (error) {

@@ -11,7 +11,7 @@ import { BodyTimeoutError, BodyTooLargeError, declaresTooLarge, readBodyCapped }
 import { createIpMatcher } from '../../http/ipAllowList.js';
 import { RECHARGE_CODE, httpAnswerBody, type RechargeAnswer } from './codes.js';
 import type { RechargeIntake } from './intake.js';
-import { parseSourcedBytes } from './json.js';
+import { parseSourcedBytes } from '../../json/sourcedObject.js';
 import type { RechargeOptions } from './options.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };

@@ -13,7 +13,7 @@ import { StoreUnavailableError } from '../../store/Store.js';
 import { UnstorableOrderError } from '../../ledger/storable.js';
 import { createZoneFilter, skewSeconds } from './checks.js';
 import { RECHARGE_CODE, type RechargeAnswer } from './codes.js';
-import { fieldText, type SourcedObject } from './json.js';
+import { fieldText, type SourcedObject } from '../../json/sourcedObject.js';
 import type { RechargeOptions } from './options.js';
 import { RECHARGE_SIGNED, checkPayload, rechargePayloadSchema, signedText } from './schemas.js';
 import { verifyRechargeSign, type RechargeSignedFields } from './sign.js';

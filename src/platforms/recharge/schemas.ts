@@ -5,7 +5,7 @@
  * the zone. The signed values' exact text is read with {@link signedText}, not from the parsed output.
  */
 import { z } from 'zod';
-import { fieldText, type SourcedObject } from './json.js';
+import { fieldText, type SourcedObject } from '../../json/sourcedObject.js';
 
 const missingOr = (expected: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'missing' : `expected ${expected}`);
 

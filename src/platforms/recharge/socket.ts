@@ -10,7 +10,7 @@ import type { SocketRequestContext } from '../../socket/JsonSocketServer.js';
 import { RECHARGE_CODE, socketAnswer } from './codes.js';
 import type { GiftRedeemer } from './gift.js';
 import type { RechargeIntake } from './intake.js';
-import { parseSourced, sourcedFromValue, type SourcedObject } from './json.js';
+import { parseSourced, sourcedFromValue, type SourcedObject } from '../../json/sourcedObject.js';
 import type { RechargeOptions } from './options.js';
 import { NO_OPS, type OpsHooks } from '../../ops/hooks.js';
 

@@ -6,7 +6,7 @@
  * never used to skip the duplicate check: a make-up order for an order already granted is the same order.
  */
 import type { OrderSource, PaidOrder, UnsignedOrderFields } from '../../ledger/types.js';
-import { fieldText, type SourcedObject } from './json.js';
+import { fieldText, type SourcedObject } from '../../json/sourcedObject.js';
 import { canonicalZone, type DedupeField } from './options.js';
 
 export type RechargeSource = Extract<OrderSource, 'recharge-http' | 'recharge-socket'>;

@@ -22,6 +22,7 @@ import type { SudNote } from './notes.js';
 import type { SudWorkerOptions } from './options.js';
 import { completeScript, jobLease, markScript } from './scripts.js';
 import type { HandlerContext, SettlementHandler, SettlementRoomSink, Settlement, SudEvent, SudEventHandler, SudJobRecord } from './types.js';
+import { errorText } from '../../errorText.js';
 
 export interface SudWorkerDeps {
   store: Store;
@@ -237,5 +238,5 @@ export class SudWorker implements JobTaker {
 }
 
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/Store.js';
 import type { SudKeys } from './keys.js';
 import { unleaseScript } from './scripts.js';
+import { backoffDelay } from '../../backoff.js';
 
 const RETRY_BASE_MS = 200;
 const RETRY_MAX_MS = 5000;
@@ -39,7 +40,7 @@ export class UnstartedJobs {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.handBack(jobId, recorder, tries + 1, absent);
-    }, Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** tries));
+    }, backoffDelay(tries + 1, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }));
     timer.unref();
     this.timers.add(timer);
   }

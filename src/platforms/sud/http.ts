@@ -5,7 +5,7 @@
  * with its reason and answered in SUD's shape with a non-zero ret_code.
  */
 import { createEndpoint, type Endpoint } from '@colyseus/core';
-import { MAX_JSON_DEPTH, tooDeepField } from '../../jsonDepth.js';
+import { MAX_JSON_DEPTH, tooDeepField } from '../../json/depth.js';
 import { hasLoneSurrogate } from '../../ledger/storable.js';
 import { countedHandler, withCallbackCode } from '../../ops/hooks.js';
 import type { BridgeContext } from '../../context.js';
@@ -20,6 +20,7 @@ import { verifySudRequest } from './signature.js';
 import type { NotificationToRecord, SudJournal } from './SudJournal.js';
 import { eventJobId, settleJobId } from './keys.js';
 import type { SudNote } from './notes.js';
+import { errorText } from '../../errorText.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -92,7 +93,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return refuse(SUD_RET.malformed, `malformed JSON: ${error instanceof Error ? error.message : String(error)}`, { peer, bytes: body.length });
+      return refuse(SUD_RET.malformed, `malformed JSON: ${errorText(error)}`, { peer, bytes: body.length });
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return refuse(SUD_RET.malformed, 'malformed JSON: expected an object', { peer });
     const envelope = envelopeSchema.safeParse(json);
@@ -127,7 +128,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
       if (jobId && r.outcome !== 'new') deps.note?.(jobId, 'duplicate', { notifyId: env.notify_id, outcome: r.outcome, state: r.state, answer: 'SUCCESS' });
       return respond(SUD_SUCCESS);
     } catch (error) {
-      if (jobId) deps.note?.(jobId, 'not_recorded', { notifyId: env.notify_id, error: error instanceof Error ? error.message : String(error) });
+      if (jobId) deps.note?.(jobId, 'not_recorded', { notifyId: env.notify_id, error: errorText(error) });
       if (error instanceof StoreUnavailableError) {
         ctx.logger.error('sud notify could not be recorded (store unavailable); SUD will retry', { notifyId: env.notify_id, error: error.message });
         return respond({ ret_code: SUD_RET.unavailable, ret_msg: 'temporarily unavailable, retry later' });

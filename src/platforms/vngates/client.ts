@@ -8,6 +8,7 @@ import { md5Hex } from '../../signing.js';
 import { VngatesApiError, VngatesTransportError } from './errors.js';
 import { userinfoResponseSchema } from './schemas.js';
 import type { VngatesUser } from './types.js';
+import { backoffDelay } from '../../backoff.js';
 
 export interface VngatesClientOptions {
   appId: string;
@@ -45,7 +46,7 @@ export class VngatesClient {
         return await this.once(accessToken);
       } catch (err) {
         if (!(err instanceof VngatesTransportError) || !err.transient || attempt >= this.o.retries) throw err;
-        await new Promise((r) => setTimeout(r, delay * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt + 1, { baseMs: delay })));
       }
     }
   }

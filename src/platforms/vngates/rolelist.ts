@@ -13,6 +13,7 @@ import { StoreUnavailableError } from '../../store/Store.js';
 import { json } from './answers.js';
 import type { VngatesOptions } from './options.js';
 import type { RoleLookup } from './types.js';
+import { errorText } from '../../errorText.js';
 
 const failure = (msg: string, status = 200) => json({ msg, data: [], status: 0 }, status);
 
@@ -49,7 +50,7 @@ export function createRolelistEndpoint(ctx: BridgeContext, options: VngatesOptio
       });
     } catch (error) {
       const unavailable = error instanceof StoreUnavailableError;
-      ctx.logger.error('vngates rolelist: roles could not be read', { userId, error: error instanceof Error ? error.message : String(error) });
+      ctx.logger.error('vngates rolelist: roles could not be read', { userId, error: errorText(error) });
       return failure(unavailable ? 'temporarily unavailable, retry later' : 'internal error', unavailable ? 503 : 500);
     }
   }));

@@ -21,7 +21,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkEnvelope } from './envelope.js';
-import { bare, isZone, playerJson, readBody, readRows, writeJson } from './json.js';
+import { bare, isZone, playerJson, readBody, readRows } from './json.js';
 import { trialOrder, type BlockInfo, type DoubleFriend, type DoubleOrder, type DoublePlayer, type DoubleTransfer, type GameCenterDoubleOptions, type RecordedRequest, type ScriptedFailure } from './types.js';
 
 export type { BlockInfo, DoubleFriend, DoubleOrder, DoublePlayer, DoubleTransfer, GameCenterDoubleOptions, RecordedRequest, ScriptedFailure } from './types.js';
@@ -151,7 +151,7 @@ export class GameCenterDouble {
       record.outcome = { code: a.code };
       const body: Record<string, unknown> = { code: a.code, msg: a.msg ?? (a.code === 0 ? 'success' : 'error') };
       if (a.data !== undefined) body.data = a.data;
-      const text = writeJson(body);
+      const text = JSON.stringify(body);
       if (this.log) {
         const shown = Object.fromEntries(Object.entries(record.params).filter(([k]) => k !== 'signature'));
         this.log(`GameCenter ← ${endpoint} ${JSON.stringify(shown)}\nGameCenter → ${text}`);

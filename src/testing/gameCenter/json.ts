@@ -1,21 +1,20 @@
 /**
- * The GameCenter double's own JSON reading and writing: ids as bare JSON numbers with their exact digits (as
- * the platform writes 64-bit ids), and rows read with each number's source text, independent of the client.
+ * The GameCenter double's wire values: ids as bare JSON numbers with their exact digits (as the platform
+ * writes 64-bit ids), and rows read with each number's source text. The checks are the double's own,
+ * independent of the client's; the JSON primitives are the shared ones (json/exactNumbers.ts).
  */
 import type { IncomingMessage } from 'node:http';
+import { parseWithSource, rawJson, type RawJson } from '../../json/exactNumbers.js';
 import type { DoublePlayer } from './types.js';
-/** A JSON number written with exactly these digits (how the platform sends 64-bit ids). */
-export class Bare {
-  constructor(readonly digits: string) {}
-}
 
 /** A number literal as read from request JSON, with its exact source text. */
 export class Literal {
   constructor(readonly source: string) {}
 }
 
-export function bare(id: string): Bare | string {
-  return /^(?:0|[1-9]\d*)$/.test(id) ? new Bare(id) : id;
+/** A numeric id as a JSON number written with exactly its digits (JSON.stringify keeps them); any other id as a string. */
+export function bare(id: string): RawJson | string {
+  return /^(?:0|[1-9]\d*)$/.test(id) ? rawJson(id) : id;
 }
 
 export function isZone(text: string): boolean {
@@ -30,7 +29,7 @@ export function readRows(text: string | undefined, width: number): string[][] | 
   if (!text) return 'data required';
   let parsed: unknown;
   try {
-    parsed = parseWithSource(text, (_key, value, ctx) => (typeof value === 'number' ? new Literal(ctx.source ?? String(value)) : value));
+    parsed = parseWithSource(text, (_key, value, context) => (typeof value === 'number' ? new Literal(context.source ?? String(value)) : value));
   } catch {
     return 'data is not JSON';
   }
@@ -51,21 +50,6 @@ export function readRows(text: string | undefined, width: number): string[][] | 
     rows.push([idText, ...values]);
   }
   return rows;
-}
-
-type SourceReviver = (key: string, value: unknown, context: { source?: string }) => unknown;
-const parseWithSource = JSON.parse as unknown as (text: string, reviver: SourceReviver) => unknown;
-
-export function writeJson(value: unknown): string {
-  if (value instanceof Bare) return value.digits;
-  if (Array.isArray(value)) return `[${value.map(writeJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${JSON.stringify(k)}:${writeJson(v)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function playerJson(p: DoublePlayer): Record<string, unknown> {

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../logger.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../../backoff.js';
 import type { LeaseQueue } from './queue.js';
 import type { FailOutcome, LeaseClaim } from './scripts.js';
+import { errorText } from '../../errorText.js';
 
 /** Why a holder stopped holding: its renewals stayed unanswered too long, or another process holds it now. */
 export type LeaseLossReason = 'expired' | 'taken';
@@ -186,7 +187,7 @@ export class Lease {
     try {
       this.host.onLeaseEvent?.({ queue: this.host.name, id: this.id, attempt: this.attempt, owner: this.host.owner, ...e });
     } catch (err) {
-      this.host.logger.error(`${this.host.name}: a lease event listener threw`, { error: err instanceof Error ? err.message : String(err) });
+      this.host.logger.error(`${this.host.name}: a lease event listener threw`, { error: errorText(err) });
     }
   }
 
@@ -196,7 +197,7 @@ export class Lease {
    */
   async fail(error: string): Promise<{ outcome: FailOutcome; retryAt: number }> {
     const { store, clock, keys, scripts, options } = this.host;
-    const retryAt = clock.now() + backoffDelay(this.attempt, options.backoffBaseMs, options.backoffMaxMs);
+    const retryAt = clock.now() + backoffDelay(this.attempt, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, jitter: 'spread' });
     const outcome = await store.run(
       scripts.fail,
       [this.key, keys.due, keys.gaveUp],

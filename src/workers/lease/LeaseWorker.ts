@@ -12,6 +12,7 @@ import { StoreUnavailableError } from '../../store/Store.js';
 import { Lease, type LeaseEventListener, type LeaseHost } from './Lease.js';
 import type { LeaseQueue } from './queue.js';
 import type { LeaseClaim } from './scripts.js';
+import { errorText } from '../../errorText.js';
 
 export interface LeaseWorkerDeps extends LeaseQueue {
   /** Starts every log line of the loop: 'grant worker'. */
@@ -153,7 +154,7 @@ export class LeaseWorker {
       }
     } catch (err) {
       // once per outage, not once per look while the store is away; other failures are logged every time
-      if (!this.storeDown) logger.warn(`${name}: cannot claim ${this.d.work}`, { error: err instanceof Error ? err.message : String(err) });
+      if (!this.storeDown) logger.warn(`${name}: cannot claim ${this.d.work}`, { error: errorText(err) });
       this.storeDown = err instanceof StoreUnavailableError;
     } finally {
       this.running = false;

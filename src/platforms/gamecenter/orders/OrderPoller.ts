@@ -27,6 +27,7 @@ import { nextCheckAt, POLL_WINDOW_MS } from './schedule.js';
 import { claimOrdersScript, registerOrderScript, settleArgs, settleOrdersScript } from './scripts.js';
 import type { ClaimedOrder, OrderSettlement } from './scripts.js';
 import type { PolledOrder, RegisterOrderInput, RegisterOrderOutcome } from './types.js';
+import { errorText } from '../../../errorText.js';
 
 export interface OrderPollerOptions {
   /** Orders claimed per tick at most. */
@@ -297,8 +298,4 @@ function safeJson(s: string): unknown {
   } catch {
     return s;
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

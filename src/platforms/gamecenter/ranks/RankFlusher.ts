@@ -15,6 +15,7 @@ import { GameCenterErrorCode, isGameCenterError } from '../errors.js';
 import { rankKeys } from './keys.js';
 import type { RankTypeKeys } from './keys.js';
 import { claimRanksScript, markRanksSentScript, releaseRanksScript } from './scripts.js';
+import { errorText } from '../../../errorText.js';
 
 export interface RankFlusherOptions {
   /** Users per request, ≤ 999. */
@@ -108,7 +109,7 @@ export class RankFlusher {
         rankType: type,
         users: pairs.length,
         retryInMs: this.d.options.retryMs,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
       });
       return { requests: 1, sent: 0, failed: pairs.length };
     }

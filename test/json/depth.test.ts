@@ -3,7 +3,7 @@
  * inside strings, and naming the top-level field the deep value hangs under.
  */
 import assert from 'node:assert/strict';
-import { MAX_JSON_DEPTH, tooDeepField } from '../../src/jsonDepth.js';
+import { MAX_JSON_DEPTH, tooDeepField } from '../../src/json/depth.js';
 import { deeperThan } from '../../src/ledger/storable.js';
 
 const nest = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);

@@ -1,0 +1,16 @@
+/**
+ * The one check of a configured time zone (serverstate's wall clock, GameCenter's rank day, the admin
+ * export's day): whatever the runtime's ICU data knows as a zone, an IANA name (`Asia/Shanghai`, any case,
+ * links such as `Asia/Calcutta`), `UTC`, or a fixed offset (`+08:00`). Everything that formats in a zone
+ * uses Intl.DateTimeFormat, so the check is exactly "Intl accepts it": a name that passes here never
+ * throws later, and one that fails would have thrown at the first use.
+ */
+export function isTimeZone(name: unknown): name is string {
+  if (typeof name !== 'string' || name === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
