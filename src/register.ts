@@ -131,7 +131,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
-  const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
+  const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant, options.journal, options.onRevoked);
   const desk = new Desk(store, ledger, clock, subjects);
   ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
@@ -152,7 +152,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   ctx.onClose(() => {
     if (registeredPlatforms() === registered) setRegisteredPlatforms(undefined);
   });
-  if (panel) mountPanel(ctx, options.panel, options.admin, { desk, activity: panel.activity, health: () => healthReport(ctx, platformReport()), gamecenter: !!gamecenter, sud: !!sud });
+  if (panel) mountPanel(ctx, options.panel, options.admin, { desk, activity: panel.activity, health: () => healthReport(ctx, platformReport()), gamecenter: !!gamecenter, sud: !!sud, serverStateHash: options.rooms.serverState.hashName });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);
