@@ -12,7 +12,7 @@ import { createStore } from './store/createStore.js';
 import type { Store } from './store/Store.js';
 import { PeerStamp } from './http/peer.js';
 import { installHealth, healthReport, type HealthReport } from './http/health.js';
-import { mountEndpoints, isListening } from './http/mount.js';
+import { afterListen, httpServerOf, mountEndpoints, warnIfUntestedColyseus } from './colyseus/adapter.js';
 import { chainShutdown } from './shutdown.js';
 import { createLedger } from './ledger/createLedger.js';
 import type { Deliveries, Ledger } from './ledger/Ledger.js';
@@ -84,6 +84,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   // the panel listens to the log (refusals) and to the ops hooks, so it must wrap them before anything uses them
   const panel = options.panel.enabled ? preparePanel(clock, baseLogger, options.sud) : undefined;
   const logger = panel?.logger ?? baseLogger;
+  warnIfUntestedColyseus(logger);
   const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, durability: options.ledger.durability, logger });
   const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
 
@@ -226,19 +227,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
  * prepends its own request listener at that moment, and ours must run before it.
  */
 function stampPeers(server: Server, peer: PeerStamp): void {
-  const install = () => {
-    const http = (server.transport as { server?: import('node:http').Server } | undefined)?.server;
+  afterListen(server, () => {
+    const http = httpServerOf(server);
     if (http) peer.install(http);
-  };
-  if (isListening(server)) {
-    install();
-    return;
-  }
-  const instance = server as unknown as { listen: (...args: unknown[]) => Promise<unknown> };
-  const original = instance.listen;
-  instance.listen = async function (this: unknown, ...args: unknown[]) {
-    const result = await original.apply(server, args);
-    install();
-    return result;
-  };
+  });
 }

@@ -5,7 +5,7 @@
  * processes. A room that is gone (the match ended and it was disposed) gets nothing: the settlement was
  * already handled by the game's settlement handler.
  */
-import { matchMaker } from '@colyseus/core';
+import { callRoomMethod, localRoomHasMethod, roomListed } from '../colyseus/adapter.js';
 import type { Logger } from '../logger.js';
 import type { Settlement as PlatformSettlement } from '../platforms/sud/types.js';
 
@@ -23,15 +23,15 @@ export interface RoomSettlementSink {
 export function createRoomSettlementSink(logger: Logger, timeoutMs = 5000): RoomSettlementSink {
   return {
     async deliver(roomId, settlement) {
-      const local = matchMaker.getLocalRoomById(roomId) as unknown as Record<string, unknown> | undefined;
-      if (!local && !(await matchMaker.getRoomById(roomId))) return false;
-      if (local && typeof local[SETTLEMENT_ROOM_METHOD] !== 'function') {
+      const local = localRoomHasMethod(roomId, SETTLEMENT_ROOM_METHOD);
+      if (local === undefined && !(await roomListed(roomId))) return false;
+      if (local === false) {
         logger.warn('a settlement names a live room without the PlatformPlugin: not delivered to it', { roomId, matchId: settlement.matchId });
         return false;
       }
       // a remote room without the plugin, or one on a process that died but is still listed, answers with an
       // error or a timeout: the caller logs it and records the settlement done, not shown in a room
-      const accepted = await matchMaker.remoteRoomCall(roomId, SETTLEMENT_ROOM_METHOD, [settlement], timeoutMs);
+      const accepted = await callRoomMethod(roomId, SETTLEMENT_ROOM_METHOD, [settlement], timeoutMs);
       return accepted !== false;
     },
   };
