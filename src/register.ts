@@ -20,7 +20,7 @@ import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
 import { registeredPlatforms, setRegisteredPlatforms } from './platformAccess.js';
-import { createRoomSettlementSink } from './rooms/roomSettlements.js';
+import { roomSettlementDelivery } from './rooms/settlements/roomDelivery.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
@@ -140,7 +140,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
   if (!gamecenter) ctx.setPlatformStatus('gamecenter', { enabled: false });
   // SUD before rooms: settlements rooms report share SUD's per-match dedupe
-  const sud = options.sud ? installSud(ctx, panel?.sud ?? options.sud, { rooms: createRoomSettlementSink(logger) }) : undefined;
+  const sud = options.sud ? installSud(ctx, panel?.sud ?? options.sud, { rooms: roomSettlementDelivery(logger) }) : undefined;
   if (!sud) ctx.setPlatformStatus('sud', { enabled: false });
   const rooms = installRooms(ctx, options.rooms, { deliveries, ...(sud ? { settlements: sudSettlementSink(sud.settlements) } : {}) });
   // VNGates after rooms: /rolelist answers from the role registry

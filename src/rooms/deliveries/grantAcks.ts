@@ -6,11 +6,11 @@
  * player's next join or reconnect. Entries expire after `keepDays`, so a client that never acknowledges
  * (an old build) does not keep them forever.
  */
-import type { GrantDelivery } from '../ledger/types.js';
-import type { Logger } from '../logger.js';
-import type { KeySpace } from '../store/KeySpace.js';
-import type { Store } from '../store/Store.js';
-import { errorText } from './throttle.js';
+import type { GrantDelivery } from '../../ledger/types.js';
+import type { Logger } from '../../logger.js';
+import type { KeySpace } from '../../store/KeySpace.js';
+import type { Store } from '../../store/Store.js';
+import { errorText } from '../../logging/throttle.js';
 
 /** The message type a client acknowledges a grant with: `room.send('grant:ack', { key })`. */
 export const GRANT_ACK_MESSAGE = 'grant:ack';

@@ -13,16 +13,16 @@
  * rooms without the plugin, the room instance's `onJoin` is wrapped at `create` to keep them.
  */
 import type { Client, RegisteredHandler, Room, Server } from '@colyseus/core';
-import { afterRoomReconnect, beforeRoomJoin, chainBeforeListen, onDefine, roomDefinitions } from '../colyseus/adapter.js';
-import type { Clock } from '../context.js';
-import type { Deliveries } from '../ledger/Ledger.js';
-import type { Logger } from '../logger.js';
-import { GRANT_ACK_MESSAGE, type GrantAcks } from './grantAcks.js';
-import { SessionGrants, type GrantSessions } from './grantSink.js';
+import { afterRoomReconnect, beforeRoomJoin, chainBeforeListen, onDefine, roomDefinitions } from '../../colyseus/adapter.js';
+import type { Clock } from '../../context.js';
+import type { Deliveries } from '../../ledger/Ledger.js';
+import type { Logger } from '../../logger.js';
+import { GRANT_ACK_MESSAGE, type GrantAcks } from '../deliveries/grantAcks.js';
+import { SessionGrants, type GrantSessions } from '../deliveries/grantSink.js';
 import { hasPlatformPlugin } from './pluginBrand.js';
-import type { ClientIdentity, ReportQueue } from './services.js';
+import type { ClientIdentity, ReportQueue } from '../services.js';
 import type { Session, SessionBook } from './SessionBook.js';
-import { errorText, throttledLog, type ThrottledLog } from './throttle.js';
+import { errorText, throttledLog, type ThrottledLog } from '../../logging/throttle.js';
 
 export interface LifecycleDeps {
   server: Server;

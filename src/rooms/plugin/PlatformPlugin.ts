@@ -29,17 +29,17 @@
  * The plugin reports to the bridge it is given, else to the one registered in this process.
  */
 import { RoomPlugin, type Client, type RoomPluginOrder } from '@colyseus/core';
-import type { GrantDelivery } from '../ledger/types.js';
-import { idText } from '../roles/ids.js';
-import { normalizeRole } from '../roles/normalize.js';
-import { defineRoomMethod } from '../colyseus/adapter.js';
+import type { GrantDelivery } from '../../ledger/types.js';
+import { idText } from '../../roles/ids.js';
+import { normalizeRole } from '../../roles/normalize.js';
+import { defineRoomMethod } from '../../colyseus/adapter.js';
 import { currentBridgeServices } from './current.js';
-import { SessionGrants, type RoomGrantHandler } from './grantSink.js';
+import { SessionGrants, type RoomGrantHandler } from '../deliveries/grantSink.js';
 import { PLATFORM_PLUGIN_BRAND } from './pluginBrand.js';
-import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from './services.js';
-import { normalizeSettlement } from './settlement.js';
-import { errorText } from './throttle.js';
-import { SETTLEMENT_ROOM_METHOD, type RoomSettlement, type RoomSettlementHandler } from './roomSettlements.js';
+import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from '../services.js';
+import { normalizeSettlement } from '../settlements/normalize.js';
+import { errorText } from '../../logging/throttle.js';
+import { SETTLEMENT_ROOM_METHOD, type RoomSettlement, type RoomSettlementHandler } from '../settlements/roomDelivery.js';
 
 /** The bridge to report to: its room services, or the registered bridge object that carries them. */
 export type BridgeRef = BridgeServices | { readonly rooms: BridgeServices };
