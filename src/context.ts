@@ -7,14 +7,24 @@ import type { LeaseEventListener } from './workers/lease/Lease.js';
 import type { Server } from '@colyseus/core';
 import type { Endpoint } from '@colyseus/core';
 import type { Logger } from './logger.js';
-import type { ResolvedOptions } from './config.js';
+import type { HttpOptions } from './http/options.js';
 import type { Store } from './store/Store.js';
 import type { PeerStamp } from './http/peer.js';
 import type { OpsHooks } from './ops/hooks.js';
 import type { SubjectJournal } from './ledger/journal.js';
 
-export interface Clock {
-  now(): number;
+export type { Clock } from './clock.js';
+import type { Clock } from './clock.js';
+
+/**
+ * The part of the options every feature may read from its context. Each feature is handed its own options
+ * by the register call; the context carries only what is common, so it does not depend on every feature's
+ * schema (config.ts imports them all).
+ */
+export interface ContextOptions {
+  /** The zone / server id this process serves. */
+  readonly zoneId: number;
+  readonly http: HttpOptions;
 }
 
 export interface PlatformStatus {
@@ -26,7 +36,7 @@ export interface PlatformStatus {
 }
 
 export interface BridgeContext {
-  readonly options: ResolvedOptions;
+  readonly options: ContextOptions;
   readonly store: Store;
   readonly logger: Logger;
   readonly server: Server;

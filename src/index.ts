@@ -1,6 +1,13 @@
 /**
  * colyseus-platform-bridge: connects a Colyseus 0.18 game server to its platforms' back-ends with one
  * register call. This file is the whole public API; everything else is internal.
+ *
+ * What a game needs: the register call and its options, the room plugin, `platformOnAuth` /
+ * `platformService`, the handles on the returned bridge (ledger, desk, platforms) and the types they carry.
+ * Extension points (README "Extension points"; each marked `@remarks Extension point:` where declared):
+ * the `Logger`, your own atomic steps on `bridge.store` (`Store`, `defineScript`, `StoreScript`,
+ * `KeySpace`), a `GrantSink` for `bridge.deliveries.attach`, a `RankSink` for `bridge.rooms.pipeRanks`, the
+ * serverstate `MachineSampler` / `GameStateProvider`, and the signing helpers.
  */
 export { registerPlatformBridge, type PlatformBridge } from './register.js';
 export { platformOnAuth, platformService, type PlatformOnAuth, type PlatformName, type PlatformServices } from './platformAccess.js';
@@ -8,19 +15,8 @@ export { optionsSchema, parseOptions, ConfigError, type PlatformBridgeOptions, t
 export type { HealthReport } from './http/health.js';
 export type { LeaseEvent, LeaseEventListener, LeaseLossReason } from './workers/lease/Lease.js';
 export { consoleLogger, type Logger, type LogLevel, type LogFields } from './logger.js';
-export {
-  KeySpace,
-  MemoryStore,
-  RedisStore,
-  StoreUnavailableError,
-  defineScript,
-  type Store,
-  type StoreScript,
-  type ScriptReply,
-  type RedisConnection,
-} from './store/index.js';
+export { StoreUnavailableError, defineScript, type KeySpace, type Store, type StoreScript, type ScriptReply, type RedisConnection } from './store/index.js';
 export { md5Hex, sha256Hex, hmacHex, hmacSha1Hex, hashHex, safeEqual, canonicalSorted, type CanonicalOptions, type HashName } from './signing.js';
-export { createIpMatcher } from './http/ipAllowList.js';
 export type {
   Ledger,
   Deliveries,
@@ -48,8 +44,6 @@ export { Desk, LISTABLE_STATES, type Page as DeskPage, type ListQuery, type List
 export { EXPORT_COLUMNS, type ExportFormat } from './ops/exportDay.js';
 export {
   rechargeSocketPort,
-  parseRechargeOptions,
-  rechargeOptionsSchema,
   RECHARGE_CODE,
   GIFT_CODE,
   rechargeLedgerKey,
@@ -68,7 +62,6 @@ export {
   GameCenterTransportError,
   isGameCenterError,
   DuplicateTransferReferenceError,
-  gameCenterPlatformOptionsSchema,
 } from './platforms/gamecenter/index.js';
 export type {
   GameCenterServices,
@@ -91,8 +84,6 @@ export type {
 } from './platforms/gamecenter/index.js';
 export {
   PlatformPlugin,
-  currentBridgeServices,
-  roomsOptionsSchema,
   grantMessage,
   RANK_KINDS,
   type PlatformPluginOptions,
@@ -116,13 +107,11 @@ export {
   type RoomsOptionsInput,
 } from './rooms/index.js';
 export {
-  sudOptionsSchema,
-  sudSettlementSink,
   SUD_RET,
   MATCH_SETTLE_EVENT,
   type SudOptionsInput,
   type SudService,
-  type SettlementReporter,
+  type SudSettlements,
   type SettlementReport,
   type Settlement as SudSettlement,
   type PlayerResult,
@@ -130,11 +119,10 @@ export {
   type HandlerContext as SudHandlerContext,
   type SettlementHandler as SudSettlementHandler,
   type SudEventHandler,
-  type SettlementRoomSink,
+  type RoomSettlementDelivery,
   type SudJobRecord,
 } from './platforms/sud/index.js';
 export {
-  vngatesOptionsSchema,
   VngatesClient,
   VngatesApiError,
   VngatesTransportError,
@@ -150,4 +138,11 @@ export {
   type SignTemplate,
   type VerifyMode,
 } from './platforms/vngates/index.js';
-export { SETTLEMENT_ROOM_METHOD, type RoomSettlement, type RoomSettlementHandler } from './rooms/roomSettlements.js';
+export type { RoomSettlement, RoomSettlementHandler } from './rooms/settlements/roomDelivery.js';
+export type { IdResolver } from './rooms/plugin/identity.js';
+
+/** @deprecated Renamed {@link SudSettlements} (the type of `bridge.sud.settlements`); this alias goes in 1.0. */
+export type SettlementReporter = SudSettlements;
+/** @deprecated Renamed {@link RoomSettlementDelivery} (one name for "a platform's settlement to its live room"); this alias goes in 1.0. */
+export type SettlementRoomSink = RoomSettlementDelivery;
+import type { RoomSettlementDelivery, SudSettlements } from './platforms/sud/index.js';

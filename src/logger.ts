@@ -7,6 +7,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type LogFields = Record<string, unknown>;
 
+/** @remarks Extension point: pass your own as the `logger` option (e.g. pino or winston behind these four methods). */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;

@@ -12,7 +12,7 @@ import { createStore } from './store/createStore.js';
 import type { Store } from './store/Store.js';
 import { PeerStamp } from './http/peer.js';
 import { installHealth, healthReport, type HealthReport } from './http/health.js';
-import { mountEndpoints, isListening } from './http/mount.js';
+import { afterListen, httpServerOf, mountEndpoints, warnIfUntestedColyseus } from './colyseus/adapter.js';
 import { chainShutdown } from './shutdown.js';
 import { createLedger } from './ledger/createLedger.js';
 import type { Deliveries, Ledger } from './ledger/Ledger.js';
@@ -20,7 +20,7 @@ import { installRecharge } from './platforms/recharge/install.js';
 import { installGameCenter, type GameCenterServices } from './platforms/gamecenter/install.js';
 import { installRooms, setCurrentBridgeServices, type RoomServices } from './rooms/index.js';
 import { registeredPlatforms, setRegisteredPlatforms } from './platformAccess.js';
-import { createRoomSettlementSink } from './rooms/roomSettlements.js';
+import { roomSettlementDelivery } from './rooms/settlements/roomDelivery.js';
 import { installSud, sudSettlementSink, type SudService } from './platforms/sud/index.js';
 import { installVngates, type VngatesService } from './platforms/vngates/index.js';
 import { Desk } from './ops/desk.js';
@@ -85,6 +85,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   // the panel listens to the log (refusals) and to the ops hooks, so it must wrap them before anything uses them
   const panel = options.panel.enabled ? preparePanel(clock, baseLogger, options.sud) : undefined;
   const logger = panel?.logger ?? baseLogger;
+  warnIfUntestedColyseus(logger);
   const store = createStore({ redis: options.redis, keyPrefix: options.keyPrefix, commandTimeoutMs: options.redisCommandTimeoutMs, durability: options.ledger.durability, logger });
   const peer = new PeerStamp({ trustProxyHops: options.http.trustProxyHops, trustedProxies: options.http.trustedProxies });
 
@@ -132,7 +133,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
 
   const platformReport = () => Object.fromEntries([...platforms].map(([name, s]) => [name, { enabled: s.enabled, ...s.details, ...(s.problem ? { problem: s.problem } : {}) }]));
   installHealth(ctx, platformReport);
-  const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant);
+  const { ledger, deliveries } = createLedger(ctx, options.ledger, options.grant, options.journal, options.onRevoked);
   const desk = new Desk(store, ledger, clock, subjects);
   ops.install(ctx, desk);
   if (options.recharge) installRecharge(ctx, options.recharge, ledger);
@@ -140,7 +141,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   const gamecenter = options.gamecenter ? installGameCenter(ctx, options.gamecenter, { ledger }) : undefined;
   if (!gamecenter) ctx.setPlatformStatus('gamecenter', { enabled: false });
   // SUD before rooms: settlements rooms report share SUD's per-match dedupe
-  const sud = options.sud ? installSud(ctx, panel?.sud ?? options.sud, { rooms: createRoomSettlementSink(logger) }) : undefined;
+  const sud = options.sud ? installSud(ctx, panel?.sud ?? options.sud, { rooms: roomSettlementDelivery(logger) }) : undefined;
   if (!sud) ctx.setPlatformStatus('sud', { enabled: false });
   const rooms = installRooms(ctx, options.rooms, { deliveries, ...(sud ? { settlements: sudSettlementSink(sud.settlements) } : {}) });
   // VNGates after rooms: /rolelist answers from the role registry
@@ -153,7 +154,7 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   ctx.onClose(() => {
     if (registeredPlatforms() === registered) setRegisteredPlatforms(undefined);
   });
-  if (panel) mountPanel(ctx, options.panel, options.admin, { desk, activity: panel.activity, health: () => healthReport(ctx, platformReport()), gamecenter: !!gamecenter, sud: !!sud });
+  if (panel) mountPanel(ctx, options.panel, options.admin, { desk, activity: panel.activity, health: () => healthReport(ctx, platformReport()), gamecenter: !!gamecenter, sud: !!sud, serverStateHash: options.rooms.serverState.hashName });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);
@@ -227,19 +228,8 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
  * prepends its own request listener at that moment, and ours must run before it.
  */
 function stampPeers(server: Server, peer: PeerStamp): void {
-  const install = () => {
-    const http = (server.transport as { server?: import('node:http').Server } | undefined)?.server;
+  afterListen(server, () => {
+    const http = httpServerOf(server);
     if (http) peer.install(http);
-  };
-  if (isListening(server)) {
-    install();
-    return;
-  }
-  const instance = server as unknown as { listen: (...args: unknown[]) => Promise<unknown> };
-  const original = instance.listen;
-  instance.listen = async function (this: unknown, ...args: unknown[]) {
-    const result = await original.apply(server, args);
-    install();
-    return result;
-  };
+  });
 }

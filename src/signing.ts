@@ -1,6 +1,8 @@
 /**
  * Hashing and signature helpers shared by every platform. Platforms differ in which fields they sign and how
  * the secret is attached; they agree on hex digests and on needing a constant-time compare, which lives here.
+ * @remarks Extension point: exported for a game's own platform calls the bridge does not wrap (same digests,
+ * same constant-time compare).
  */
 import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

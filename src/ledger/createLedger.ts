@@ -23,8 +23,8 @@ export function createLedger(
   ctx: BridgeContext,
   options: LedgerOptions,
   handler: GrantHandler | undefined,
-  journalOptions: JournalOptions = ctx.options.journal ?? journalOptionsSchema.parse({}),
-  onRevoked: RevokeHandler | undefined = ctx.options.onRevoked,
+  journalOptions: JournalOptions = journalOptionsSchema.parse({}),
+  onRevoked?: RevokeHandler,
 ): LedgerServices {
   const ops = ctx.ops ?? NO_OPS;
   const journal = new Journal(ctx.store, journalOptions);

@@ -132,6 +132,7 @@ export interface GrantDelivery {
 }
 
 /** A live destination for one player's grants (their room, through the room plugin). */
+/** @remarks Extension point: `bridge.deliveries.attach(userId, sink)` receives a player's grants somewhere other than a room. */
 export type GrantSink = (delivery: GrantDelivery) => void | Promise<void>;
 
 export interface RevokeContext {

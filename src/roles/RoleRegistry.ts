@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { KeySpace } from '../store/KeySpace.js';
 import type { Store } from '../store/Store.js';
 import type { RoleApplied, RoleCreatedEvent, RoleListing, RoleRegistry, RoleUpdate } from '../rooms/services.js';
-import { errorText } from '../rooms/throttle.js';
+import { errorText } from '../errorText.js';
 import { plainValue } from '../json/exactNumbers.js';
 import { mergeRole, parseRoleInfo, renderRoleInfo, rolesIn, type ExtraField } from './roleInfoJson.js';
 import { casFieldScript } from './scripts.js';

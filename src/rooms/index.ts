@@ -1,6 +1,6 @@
-export { PlatformPlugin, type PlatformPluginOptions, type BridgeRef } from './PlatformPlugin.js';
+export { PlatformPlugin, type PlatformPluginOptions, type BridgeRef } from './plugin/PlatformPlugin.js';
 export { installRooms, type RoomServices, type RoomsDeps } from './install.js';
-export { setCurrentBridgeServices, currentBridgeServices } from './current.js';
+export { setCurrentBridgeServices, currentBridgeServices } from './plugin/current.js';
 export {
   roomsOptionsSchema,
   serverStateOptionsSchema,
@@ -11,8 +11,8 @@ export {
   type RoomsOptions,
   type RoomsOptionsInput,
 } from './options.js';
-export { grantMessage, type GrantMessage, type RoomGrantHandler } from './grantSink.js';
-export type { IdResolver } from './identity.js';
+export { grantMessage, type GrantMessage, type RoomGrantHandler } from './deliveries/grantSink.js';
+export type { IdResolver } from './plugin/identity.js';
 export { RANK_KINDS } from './services.js';
 export type {
   BridgeServices,
@@ -35,8 +35,8 @@ export type {
   ClientIdentity,
   JsonValue,
 } from './services.js';
-export { StoreSettlementSink, type SettlementHandler } from './StoreSettlementSink.js';
-export { RANK_TYPE_OF, type RankSink } from './RankPump.js';
+export { StoreSettlementSink, type SettlementHandler } from './settlements/StoreSettlementSink.js';
+export { RANK_TYPE_OF, type RankSink } from './reports/RankPump.js';
 export type { ActiveEvent, ActivityLog } from '../roles/ActivityLog.js';
 export type { ServerStateReporter } from '../serverstate/ServerStateReporter.js';
 export type { GameState, GameStateProvider } from '../serverstate/ServerStateReporter.js';

@@ -14,20 +14,20 @@ import { OsMachineSampler } from '../serverstate/machine.js';
 import { ServerStateReporter } from '../serverstate/ServerStateReporter.js';
 import { wallClock } from '../serverstate/wallClock.js';
 import { ZoneAccounts } from '../serverstate/ZoneAccounts.js';
-import { currentBridgeServices, setCurrentBridgeServices } from './current.js';
-import { GrantAcks } from './grantAcks.js';
-import { GrantSessions } from './grantSink.js';
-import { Identity } from './identity.js';
-import { RoomLifecycle } from './lifecycle.js';
+import { currentBridgeServices, setCurrentBridgeServices } from './plugin/current.js';
+import { GrantAcks } from './deliveries/grantAcks.js';
+import { GrantSessions } from './deliveries/grantSink.js';
+import { Identity } from './plugin/identity.js';
+import { RoomLifecycle } from './plugin/lifecycle.js';
 import type { RoomsOptions } from './options.js';
-import { reportHandler } from './processReport.js';
-import { RankBook } from './RankBook.js';
-import { ReportQueue } from './ReportQueue.js';
+import { reportHandler } from './reports/processReport.js';
+import { RankBook } from './reports/RankBook.js';
+import { ReportQueue } from './reports/ReportQueue.js';
 import type { BridgeServices, SettlementSink } from './services.js';
-import { SessionBook } from './SessionBook.js';
-import { StoreSettlementSink } from './StoreSettlementSink.js';
-import { RankPump, type RankSink } from './RankPump.js';
-import { errorText } from './throttle.js';
+import { SessionBook } from './plugin/SessionBook.js';
+import { StoreSettlementSink } from './settlements/StoreSettlementSink.js';
+import { RankPump, type RankSink } from './reports/RankPump.js';
+import { errorText } from '../logging/throttle.js';
 
 export interface RoomsDeps {
   /** Grant delivery (the ledger's). */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { JsonValue, Settlement } from './services.js';
-import type { IdResolver } from './identity.js';
+import type { IdResolver } from './plugin/identity.js';
 import type { GameStateProvider } from '../serverstate/ServerStateReporter.js';
 import type { MachineSampler } from '../serverstate/machine.js';
 import { isTimeZone } from '../timeZone.js';

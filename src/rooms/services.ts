@@ -1,14 +1,14 @@
 /**
  * What rooms report through, as interfaces: the {@link PlatformPlugin} and the lifecycle listeners
  * depend on these, not on Redis. One {@link BridgeServices} object exists per registered bridge (in
- * practice one per process); the plugin finds it through the process slot in `current.ts` or is handed
+ * practice one per process); the plugin finds it through the process slot in `plugin/current.ts` or is handed
  * it explicitly.
  *
  * Nothing here may block or throw into room code: rank reports land in memory, everything else goes
  * into a bounded in-memory queue that a background loop sends to Redis, keeping it while Redis is away.
  */
-import type { GrantAcks } from './grantAcks.js';
-import type { GrantSessions } from './grantSink.js';
+import type { GrantAcks } from './deliveries/grantAcks.js';
+import type { GrantSessions } from './deliveries/grantSink.js';
 import type { Client, Room } from '@colyseus/core';
 import type { Clock } from '../context.js';
 import type { Deliveries } from '../ledger/Ledger.js';

@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import type { Clock } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
-import { errorText, throttledLog, type ThrottledLog } from '../rooms/throttle.js';
+import { errorText, throttledLog, type ThrottledLog } from '../logging/throttle.js';
 import { idJson } from '../roles/ids.js';
 import type { Contribution } from './aggregate.js';
 import type { ZoneKeys } from './keys.js';
@@ -32,6 +32,7 @@ export interface GameState {
   forceUp?: boolean;
 }
 
+/** @remarks Extension point: the `rooms.serverState.gameState` option adds the game's own queue and forceup figures. */
 export type GameStateProvider = (zoneId: string) => GameState | undefined | Promise<GameState | undefined>;
 
 export interface ServerStateOptions {

@@ -22,6 +22,7 @@ export interface MachineSample {
   hostMemMb: number;
 }
 
+/** @remarks Extension point: the `rooms.serverState.machine` option replaces the OS sampler (CPU, memory). */
 export interface MachineSampler {
   sample(): MachineSample;
 }

@@ -2,6 +2,7 @@
  * Key naming. Everything the plugin owns lives under one prefix (default `platform:`) so it never collides
  * with Colyseus's own keys (`roomcaches`, `roomcount`, `$<roomId>` …). Keys that one script touches together
  * carry the same `{tag}` so a Redis Cluster maps them to one slot.
+ * @remarks Extension point: `bridge.store.keys` names your own keys under the bridge's prefix.
  */
 export class KeySpace {
   constructor(readonly prefix: string = 'platform:') {

@@ -12,6 +12,7 @@ import type { MemoryDb } from './MemoryDb.js';
 /** The shapes a Redis script can return; the in-process body must return the same shapes. */
 export type ScriptReply = string | number | null | ScriptReply[];
 
+/** @remarks Extension point: declare with `defineScript` and run with `bridge.store.run(script, keys, args)`. */
 export interface StoreScript<R> {
   /** Unique name; becomes the ioredis custom command name. */
   readonly name: string;
@@ -40,6 +41,11 @@ export interface SetOptions {
 
 export type MessageHandler = (message: string) => void;
 
+/**
+ * Everything the bridge keeps, behind one contract with a Redis and an in-process implementation.
+ * @remarks Extension point: `bridge.store` runs your own atomic steps ({@link StoreScript}, `defineScript`)
+ * under the bridge's key prefix (`store.keys`), on whichever store the bridge was configured with.
+ */
 export interface Store {
   readonly kind: 'redis' | 'memory';
   readonly keys: KeySpace;

@@ -23,7 +23,7 @@ describe('built package', function () {
   });
 
   it('can be imported with import', () => {
-    const out = run(['--input-type=module', '-e', "const m = await import('colyseus-platform-bridge'); console.log(typeof m.registerPlatformBridge, typeof m.MemoryStore, typeof m.md5Hex)"]);
+    const out = run(['--input-type=module', '-e', "const m = await import('colyseus-platform-bridge'); console.log(typeof m.registerPlatformBridge, typeof m.PlatformPlugin, typeof m.md5Hex)"]);
     assert.equal(out, 'function function function');
   });
 

@@ -10,7 +10,7 @@ import { defineServer, type Endpoint, type Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
 import { parseOptions } from '../../src/config.js';
 import type { BridgeContext, PlatformStatus } from '../../src/context.js';
-import { mountEndpoints } from '../../src/http/mount.js';
+import { mountEndpoints } from '../../src/colyseus/adapter.js';
 import { PeerStamp } from '../../src/http/peer.js';
 import { createLedger, ledgerOptionsSchema, type StoreLedger } from '../../src/ledger/index.js';
 import type { GrantHandler, LedgerRecord } from '../../src/ledger/types.js';

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import type { Client, Room } from '@colyseus/core';
-import { SessionBook } from '../../src/rooms/SessionBook.js';
-import { RankBook } from '../../src/rooms/RankBook.js';
-import { RankPump } from '../../src/rooms/RankPump.js';
-import { ReportQueue } from '../../src/rooms/ReportQueue.js';
-import { Identity } from '../../src/rooms/identity.js';
+import { SessionBook } from '../../src/rooms/plugin/SessionBook.js';
+import { RankBook } from '../../src/rooms/reports/RankBook.js';
+import { RankPump } from '../../src/rooms/reports/RankPump.js';
+import { ReportQueue } from '../../src/rooms/reports/ReportQueue.js';
+import { Identity } from '../../src/rooms/plugin/identity.js';
 import type { RoomReport } from '../../src/rooms/services.js';
 import { StoreUnavailableError } from '../../src/store/Store.js';
 import { wallClock } from '../../src/serverstate/wallClock.js';

@@ -8,7 +8,7 @@ import { ZoneKeys } from '../../src/serverstate/keys.js';
 import { writeZoneStateScript, noteAccountScript } from '../../src/serverstate/scripts.js';
 import { hundredths, type Contribution } from '../../src/serverstate/aggregate.js';
 import { StoreRoleRegistry } from '../../src/roles/RoleRegistry.js';
-import { StoreSettlementSink } from '../../src/rooms/StoreSettlementSink.js';
+import { StoreSettlementSink } from '../../src/rooms/settlements/StoreSettlementSink.js';
 import type { RoleUpdate, Settlement } from '../../src/rooms/services.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { CapturingLogger } from '../helpers/logs.js';

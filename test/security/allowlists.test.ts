@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { defineServer } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
-import { createIpMatcher, registerPlatformBridge, type PlatformBridgeOptions } from '../../src/index.js';
+import { registerPlatformBridge, type PlatformBridgeOptions } from '../../src/index.js';
+import { createIpMatcher } from '../../src/http/ipAllowList.js';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { CapturingLogger } from '../helpers/logs.js';
 

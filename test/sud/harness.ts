@@ -10,7 +10,7 @@ import type { Server as HttpServer } from 'node:http';
 import { parseOptions, type PlatformBridgeOptions } from '../../src/config.js';
 import type { BridgeContext, PlatformStatus } from '../../src/context.js';
 import { PeerStamp } from '../../src/http/peer.js';
-import { mountEndpoints } from '../../src/http/mount.js';
+import { mountEndpoints } from '../../src/colyseus/adapter.js';
 import { createLedger } from '../../src/ledger/createLedger.js';
 import type { StoreLedger } from '../../src/ledger/StoreLedger.js';
 import { createStore } from '../../src/store/createStore.js';

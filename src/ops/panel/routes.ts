@@ -26,6 +26,8 @@ export interface PanelDeps {
   health: () => Promise<HealthReport>;
   gamecenter: boolean;
   sud: boolean;
+  /** Name of the serverstate hash (`rooms.serverState.hashName`), whose zones the panel lists. */
+  serverStateHash: string;
 }
 
 const MAX_BODY = 4096;
@@ -121,7 +123,7 @@ export function panelEndpoints(ctx: BridgeContext, options: PanelOptions, admin:
       return json({ ok: true }, 200, { 'set-cookie': sessions.cookie('', cookiePath, options.secureCookie, 0) });
     }),
     route('platformPanelState', 'GET', sub('/api/state'), {}, async () =>
-      json(await panelSnapshot({ ctx, desk: deps.desk, activity: deps.activity, health: deps.health, gamecenter: deps.gamecenter, sud: deps.sud, options })),
+      json(await panelSnapshot({ ctx, desk: deps.desk, activity: deps.activity, health: deps.health, gamecenter: deps.gamecenter, sud: deps.sud, serverStateHash: deps.serverStateHash, options })),
     ),
     route('platformPanelSearch', 'GET', sub('/api/search'), {}, async ({ request }) => {
       const q = idParam(request, 'q');

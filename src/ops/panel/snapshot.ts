@@ -26,6 +26,7 @@ export interface SnapshotDeps {
   health: () => Promise<HealthReport>;
   gamecenter: boolean;
   sud: boolean;
+  serverStateHash: string;
   options: PanelOptions;
 }
 
@@ -90,7 +91,7 @@ export async function panelSnapshot(d: SnapshotDeps) {
 
 async function zoneStates(d: SnapshotDeps, now: number) {
   const { store, options } = d.ctx;
-  const keys = new ZoneKeys(store.keys, options.rooms.serverState.hashName);
+  const keys = new ZoneKeys(store.keys, d.serverStateHash);
   const entries = await store.hgetall(keys.hashName);
   const ids = [...new Set([String(options.zoneId), ...Object.keys(entries)])].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).slice(0, MAX_ZONES);
   return Promise.all(

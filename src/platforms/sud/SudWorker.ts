@@ -21,7 +21,7 @@ import type { SudKeys } from './keys.js';
 import type { SudNote } from './notes.js';
 import type { SudWorkerOptions } from './options.js';
 import { completeScript, jobLease, markScript } from './scripts.js';
-import type { HandlerContext, SettlementHandler, SettlementRoomSink, Settlement, SudEvent, SudEventHandler, SudJobRecord } from './types.js';
+import type { HandlerContext, SettlementHandler, RoomSettlementDelivery, Settlement, SudEvent, SudEventHandler, SudJobRecord } from './types.js';
 import { errorText } from '../../errorText.js';
 
 export interface SudWorkerDeps {
@@ -35,7 +35,7 @@ export interface SudWorkerDeps {
   dedupeMs: number;
   onSettlement?: SettlementHandler;
   onEvent?: SudEventHandler;
-  rooms?: SettlementRoomSink;
+  rooms?: RoomSettlementDelivery;
   /** Told when a job lease of this process is lost, taken over, or its handler times out. */
   onLeaseEvent?: LeaseEventListener;
   /** Where each job's attempts and outcome are journaled (the desk's SUD timeline). */

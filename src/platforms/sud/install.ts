@@ -10,14 +10,14 @@ import { settlementFromReport, type SettlementReport } from './schemas.js';
 import { SudJournal } from './SudJournal.js';
 import { SudWorker } from './SudWorker.js';
 import { sudNotes } from './notes.js';
-import type { ReportOutcome, SettlementRoomSink, SudJobRecord } from './types.js';
+import type { ReportOutcome, RoomSettlementDelivery, SudJobRecord } from './types.js';
 
 export interface SudDeps {
   /** Delivers SUD settlements to their live room (the rooms layer's implementation). Absent: not delivered. */
-  rooms?: SettlementRoomSink;
+  rooms?: RoomSettlementDelivery;
 }
 
-export interface SettlementReporter {
+export interface SudSettlements {
   /**
    * Records a settlement a room computed itself. Keyed by `matchId` like SUD's `match.settle`: whichever
    * arrives first runs `onSettlement`, the other is a duplicate. Resolves once Redis has it; rejects with
@@ -31,7 +31,7 @@ export interface SettlementReporter {
 }
 
 export interface SudService {
-  readonly settlements: SettlementReporter;
+  readonly settlements: SudSettlements;
   readonly events: {
     get(notifyId: string): Promise<SudJobRecord | undefined>;
     retry(notifyId: string): Promise<boolean>;

@@ -20,7 +20,7 @@ export interface Settlement {
   matchId: string;
   /** The game's room the match ran in (`room_id`, as passed to SUD at game start). */
   roomId: string;
-  /** 'sud' for a signed notification, 'room' for {@link SettlementReporter.report}. */
+  /** 'sud' for a signed notification, 'room' for {@link SudSettlements.report}. */
   source: 'sud' | 'room';
   mgId?: string;
   gameMode?: number;
@@ -74,7 +74,7 @@ export type SudEventHandler = (event: SudEvent, ctx: HandlerContext) => Promise<
  * layer implements it (cross-process, through its room plugin). Resolve `false` when no such room is
  * alive (the settlement is then complete: the handler has run); throw to have delivery retried.
  */
-export interface SettlementRoomSink {
+export interface RoomSettlementDelivery {
   deliver(roomId: string, settlement: Settlement): Promise<boolean | void> | boolean | void;
 }
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../context.js';
+import type { Clock } from '../../clock.js';
 import type { Store } from '../../store/Store.js';
 import type { LeaseScripts } from './scripts.js';
 

@@ -6,10 +6,10 @@
  * should authenticate. A resolver that throws is logged and the defaults apply.
  */
 import type { Client, Room } from '@colyseus/core';
-import type { Logger } from '../logger.js';
-import { idText } from '../roles/ids.js';
-import type { ClientIdentity } from './services.js';
-import { errorText, throttledLog, type ThrottledLog } from './throttle.js';
+import type { Logger } from '../../logger.js';
+import { idText } from '../../roles/ids.js';
+import type { ClientIdentity } from '../services.js';
+import { errorText, throttledLog, type ThrottledLog } from '../../logging/throttle.js';
 
 export type IdResolver = (client: Client, joinOptions: unknown, room: Room) => string | number | bigint | undefined | null;
 

@@ -3,9 +3,9 @@
  * allocation for a user already in the book, so rooms may report on every score change. The rank
  * submitter drains the book, which swaps in fresh maps and so never blocks a report.
  */
-import type { Logger } from '../logger.js';
-import type { RankCollector, RankKind, RankSnapshot } from './services.js';
-import { throttledLog, type ThrottledLog } from './throttle.js';
+import type { Logger } from '../../logger.js';
+import type { RankCollector, RankKind, RankSnapshot } from '../services.js';
+import { throttledLog, type ThrottledLog } from '../../logging/throttle.js';
 
 export interface RankBookOptions {
   /** Users kept per kind between drains; reports for further users are dropped with a log line. */

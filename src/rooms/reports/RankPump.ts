@@ -3,9 +3,9 @@
  * `record` matches {@link RankSink}): drain, record, and on failure put the values back unless newer ones
  * arrived meanwhile, so a Redis outage delays rank submission without losing the latest values.
  */
-import type { Logger } from '../logger.js';
-import type { RankCollector, RankKind } from './services.js';
-import { errorText, throttledLog } from './throttle.js';
+import type { Logger } from '../../logger.js';
+import type { RankCollector, RankKind } from '../services.js';
+import { errorText, throttledLog } from '../../logging/throttle.js';
 
 /** GameCenter `sync.rank_data` types. */
 export const RANK_TYPE_OF: Readonly<Record<RankKind, 0 | 1 | 2>> = { level: 0, score: 1, checkpoint: 2 };

@@ -4,12 +4,12 @@
  * in one script, so however often a match is reported, from however many processes, one report wins
  * and the handler runs once for it. Both keys expire after the configured retention.
  */
-import type { Logger } from '../logger.js';
-import { defineScript } from '../store/defineScript.js';
-import type { KeySpace } from '../store/KeySpace.js';
-import type { Store } from '../store/Store.js';
-import type { Settlement, SettlementSink } from './services.js';
-import { errorText } from './throttle.js';
+import type { Logger } from '../../logger.js';
+import { defineScript } from '../../store/defineScript.js';
+import type { KeySpace } from '../../store/KeySpace.js';
+import type { Store } from '../../store/Store.js';
+import type { Settlement, SettlementSink } from '../services.js';
+import { errorText } from '../../logging/throttle.js';
 
 export type SettlementHandler = (settlement: Settlement) => void | Promise<void>;
 

@@ -3,7 +3,7 @@
  * `SettlementSink` shape (described structurally here, so this folder does not depend on src/rooms) that
  * records each report through `settlements.report`, keyed by match id like SUD's `match.settle`.
  */
-import type { SettlementReporter } from './install.js';
+import type { SudSettlements } from './install.js';
 
 /** The part of a rooms-layer settlement this needs. */
 export interface RoomSettlementLike {
@@ -13,7 +13,7 @@ export interface RoomSettlementLike {
   extra?: Record<string, unknown>;
 }
 
-export function sudSettlementSink(settlements: SettlementReporter): { report(s: RoomSettlementLike): Promise<void> } {
+export function sudSettlementSink(settlements: SudSettlements): { report(s: RoomSettlementLike): Promise<void> } {
   return {
     async report(s) {
       // rejects when Redis is down, so the rooms layer's queue keeps the report and sends it again

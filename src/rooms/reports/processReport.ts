@@ -2,10 +2,10 @@
  * What the report queue does with each report. Every step is idempotent (a compare-and-set merge, set
  * additions, a max-time write), so the queue may safely repeat a report whose send failed halfway.
  */
-import type { ActivityLog } from '../roles/ActivityLog.js';
-import type { ZoneAccounts } from '../serverstate/ZoneAccounts.js';
+import type { ActivityLog } from '../../roles/ActivityLog.js';
+import type { ZoneAccounts } from '../../serverstate/ZoneAccounts.js';
 import type { ReportHandler } from './ReportQueue.js';
-import type { RoleRegistry, SettlementSink } from './services.js';
+import type { RoleRegistry, SettlementSink } from '../services.js';
 
 export interface ReportTargets {
   roles: RoleRegistry;

@@ -12,16 +12,17 @@
  * anything slow goes to the report queue. Colyseus does not pass join options to the `join` event: for
  * rooms without the plugin, the room instance's `onJoin` is wrapped at `create` to keep them.
  */
-import { matchMaker, type Client, type RegisteredHandler, type Room, type Server } from '@colyseus/core';
-import type { Clock } from '../context.js';
-import type { Deliveries } from '../ledger/Ledger.js';
-import type { Logger } from '../logger.js';
-import { GRANT_ACK_MESSAGE, type GrantAcks } from './grantAcks.js';
-import { SessionGrants, type GrantSessions } from './grantSink.js';
+import type { Client, RegisteredHandler, Room, Server } from '@colyseus/core';
+import { afterRoomReconnect, beforeRoomJoin, chainBeforeListen, onDefine, roomDefinitions } from '../../colyseus/adapter.js';
+import type { Clock } from '../../context.js';
+import type { Deliveries } from '../../ledger/Ledger.js';
+import type { Logger } from '../../logger.js';
+import { GRANT_ACK_MESSAGE, type GrantAcks } from '../deliveries/grantAcks.js';
+import { SessionGrants, type GrantSessions } from '../deliveries/grantSink.js';
 import { hasPlatformPlugin } from './pluginBrand.js';
-import type { ClientIdentity, ReportQueue } from './services.js';
+import type { ClientIdentity, ReportQueue } from '../services.js';
 import type { Session, SessionBook } from './SessionBook.js';
-import { errorText, throttledLog, type ThrottledLog } from './throttle.js';
+import { errorText, throttledLog, type ThrottledLog } from '../../logging/throttle.js';
 
 export interface LifecycleDeps {
   server: Server;
@@ -38,8 +39,6 @@ export interface LifecycleDeps {
 /** How long a disposed room's sessions wait for their `leave` before the sweep removes them. */
 const DISPOSE_GRACE_MS = 1000;
 
-type JoinFn = (client: Client, options?: unknown, auth?: unknown) => unknown;
-
 export class RoomLifecycle {
   private readonly hooked = new WeakSet<RegisteredHandler>();
   private readonly removers: Array<() => void> = [];
@@ -52,15 +51,16 @@ export class RoomLifecycle {
 
   install(): void {
     this.scan();
-    this.wrapDefine();
-    this.chainBeforeListen();
+    this.removers.push(onDefine(this.deps.server, (handler) => this.definedLater(handler)));
+    // `beforeListen` runs at listen time: hook whatever was defined up to then (and by it)
+    chainBeforeListen(this.deps.server, () => this.scan());
   }
 
   /** Hooks every definition the matchmaker knows that is not hooked yet. */
   scan(): void {
     if (this.closed) return;
     try {
-      for (const handler of Object.values(matchMaker.getAllHandlers())) this.hook(handler);
+      for (const handler of roomDefinitions()) this.hook(handler);
     } catch (err) {
       this.log('error', 'scan', 'room lifecycle: could not list room definitions', { error: errorText(err) });
     }
@@ -114,12 +114,7 @@ export class RoomLifecycle {
     if (this.deps.grantAcks.enabled) room.onMessage(GRANT_ACK_MESSAGE, (client, message) => this.acknowledged(room, client, message));
     if (hasPlatformPlugin(room)) return; // the plugin's onJoin keeps the options itself
     const identity = this.deps.identity;
-    const target = room as unknown as { onJoin?: JoinFn };
-    const original = target.onJoin;
-    target.onJoin = function (this: Room, client, options, auth) {
-      identity.remember(client, options);
-      return original?.call(this, client, options, auth);
-    };
+    beforeRoomJoin(room, (client, options) => identity.remember(client, options));
   }
 
   private joined(room: Room, client: Client): void {
@@ -141,23 +136,15 @@ export class RoomLifecycle {
     if (userId !== undefined) reports.enqueue({ kind: 'joined', userId, zoneId: session.zoneId, roleId: session.roleId, at: clock.now() });
   }
 
-  /**
-   * Colyseus emits no event when a player comes back inside the reconnection window, so the room's
-   * `onReconnect` is wrapped: once it has accepted the player, what waited for them is delivered.
-   */
+  /** Once the room has accepted a player back inside the reconnection window, what waited for them is delivered. */
   private watchReconnections(room: Room): void {
-    const target = room as unknown as { onReconnect?: (client: Client) => unknown };
-    const original = target.onReconnect;
-    target.onReconnect = async function (this: Room, client: Client) {
-      if (original) await original.call(this, client);
-      guardResume(client);
-    };
-    const guardResume = (client: Client) =>
+    afterRoomReconnect(room, (client) =>
       this.guard('reconnect', room, () => {
         const grants = this.deps.grantSessions.get(room.roomId, client.sessionId);
         if (grants) grants.resume();
         else this.deps.logger.debug('a player reconnected to a session without grant delivery', { room: room.roomName });
-      });
+      }),
+    );
   }
 
   private acknowledged(room: Room, client: Client, message: unknown): void {
@@ -187,36 +174,11 @@ export class RoomLifecycle {
   }
 
   /** Definitions added with `server.define` after install are hooked as they are defined. */
-  private wrapDefine(): void {
-    const server = this.deps.server as unknown as { define: (...args: unknown[]) => RegisteredHandler };
-    const hadOwn = Object.hasOwn(server, 'define');
-    const original = server.define;
-    const wrapped = (...args: unknown[]) => {
-      const handler = original.apply(this.deps.server, args);
-      try {
-        if (!this.closed) this.hook(handler);
-      } catch (err) {
-        this.log('error', 'define', 'room lifecycle: could not hook a new room definition', { error: errorText(err) });
-      }
-      return handler;
-    };
-    server.define = wrapped;
-    this.removers.push(() => {
-      if (server.define !== wrapped) return;
-      if (hadOwn) server.define = original;
-      else delete (server as { define?: unknown }).define;
-    });
-  }
-
-  /** `beforeListen` is read at listen time: hook whatever was defined up to then (and by it). */
-  private chainBeforeListen(): void {
-    const options = this.deps.server.options;
-    if (!options) return;
-    const previous = options.beforeListen;
-    options.beforeListen = async () => {
-      this.scan();
-      if (previous) await previous();
-      this.scan();
-    };
+  private definedLater(handler: RegisteredHandler): void {
+    try {
+      if (!this.closed) this.hook(handler);
+    } catch (err) {
+      this.log('error', 'define', 'room lifecycle: could not hook a new room definition', { error: errorText(err) });
+    }
   }
 }

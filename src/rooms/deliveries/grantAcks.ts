@@ -6,12 +6,12 @@
  * player's next join or reconnect. Entries expire after `keepDays`, so a client that never acknowledges
  * (an old build) does not keep them forever.
  */
-import type { GrantDelivery } from '../ledger/types.js';
-import type { Logger } from '../logger.js';
-import type { KeySpace } from '../store/KeySpace.js';
-import type { Store } from '../store/Store.js';
-import { defineScript } from '../store/defineScript.js';
-import { errorText } from './throttle.js';
+import type { GrantDelivery } from '../../ledger/types.js';
+import type { Logger } from '../../logger.js';
+import type { KeySpace } from '../../store/KeySpace.js';
+import type { Store } from '../../store/Store.js';
+import { defineScript } from '../../store/defineScript.js';
+import { errorText } from '../../errorText.js';
 
 /**
  * KEYS: the player's unacknowledged grants. ARGV: order key, delivery JSON, keep ms. Keeps one grant and

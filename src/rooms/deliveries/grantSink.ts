@@ -6,13 +6,13 @@
  * the client acknowledges it (see grantAcks.ts) and sent again at the next join or reconnect.
  */
 import { ClientState, type Client, type Room } from '@colyseus/core';
-import { PlayerAwayError } from '../ledger/away.js';
-import type { Deliveries } from '../ledger/Ledger.js';
-import type { GrantDelivery, GrantSink } from '../ledger/types.js';
-import type { Logger } from '../logger.js';
+import { PlayerAwayError } from '../../ledger/away.js';
+import type { Deliveries } from '../../ledger/Ledger.js';
+import type { GrantDelivery, GrantSink } from '../../ledger/types.js';
+import type { Logger } from '../../logger.js';
 import type { GrantAcks } from './grantAcks.js';
-import { errorText } from './throttle.js';
-import type { Grant } from '../client.js';
+import { errorText } from '../../logging/throttle.js';
+import type { Grant } from '../../client.js';
 
 export type RoomGrantHandler = (client: Client, delivery: GrantDelivery) => void | Promise<void>;
 

@@ -29,16 +29,17 @@
  * The plugin reports to the bridge it is given, else to the one registered in this process.
  */
 import { RoomPlugin, type Client, type RoomPluginOrder } from '@colyseus/core';
-import type { GrantDelivery } from '../ledger/types.js';
-import { idText } from '../roles/ids.js';
-import { normalizeRole } from '../roles/normalize.js';
+import type { GrantDelivery } from '../../ledger/types.js';
+import { idText } from '../../roles/ids.js';
+import { normalizeRole } from '../../roles/normalize.js';
+import { defineRoomMethod } from '../../colyseus/adapter.js';
 import { currentBridgeServices } from './current.js';
-import { SessionGrants, type RoomGrantHandler } from './grantSink.js';
+import { SessionGrants, type RoomGrantHandler } from '../deliveries/grantSink.js';
 import { PLATFORM_PLUGIN_BRAND } from './pluginBrand.js';
-import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from './services.js';
-import { normalizeSettlement } from './settlement.js';
-import { errorText } from './throttle.js';
-import { SETTLEMENT_ROOM_METHOD, type RoomSettlement, type RoomSettlementHandler } from './roomSettlements.js';
+import type { BridgeServices, RankKind, RoleChangedInput, RoleCreatedInput, SettlementInput } from '../services.js';
+import { normalizeSettlement } from '../settlements/normalize.js';
+import { errorText } from '../../logging/throttle.js';
+import { SETTLEMENT_ROOM_METHOD, type RoomSettlement, type RoomSettlementHandler } from '../settlements/roomDelivery.js';
 
 /** The bridge to report to: its room services, or the registered bridge object that carries them. */
 export type BridgeRef = BridgeServices | { readonly rooms: BridgeServices };
@@ -115,20 +116,17 @@ export class PlatformPlugin extends RoomPlugin {
 
   protected override onCreate(): void {
     // reached by remoteRoomCall from the process that handled the platform's notification
-    Object.defineProperty(this.room, SETTLEMENT_ROOM_METHOD, {
-      value: async (settlement: RoomSettlement) => {
-        if (!this.settlementHandler) {
-          this.services?.logger.info('a settlement reached a room without an onSettlement handler', { room: this.room.roomId, matchId: settlement?.matchId });
-          return false;
-        }
-        try {
-          await this.settlementHandler(settlement);
-        } catch (err) {
-          this.services?.logger.error("a room's onSettlement handler threw (the room is unaffected)", { room: this.room.roomId, error: errorText(err) });
-        }
-        return true;
-      },
-      configurable: true,
+    defineRoomMethod(this.room, SETTLEMENT_ROOM_METHOD, async (settlement: RoomSettlement) => {
+      if (!this.settlementHandler) {
+        this.services?.logger.info('a settlement reached a room without an onSettlement handler', { room: this.room.roomId, matchId: settlement?.matchId });
+        return false;
+      }
+      try {
+        await this.settlementHandler(settlement);
+      } catch (err) {
+        this.services?.logger.error("a room's onSettlement handler threw (the room is unaffected)", { room: this.room.roomId, error: errorText(err) });
+      }
+      return true;
     });
   }
 

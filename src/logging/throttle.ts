@@ -1,3 +1,7 @@
+/**
+ * Logging helpers every feature can reach (rooms, serverstate, roles): a throttled log for paths a room can
+ * call thousands of times a second, and the message text of anything thrown.
+ */
 import type { Logger, LogFields } from '../logger.js';
 export { errorText } from '../errorText.js';
 

@@ -5,11 +5,12 @@
  * retries with backoff; nothing is lost unless the queue overflows, which drops the oldest report (a
  * join's bookkeeping before a role or settlement) and says so in the log.
  */
-import type { Logger } from '../logger.js';
-import { StoreUnavailableError } from '../store/Store.js';
-import type { ReportQueue as ReportQueueContract, RoomReport } from './services.js';
-import { errorText, throttledLog, type ThrottledLog } from './throttle.js';
-import { backoffDelay } from '../backoff.js';
+import type { Logger } from '../../logger.js';
+import { StoreUnavailableError } from '../../store/Store.js';
+import type { ReportQueue as ReportQueueContract, RoomReport } from '../services.js';
+import { throttledLog, type ThrottledLog } from '../../logging/throttle.js';
+import { errorText } from '../../errorText.js';
+import { backoffDelay } from '../../backoff.js';
 
 export interface ReportQueueOptions {
   /** Reports kept in memory at most. */

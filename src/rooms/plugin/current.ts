@@ -3,7 +3,7 @@
  * it: room classes are declared in modules that cannot see the register call. A `Symbol.for` key on
  * globalThis is shared by the ESM and CJS builds of this package and survives a dev-mode reload.
  */
-import type { BridgeServices } from './services.js';
+import type { BridgeServices } from '../services.js';
 
 const SLOT = Symbol.for('colyseus-platform-bridge.current');
 

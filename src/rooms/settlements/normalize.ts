@@ -3,9 +3,9 @@
  * report is sent later and the room may reuse its objects; anything that is not JSON is refused with a
  * reason rather than sent half.
  */
-import { idText } from '../roles/ids.js';
-import { jsonCopy, type Normalized } from '../roles/normalize.js';
-import type { JsonValue, Settlement, SettlementInput } from './services.js';
+import { idText } from '../../roles/ids.js';
+import { jsonCopy, type Normalized } from '../../roles/normalize.js';
+import type { JsonValue, Settlement, SettlementInput } from '../services.js';
 
 export function normalizeSettlement(
   input: SettlementInput,

@@ -5,9 +5,9 @@
  * processes. A room that is gone (the match ended and it was disposed) gets nothing: the settlement was
  * already handled by the game's settlement handler.
  */
-import { matchMaker } from '@colyseus/core';
-import type { Logger } from '../logger.js';
-import type { Settlement as PlatformSettlement } from '../platforms/sud/types.js';
+import { callRoomMethod, localRoomHasMethod, roomListed } from '../../colyseus/adapter.js';
+import type { Logger } from '../../logger.js';
+import type { RoomSettlementDelivery, Settlement as PlatformSettlement } from '../../platforms/sud/types.js';
 
 /** The room method the plugin installs; not part of any room's own API. */
 export const SETTLEMENT_ROOM_METHOD = '__platformBridgeSettlement';
@@ -15,23 +15,19 @@ export const SETTLEMENT_ROOM_METHOD = '__platformBridgeSettlement';
 export type RoomSettlement = PlatformSettlement;
 export type RoomSettlementHandler = (settlement: RoomSettlement) => void | Promise<void>;
 
-export interface RoomSettlementSink {
-  /** false when no live room with a settlement handler could take it. */
-  deliver(roomId: string, settlement: RoomSettlement): Promise<boolean>;
-}
-
-export function createRoomSettlementSink(logger: Logger, timeoutMs = 5000): RoomSettlementSink {
+/** Resolves false when no live room with a settlement handler could take it. */
+export function roomSettlementDelivery(logger: Logger, timeoutMs = 5000): RoomSettlementDelivery & { deliver(roomId: string, settlement: RoomSettlement): Promise<boolean> } {
   return {
     async deliver(roomId, settlement) {
-      const local = matchMaker.getLocalRoomById(roomId) as unknown as Record<string, unknown> | undefined;
-      if (!local && !(await matchMaker.getRoomById(roomId))) return false;
-      if (local && typeof local[SETTLEMENT_ROOM_METHOD] !== 'function') {
+      const local = localRoomHasMethod(roomId, SETTLEMENT_ROOM_METHOD);
+      if (local === undefined && !(await roomListed(roomId))) return false;
+      if (local === false) {
         logger.warn('a settlement names a live room without the PlatformPlugin: not delivered to it', { roomId, matchId: settlement.matchId });
         return false;
       }
       // a remote room without the plugin, or one on a process that died but is still listed, answers with an
       // error or a timeout: the caller logs it and records the settlement done, not shown in a room
-      const accepted = await matchMaker.remoteRoomCall(roomId, SETTLEMENT_ROOM_METHOD, [settlement], timeoutMs);
+      const accepted = await callRoomMethod(roomId, SETTLEMENT_ROOM_METHOD, [settlement], timeoutMs);
       return accepted !== false;
     },
   };
