@@ -145,7 +145,7 @@ export class SudWorker implements JobTaker {
           failure = err;
         }
         if (lease.lost && !(failure instanceof LeaseLost)) {
-          this.d.journal?.note('sud', id, 'lease_lost', { attempt, reason: lease.lost });
+          this.d.note?.(id, 'lease_lost', { attempt, reason: lease.lost });
           return;
         }
       } else if (handledNow) steps = ['handled', '1'];
