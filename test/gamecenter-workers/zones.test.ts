@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ZoneSync } from '../../src/platforms/gamecenter/zones.js';
+import { ZoneSync } from '../../src/platforms/gamecenter/zones/ZoneSync.js';
 import { waitFor } from '../helpers/processes.js';
 import { useWorld } from './support.js';
 import type { World } from './support.js';

@@ -20,8 +20,8 @@ import { transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './plat
 import { RankFlusher } from './ranks/RankFlusher.js';
 import type { FlushResult } from './ranks/RankFlusher.js';
 import { RankStore } from './ranks/RankStore.js';
-import { TransferService } from './transfers.js';
-import { ZoneSync } from './zones.js';
+import { TransferService } from './transfers/TransferService.js';
+import { ZoneSync } from './zones/ZoneSync.js';
 
 export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops' | 'journal'>;
 

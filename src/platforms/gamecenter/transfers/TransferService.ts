@@ -7,20 +7,20 @@
  * so the same reference cannot start a second payout, and it stays guarded ('unknown') when the call's
  * outcome cannot be known, for an operator to reconcile.
  */
-import type { Clock } from '../../context.js';
-import type { Logger } from '../../logger.js';
-import type { Store } from '../../store/Store.js';
-import type { SubjectJournal } from '../../ledger/journal.js';
-import type { GameCenterClient } from './client.js';
-import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError, isGameCenterTransportError } from './errors.js';
-import type { GameCenterTransferStatus } from './schemas.js';
-import { TRANSFER_STATUS } from './schemas.js';
-import { transferKeys } from './transfers/keys.js';
-import type { TransferKeys } from './transfers/keys.js';
-import { claimTransfersScript, recordTransferScript, settleTransferScript } from './transfers/scripts.js';
-import type { ClaimedTransfer } from './transfers/scripts.js';
-import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
-import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
+import type { Clock } from '../../../context.js';
+import type { Logger } from '../../../logger.js';
+import type { Store } from '../../../store/Store.js';
+import type { SubjectJournal } from '../../../ledger/journal.js';
+import type { GameCenterClient } from '../client.js';
+import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError, isGameCenterTransportError } from '../errors.js';
+import type { GameCenterTransferStatus } from '../schemas.js';
+import { TRANSFER_STATUS } from '../schemas.js';
+import { transferKeys } from './keys.js';
+import type { TransferKeys } from './keys.js';
+import { claimTransfersScript, recordTransferScript, settleTransferScript } from './scripts.js';
+import type { ClaimedTransfer } from './scripts.js';
+import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './types.js';
+import { HandlerTimeoutError } from '../../../workers/lease/runHandler.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */

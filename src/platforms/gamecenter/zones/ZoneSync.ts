@@ -8,14 +8,14 @@
  * answer to a wrong secret or sign — or 923) or that keeps failing is parked: it stays in the outbox, is
  * retried with backoff, and is listed by {@link ZoneSync.parked} (and counted in health) until accepted.
  */
-import type { Clock } from '../../context.js';
-import type { Logger } from '../../logger.js';
-import type { Store } from '../../store/Store.js';
-import { MAX_GAME_ZONE, MAX_ZONE_ROWS, ZONE_EVENT } from './client.js';
-import type { GameCenterClient } from './client.js';
-import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError } from './errors.js';
-import { zoneKeys } from './zones/keys.js';
-import type { ZoneKeys } from './zones/keys.js';
+import type { Clock } from '../../../context.js';
+import type { Logger } from '../../../logger.js';
+import type { Store } from '../../../store/Store.js';
+import { MAX_GAME_ZONE, MAX_ZONE_ROWS, ZONE_EVENT } from '../client.js';
+import type { GameCenterClient } from '../client.js';
+import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError } from '../errors.js';
+import { zoneKeys } from './keys.js';
+import type { ZoneKeys } from './keys.js';
 import {
   claimActiveScript,
   claimOutboxScript,
@@ -24,8 +24,8 @@ import {
   retryParkedScript,
   settleActiveScript,
   settleOutboxScript,
-} from './zones/scripts.js';
-import type { OutboxOutcome } from './zones/scripts.js';
+} from './scripts.js';
+import type { OutboxOutcome } from './scripts.js';
 
 export interface ZoneSyncOptions {
   /** How long one sender owns an event or an activity batch before another process may take it. */
