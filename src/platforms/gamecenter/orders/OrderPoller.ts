@@ -24,7 +24,7 @@ import { orderKeys } from './keys.js';
 import type { OrderKeys } from './keys.js';
 import { decodeOrder, orderFields } from './record.js';
 import { nextCheckAt, POLL_WINDOW_MS } from './schedule.js';
-import { claimOrdersScript, registerOrderScript, settleArgs, settleOrdersScript } from './scripts.js';
+import { claimedOrder, claimOrdersScript, registerOrderScript, settleArgs, settleOrdersScript } from './scripts.js';
 import type { ClaimedOrder, OrderSettlement } from './scripts.js';
 import type { PolledOrder, RegisterOrderInput, RegisterOrderOutcome } from './types.js';
 
@@ -111,7 +111,7 @@ export class OrderPoller {
   /** Checks every order due now (up to `claimLimit`). */
   async tick(): Promise<TickResult> {
     const { store, clock, options } = this.d;
-    const claimed = await store.run(claimOrdersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.orderPrefix]);
+    const claimed = (await store.run(claimOrdersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.orderPrefix])).map(claimedOrder);
     if (claimed.length === 0) return { claimed: 0, requests: 0, more: false };
     const chunks: ClaimedOrder[][] = [];
     for (let i = 0; i < claimed.length; i += options.checkChunkSize) chunks.push(claimed.slice(i, i + options.checkChunkSize));

@@ -1,11 +1,11 @@
 /**
  * Atomic steps of order polling. Registering writes the order and its first check time together; a claim
- * takes due orders, pushes each one's time past a lease and bumps its fence in one step, so two processes
+ * (the shared lease claim) takes due orders, pushes each one's time past a lease and bumps its fence in one step, so two processes
  * never check one order at once and a dead checker's orders come back when the lease ends; settling
  * applies an outcome only under the fence it was claimed with.
  */
 import { defineScript } from '../../../store/defineScript.js';
-import type { ScriptReply } from '../../../store/Store.js';
+import { inPlaceLeaseClaim, type LeaseClaim } from '../../../workers/lease/scripts.js';
 
 /**
  * KEYS: order hash, due. ARGV: now, orderId, firstCheckAt, then field/value pairs.
@@ -51,70 +51,28 @@ export interface ClaimedOrder {
 const CLAIM_FIELDS = ['firstSeenAt', 'userId', 'cpOrderId', 'amount', 'productId', 'zone', 'ledgerKey'] as const;
 
 /**
- * KEYS: due. ARGV: now, limit, leaseMs, order key prefix.
- * Reply: {orderId, fence, firstSeenAt, userId, cpOrderId, amount, productId, zone, …} ('' for absent fields).
+ * KEYS: due. ARGV: now, limit, leaseMs, order key prefix. The shared lease claim, with the order's state
+ * ('polling') kept while it is leased: the fence says who holds it, the lease ends on the store's clock.
  * Orders found no longer polling (settled meanwhile) leave the schedule.
  */
-export const claimOrdersScript = defineScript<ClaimedOrder[]>({
-  name: 'gc_order_claim',
-  numberOfKeys: 1,
-  lua: `
-local now = tonumber(ARGV[1])
-local leaseUntil = now + tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, id in ipairs(ids) do
-  local k = ARGV[4] .. id
-  if redis.call('HGET', k, 'state') == 'polling' then
-    local fence = redis.call('HINCRBY', k, 'fence', 1)
-    redis.call('ZADD', KEYS[1], leaseUntil, id)
-    local f = redis.call('HMGET', k, ${CLAIM_FIELDS.map((f) => `'${f}'`).join(', ')})
-    out[#out + 1] = id
-    out[#out + 1] = fence
-    for i = 1, ${CLAIM_FIELDS.length} do out[#out + 1] = f[i] or '' end
-  else
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-return out
-`,
-  local(db, keys, args) {
-    const [due] = keys as [string];
-    const now = Number(args[0]);
-    const out: ScriptReply[] = [];
-    for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
-      const k = args[3] + member;
-      if (db.hget(k, 'state') !== 'polling') {
-        db.zrem(due, member);
-        continue;
-      }
-      const fence = db.hincrby(k, 'fence', 1);
-      db.zadd(due, [[now + Number(args[2]), member]]);
-      out.push(member, fence, ...CLAIM_FIELDS.map((f) => db.hget(k, f) ?? ''));
-    }
-    return out;
-  },
-  decode: (r) => {
-    const flat = ((r as ScriptReply[] | null) ?? []).map(String);
-    const width = 2 + CLAIM_FIELDS.length;
-    const out: ClaimedOrder[] = [];
-    for (let i = 0; i + width - 1 < flat.length; i += width) {
-      const [orderId, fence, firstSeenAt, userId, cpOrderId, amount, productId, zone, ledgerKey] = flat.slice(i, i + width) as [string, string, string, string, string, string, string, string, string];
-      out.push({
-        orderId,
-        fence: Number(fence),
-        firstSeenAt: Number(firstSeenAt),
-        userId,
-        cpOrderId: cpOrderId || undefined,
-        amount: amount === '' ? undefined : Number(amount),
-        productId: productId || undefined,
-        zone: zone === '' ? undefined : Number(zone),
-        ledgerKey: ledgerKey || undefined,
-      });
-    }
-    return out;
-  },
-});
+export const claimOrdersScript = inPlaceLeaseClaim({ name: 'gc_order', claimable: ['polling'], returnsFields: CLAIM_FIELDS });
+
+/** A claimed order as the poller reads it. */
+export function claimedOrder(c: LeaseClaim): ClaimedOrder {
+  const h = c.hash ?? {};
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  return {
+    orderId: c.id,
+    fence: c.fence,
+    firstSeenAt: Number(h.firstSeenAt),
+    userId: h.userId ?? '',
+    cpOrderId: h.cpOrderId,
+    amount: num(h.amount),
+    productId: h.productId,
+    zone: num(h.zone),
+    ledgerKey: h.ledgerKey,
+  };
+}
 
 /** One order's outcome of a check. */
 export interface OrderSettlement {

@@ -17,7 +17,7 @@ import type { GameCenterTransferStatus } from '../schemas.js';
 import { TRANSFER_STATUS } from '../schemas.js';
 import { transferKeys } from './keys.js';
 import type { TransferKeys } from './keys.js';
-import { claimTransfersScript, recordTransferScript, settleTransferScript } from './scripts.js';
+import { claimedTransfer, claimTransfersScript, recordTransferScript, settleTransferScript } from './scripts.js';
 import type { ClaimedTransfer } from './scripts.js';
 import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './types.js';
 import { HandlerTimeoutError } from '../../../workers/lease/runHandler.js';
@@ -129,7 +129,7 @@ export class TransferService {
   /** Checks due transfers and reports the final ones. */
   async tick(): Promise<{ claimed: number; more: boolean }> {
     const { store, clock, options } = this.d;
-    const claimed = await store.run(claimTransfersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.transferPrefix]);
+    const claimed = (await store.run(claimTransfersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.transferPrefix])).map(claimedTransfer);
     const open = claimed.filter((c) => c.state === 'open');
     for (let i = 0; i < open.length; i += options.checkChunkSize) await this.check(open.slice(i, i + options.checkChunkSize));
     // outcomes a handler has not taken yet (it threw, or its process died mid-call)

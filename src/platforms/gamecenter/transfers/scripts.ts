@@ -4,7 +4,7 @@
  * fence, which is what lets the final outcome reach the handler once even with several pollers.
  */
 import { defineScript } from '../../../store/defineScript.js';
-import type { ScriptReply } from '../../../store/Store.js';
+import { inPlaceLeaseClaim, type LeaseClaim } from '../../../workers/lease/scripts.js';
 
 /**
  * KEYS: transfer hash, due, refs. ARGV: now, transferId, reference, firstCheckAt, then field/value pairs.
@@ -40,56 +40,15 @@ export interface ClaimedTransfer {
   createdAt: number;
 }
 
-/** KEYS: due. ARGV: now, limit, leaseMs, transfer key prefix. Reply {id, fence, state, createdAt, …}. */
-export const claimTransfersScript = defineScript<ClaimedTransfer[]>({
-  name: 'gc_transfer_claim',
-  numberOfKeys: 1,
-  lua: `
-local now = tonumber(ARGV[1])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, id in ipairs(ids) do
-  local k = ARGV[4] .. id
-  local state = redis.call('HGET', k, 'state')
-  if state == 'open' or state == 'reporting' then
-    local fence = redis.call('HINCRBY', k, 'fence', 1)
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), id)
-    out[#out + 1] = id
-    out[#out + 1] = fence
-    out[#out + 1] = state
-    out[#out + 1] = redis.call('HGET', k, 'createdAt')
-  else
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-return out
-`,
-  local(db, keys, args) {
-    const [due] = keys as [string];
-    const now = Number(args[0]);
-    const out: ScriptReply[] = [];
-    for (const { member } of db.zrangeByScore(due, -Infinity, now, Number(args[1]))) {
-      const k = args[3] + member;
-      const state = db.hget(k, 'state');
-      if (state !== 'open' && state !== 'reporting') {
-        db.zrem(due, member);
-        continue;
-      }
-      const fence = db.hincrby(k, 'fence', 1);
-      db.zadd(due, [[now + Number(args[2]), member]]);
-      out.push(member, fence, state, db.hget(k, 'createdAt'));
-    }
-    return out;
-  },
-  decode: (r) => {
-    const flat = ((r as ScriptReply[] | null) ?? []).map(String);
-    const out: ClaimedTransfer[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
-      out.push({ transferId: flat[i]!, fence: Number(flat[i + 1]), state: flat[i + 2] as ClaimedTransfer['state'], createdAt: Number(flat[i + 3]) });
-    }
-    return out;
-  },
-});
+/**
+ * KEYS: due. ARGV: now, limit, leaseMs, transfer key prefix. The shared lease claim, with the transfer's
+ * state ('open' or 'reporting') kept while it is leased; the lease ends on the store's clock.
+ */
+export const claimTransfersScript = inPlaceLeaseClaim({ name: 'gc_transfer', claimable: ['open', 'reporting'], returnsFields: ['createdAt'] });
+
+export function claimedTransfer(c: LeaseClaim): ClaimedTransfer {
+  return { transferId: c.id, fence: c.fence, state: c.previous as ClaimedTransfer['state'], createdAt: Number(c.hash?.createdAt) };
+}
 
 /**
  * KEYS: transfer hash, due. ARGV: now, fence, transferId, new state, nextAt ('' = leave the schedule),
