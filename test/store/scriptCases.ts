@@ -75,13 +75,18 @@ const journal = (e: string) => JSON.stringify({ at: T, event: e });
 
 /** A claim of GameCenter orders, as the poller makes it. */
 const gcOrderClaim = (now: number, limit = 100, leaseMs = 30_000): Call => ['gc_order_claim', ['~gcorder:due'], [now, limit, leaseMs, '~gcorder:o:']];
-const gcRegister = (id: string, now = T, userId = 'u1'): Call => ['gc_order_register', ['~gcorder:o:' + id, '~gcorder:due'], [now, id, now + 3000, 'orderId', id, 'userId', userId, 'amount', 499, 'cpOrderId', `cp-${id}`]];
+const gcRegister = (id: string, now = T, userId = 'u1'): Call => ['gc_order_register', ['~gcorder:o:' + id, '~gcorder:due', '~gcorder:done:' + id], [now, id, now + 3000, 'orderId', id, 'userId', userId, 'amount', 499, 'cpOrderId', `cp-${id}`]];
 const gcSettle = (now: number, groups: Array<[id: string, fence: number, state: string, nextAt: number | '', answered: '0' | '1', reason: string, ledgerKey: string, answer: string]>): Call => [
   'gc_order_settle',
   ['~gcorder:due'],
-  [now, '~gcorder:o:', ...groups.flat()],
+  [now, '~gcorder:o:', '~gcorder:done:', 90 * DAY, 400 * DAY, ...groups.flat()],
 ];
-const gcTransferRecord = (id: string, ref: string, now = T): Call => ['gc_transfer_record', ['~gct:t:' + id, '~gct:due', '~gct:refs'], [now, id, ref, now + 1000, 'amount', '12.5']];
+const gcTransferRecord = (id: string, ref: string, now = T): Call => ['gc_transfer_record', ['~gct:t:' + id, '~gct:due', '~gct:ref:' + ref], [now, id, ref, now + 1000, 'amount', '12.5']];
+const gcTransferSettle = (id: string, ref: string, now: number, fence: number, state: string, nextAt: number | '', ...pairs: Array<string | number>): Call => [
+  'gc_transfer_settle',
+  ['~gct:t:' + id, '~gct:due', '~gct:ref:' + ref],
+  [now, fence, id, state, nextAt, 90 * DAY, 400 * DAY, ...pairs],
+];
 const gcTransferClaim = (now: number): Call => ['gc_transfer_claim', ['~gct:due'], [now, 100, 30_000, '~gct:t:']];
 const zone4 = ['~z:once', '~z:outbox', '~z:rows', '~z:fences'];
 const zone5 = [...zone4, '~z:parked'];
@@ -191,7 +196,10 @@ export const CASES: Record<string, ScriptCase[]> = {
   gift_renew: [{ name: 'ours, then not ours', seed: [['SET', '~g:c1', 'running|p1', 'PX', 3000]], calls: [[['~g:c1'], ['running|p1', 60_000]], [['~g:c1'], ['running|p2', 60_000]]] }],
   gift_bind_sign: [{ name: 'bound, then the first binding stands', calls: [[['~g:sign:s1'], ['~g:c1']], [['~g:sign:s1'], ['~g:c2']]] }],
 
-  gc_order_register: [{ name: 'registered, then known', calls: [gcRegister('1001'), gcRegister('1001', T + 5, 'u2')] }],
+  gc_order_register: [
+    { name: 'registered, then known', calls: [gcRegister('1001'), gcRegister('1001', T + 5, 'u2')] },
+    { name: 'record expired, tombstone left: known by it, not polled', seed: [['SET', '~gcorder:done:1002', `paid|${T}|u1`, 'PX', DAY]], calls: [gcRegister('1002', T + 5)] },
+  ],
   gc_order_claim: [
     { name: 'due claimed (fields returned), later left, settled one leaves', calls: [gcRegister('1'), gcRegister('2', T + 10_000), gcRegister('3'), gcSettle(T + 1, [['3', 0, 'cancelled', '', '1', 'never paid', '', '{}']]), gcOrderClaim(T + 3000)] },
     { name: 'a live lease is not taken by a caller clock 20 years ahead', calls: [gcRegister('1'), gcOrderClaim(T + 3000), gcOrderClaim(T + 20 * 365 * DAY)] },
@@ -208,14 +216,22 @@ export const CASES: Record<string, ScriptCase[]> = {
       name: 'open and reporting claimed, reported leaves',
       calls: [
         gcTransferRecord('t1', 'r1'), gcTransferRecord('t2', 'r2'), gcTransferRecord('t3', 'r3'),
-        ['gc_transfer_settle', ['~gct:t:t2', '~gct:due'], [T + 1, 0, 't2', 'reporting', T + 500, 'status', '2']],
-        ['gc_transfer_settle', ['~gct:t:t3', '~gct:due'], [T + 1, 0, 't3', 'reported', '', 'reportedAt', T + 1]],
+        gcTransferSettle('t2', 'r2', T + 1, 0, 'reporting', T + 500, 'status', '2'),
+        gcTransferSettle('t3', 'r3', T + 1, 0, 'reported', '', 'reportedAt', T + 1),
         gcTransferClaim(T + 1000),
       ],
     },
   ],
   gc_transfer_settle: [
-    { name: 'applied, stale, after reported', calls: [gcTransferRecord('t1', 'r1'), gcTransferClaim(T + 1000), [['~gct:t:t1', '~gct:due'], [T + 1100, 1, 't1', 'reported', '', 'reportedAt', T + 1100]], [['~gct:t:t1', '~gct:due'], [T + 1200, 1, 't1', 'open', T + 2000]]] },
+    { name: 'open again, reported (record and reference expire), then stale', calls: [gcTransferRecord('t1', 'r1'), gcTransferClaim(T + 1000), gcTransferSettle('t1', 'r1', T + 1050, 1, 'open', T + 1500, 'status', '1'), gcTransferClaim(T + 1500), gcTransferSettle('t1', 'r1', T + 1600, 2, 'reported', '', 'reportedAt', T + 1600), gcTransferSettle('t1', 'r1', T + 1700, 2, 'open', T + 2000)] },
+    { name: 'reported for a reference kept only in the legacy hash', seed: [['HSET', '~gct:t:t9', 'state', 'reporting', 'fence', 3, 'reference', 'old'], ['HSET', '~gct:refs', 'old', 't9']], calls: [gcTransferSettle('t9', 'old', T, 3, 'reported', '')] },
+  ],
+  gc_transfer_reserve: [
+    {
+      name: 'taken, held, held by the legacy hash',
+      seed: [['HSET', '~gct:refs', 'old', 't0']],
+      calls: [[['~gct:ref:r1', '~gct:refs'], ['r1']], [['~gct:ref:r1', '~gct:refs'], ['r1']], [['~gct:ref:old', '~gct:refs'], ['old']]],
+    },
   ],
   gc_zone_enqueue_once: [{ name: 'new, then seen', calls: [[zone4, ['c:1:a', T + 60_000, '{"kind":"create"}']], [zone4, ['c:1:a', T + 60_000, '{"kind":"create"}']]] }],
   gc_zone_claim_outbox: [

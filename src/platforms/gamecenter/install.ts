@@ -16,7 +16,7 @@ import { ZonedDays } from './day.js';
 import { GAMECENTER_BASE_URLS } from './options.js';
 import { OrderPoller } from './orders/OrderPoller.js';
 import type { RegisterOrderInput, RegisterOrderOutcome } from './orders/types.js';
-import { transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
+import { retentionOf, transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
 import { RankFlusher } from './ranks/RankFlusher.js';
 import type { FlushResult } from './ranks/RankFlusher.js';
 import { RankStore } from './ranks/RankStore.js';
@@ -92,6 +92,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       leaseMs: options.leaseMs,
       acceptRetryMs: options.acceptRetryMs,
       sandboxOrders: options.sandboxOrders ?? (options.baseUrl === GAMECENTER_BASE_URLS.production ? 'refuse' : 'grant'),
+      retention: retentionOf(options),
     },
   });
   const transfers = new TransferService({
@@ -109,6 +110,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       checkChunkSize: options.checkChunkSize,
       handlerRetryMs: options.transferHandlerRetryMs,
       handlerTimeoutMs: transferHandlerTimeoutOf(options),
+      retention: retentionOf(options),
     },
   });
 

@@ -17,7 +17,7 @@ import type { GameCenterTransferStatus } from '../schemas.js';
 import { TRANSFER_STATUS } from '../schemas.js';
 import { transferKeys } from './keys.js';
 import type { TransferKeys } from './keys.js';
-import { claimedTransfer, claimTransfersScript, recordTransferScript, settleTransferScript } from './scripts.js';
+import { claimedTransfer, claimTransfersScript, recordTransferScript, reserveReferenceScript, settleTransferScript } from './scripts.js';
 import type { ClaimedTransfer } from './scripts.js';
 import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './types.js';
 import { HandlerTimeoutError } from '../../../workers/lease/runHandler.js';
@@ -37,6 +37,8 @@ export interface TransferServiceOptions {
   handlerRetryMs: number;
   /** Deadline of one handler call (below leaseMs). */
   handlerTimeoutMs: number;
+  /** How long a reported transfer keeps its record (`gamecenter.recordDays`) and its reference stays used (`gamecenter.dedupeDays`); default 90 and 400 days. */
+  retention?: { recordMs: number; dedupeMs: number };
 }
 
 export interface TransferServiceDeps {
@@ -69,6 +71,8 @@ export interface NewTransferResult {
 }
 
 const SLOW_AFTER_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const DEFAULT_TRANSFER_RETENTION = { recordMs: 90 * DAY_MS, dedupeMs: 400 * DAY_MS };
 
 export class TransferService {
   readonly keys: TransferKeys;
@@ -80,17 +84,17 @@ export class TransferService {
   async newTransfer(req: NewTransferRequest): Promise<NewTransferResult> {
     if (typeof req.reference !== 'string' || req.reference === '') throw new TypeError('reference must be a non-empty string');
     const { store, logger, clock } = this.d;
-    if (!(await store.hsetnx(this.keys.refs, req.reference, 'pending'))) {
-      throw new DuplicateTransferReferenceError(req.reference, (await store.hget(this.keys.refs, req.reference)) ?? 'pending');
-    }
+    const refKey = this.keys.refPrefix + req.reference;
+    const held = await store.run(reserveReferenceScript, [refKey, this.keys.refs], [req.reference]);
+    if (held !== null) throw new DuplicateTransferReferenceError(req.reference, held);
     let transferId: string;
     try {
       transferId = await this.d.client.newTransfer({ userToken: req.userToken, amount: req.amount });
     } catch (err) {
       if (definitelyNotMade(err)) {
-        await store.hdel(this.keys.refs, req.reference).catch(() => undefined);
+        await store.del(refKey).catch(() => undefined);
       } else {
-        await store.hset(this.keys.refs, { [req.reference]: 'unknown' }).catch(() => undefined);
+        await store.set(refKey, 'unknown').catch(() => undefined);
         logger.error('GameCenter transfer outcome unknown: the reference stays blocked until an operator reconciles it', { reference: req.reference, error: errorText(err) });
         this.d.journal?.note('gamecenter-transfer', `ref:${req.reference}`, 'outcome_unknown', { reference: req.reference, amount: req.amount, error: errorText(err) });
       }
@@ -100,7 +104,7 @@ export class TransferService {
     try {
       await store.run(
         recordTransferScript,
-        [this.keys.transferPrefix + transferId, this.keys.due, this.keys.refs],
+        [this.keys.transferPrefix + transferId, this.keys.due, refKey],
         [now, transferId, req.reference, now + this.d.options.pollMs, 'amount', String(req.amount)],
       );
     } catch (err) {
@@ -218,7 +222,8 @@ export class TransferService {
     try {
       const pairs = Object.entries(fields).flat();
       if (answered) pairs.push('lastCheckAt', String(this.d.clock.now()));
-      const ok = await this.d.store.run(settleTransferScript, [k, this.keys.due], [this.d.clock.now(), c.fence, c.transferId, state, nextAt, ...pairs]);
+      const { recordMs, dedupeMs } = this.d.options.retention ?? DEFAULT_TRANSFER_RETENTION;
+      const ok = await this.d.store.run(settleTransferScript, [k, this.keys.due, this.keys.refPrefix + c.reference], [this.d.clock.now(), c.fence, c.transferId, state, nextAt, recordMs, dedupeMs, ...pairs]);
       if (ok && answered) await this.d.store.hincrby(k, 'checks', 1);
       return ok;
     } catch (err) {
