@@ -233,24 +233,30 @@ export const CASES: Record<string, ScriptCase[]> = {
       calls: [[['~gct:ref:r1', '~gct:refs'], ['r1']], [['~gct:ref:r1', '~gct:refs'], ['r1']], [['~gct:ref:old', '~gct:refs'], ['old']]],
     },
   ],
-  gc_zone_enqueue_once: [{ name: 'new, then seen', calls: [[zone4, ['c:1:a', T + 60_000, '{"kind":"create"}']], [zone4, ['c:1:a', T + 60_000, '{"kind":"create"}']]] }],
-  gc_zone_claim_outbox: [
+  gc_zone_enqueue_once: [{ name: 'new (leased to its recorder on the store clock), then seen', calls: [[zone4, ['c:1:a', 60_000, '{"kind":"create"}']], [zone4, ['c:1:a', 60_000, '{"kind":"create"}']]] }],
+  gc_zone_outbox_claim: [
     {
-      name: 'due claimed, a row-less member leaves',
+      name: 'due claimed, a leased one stays, a row-less member leaves',
       seed: [['ZADD', '~z:outbox', T - 1, 'ghost']],
-      calls: [['gc_zone_enqueue_once', zone4, ['c:1:a', T, '{"kind":"create"}']], ['gc_zone_enqueue_once', zone4, ['c:1:b', T + 10_000, '{}']], [['~z:outbox', '~z:rows', '~z:fences'], [T + 1, 10, 60_000]]],
+      calls: [
+        ['gc_zone_enqueue_once', zone4, ['c:1:a', 60_000, '{"kind":"create"}']],
+        ['gc_zone_enqueue_once', zone4, ['c:1:b', 60_000, '{}']],
+        ['gc_zone_settle_outbox', zone5, ['c:1:a', 1, 'retry', T, '']],
+        [['~z:outbox', '~z:rows', '~z:fences'], [T + 1, 10, 60_000]],
+        [['~z:outbox', '~z:rows', '~z:fences'], [T + 20 * 365 * DAY, 10, 60_000]],
+      ],
     },
   ],
   gc_zone_settle_outbox: [
     {
       name: 'retry, park (fresh, again), stale, sent, release',
       calls: [
-        ['gc_zone_enqueue_once', zone4, ['a', T, '{}']], ['gc_zone_enqueue_once', zone4, ['b', T, '{}']],
+        ['gc_zone_enqueue_once', zone4, ['a', 60_000, '{}']], ['gc_zone_enqueue_once', zone4, ['b', 60_000, '{}']],
         [zone5, ['a', 1, 'retry', T + 100, '']], [zone5, ['a', 1, 'park', T + 200, '{"why":"999"}']], [zone5, ['a', 1, 'park', T + 300, '{"why":"999","n":2}']],
         [zone5, ['a', 5, 'sent', 0, '']], [zone5, ['a', 1, 'sent', 0, '']], [zone5, ['b', 1, 'release', 0, '']], [zone5, ['b', 1, 'failed', 0, '']],
       ],
     },
-    { name: 'failed keeps the guard', calls: [['gc_zone_enqueue_once', zone4, ['a', T, '{}']], [zone5, ['a', 1, 'failed', 0, '']]] },
+    { name: 'failed keeps the guard', calls: [['gc_zone_enqueue_once', zone4, ['a', 60_000, '{}']], [zone5, ['a', 1, 'failed', 0, '']]] },
   ],
   gc_zone_retry_parked: [
     { name: 'queued ones due now, ghosts dropped', seed: [['ZADD', '~z:outbox', T + 500, 'a'], ['HSET', '~z:parked', 'a', '{}', 'ghost', '{}']], calls: [[['~z:outbox', '~z:parked'], [T + 1]]] },
@@ -334,3 +340,4 @@ export const CASES: Record<string, ScriptCase[]> = {
 
 // a few cases state what they must have exercised, so a case that quietly stopped doing it fails
 CASES.gc_order_claim![1]!.expect = (reply) => assert.deepEqual(reply, [], 'a live lease was taken over on the caller clock alone');
+CASES.gc_zone_outbox_claim![0]!.expect = (reply) => assert.deepEqual(reply, [], 'a live lease was taken over on the caller clock alone');

@@ -1,5 +1,6 @@
 /**
- * The atomic steps every leased job queue shares (the ledger's grants, SUD's jobs). A queue is a due zset
+ * The atomic steps every leased job queue shares (the ledger's grants, SUD's jobs; GameCenter's orders,
+ * transfers and zone outbox share the claim, see {@link InPlaceLeaseSpec}). A queue is a due zset
  * of members, each with a hash at `prefix + member`. A claim leases a due member to one process: its due
  * time moves to the end of the lease, so a dead holder's member comes back by itself, and its fence goes
  * up, so every later step of a holder that lost the lease (renew, fail, the queue's own complete) is refused.
@@ -45,6 +46,15 @@ export interface InPlaceLeaseSpec {
   claimable: readonly string[];
   /** Fields returned per claimed member ('' when absent). */
   returnsFields: readonly string[];
+}
+
+/**
+ * An in-place queue whose members have no hash of their own (GameCenter's zone outbox): a member is live
+ * while the rows hash (KEYS[2]) holds its row, and its fence is its field in the fences hash (KEYS[3]).
+ * A claim returns each row (as `hash.row`) with `previous` 'queued'.
+ */
+export interface RowLeaseSpec {
+  name: string;
 }
 
 export interface LeaseClaim {
@@ -110,6 +120,8 @@ if lease[1] ~= ARGV[2] or lease[2] ~= '${leased}' then return 0 end`,
 /** The claim of a queue of either kind, as the one shape the claim script is built from. */
 interface ClaimShape {
   name: string;
+  /** Where a member's state and fence live: its own hash (`prefix + id`), or the rows and fences hashes. */
+  layout: 'hash' | 'rows';
   claimable: readonly string[];
   /** The state written on claim; undefined: left as it was. */
   leased?: string;
@@ -120,13 +132,21 @@ interface ClaimShape {
 }
 
 function toClaimShape(spec: LeaseQueueSpec): ClaimShape {
-  return { name: spec.name, claimable: ['pending', spec.leased], leased: spec.leased, recordsHolder: spec.recordsHolder, returns: spec.returnsHash ? 'hash' : 'none', dueOn: 'either', touches: true };
+  return { name: spec.name, layout: 'hash', claimable: ['pending', spec.leased], leased: spec.leased, recordsHolder: spec.recordsHolder, returns: spec.returnsHash ? 'hash' : 'none', dueOn: 'either', touches: true };
 }
 
 /** The claim of an {@link InPlaceLeaseSpec} queue; such queues keep their own renew and settle steps. */
 export function inPlaceLeaseClaim(spec: InPlaceLeaseSpec): StoreScript<LeaseClaim[]> {
-  return claimScript({ name: spec.name, claimable: spec.claimable, recordsHolder: false, returns: spec.returnsFields, dueOn: 'caller', touches: false });
+  return claimScript({ name: spec.name, layout: 'hash', claimable: spec.claimable, recordsHolder: false, returns: spec.returnsFields, dueOn: 'caller', touches: false });
 }
+
+/** The claim of a {@link RowLeaseSpec} queue. KEYS: due, rows, fences. ARGV: now, limit, leaseMs. */
+export function rowLeaseClaim(spec: RowLeaseSpec): StoreScript<LeaseClaim[]> {
+  return claimScript({ name: spec.name, layout: 'rows', claimable: [ROW_QUEUED], recordsHolder: false, returns: ['row'], dueOn: 'caller', touches: false });
+}
+
+/** The state a row queue's claim reports for a member whose row is there. */
+const ROW_QUEUED = 'queued';
 
 const luaString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 
@@ -138,13 +158,18 @@ const luaString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
  * Reply: {{id, fence, previous[, {field, value, …} | {value, …}]}, …}.
  */
 function claimScript(shape: ClaimShape): StoreScript<LeaseClaim[]> {
-  const { name, claimable, leased, recordsHolder, returns, dueOn, touches } = shape;
+  const { name, layout, claimable, leased, recordsHolder, returns, dueOn, touches } = shape;
   const inPlace = leased === undefined;
+  const rows = layout === 'rows';
+  // a member's state, fence and returned values, in Lua (with `id`, and `k` its hash) and in the twin
+  const luaMember = rows ? `local row = redis.call('HGET', KEYS[2], id)\n  local state = row and '${ROW_QUEUED}'` : `local k = ARGV[4] .. id\n  local state = redis.call('HGET', k, 'state')`;
+  const luaFence = rows ? `redis.call('HINCRBY', KEYS[3], id, 1)` : `redis.call('HINCRBY', k, 'fence', 1)`;
   const fields = typeof returns === 'string' ? [] : returns;
   const holder = recordsHolder ? `'leaseOwner', ARGV[5], 'leaseUntil', leaseUntil, ` : '';
   const write = inPlace ? (touches ? `redis.call('HSET', k, 'updatedAt', now)\n    ` : '') : `redis.call('HSET', k, 'state', ${luaString(leased)}, ${holder}'updatedAt', now)\n    `;
-  const entry =
-    returns === 'hash'
+  const entry = rows
+    ? `{id, fence, state, {row}}`
+    : returns === 'hash'
       ? `{id, fence, state, redis.call('HGETALL', k)}`
       : returns === 'none'
         ? `{id, fence, state}`
@@ -156,7 +181,7 @@ function claimScript(shape: ClaimShape): StoreScript<LeaseClaim[]> {
   const claimableSet = new Set(claimable);
   return defineScript<LeaseClaim[]>({
     name: `${name}_claim`,
-    numberOfKeys: 1,
+    numberOfKeys: rows ? 3 : 1,
     lua: `
 local now = tonumber(ARGV[1])
 ${LUA_CLOCK}
@@ -167,14 +192,13 @@ local out = {}
 for i = 1, #ids, 2 do
   local id = ids[i]
   local score = tonumber(ids[i + 1])
-  local k = ARGV[4] .. id
-  local state = redis.call('HGET', k, 'state')
+  ${luaMember}
   if not (${isClaimable}) then
     redis.call('ZREM', KEYS[1], id)
   elseif ${held} then
     -- still held: the caller's clock runs ahead of the store's
   else
-    local fence = redis.call('HINCRBY', k, 'fence', 1)
+    local fence = ${luaFence}
     ${write}redis.call('ZADD', KEYS[1], leaseUntil, id)
     out[#out + 1] = ${entry}
   end
@@ -189,19 +213,20 @@ return out
       const out: ScriptReply[] = [];
       for (const { member, score } of db.zrangeByScore(due, -Infinity, dueOn === 'caller' ? now : Math.max(now, clock), Number(args[1]))) {
         const k = args[3] + member;
-        const state = db.hget(k, 'state');
+        const row = rows ? db.hget(keys[1]!, member) : null;
+        const state = rows ? (row === null ? null : ROW_QUEUED) : db.hget(k, 'state');
         if (state === null || !claimableSet.has(state)) {
           db.zrem(due, member);
           continue;
         }
         if ((inPlace || state === leased) && score > clock) continue; // still held: the caller's clock runs ahead of the store's
-        const fence = db.hincrby(k, 'fence', 1);
+        const fence = rows ? db.hincrby(keys[2]!, member, 1) : db.hincrby(k, 'fence', 1);
         if (!inPlace) {
           const lease: Record<string, string> = recordsHolder ? { leaseOwner: args[4]!, leaseUntil: String(leaseUntil) } : {};
           db.hset(k, { state: leased, ...lease, updatedAt: String(now) });
         } else if (touches) db.hset(k, { updatedAt: String(now) });
         db.zadd(due, [[leaseUntil, member]]);
-        const tail: ScriptReply[] = returns === 'hash' ? [Object.entries(db.hgetall(k)).flat()] : returns === 'none' ? [] : [fields.map((f) => db.hget(k, f) ?? '')];
+        const tail: ScriptReply[] = rows ? [[row!]] : returns === 'hash' ? [Object.entries(db.hgetall(k)).flat()] : returns === 'none' ? [] : [fields.map((f) => db.hget(k, f) ?? '')];
         out.push([member, fence, state, ...tail]);
       }
       return out;

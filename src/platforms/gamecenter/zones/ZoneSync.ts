@@ -20,6 +20,7 @@ import {
   claimActiveScript,
   claimOutboxScript,
   enqueueOnceScript,
+  outboxClaim,
   recordActiveScript,
   retryParkedScript,
   settleActiveScript,
@@ -145,7 +146,7 @@ export class ZoneSync {
   /** Retries events whose send failed or whose sender died. Returns how many were attempted. */
   async retryDue(limit = 100): Promise<number> {
     const k = this.keys;
-    const due = await this.d.store.run(claimOutboxScript, [k.outbox, k.rows, k.fences], [this.d.clock.now(), limit, this.d.options.leaseMs]);
+    const due = (await this.d.store.run(claimOutboxScript, [k.outbox, k.rows, k.fences], [this.d.clock.now(), limit, this.d.options.leaseMs])).map(outboxClaim);
     for (const c of due) {
       let row: OutboxRow;
       try {
@@ -161,7 +162,7 @@ export class ZoneSync {
 
   private async sendOnce(member: string, row: OutboxRow): Promise<ZoneEventOutcome> {
     const k = this.keys;
-    const fence = await this.d.store.run(enqueueOnceScript, [k.once, k.outbox, k.rows, k.fences], [member, this.d.clock.now() + this.d.options.leaseMs, JSON.stringify(row)]);
+    const fence = await this.d.store.run(enqueueOnceScript, [k.once, k.outbox, k.rows, k.fences], [member, this.d.options.leaseMs, JSON.stringify(row)]);
     if (fence === 0) return 'duplicate';
     return this.deliver(member, fence, row);
   }
