@@ -84,6 +84,11 @@ export class MemoryDb {
     return this.live(key) !== undefined;
   }
 
+  /** Every live key (for tests that compare a whole database with a Redis one). */
+  keys(): string[] {
+    return [...this.data.keys()].filter((k) => this.exists(k));
+  }
+
   type(key: string): Kind | 'none' {
     return this.live(key)?.t ?? 'none';
   }

@@ -6,6 +6,7 @@ import type { LedgerRecord } from '../../src/ledger/types.js';
 import type { GameCenterClient } from '../../src/platforms/gamecenter/client.js';
 import { OrderPoller } from '../../src/platforms/gamecenter/orders/OrderPoller.js';
 import { nextCheckAt } from '../../src/platforms/gamecenter/orders/schedule.js';
+import { STORE_CLOCK_FLOOR } from '../helpers/leaseClock.js';
 import type { Store } from '../../src/store/Store.js';
 import type { DoubleOrder } from '../../src/testing/index.js';
 import { waitFor } from '../helpers/processes.js';
@@ -26,9 +27,9 @@ const EXPECTED_OFFSETS = [
 let seq = 0;
 const orderId = () => String(144_612_098_616_033_280n + BigInt(++seq));
 
-function setup(w: World, store: Store = w.store(), client: Pick<GameCenterClient, 'checkOrders'> = w.client()) {
+function setup(w: World, store: Store = w.store(), client: Pick<GameCenterClient, 'checkOrders'> = w.client(), options: Partial<typeof OPTIONS> = {}) {
   const ledger = new StoreLedger(store, w.clock);
-  const poller = new OrderPoller({ store, client, ledger, clock: w.clock, logger: w.logger, options: OPTIONS });
+  const poller = new OrderPoller({ store, client, ledger, clock: w.clock, logger: w.logger, options: { ...OPTIONS, ...options } });
   return { store, ledger, poller };
 }
 
@@ -212,9 +213,11 @@ describe('GameCenter order polling against the double', function () {
     assert.equal(w.logger.find('another cpOrderId', 'error').length, 1);
   });
 
-  it('resumes the schedule after a restart, and takes over orders a dead process had claimed', async () => {
+  it('resumes the schedule after a restart, and takes over orders a dead process had claimed once its lease ends on the store clock', async () => {
     const stuck: Pick<GameCenterClient, 'checkOrders'> = { checkOrders: () => new Promise(() => undefined) };
-    const before = setup(w, w.store(), stuck);
+    // lease ends are on Redis's clock (real time); a short lease lets the test see one end
+    const leaseMs = 400;
+    const before = setup(w, w.store(), stuck, { leaseMs });
     const a = orderId();
     const b = orderId();
     w.double.orders.set(a, { status: 0, checked: 0 });
@@ -222,8 +225,13 @@ describe('GameCenter order polling against the double', function () {
     await before.poller.register({ orderId: a, userId: 'u5' });
     w.clock.advance(3 * S);
     // process 1 claims a, then hangs forever (as good as dead)
+    const sent = Date.now();
     void before.poller.tick();
-    await waitFor('the claim', async () => ((await before.store.zscore(before.poller.keys.due, a)) === w.clock.now() + OPTIONS.leaseMs ? true : undefined));
+    const leaseEnd = await waitFor('the claim', async () => {
+      const score = await before.store.zscore(before.poller.keys.due, a);
+      return score !== null && score >= STORE_CLOCK_FLOOR ? score : undefined;
+    });
+    assert.ok(leaseEnd >= sent + leaseMs && leaseEnd <= Date.now() + leaseMs, 'the lease ends leaseMs after the claim on the store clock');
     await before.poller.register({ orderId: b, userId: 'u5' });
 
     // process 2 starts on the same Redis
@@ -232,7 +240,8 @@ describe('GameCenter order polling against the double', function () {
     w.clock.advance(3 * S);
     assert.equal((await after.poller.tick()).claimed, 1, 'b is due; a is still leased');
     assert.equal((await after.poller.get(b))!.checks, 1);
-    w.clock.set((await after.poller.get(a))!.firstSeenAt + 3 * S + OPTIONS.leaseMs);
+    await waitFor('the lease end on the store clock', () => (Date.now() > leaseEnd ? true : undefined));
+    w.clock.set(leaseEnd + 1);
     await after.poller.tick();
     assert.equal((await after.poller.get(a))!.state, 'paid');
     assert.equal((await after.ledger.get(`gamecenter:${a}`))!.amount, 499);

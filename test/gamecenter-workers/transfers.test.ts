@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { GameCenterInvalidAccessTokenError } from '../../src/platforms/gamecenter/errors.js';
-import { DuplicateTransferReferenceError, TransferService } from '../../src/platforms/gamecenter/transfers.js';
+import { DuplicateTransferReferenceError, TransferService } from '../../src/platforms/gamecenter/transfers/TransferService.js';
 import type { TransferHandler, TransferOutcome } from '../../src/platforms/gamecenter/transfers/types.js';
 import { useWorld } from './support.js';
 import type { World } from './support.js';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ZoneSync } from '../../src/platforms/gamecenter/zones.js';
+import { zoneKeys } from '../../src/platforms/gamecenter/zones/keys.js';
+import { ZoneSync } from '../../src/platforms/gamecenter/zones/ZoneSync.js';
+import { STORE_CLOCK_FLOOR } from '../helpers/leaseClock.js';
 import { waitFor } from '../helpers/processes.js';
 import { useWorld } from './support.js';
 import type { World } from './support.js';
@@ -105,11 +107,16 @@ describe('GameCenter zone data against the double', function () {
   it('takes over a creation whose sender died before recording the outcome', async () => {
     const a = zoneSync(w);
     w.double.failNext('sync.user_game_zone_data', { hang: true });
-    const dying = new ZoneSync({ store: w.store(), client: w.client(), clock: w.clock, logger: w.logger, options: OPTIONS });
+    // lease ends are on Redis's clock (real time): a short lease lets the test see one end
+    const dying = new ZoneSync({ store: w.store(), client: w.client(), clock: w.clock, logger: w.logger, options: { ...OPTIONS, leaseMs: 400 } });
     void dying.roleCreated('45', 2, w.clock.now()).catch(() => undefined);
     await waitFor('the first sender’s request', () => (w.double.requestsTo('sync.user_game_zone_data').length === 1 ? true : undefined));
     assert.equal(await a.retryDue(), 0, 'leased to the first sender');
-    w.clock.advance(60_001);
+    const store = w.store();
+    const leaseEnd = (await store.zscore(zoneKeys(store.keys).outbox, 'c:2:45'))!;
+    assert.ok(leaseEnd >= STORE_CLOCK_FLOOR, 'the recorder holds it until a store-clock time');
+    w.clock.set(leaseEnd + 1);
+    await waitFor('the lease end on the store clock', () => (Date.now() > leaseEnd ? true : undefined));
     assert.equal(await a.retryDue(), 1);
     assert.equal(creates(w).length, 1);
   });

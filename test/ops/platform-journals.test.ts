@@ -11,7 +11,7 @@ import { Desk } from '../../src/ops/desk.js';
 import { BridgeMetrics } from '../../src/ops/metrics.js';
 import { installGameCenter } from '../../src/platforms/gamecenter/install.js';
 import { gameCenterPlatformOptionsSchema } from '../../src/platforms/gamecenter/platformOptions.js';
-import { TransferService } from '../../src/platforms/gamecenter/transfers.js';
+import { TransferService } from '../../src/platforms/gamecenter/transfers/TransferService.js';
 import { sudNotification } from '../../src/testing/requests.js';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { waitFor } from '../helpers/processes.js';

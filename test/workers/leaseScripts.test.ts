@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { MemoryStore, RedisStore, type Store } from '../../src/store/index.js';
-import { leaseScripts, type LeaseQueueSpec } from '../../src/workers/lease/scripts.js';
+import { inPlaceLeaseClaim, leaseScripts, type LeaseQueueSpec } from '../../src/workers/lease/scripts.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { leaseEnds, maskLeaseEnds } from '../helpers/leaseClock.js';
 import { useRedisServer } from '../helpers/redisServer.js';
@@ -110,4 +110,48 @@ describe('lease scripts: Lua and in-process twin agree for every queue setting',
       }
     });
   }
+
+  /**
+   * Queues that keep their states while leased (GameCenter's orders and transfers): only the claim is shared.
+   * Pending work is due on the caller's clock; a live lease is not taken however far the caller's clock runs.
+   */
+  it('in place: states kept, several claimable, asked fields returned, leases on the store clock', async () => {
+    const claim = inPlaceLeaseClaim({ name: 'test_lease_in_place', claimable: ['open', 'reporting'], returnsFields: ['createdAt', 'missing'] });
+    const memory = new MemoryStore();
+    const onRedis = new RedisStore({ connection: redis.url, logger: new CapturingLogger() });
+    const story = async (store: Store, prefix: string) => {
+      const item = `${prefix}t:`;
+      const due = `${prefix}due`;
+      for (const [i, [m, state]] of [['a', 'open'], ['b', 'reporting'], ['c', 'reported'], ['d', 'open']].entries()) {
+        await store.hset(item + m, { state: state!, fence: 0, createdAt: T0 + i });
+        await store.zadd(due, [[m === 'd' ? T0 + 100 : T0 + i, m!]]);
+      }
+      const seen: unknown[] = [];
+      const run = async (now: number, leaseMs: number) => {
+        const reply = await store.run(claim, [due], [now, 10, leaseMs, item]);
+        const data: Record<string, unknown> = { due: await store.zrangeByScore(due, -Infinity, Infinity) };
+        for (const m of ['a', 'b', 'c', 'd']) data[m] = await store.hgetall(item + m);
+        seen.push(maskLeaseEnds({ reply, data }));
+        return reply;
+      };
+      const before = Date.now();
+      const first = await run(T0 + 10, 600_000);
+      for (const end of leaseEnds(seen[0])) assert.ok(end >= before + 600_000 && end <= Date.now() + 600_000);
+      // d is due at T0 + 100 on the caller's clock: not yet, though the store's clock (real time) is far past it
+      assert.deepEqual(first.map((c) => [c.id, c.fence, c.previous, c.hash]), [['a', 1, 'open', { createdAt: String(T0) }], ['b', 1, 'reporting', { createdAt: String(T0 + 1) }]]);
+      const far = await run(T0 + 20 * 365 * 86_400_000, 600_000);
+      assert.deepEqual(far.map((c) => c.id), ['d'], 'a caller clock 20 years ahead takes the due d, and neither live lease');
+      return seen;
+    };
+    try {
+      const prefix = `lease${++prefixes}:`;
+      const expected = await story(memory, prefix);
+      assert.deepEqual(await story(onRedis, prefix), expected);
+      const data = (expected[0] as { data: Record<string, Record<string, string>> }).data;
+      assert.deepEqual([data.a!.state, data.b!.state, data.c, data.a!.updatedAt], ['open', 'reporting', { state: 'reported', fence: '0', createdAt: String(T0 + 2) }, undefined], 'states kept, nothing but the fence written, the finished one untouched');
+      assert.deepEqual((expected[0] as { data: { due: Array<{ member: string }> } }).data.due.map((d) => d.member), ['d', 'a', 'b'], 'c left the schedule');
+    } finally {
+      await onRedis.close();
+    }
+  });
 });

@@ -16,12 +16,12 @@ import { ZonedDays } from './day.js';
 import { GAMECENTER_BASE_URLS } from './options.js';
 import { OrderPoller } from './orders/OrderPoller.js';
 import type { RegisterOrderInput, RegisterOrderOutcome } from './orders/types.js';
-import { transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
+import { retentionOf, transferHandlerTimeoutOf, type GameCenterPlatformOptions } from './platformOptions.js';
 import { RankFlusher } from './ranks/RankFlusher.js';
 import type { FlushResult } from './ranks/RankFlusher.js';
 import { RankStore } from './ranks/RankStore.js';
-import { TransferService } from './transfers.js';
-import { ZoneSync } from './zones.js';
+import { TransferService } from './transfers/TransferService.js';
+import { ZoneSync } from './zones/ZoneSync.js';
 import { errorText } from '../../errorText.js';
 
 export type GameCenterContext = Pick<BridgeContext, 'store' | 'clock' | 'logger' | 'setPlatformStatus' | 'onStopIntake' | 'onClose' | 'ops' | 'journal'>;
@@ -93,6 +93,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       leaseMs: options.leaseMs,
       acceptRetryMs: options.acceptRetryMs,
       sandboxOrders: options.sandboxOrders ?? (options.baseUrl === GAMECENTER_BASE_URLS.production ? 'refuse' : 'grant'),
+      retention: retentionOf(options),
     },
   });
   const transfers = new TransferService({
@@ -110,6 +111,7 @@ export function installGameCenter(ctx: GameCenterContext, options: GameCenterPla
       checkChunkSize: options.checkChunkSize,
       handlerRetryMs: options.transferHandlerRetryMs,
       handlerTimeoutMs: transferHandlerTimeoutOf(options),
+      retention: retentionOf(options),
     },
   });
 

@@ -59,6 +59,18 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
         'Deadline of one onTransfer call: past it, `ctx.signal` aborts and the call counts as failed (called again after transferHandlerRetryMs). Must be below leaseMs, so a call ends before another process may take the transfer over. Default: 30 s, or half of leaseMs if that is shorter.',
       ),
     onTransfer: transferHandlerSchema.optional().describe(TRANSFER_HANDLER_TEXT),
+    recordDays: z
+      .number()
+      .positive()
+      .default(90)
+      .describe('Days a final GameCenter order (paid, cancelled, mismatch, expired, revoked, declined) or a reported transfer keeps its full record in Redis, counted from when it became final. Then only a tombstone is left.'),
+    dedupeDays: z
+      .number()
+      .positive()
+      .default(400)
+      .describe(
+        'Days, from when it became final, that a GameCenter order stays known by its tombstone (registering it again changes nothing and polls nothing) and a transfer reference stays used (a second transfer.new with it is refused). Then nothing is kept: a paid order registered again is polled again, and the ledger\'s own dedupe (ledger.dedupeDays) is what keeps it from being granted twice.',
+      ),
     authCacheMs: ms(30_000, 0, 'How long the onAuth verifier trusts a confirmed token without asking auth.check_status again (0: always ask).'),
     authCacheEntries: z.number().int().min(1).default(10_000).describe('Confirmed tokens the onAuth verifier keeps at most (least recently used dropped first).'),
   })
@@ -67,6 +79,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     message: 'leaseMs must exceed the longest API call: timeoutMs × (retries + 1) plus the retry back-off',
     path: ['leaseMs'],
   })
+  .refine((o) => o.dedupeDays >= o.recordDays, { message: 'dedupeDays must be at least recordDays: the tombstone outlives the record', path: ['dedupeDays'] })
   .refine((o) => o.transferHandlerTimeoutMs === undefined || o.transferHandlerTimeoutMs < o.leaseMs, {
     message: 'transferHandlerTimeoutMs must be below leaseMs: a transfer is leased to one process while its handler runs',
     path: ['transferHandlerTimeoutMs'],
@@ -83,6 +96,11 @@ function worstCallMs(o: { timeoutMs: number; retries: number; retryBackoffMs: nu
   let backoff = 0;
   for (let i = 1; i <= o.retries; i++) backoff += backoffDelay(i, { baseMs: o.retryBackoffMs });
   return o.timeoutMs * (o.retries + 1) + backoff;
+}
+
+/** `recordDays` / `dedupeDays` in milliseconds. */
+export function retentionOf(o: { recordDays: number; dedupeDays: number }): { recordMs: number; dedupeMs: number } {
+  return { recordMs: Math.round(o.recordDays * 86_400_000), dedupeMs: Math.round(o.dedupeDays * 86_400_000) };
 }
 
 export type GameCenterPlatformOptionsInput = z.input<typeof gameCenterPlatformOptionsSchema>;

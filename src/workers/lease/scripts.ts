@@ -1,5 +1,6 @@
 /**
- * The atomic steps every leased job queue shares (the ledger's grants, SUD's jobs). A queue is a due zset
+ * The atomic steps every leased job queue shares (the ledger's grants, SUD's jobs; GameCenter's orders,
+ * transfers and zone outbox share the claim, see {@link InPlaceLeaseSpec}). A queue is a due zset
  * of members, each with a hash at `prefix + member`. A claim leases a due member to one process: its due
  * time moves to the end of the lease, so a dead holder's member comes back by itself, and its fence goes
  * up, so every later step of a holder that lost the lease (renew, fail, the queue's own complete) is refused.
@@ -27,12 +28,41 @@ export interface LeaseQueueSpec {
   returnsHash: boolean;
 }
 
+/**
+ * A queue whose claims lease a member without changing its state (GameCenter's orders and transfers: their
+ * states say where the member is in its own life, and the fence alone says who holds it). Differs from
+ * {@link LeaseQueueSpec} in four ways, each a switch here:
+ * - several states may be claimed (`claimable`), and a claim leaves the state as it found it;
+ * - so a live lease cannot be told from pending work by its state: a member is taken only once its due
+ *   score is reached on the store's clock too (a lease end is on that clock; pending work is due at the
+ *   later of the two clocks, which differ by the skew between hosts);
+ * - pending work is due on the caller's clock alone (`dueOn: 'caller'`): its schedule is computed there;
+ * - the claim writes nothing but the fence and the lease end (no `state`, `updatedAt`, holder), and
+ *   returns the fields the holder needs (`returnsFields`) instead of the whole hash.
+ */
+export interface InPlaceLeaseSpec {
+  name: string;
+  /** States a claim takes; any other state leaves the schedule. */
+  claimable: readonly string[];
+  /** Fields returned per claimed member ('' when absent). */
+  returnsFields: readonly string[];
+}
+
+/**
+ * An in-place queue whose members have no hash of their own (GameCenter's zone outbox): a member is live
+ * while the rows hash (KEYS[2]) holds its row, and its fence is its field in the fences hash (KEYS[3]).
+ * A claim returns each row (as `hash.row`) with `previous` 'queued'.
+ */
+export interface RowLeaseSpec {
+  name: string;
+}
+
 export interface LeaseClaim {
   id: string;
   fence: number;
   /** The state before the claim: the leased state means the previous holder's lease ran out (a takeover). */
   previous: string;
-  /** The member's hash as the claim left it, for queues whose claim returns it. */
+  /** The member's hash as the claim left it, for queues whose claim returns it (only the asked fields for {@link InPlaceLeaseSpec}). */
   hash?: Record<string, string>;
   /** The member as the process that recorded it leased to itself holds it in memory (no claim was made). */
   value?: unknown;
@@ -76,7 +106,7 @@ export interface LeaseScripts {
 
 export function leaseScripts(spec: LeaseQueueSpec): LeaseScripts {
   const guard = fenceGuard(spec.leased);
-  return { leasedState: spec.leased, guard, claim: claimScript(spec), renew: renewScript(spec, guard), fail: failScript(spec, guard), retry: retryScript(spec) };
+  return { leasedState: spec.leased, guard, claim: claimScript(toClaimShape(spec)), renew: renewScript(spec, guard), fail: failScript(spec, guard), retry: retryScript(spec) };
 }
 
 function fenceGuard(leased: string): FenceGuard {
@@ -87,38 +117,90 @@ if lease[1] ~= ARGV[2] or lease[2] ~= '${leased}' then return 0 end`,
   };
 }
 
+/** The claim of a queue of either kind, as the one shape the claim script is built from. */
+interface ClaimShape {
+  name: string;
+  /** Where a member's state and fence live: its own hash (`prefix + id`), or the rows and fences hashes. */
+  layout: 'hash' | 'rows';
+  claimable: readonly string[];
+  /** The state written on claim; undefined: left as it was. */
+  leased?: string;
+  recordsHolder: boolean;
+  returns: 'none' | 'hash' | readonly string[];
+  dueOn: 'either' | 'caller';
+  touches: boolean;
+}
+
+function toClaimShape(spec: LeaseQueueSpec): ClaimShape {
+  return { name: spec.name, layout: 'hash', claimable: ['pending', spec.leased], leased: spec.leased, recordsHolder: spec.recordsHolder, returns: spec.returnsHash ? 'hash' : 'none', dueOn: 'either', touches: true };
+}
+
+/** The claim of an {@link InPlaceLeaseSpec} queue; such queues keep their own renew and settle steps. */
+export function inPlaceLeaseClaim(spec: InPlaceLeaseSpec): StoreScript<LeaseClaim[]> {
+  return claimScript({ name: spec.name, layout: 'hash', claimable: spec.claimable, recordsHolder: false, returns: spec.returnsFields, dueOn: 'caller', touches: false });
+}
+
+/** The claim of a {@link RowLeaseSpec} queue. KEYS: due, rows, fences. ARGV: now, limit, leaseMs. */
+export function rowLeaseClaim(spec: RowLeaseSpec): StoreScript<LeaseClaim[]> {
+  return claimScript({ name: spec.name, layout: 'rows', claimable: [ROW_QUEUED], recordsHolder: false, returns: ['row'], dueOn: 'caller', touches: false });
+}
+
+/** The state a row queue's claim reports for a member whose row is there. */
+const ROW_QUEUED = 'queued';
+
+const luaString = (s: string) => `'${s.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+
 /**
  * Takes up to `limit` due members, pushes each one's due time to the end of the lease (store clock + lease),
- * bumps its fence and marks it leased. Members found in any other state (finished, cancelled, gone) leave
- * the schedule. A leased member whose lease has not ended on the store's clock is left alone, even when
- * the caller's clock says it is due.
- * Reply: {{id, fence, previous[, {field, value, …}]}, …}.
+ * bumps its fence and (unless the queue keeps states in place) marks it leased. Members found in a state
+ * no claim takes (finished, cancelled, gone) leave the schedule. A leased member whose lease has not ended
+ * on the store's clock is left alone, even when the caller's clock says it is due.
+ * Reply: {{id, fence, previous[, {field, value, …} | {value, …}]}, …}.
  */
-function claimScript({ name, leased, recordsHolder, returnsHash }: LeaseQueueSpec): StoreScript<LeaseClaim[]> {
+function claimScript(shape: ClaimShape): StoreScript<LeaseClaim[]> {
+  const { name, layout, claimable, leased, recordsHolder, returns, dueOn, touches } = shape;
+  const inPlace = leased === undefined;
+  const rows = layout === 'rows';
+  // a member's state, fence and returned values, in Lua (with `id`, and `k` its hash) and in the twin
+  const luaMember = rows ? `local row = redis.call('HGET', KEYS[2], id)\n  local state = row and '${ROW_QUEUED}'` : `local k = ARGV[4] .. id\n  local state = redis.call('HGET', k, 'state')`;
+  const luaFence = rows ? `redis.call('HINCRBY', KEYS[3], id, 1)` : `redis.call('HINCRBY', k, 'fence', 1)`;
+  const fields = typeof returns === 'string' ? [] : returns;
   const holder = recordsHolder ? `'leaseOwner', ARGV[5], 'leaseUntil', leaseUntil, ` : '';
-  const entry = returnsHash ? `{id, fence, state, redis.call('HGETALL', k)}` : `{id, fence, state}`;
+  const write = inPlace ? (touches ? `redis.call('HSET', k, 'updatedAt', now)\n    ` : '') : `redis.call('HSET', k, 'state', ${luaString(leased)}, ${holder}'updatedAt', now)\n    `;
+  const entry = rows
+    ? `{id, fence, state, {row}}`
+    : returns === 'hash'
+      ? `{id, fence, state, redis.call('HGETALL', k)}`
+      : returns === 'none'
+        ? `{id, fence, state}`
+        : `{id, fence, state, orEmpty(redis.call('HMGET', k, ${fields.map(luaString).join(', ')}))}`;
+  // in place, the state cannot tell a live lease from pending work: the store's clock must have reached the score
+  const held = inPlace ? `score > clock` : `state == ${luaString(leased)} and score > clock`;
+  const isClaimable = claimable.map((c) => `state == ${luaString(c)}`).join(' or ');
+  const top = dueOn === 'caller' ? 'now' : 'math.max(now, clock)';
+  const claimableSet = new Set(claimable);
   return defineScript<LeaseClaim[]>({
     name: `${name}_claim`,
-    numberOfKeys: 1,
+    numberOfKeys: rows ? 3 : 1,
     lua: `
 local now = tonumber(ARGV[1])
 ${LUA_CLOCK}
 local leaseUntil = clock + tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', math.max(now, clock), 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local function orEmpty(t) for i = 1, ${fields.length} do if not t[i] then t[i] = '' end end return t end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ${top}, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for i = 1, #ids, 2 do
   local id = ids[i]
-  local k = ARGV[4] .. id
-  local state = redis.call('HGET', k, 'state')
-  if state == '${leased}' and tonumber(ids[i + 1]) > clock then
-    -- still held: the caller's clock runs ahead of the store's
-  elseif state == 'pending' or state == '${leased}' then
-    local fence = redis.call('HINCRBY', k, 'fence', 1)
-    redis.call('HSET', k, 'state', '${leased}', ${holder}'updatedAt', now)
-    redis.call('ZADD', KEYS[1], leaseUntil, id)
-    out[#out + 1] = ${entry}
-  else
+  local score = tonumber(ids[i + 1])
+  ${luaMember}
+  if not (${isClaimable}) then
     redis.call('ZREM', KEYS[1], id)
+  elseif ${held} then
+    -- still held: the caller's clock runs ahead of the store's
+  else
+    local fence = ${luaFence}
+    ${write}redis.call('ZADD', KEYS[1], leaseUntil, id)
+    out[#out + 1] = ${entry}
   end
 end
 return out
@@ -129,29 +211,33 @@ return out
       const clock = db.time();
       const leaseUntil = clock + Number(args[2]);
       const out: ScriptReply[] = [];
-      for (const { member, score } of db.zrangeByScore(due, -Infinity, Math.max(now, clock), Number(args[1]))) {
+      for (const { member, score } of db.zrangeByScore(due, -Infinity, dueOn === 'caller' ? now : Math.max(now, clock), Number(args[1]))) {
         const k = args[3] + member;
-        const state = db.hget(k, 'state');
-        if (state === leased && score > clock) {
-          // still held: the caller's clock runs ahead of the store's
-        } else if (state === 'pending' || state === leased) {
-          const fence = db.hincrby(k, 'fence', 1);
+        const row = rows ? db.hget(keys[1]!, member) : null;
+        const state = rows ? (row === null ? null : ROW_QUEUED) : db.hget(k, 'state');
+        if (state === null || !claimableSet.has(state)) {
+          db.zrem(due, member);
+          continue;
+        }
+        if ((inPlace || state === leased) && score > clock) continue; // still held: the caller's clock runs ahead of the store's
+        const fence = rows ? db.hincrby(keys[2]!, member, 1) : db.hincrby(k, 'fence', 1);
+        if (!inPlace) {
           const lease: Record<string, string> = recordsHolder ? { leaseOwner: args[4]!, leaseUntil: String(leaseUntil) } : {};
           db.hset(k, { state: leased, ...lease, updatedAt: String(now) });
-          db.zadd(due, [[leaseUntil, member]]);
-          out.push(returnsHash ? [member, fence, state, Object.entries(db.hgetall(k)).flat()] : [member, fence, state]);
-        } else {
-          db.zrem(due, member);
-        }
+        } else if (touches) db.hset(k, { updatedAt: String(now) });
+        db.zadd(due, [[leaseUntil, member]]);
+        const tail: ScriptReply[] = rows ? [[row!]] : returns === 'hash' ? [Object.entries(db.hgetall(k)).flat()] : returns === 'none' ? [] : [fields.map((f) => db.hget(k, f) ?? '')];
+        out.push([member, fence, state, ...tail]);
       }
       return out;
     },
     decode: (r) =>
-      ((r as ScriptReply[][]) ?? []).map(([id, fence, previous, pairs]) => {
+      ((r as ScriptReply[][]) ?? []).map(([id, fence, previous, values]) => {
         const claim: LeaseClaim = { id: String(id), fence: Number(fence), previous: String(previous) };
-        if (Array.isArray(pairs)) {
+        if (Array.isArray(values)) {
           claim.hash = {};
-          for (let i = 0; i + 1 < pairs.length; i += 2) claim.hash[String(pairs[i])] = String(pairs[i + 1]);
+          if (returns === 'hash') for (let i = 0; i + 1 < values.length; i += 2) claim.hash[String(values[i])] = String(values[i + 1]);
+          else fields.forEach((f, i) => values[i] !== '' && values[i] != null && (claim.hash![f] = String(values[i])));
         }
         return claim;
       }),

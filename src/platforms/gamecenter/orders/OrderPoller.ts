@@ -24,8 +24,8 @@ import { orderKeys } from './keys.js';
 import type { OrderKeys } from './keys.js';
 import { decodeOrder, orderFields } from './record.js';
 import { nextCheckAt, POLL_WINDOW_MS } from './schedule.js';
-import { claimOrdersScript, registerOrderScript, settleArgs, settleOrdersScript } from './scripts.js';
-import type { ClaimedOrder, OrderSettlement } from './scripts.js';
+import { claimedOrder, claimOrdersScript, registerOrderScript, settleArgs, settleOrdersScript } from './scripts.js';
+import type { ClaimedOrder, OrderRetention, OrderSettlement } from './scripts.js';
 import type { PolledOrder, RegisterOrderInput, RegisterOrderOutcome } from './types.js';
 import { errorText } from '../../../errorText.js';
 
@@ -42,6 +42,8 @@ export interface OrderPollerOptions {
   acceptRetryMs: number;
   /** What a sandbox (`env: 0`) or test-user (`test: true`) order gets: granted (marked), or recorded declined. */
   sandboxOrders: 'grant' | 'refuse';
+  /** How long a final order keeps its record (`gamecenter.recordDays`), then its tombstone (`gamecenter.dedupeDays`); default 90 and 400 days. */
+  retention?: OrderRetention;
 }
 
 export interface OrderPollerDeps {
@@ -69,6 +71,10 @@ const ORDER_ID = /^[0-9A-Za-z_.-]{1,128}$/;
 
 export const LEDGER_SOURCE = 'gamecenter';
 
+const DAY_MS = 86_400_000;
+/** The defaults of `gamecenter.recordDays` and `gamecenter.dedupeDays` (the ledger's own figures). */
+export const DEFAULT_RETENTION: OrderRetention = { recordMs: 90 * DAY_MS, dedupeMs: 400 * DAY_MS };
+
 /** The ledger alias of a game order id: any path that knows the game's order id can dedupe on it. */
 export function cpOrderAlias(cpOrderId: string): string {
   return `cp:${cpOrderId}`;
@@ -90,7 +96,9 @@ export class OrderPoller {
     const now = this.d.clock.now();
     const first = nextCheckAt(now, now)!;
     const orderKey = this.keys.orderPrefix + input.orderId;
-    const fresh = await this.d.store.run(registerOrderScript, [orderKey, this.keys.due], [now, input.orderId, first, ...orderFields(input)]);
+    const reply = await this.d.store.run(registerOrderScript, [orderKey, this.keys.due, this.keys.donePrefix + input.orderId], [now, input.orderId, first, ...orderFields(input)]);
+    if (typeof reply === 'string') return { status: 'known', order: fromTombstone(input.orderId, reply), recordExpired: true };
+    const fresh = reply;
     const order = await this.get(input.orderId);
     if (!order) throw new Error(`order ${input.orderId} vanished right after registering`);
     if (!fresh && order.userId !== input.userId) {
@@ -112,7 +120,7 @@ export class OrderPoller {
   /** Checks every order due now (up to `claimLimit`). */
   async tick(): Promise<TickResult> {
     const { store, clock, options } = this.d;
-    const claimed = await store.run(claimOrdersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.orderPrefix]);
+    const claimed = (await store.run(claimOrdersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.orderPrefix])).map(claimedOrder);
     if (claimed.length === 0) return { claimed: 0, requests: 0, more: false };
     const chunks: ClaimedOrder[][] = [];
     for (let i = 0; i < claimed.length; i += options.checkChunkSize) chunks.push(claimed.slice(i, i + options.checkChunkSize));
@@ -279,7 +287,7 @@ export class OrderPoller {
   private async settle(list: OrderSettlement[]): Promise<void> {
     if (list.length === 0) return;
     try {
-      await this.d.store.run(settleOrdersScript, [this.keys.due], settleArgs(this.d.clock.now(), this.keys.orderPrefix, list));
+      await this.d.store.run(settleOrdersScript, [this.keys.due], settleArgs(this.d.clock.now(), this.keys.orderPrefix, this.keys.donePrefix, this.d.options.retention ?? DEFAULT_RETENTION, list));
       // one line per outcome an operator looks for; a check that finds the order still unpaid is not one
       for (const o of list) {
         if (o.state === 'polling') continue;
@@ -290,6 +298,12 @@ export class OrderPoller {
       this.d.logger.warn('could not record order check outcomes; they are checked again when the lease ends', { orders: list.length, error: errorText(err) });
     }
   }
+}
+
+/** What a tombstone keeps of an order whose record expired: its final state, first sighting and user. */
+function fromTombstone(orderId: string, tombstone: string): PolledOrder {
+  const [state, firstSeenAt, ...user] = tombstone.split('|');
+  return { orderId, userId: user.join('|'), state: state as PolledOrder['state'], firstSeenAt: Number(firstSeenAt), checks: 0 };
 }
 
 function safeJson(s: string): unknown {

@@ -50,5 +50,9 @@ export interface PolledOrder {
 
 export type RegisterOrderOutcome =
   | { status: 'registered'; order: PolledOrder }
-  /** known already: nothing changed (the first registration's user and ids stand) */
-  | { status: 'known'; order: PolledOrder };
+  /**
+   * known already: nothing changed (the first registration's user and ids stand). `recordExpired`: the
+   * order was final more than `gamecenter.recordDays` ago; only its tombstone is left (state, first seen,
+   * user; `checks` 0), until `gamecenter.dedupeDays`. It is not polled again.
+   */
+  | { status: 'known'; order: PolledOrder; recordExpired?: true };

@@ -6,10 +6,18 @@ export interface TransferKeys {
   due: string;
   /** prefix of the per-transfer hash */
   transferPrefix: string;
-  /** hash reference → transferId, or 'pending' / 'unknown' while transfer.new's outcome is not known */
+  /**
+   * The refs hash of earlier versions (reference → transferId, 'pending' or 'unknown', one field per
+   * transfer, never expiring). No longer written; still read, so a reference used before an upgrade stays used.
+   */
   refs: string;
+  /**
+   * prefix of a reference's key: its transferId, or 'pending' / 'unknown' while transfer.new's outcome is
+   * not known; expires `dedupeDays` after the transfer was reported ('unknown' never: an operator decides).
+   */
+  refPrefix: string;
 }
 
 export function transferKeys(ks: KeySpace): TransferKeys {
-  return { due: ks.tagged('gctransfer', 'due'), transferPrefix: ks.tagged('gctransfer', 't') + ':', refs: ks.tagged('gctransfer', 'refs') };
+  return { due: ks.tagged('gctransfer', 'due'), transferPrefix: ks.tagged('gctransfer', 't') + ':', refs: ks.tagged('gctransfer', 'refs'), refPrefix: ks.tagged('gctransfer', 'ref') + ':' };
 }

@@ -6,9 +6,12 @@
  */
 import { defineScript } from '../../../store/defineScript.js';
 import type { ScriptReply } from '../../../store/Store.js';
+import { LUA_CLOCK, rowLeaseClaim, type LeaseClaim } from '../../../workers/lease/scripts.js';
 
 /**
- * KEYS: once, outbox, rows, fences. ARGV: member, leaseUntil, row JSON.
+ * KEYS: once, outbox, rows, fences. ARGV: member, leaseMs, row JSON.
+ * A new event is queued already leased to the process that records it (it sends at once, without a claim):
+ * due again when the lease ends on the store's clock, as the claim below leaves a member.
  * Reply: the sender's fence when the event is new, 0 when it was seen before.
  */
 export const enqueueOnceScript = defineScript<number>({
@@ -16,14 +19,15 @@ export const enqueueOnceScript = defineScript<number>({
   numberOfKeys: 4,
   lua: `
 if redis.call('HSETNX', KEYS[1], ARGV[1], 'pending') == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+${LUA_CLOCK}
+redis.call('ZADD', KEYS[2], clock + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 return redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
 `,
   local(db, keys, args) {
     const [once, outbox, rows, fences] = keys as [string, string, string, string];
     if (!db.hsetnx(once, args[0]!, 'pending')) return 0;
-    db.zadd(outbox, [[Number(args[1]), args[0]!]]);
+    db.zadd(outbox, [[db.time() + Number(args[1]), args[0]!]]);
     db.hset(rows, { [args[0]!]: args[2]! });
     return db.hincrby(fences, args[0]!, 1);
   },
@@ -36,49 +40,15 @@ export interface OutboxClaim {
   row: string;
 }
 
-/** KEYS: outbox, rows, fences. ARGV: now, limit, leaseMs. Reply: {member, fence, row, …}. */
-export const claimOutboxScript = defineScript<OutboxClaim[]>({
-  name: 'gc_zone_claim_outbox',
-  numberOfKeys: 3,
-  lua: `
-local now = tonumber(ARGV[1])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, m in ipairs(ids) do
-  local row = redis.call('HGET', KEYS[2], m)
-  if row then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), m)
-    out[#out + 1] = m
-    out[#out + 1] = redis.call('HINCRBY', KEYS[3], m, 1)
-    out[#out + 1] = row
-  else
-    redis.call('ZREM', KEYS[1], m)
-  end
-end
-return out
-`,
-  local(db, keys, args) {
-    const [outbox, rows, fences] = keys as [string, string, string];
-    const now = Number(args[0]);
-    const out: ScriptReply[] = [];
-    for (const { member } of db.zrangeByScore(outbox, -Infinity, now, Number(args[1]))) {
-      const row = db.hget(rows, member);
-      if (row === null) {
-        db.zrem(outbox, member);
-        continue;
-      }
-      db.zadd(outbox, [[now + Number(args[2]), member]]);
-      out.push(member, db.hincrby(fences, member, 1), row);
-    }
-    return out;
-  },
-  decode: (r) => {
-    const flat = (r as ScriptReply[] | null) ?? [];
-    const out: OutboxClaim[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) out.push({ member: String(flat[i]), fence: Number(flat[i + 1]), row: String(flat[i + 2]) });
-    return out;
-  },
-});
+/**
+ * KEYS: outbox, rows, fences. ARGV: now, limit, leaseMs. The shared lease claim over the rows and fences
+ * hashes: a member whose row is gone leaves the outbox; a lease ends on the store's clock.
+ */
+export const claimOutboxScript = rowLeaseClaim({ name: 'gc_zone_outbox' });
+
+export function outboxClaim(c: LeaseClaim): OutboxClaim {
+  return { member: c.id, fence: c.fence, row: c.hash?.row ?? '' };
+}
 
 export type OutboxOutcome = 'sent' | 'retry' | 'park' | 'release' | 'failed';
 

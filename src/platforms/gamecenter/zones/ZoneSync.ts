@@ -8,26 +8,27 @@
  * answer to a wrong secret or sign — or 923) or that keeps failing is parked: it stays in the outbox, is
  * retried with backoff, and is listed by {@link ZoneSync.parked} (and counted in health) until accepted.
  */
-import type { Clock } from '../../context.js';
-import type { Logger } from '../../logger.js';
-import type { Store } from '../../store/Store.js';
-import { MAX_GAME_ZONE, MAX_ZONE_ROWS, ZONE_EVENT } from './client.js';
-import type { GameCenterClient } from './client.js';
-import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError } from './errors.js';
-import { zoneKeys } from './zones/keys.js';
-import type { ZoneKeys } from './zones/keys.js';
+import type { Clock } from '../../../context.js';
+import type { Logger } from '../../../logger.js';
+import type { Store } from '../../../store/Store.js';
+import { MAX_GAME_ZONE, MAX_ZONE_ROWS, ZONE_EVENT } from '../client.js';
+import type { GameCenterClient } from '../client.js';
+import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError } from '../errors.js';
+import { zoneKeys } from './keys.js';
+import type { ZoneKeys } from './keys.js';
 import {
   claimActiveScript,
   claimOutboxScript,
   enqueueOnceScript,
+  outboxClaim,
   recordActiveScript,
   retryParkedScript,
   settleActiveScript,
   settleOutboxScript,
-} from './zones/scripts.js';
-import type { OutboxOutcome } from './zones/scripts.js';
-import { errorText } from '../../errorText.js';
-import { backoffDelay } from '../../backoff.js';
+} from './scripts.js';
+import type { OutboxOutcome } from './scripts.js';
+import { errorText } from '../../../errorText.js';
+import { backoffDelay } from '../../../backoff.js';
 
 export interface ZoneSyncOptions {
   /** How long one sender owns an event or an activity batch before another process may take it. */
@@ -147,7 +148,7 @@ export class ZoneSync {
   /** Retries events whose send failed or whose sender died. Returns how many were attempted. */
   async retryDue(limit = 100): Promise<number> {
     const k = this.keys;
-    const due = await this.d.store.run(claimOutboxScript, [k.outbox, k.rows, k.fences], [this.d.clock.now(), limit, this.d.options.leaseMs]);
+    const due = (await this.d.store.run(claimOutboxScript, [k.outbox, k.rows, k.fences], [this.d.clock.now(), limit, this.d.options.leaseMs])).map(outboxClaim);
     for (const c of due) {
       let row: OutboxRow;
       try {
@@ -163,7 +164,7 @@ export class ZoneSync {
 
   private async sendOnce(member: string, row: OutboxRow): Promise<ZoneEventOutcome> {
     const k = this.keys;
-    const fence = await this.d.store.run(enqueueOnceScript, [k.once, k.outbox, k.rows, k.fences], [member, this.d.clock.now() + this.d.options.leaseMs, JSON.stringify(row)]);
+    const fence = await this.d.store.run(enqueueOnceScript, [k.once, k.outbox, k.rows, k.fences], [member, this.d.options.leaseMs, JSON.stringify(row)]);
     if (fence === 0) return 'duplicate';
     return this.deliver(member, fence, row);
   }

@@ -7,23 +7,23 @@
  * so the same reference cannot start a second payout, and it stays guarded ('unknown') when the call's
  * outcome cannot be known, for an operator to reconcile.
  */
-import type { Clock } from '../../context.js';
-import type { Logger } from '../../logger.js';
-import type { Store } from '../../store/Store.js';
-import type { SubjectJournal } from '../../ledger/journal.js';
-import type { GameCenterClient } from './client.js';
-import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError, isGameCenterTransportError } from './errors.js';
-import type { GameCenterTransferStatus } from './schemas.js';
-import { TRANSFER_STATUS } from './schemas.js';
-import { transferKeys } from './transfers/keys.js';
-import type { TransferKeys } from './transfers/keys.js';
-import { claimTransfersScript, recordTransferScript, settleTransferScript } from './transfers/scripts.js';
-import type { ClaimedTransfer } from './transfers/scripts.js';
-import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './transfers/types.js';
-import { HandlerTimeoutError } from '../../workers/lease/runHandler.js';
-import { errorText } from '../../errorText.js';
-import { backoffDelay } from '../../backoff.js';
-import { parseJsonOr } from '../../json/objectParse.js';
+import type { Clock } from '../../../context.js';
+import type { Logger } from '../../../logger.js';
+import type { Store } from '../../../store/Store.js';
+import type { SubjectJournal } from '../../../ledger/journal.js';
+import type { GameCenterClient } from '../client.js';
+import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError, isGameCenterTransportError } from '../errors.js';
+import type { GameCenterTransferStatus } from '../schemas.js';
+import { TRANSFER_STATUS } from '../schemas.js';
+import { transferKeys } from './keys.js';
+import type { TransferKeys } from './keys.js';
+import { claimedTransfer, claimTransfersScript, recordTransferScript, reserveReferenceScript, settleTransferScript } from './scripts.js';
+import type { ClaimedTransfer } from './scripts.js';
+import type { NewTransferRequest, TrackedTransfer, TransferHandler, TransferOutcome, TransferState } from './types.js';
+import { HandlerTimeoutError } from '../../../workers/lease/runHandler.js';
+import { errorText } from '../../../errorText.js';
+import { backoffDelay } from '../../../backoff.js';
+import { parseJsonOr } from '../../../json/objectParse.js';
 
 export interface TransferServiceOptions {
   /** Check interval during a transfer's first hour. */
@@ -40,6 +40,8 @@ export interface TransferServiceOptions {
   handlerRetryMs: number;
   /** Deadline of one handler call (below leaseMs). */
   handlerTimeoutMs: number;
+  /** How long a reported transfer keeps its record (`gamecenter.recordDays`) and its reference stays used (`gamecenter.dedupeDays`); default 90 and 400 days. */
+  retention?: { recordMs: number; dedupeMs: number };
 }
 
 export interface TransferServiceDeps {
@@ -72,6 +74,8 @@ export interface NewTransferResult {
 }
 
 const SLOW_AFTER_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const DEFAULT_TRANSFER_RETENTION = { recordMs: 90 * DAY_MS, dedupeMs: 400 * DAY_MS };
 
 export class TransferService {
   readonly keys: TransferKeys;
@@ -83,17 +87,17 @@ export class TransferService {
   async newTransfer(req: NewTransferRequest): Promise<NewTransferResult> {
     if (typeof req.reference !== 'string' || req.reference === '') throw new TypeError('reference must be a non-empty string');
     const { store, logger, clock } = this.d;
-    if (!(await store.hsetnx(this.keys.refs, req.reference, 'pending'))) {
-      throw new DuplicateTransferReferenceError(req.reference, (await store.hget(this.keys.refs, req.reference)) ?? 'pending');
-    }
+    const refKey = this.keys.refPrefix + req.reference;
+    const held = await store.run(reserveReferenceScript, [refKey, this.keys.refs], [req.reference]);
+    if (held !== null) throw new DuplicateTransferReferenceError(req.reference, held);
     let transferId: string;
     try {
       transferId = await this.d.client.newTransfer({ userToken: req.userToken, amount: req.amount });
     } catch (err) {
       if (definitelyNotMade(err)) {
-        await store.hdel(this.keys.refs, req.reference).catch(() => undefined);
+        await store.del(refKey).catch(() => undefined);
       } else {
-        await store.hset(this.keys.refs, { [req.reference]: 'unknown' }).catch(() => undefined);
+        await store.set(refKey, 'unknown').catch(() => undefined);
         logger.error('GameCenter transfer outcome unknown: the reference stays blocked until an operator reconciles it', { reference: req.reference, error: errorText(err) });
         this.d.journal?.note('gamecenter-transfer', `ref:${req.reference}`, 'outcome_unknown', { reference: req.reference, amount: req.amount, error: errorText(err) });
       }
@@ -103,7 +107,7 @@ export class TransferService {
     try {
       await store.run(
         recordTransferScript,
-        [this.keys.transferPrefix + transferId, this.keys.due, this.keys.refs],
+        [this.keys.transferPrefix + transferId, this.keys.due, refKey],
         [now, transferId, req.reference, now + this.d.options.pollMs, 'amount', String(req.amount)],
       );
     } catch (err) {
@@ -132,7 +136,7 @@ export class TransferService {
   /** Checks due transfers and reports the final ones. */
   async tick(): Promise<{ claimed: number; more: boolean }> {
     const { store, clock, options } = this.d;
-    const claimed = await store.run(claimTransfersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.transferPrefix]);
+    const claimed = (await store.run(claimTransfersScript, [this.keys.due], [clock.now(), options.claimLimit, options.leaseMs, this.keys.transferPrefix])).map(claimedTransfer);
     const open = claimed.filter((c) => c.state === 'open');
     for (let i = 0; i < open.length; i += options.checkChunkSize) await this.check(open.slice(i, i + options.checkChunkSize));
     // outcomes a handler has not taken yet (it threw, or its process died mid-call)
@@ -221,7 +225,8 @@ export class TransferService {
     try {
       const pairs = Object.entries(fields).flat();
       if (answered) pairs.push('lastCheckAt', String(this.d.clock.now()));
-      const ok = await this.d.store.run(settleTransferScript, [k, this.keys.due], [this.d.clock.now(), c.fence, c.transferId, state, nextAt, ...pairs]);
+      const { recordMs, dedupeMs } = this.d.options.retention ?? DEFAULT_TRANSFER_RETENTION;
+      const ok = await this.d.store.run(settleTransferScript, [k, this.keys.due, this.keys.refPrefix + c.reference], [this.d.clock.now(), c.fence, c.transferId, state, nextAt, recordMs, dedupeMs, ...pairs]);
       if (ok && answered) await this.d.store.hincrby(k, 'checks', 1);
       return ok;
     } catch (err) {
