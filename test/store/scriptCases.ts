@@ -122,7 +122,7 @@ const accept = (id: string, state = 'pending', alias?: string): Call => {
 };
 const sudRecord = (notifyId: string, jobId: string, leaseMs: number, createJob = '1'): Call => [
   'sud_record',
-  [`~s:n:${notifyId || jobId}`, `~s:j:${jobId}`, '~s:due'],
+  [`~s:n:${notifyId || jobId}`, `~s:j:${jobId}`, '~s:due', `~s:t:s:${jobId}`],
   [T, notifyId, '{"raw":1}', 'settle', jobId, 'settle', `key-${jobId}`, '{"p":1}', 'sud', 'room-1', 7 * DAY, createJob, leaseMs, 'tok-1'],
 ];
 const contribution = (expiresAt: number, on: number, host = 'h1') => JSON.stringify({ x: expiresAt, on, q: 1, cpu: 1250, mem: 300, f: 0, h: host, t: T, hc: 3340, n: 4, hm: 8000 });
@@ -146,12 +146,27 @@ export const CASES: Record<string, ScriptCase[]> = {
       name: 'under the fence, then stale',
       seed: [['HSET', '~l:o:o1', 'state', 'granting', 'fence', 2, 'userId', 'u1'], ['ZADD', '~l:due', T + 60_000, 'o1']],
       calls: [
-        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:j:o1'], [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, DAY]],
-        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:j:o1'], [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, DAY]],
+        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:j:o1', '~l:waiting'], [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
+        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:j:o1', '~l:waiting'], [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
       ],
     },
   ],
-  ledger_delivered: [{ name: 'out of the inbox, journaled; again', seed: [['HSET', '~l:inbox:u1', 'o1', '{}', 'o2', '{}']], calls: [[['~l:inbox:u1', '~l:j:o1'], ['o1', journal('delivered'), 5, DAY]], [['~l:inbox:u1', '~l:j:o1'], ['o1', journal('delivered'), 5, DAY]]] }],
+  ledger_delivered: [{ name: 'out of the inbox, journaled; again', seed: [['HSET', '~l:inbox:u1', 'o1', '{}', 'o2', '{}'], ['ZADD', '~l:waiting', T, 'u1']], calls: [[['~l:inbox:u1', '~l:j:o1', '~l:waiting'], ['o1', journal('delivered'), 5, DAY, 'u1']], [['~l:inbox:u1', '~l:j:o1', '~l:waiting'], ['o2', journal('delivered'), 5, DAY, 'u1']], [['~l:inbox:u1', '~l:j:o1', '~l:waiting'], ['o2', journal('delivered'), 5, DAY, 'u1']]] }],
+  ledger_inbox: [
+    {
+      name: 'a waiting grant read, then an empty inbox leaves the waiting set',
+      seed: [['HSET', '~l:inbox:u1', 'o1', '{"orderId":"o1"}'], ['ZADD', '~l:waiting', T, 'u1', T, 'u2']],
+      calls: [[['~l:inbox:u1', '~l:waiting'], ['u1']], [['~l:inbox:u2', '~l:waiting'], ['u2']]],
+    },
+  ],
+  ledger_waiting_since: [
+    {
+      name: 'arrivals since a time, limited; everything; the clock only',
+      seed: [['ZADD', '~l:waiting', T, 'u1', T + 10, 'u2', T + 20, 'u3']],
+      calls: [[['~l:waiting'], [T + 5, 1]], [['~l:waiting'], ['-inf', 10]], [['~l:waiting'], ['+inf', 10]]],
+    },
+  ],
+  grant_acks_keep: [{ name: 'kept with its expiry, then another', calls: [[['~acks:u1'], ['o1', '{"orderId":"o1"}', DAY]], [['~acks:u1'], ['o2', '{"orderId":"o2"}', 2 * DAY]]] }],
   ledger_cancel: [
     {
       name: 'pending, granting, granted, given up, missing',
@@ -190,11 +205,11 @@ export const CASES: Record<string, ScriptCase[]> = {
     },
   ],
 
-  gift_claim: [{ name: 'claimed, then held', calls: [[['~g:c1'], ['running|p1', 30_000]], [['~g:c1'], ['running|p2', 30_000]]] }],
-  gift_finish: [{ name: 'recorded, then kept', seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]], calls: [[['~g:c1'], ['done|1']], [['~g:c1'], ['done|2']]] }],
+  gift_claim: [{ name: 'claimed, then held', calls: [[['~g:c1'], ['running|p1', 30_000, 400 * DAY]], [['~g:c1'], ['running|p2', 30_000, 400 * DAY]]] }],
+  gift_finish: [{ name: 'recorded, then kept', seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]], calls: [[['~g:c1'], ['1', 400 * DAY]], [['~g:c1'], ['-5', 400 * DAY]]] }],
   gift_release: [{ name: 'not ours, then ours', seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]], calls: [[['~g:c1'], ['running|p2']], [['~g:c1'], ['running|p1']]] }],
   gift_renew: [{ name: 'ours, then not ours', seed: [['SET', '~g:c1', 'running|p1', 'PX', 3000]], calls: [[['~g:c1'], ['running|p1', 60_000]], [['~g:c1'], ['running|p2', 60_000]]] }],
-  gift_bind_sign: [{ name: 'bound, then the first binding stands', calls: [[['~g:sign:s1'], ['~g:c1']], [['~g:sign:s1'], ['~g:c2']]] }],
+  gift_bind_sign: [{ name: 'bound, then the first binding stands', calls: [[['~g:sign:s1'], ['~g:c1', 400 * DAY]], [['~g:sign:s1'], ['~g:c2', 400 * DAY]]] }],
 
   gc_order_register: [
     { name: 'registered, then known', calls: [gcRegister('1001'), gcRegister('1001', T + 5, 'u2')] },
@@ -317,7 +332,7 @@ export const CASES: Record<string, ScriptCase[]> = {
     { name: 'handed back, absent, not ours', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due'], [T + 5, 'j1', 'tok-1']], [['~s:j:jx', '~s:due'], [T + 5, 'jx', 'tok-1']], [['~s:j:j1', '~s:due'], [T + 6, 'j1', 'tok-2']]] },
   ],
   sud_mark: [{ name: 'under the fence, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1'], [T + 5, 1, 'handled', '1']], [['~s:j:j1'], [T + 5, 2, 'delivered', '1']]] }],
-  sud_complete: [{ name: 'done under the fence with steps, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due'], [T + 9, 1, 'j1', 7 * DAY, 'handled', '1', 'delivered', '1']], [['~s:j:j1', '~s:due'], [T + 9, 1, 'j1', 7 * DAY]]] }],
+  sud_complete: [{ name: 'done under the fence with steps, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY, 'handled', '1', 'delivered', '1']], [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY]]] }],
   desk_scan_due: [
     {
       name: 'pending and granting by rank, granting since',
