@@ -12,6 +12,7 @@ import { benchSudSettle } from './sud.js';
 import { benchMetricsOverhead } from './metrics.js';
 import { benchTakeover } from './takeover.js';
 import { benchGrantDelivery, benchIdlePlayers } from './delivery.js';
+import { benchFootprint } from './footprint.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -40,6 +41,7 @@ try {
   if (want('takeover')) await measure(async () => ({ takeover_ms: await benchTakeover(redis.url) }));
   if (want('idle_player')) await measure(async () => ({ idle_player_redis_ops_per_min: await benchIdlePlayers(redis.url) }));
   if (want('grant_delivery')) await measure(async () => ({ grant_delivery_p99_ms: await benchGrantDelivery(redis.url) }));
+  if (['redis_commands_per_order', 'redis_roundtrips_per_order', 'redis_bytes_per_order', 'redis_bytes_per_tombstone'].some(want)) await measure(() => benchFootprint(redis.url));
 } finally {
   await redis.dispose();
 }

@@ -20,7 +20,7 @@ export function median(runs: LoadResult[]): LoadResult {
 }
 const md5 = (s: string) => createHash('md5').update(s).digest('hex').toUpperCase();
 
-export function rechargeOrder(i: number, tag: string, withFanli: boolean): Record<string, unknown> {
+export function rechargeOrder(i: number, tag: string, withFanli: boolean, userId = `u${i % 5000}`): Record<string, unknown> {
   const o: Record<string, unknown> = {
     Amount: 499,
     BudanFlag: 0,
@@ -30,7 +30,7 @@ export function rechargeOrder(i: number, tag: string, withFanli: boolean): Recor
     ItemId: '0',
     RoleID: '47120000004',
     Time: 1676332979,
-    UserID: `u${i % 5000}`,
+    UserID: userId,
     ZoneID: '4',
     currencyType: '2',
     cmdId: 1,

@@ -1,0 +1,332 @@
+/**
+ * The Redis footprint figures, measured from Redis's side only (INFO, MONITOR, SCAN, MEMORY USAGE) with real
+ * bridge processes (bench/footprintProcess.ts) on the bench's Redis and orders sent over the real recharge
+ * HTTP route with valid signatures, so they hold whatever the ledger's keys and scripts look like.
+ *
+ * The command path: process A serves the recharge route and grants; process B is the game server, where
+ * PLAYERS real SDK clients are joined. ORDERS orders go to A at RATE a second, round robin over the
+ * players; the window ends TAIL_MS after the last grant reached its client.
+ * - `redis_commands_per_order`: INFO commandstats calls summed over every command (those Lua scripts call
+ *   included) over that window, minus the same servers' background (an equal-purpose window with no
+ *   orders, BACKGROUND_MS, scaled per second to the order window's length), per order.
+ * - `redis_roundtrips_per_order`: commands the bridge's connections sent in that window (MONITOR lines
+ *   whose source is a client, not `lua`; the probe's own left out), minus the background the same way, per
+ *   order. Each pipelined command counts as one: MONITOR does not show how they were batched.
+ *
+ * Memory, players offline (no game server), ORDERS orders to ORDERS distinct players, after a warm-up
+ * order (scripts loaded, per-day keys made; in the tombstone run its record expires too, which lowers that
+ * figure by its size ÷ ORDERS, about 2 B). used_memory is read after a settle (SETTLE_MS, median of 3).
+ * - `redis_bytes_per_order`: used_memory once every order is granted (the ledger's queued count is 0)
+ *   minus used_memory before the orders, per order: record, indexes, the waiting inbox entry.
+ * - `redis_bytes_per_tombstone`: the same on a process with `ledger.recordDays` RECORD_MS and
+ *   `dedupeDays` 400, read once the per-order key groups whose TTL was within recordDays are gone and the
+ *   key count has stopped changing (bounded: EXPIRY_GRACE_MS past recordDays), minus used_memory before.
+ * Notes break the figures down: commands by name and by process, bytes by key group (SCAN grouped by key
+ * shape, MEMORY USAGE sampled), and what used_memory holds beyond the keys' own usage.
+ */
+import { Client, type Room as SdkRoom } from '@colyseus/sdk';
+import { Redis } from 'ioredis';
+import { freePort } from '../test/helpers/ports.js';
+import { spawnTs, waitFor, waitUntil, type Spawned } from '../test/helpers/processes.js';
+import { describeChanges, groupChanges, keyGroups, keysByPattern, ttlText, type KeyGroup } from './lib/keyGroups.js';
+import { callsBetween, clientNames, commandCalls, sum, TrafficRecorder } from './lib/redisTraffic.js';
+import { rechargeOrder } from './recharge.js';
+import type { Figure } from './lib/report.js';
+
+const FILE = 'bench/footprintProcess.ts';
+const ORDERS = Number(process.env.BENCH_FOOTPRINT_ORDERS ?? 1000);
+const PLAYERS = 20;
+const RATE = 200;
+const BACKGROUND_MS = 3000;
+const TAIL_MS = 1000;
+const SETTLE_MS = 1200;
+const RECORD_MS = 2000;
+const EXPIRY_GRACE_MS = 10_000;
+const PROBE = 'fp-probe';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+interface Started {
+  proc: Spawned;
+  port: number;
+}
+
+/** Every connection of the process is named `name` (ioredis takes it from the URL), so MONITOR lines tell processes apart. */
+async function start(role: 'accept' | 'rooms', redisUrl: string, prefix: string, name: string, ledger?: Record<string, number>): Promise<Started> {
+  const port = await freePort();
+  const proc = spawnTs(FILE, { ROLE: role, REDIS_URL: `${redisUrl}?connectionName=${name}`, PORT: String(port), KEY_PREFIX: prefix, ...(ledger ? { LEDGER: JSON.stringify(ledger) } : {}) }, [], { stdin: true });
+  await waitFor(`${name} ready`, () => (proc.output().includes('ready') ? true : proc.proc.exitCode !== null ? Promise.reject(new Error(proc.output())) : undefined), 30_000);
+  return { proc, port };
+}
+
+async function stop(...started: Started[]): Promise<void> {
+  for (const s of started) s.proc.kill('SIGKILL');
+  await Promise.all(started.map((s) => s.proc.exited()));
+}
+
+async function postOrder(port: number, order: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/platform/recharge`, { method: 'POST', body: JSON.stringify(order), headers: { 'content-type': 'application/json' } });
+  const body = await res.text();
+  if (res.status !== 200 || !/\\?"ret\\?":1\b/.test(body)) throw new Error(`footprint bench: order not accepted (${res.status}): ${body.slice(0, 300)}`);
+}
+
+/** Open loop from the start time, so a slow answer does not slow the offered load. */
+async function sendPaced(port: number, orders: Array<Record<string, unknown>>, rate: number): Promise<void> {
+  const started = performance.now();
+  const errors: unknown[] = [];
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < orders.length; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) await sleep(wait);
+    pending.push(postOrder(port, orders[i]!).catch((e: unknown) => void errors.push(e)));
+  }
+  await Promise.all(pending);
+  if (errors.length) throw errors[0];
+}
+
+async function sendAll(port: number, orders: Array<Record<string, unknown>>, connections = 16): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < orders.length) await postOrder(port, orders[next++]!);
+    }),
+  );
+}
+
+/** The orders still pending or being granted on that process (the ledger's public count). */
+async function queued(p: Started): Promise<number> {
+  const from = p.proc.output().length;
+  p.proc.send('queued');
+  return waitFor('queued count', () => {
+    const m = /queued (\d+)/.exec(p.proc.output().slice(from));
+    return m ? Number(m[1]) : undefined;
+  }, 10_000, 10);
+}
+
+async function allGranted(p: Started): Promise<void> {
+  await waitUntil('every order granted', () => queued(p), (n) => n === 0, 60_000, 100);
+}
+
+interface Window {
+  from: number;
+  to: number;
+  calls: Map<string, number>;
+}
+
+async function counted(probe: Redis, during: () => Promise<void>): Promise<Window> {
+  const before = await commandCalls(probe);
+  const from = Date.now();
+  await during();
+  const to = Date.now();
+  return { from, to, calls: callsBetween(before, await commandCalls(probe)) };
+}
+
+/** `run - background × scale` per order, name by name, those of at least 0.05 a order, largest first. */
+function perOrder(run: Map<string, number>, background: Map<string, number>, scale: number): string {
+  return [...new Set([...run.keys(), ...background.keys()])]
+    .map((k) => [k, ((run.get(k) ?? 0) - (background.get(k) ?? 0) * scale) / ORDERS] as const)
+    .filter(([, v]) => Math.abs(v) >= 0.05)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${round2(v)}`)
+    .join(', ');
+}
+
+function tally<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + 1);
+  return out;
+}
+
+async function commandPath(probe: Redis, redisUrl: string): Promise<{ commands: Figure; roundtrips: Figure }> {
+  const prefix = 'bench-fp-cmd:';
+  const [a, b] = await Promise.all([start('accept', redisUrl, prefix, 'fp-accept'), start('rooms', redisUrl, prefix, 'fp-rooms')]);
+  let rooms: SdkRoom[] = [];
+  let traffic: TrafficRecorder | undefined;
+  try {
+    const client = new Client(`ws://127.0.0.1:${b.port}`);
+    rooms = await Promise.all(Array.from({ length: PLAYERS }, (_, k) => client.joinOrCreate('battle', { userId: `fp-p${k}` })));
+    const received = new Set<string>();
+    let duplicates = 0;
+    for (const room of rooms)
+      room.onMessage('grant', (g: { orderId: string }) => {
+        if (received.has(g.orderId)) duplicates++;
+        else received.add(g.orderId);
+      });
+    const orders = (n: number, tag: string) => Array.from({ length: n }, (_, i) => rechargeOrder(i, tag, true, `fp-p${i % PLAYERS}`));
+    // scripts loaded and both processes' paths warm before anything is counted
+    await sendPaced(a.port, orders(PLAYERS * 2, 'fpw'), RATE);
+    await waitUntil('warm-up grants received', () => received.size, (n) => n >= PLAYERS * 2, 30_000, 20);
+    traffic = await TrafficRecorder.start(probe);
+    await sleep(SETTLE_MS);
+
+    const background = await counted(probe, () => sleep(BACKGROUND_MS));
+    const expected = received.size + ORDERS;
+    const duplicatesBefore = duplicates;
+    const run = await counted(probe, async () => {
+      await sendPaced(a.port, orders(ORDERS, 'fpc'), RATE);
+      await waitUntil('every grant received', () => received.size, (n) => n >= expected, 30_000, 20).catch(() => undefined);
+      await sleep(TAIL_MS);
+    });
+    const lost = expected - received.size;
+    await traffic.caughtUp(run.to + 50);
+
+    const names = await clientNames(probe);
+    const probeAddrs = new Set([...names].filter(([, n]) => n === PROBE).map(([addr]) => addr));
+    const bgLines = traffic.window(background.from, background.to, probeAddrs);
+    const runLines = traffic.window(run.from, run.to, probeAddrs);
+    const scale = (run.to - run.from) / (background.to - background.from);
+
+    const commands = (sum(run.calls) - sum(background.calls) * scale) / ORDERS;
+    const requests = (lines: typeof runLines) => lines.filter((l) => l.source !== 'lua');
+    const byProcess = (lines: typeof runLines) => tally(requests(lines), (l) => `${names.get(l.source) ?? 'closed connection'} ${l.command}`);
+    const roundtrips = (requests(runLines).length - requests(bgLines).length * scale) / ORDERS;
+    const monitored = (runLines.length - bgLines.length * scale) / ORDERS;
+    const seconds = (w: Window) => round1((w.to - w.from) / 1000);
+    const path = `${ORDERS} orders at ${RATE}/s over the recharge HTTP route to process A, granted there, delivered to ${PLAYERS} SDK players on process B; window ${seconds(run)} s (to ${TAIL_MS} ms after the last grant reached its client)${lost ? `; ${lost} grants NOT received` : ''}${duplicates > duplicatesBefore ? `; ${duplicates - duplicatesBefore} grants received twice` : ''}`;
+    return {
+      commands: {
+        value: commands,
+        unit: 'commands/order',
+        baseline: (sum(background.calls) * scale) / ORDERS,
+        target: '≤ 10',
+        ok: commands <= 10 && lost === 0,
+        note: `INFO commandstats calls over every command (script internals included) minus the background (baseline, per order: ${sum(background.calls)} calls in ${seconds(background)} s without orders, scaled to the window); ${path}; per order by command: ${perOrder(run.calls, background.calls, scale)}; MONITOR counted ${round2(monitored)} lines/order (cross-check)`,
+      },
+      roundtrips: {
+        value: roundtrips,
+        unit: 'requests/order',
+        baseline: (requests(bgLines).length * scale) / ORDERS,
+        target: '≤ 3',
+        ok: roundtrips <= 3 && lost === 0,
+        note: `MONITOR lines sent by the bridge's connections (not by Lua, not by the bench's probe) minus the background the same way (baseline, per order; ${requests(bgLines).length} requests in ${seconds(background)} s); a pipelined command counts as one; ${path}; per order by process (connection name) and command: ${perOrder(byProcess(runLines), byProcess(bgLines), scale)}`,
+      },
+    };
+  } finally {
+    traffic?.stop();
+    await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
+    await stop(a, b);
+  }
+}
+
+interface Reading {
+  used: number;
+  clients: number;
+  /** The keyspace's own hash tables (MEMORY STATS overhead.hashtable main + expires): bucket arrays and per-key entries. */
+  tables: number;
+  groups: Map<string, KeyGroup>;
+}
+
+async function memory(probe: Redis): Promise<Omit<Reading, 'groups'>> {
+  const info = await probe.info('memory');
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+  // MEMORY STATS: [name, value, …, 'db.0', [name, value, …], …]
+  const stats = (await probe.call('MEMORY', 'STATS')) as unknown[];
+  const db = stats[stats.indexOf('db.0') + 1];
+  const dbStat = (name: string) => (Array.isArray(db) ? Number(db[db.indexOf(name) + 1]) : 0);
+  return { used: field('used_memory'), clients: field('mem_clients_normal'), tables: dbStat('overhead.hashtable.main') + dbStat('overhead.hashtable.expires') };
+}
+
+/** After a settle (client buffers shrunk, rehashing done), the median of three reads, then the keys. */
+async function reading(probe: Redis, prefix: string): Promise<Reading> {
+  await sleep(SETTLE_MS);
+  const reads: Array<Omit<Reading, 'groups'>> = [];
+  for (let i = 0; i < 3; i++) {
+    if (i) await sleep(100);
+    reads.push(await memory(probe));
+  }
+  const mid = reads.sort((x, y) => x.used - y.used)[1]!;
+  return { ...mid, groups: await keyGroups(probe, prefix) };
+}
+
+/** One warm-up order, a baseline, ORDERS orders to as many offline players, every one granted, a reading. */
+async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string): Promise<{ before: Reading; after: Reading; grantedAt: number }> {
+  await postOrder(p.port, rechargeOrder(0, `${tag}w`, true, 'fp-warm'));
+  await allGranted(p);
+  const before = await reading(probe, prefix);
+  await sendAll(
+    p.port,
+    Array.from({ length: ORDERS }, (_, i) => rechargeOrder(i, tag, true, `fp-off-${i}`)),
+  );
+  await allGranted(p);
+  const grantedAt = Date.now();
+  return { before, after: await reading(probe, prefix), grantedAt };
+}
+
+function memoryNote(from: Reading, to: Reading, prefix: string): string {
+  const changes = groupChanges(from.groups, to.groups, prefix);
+  const keyed = changes.reduce((n, c) => n + c.bytes, 0);
+  return `by key group per order: ${describeChanges(changes, ORDERS, 'order')}; beyond the keys' own MEMORY USAGE (main dict, expires dict, allocator rounding) ${round1((to.used - from.used - keyed) / ORDERS)} B/order, of which client buffers ${round1((to.clients - from.clients) / ORDERS)}; the keyspace's hash tables (MEMORY STATS, their per-key entries also in MEMORY USAGE) grew ${round1((to.tables - from.tables) / ORDERS)} B/order; used_memory ${from.used} → ${to.used}`;
+}
+
+async function memoryFigures(probe: Redis, redisUrl: string): Promise<{ bytes: Figure; tombstones: Figure }> {
+  const kept = 'bench-fp-mem:';
+  const expiring = 'bench-fp-tomb:';
+  const [k, e] = await Promise.all([
+    start('accept', redisUrl, kept, 'fp-mem'),
+    start('accept', redisUrl, expiring, 'fp-tomb', { recordDays: RECORD_MS / 86_400_000, dedupeDays: 400 }),
+  ]);
+  try {
+    const full = await grantedRun(probe, k, kept, 'fpm');
+    const perOrder = (full.after.used - full.before.used) / ORDERS;
+    const bytes: Figure = {
+      value: perOrder,
+      unit: 'B/order',
+      baseline: full.before.used,
+      target: '≤ 1,500',
+      ok: perOrder <= 1500,
+      note: `used_memory after ${ORDERS} orders to ${ORDERS} distinct offline players were granted minus before them (baseline, bytes), per order; ${memoryNote(full.before, full.after, kept)}`,
+    };
+
+    const run = await grantedRun(probe, e, expiring, 'fpt');
+    // the per-order key groups that recordDays should remove: those whose TTL is within it
+    const perOrderGroups = [...run.after.groups.values()].filter((g) => g.keys.length >= ORDERS / 2);
+    const dueToExpire = perOrderGroups.filter((g) => g.ttlMs && g.ttlMs.max <= RECORD_MS + 1000).map((g) => g.pattern);
+    await sleep(run.grantedAt + RECORD_MS - Date.now());
+    const deadline = run.grantedAt + RECORD_MS + EXPIRY_GRACE_MS;
+    const counts: number[] = [];
+    let left: Map<string, string[]>;
+    for (;;) {
+      // SCAN also expires the keys it meets, so polling hastens what it waits for
+      left = await keysByPattern(probe, expiring);
+      counts.push([...left.values()].reduce((n, keys) => n + keys.length, 0));
+      const gone = dueToExpire.every((p) => !left.has(p));
+      const still = counts.length >= 5 && counts.slice(-5).every((c) => c === counts.at(-1));
+      if ((gone && still) || Date.now() > deadline) break;
+      await sleep(250);
+    }
+    const timedOut = !dueToExpire.every((p) => !left.has(p));
+    const after = await reading(probe, expiring);
+    const perTombstone = (after.used - run.before.used) / ORDERS;
+    const expired = groupChanges(run.after.groups, after.groups, expiring).filter((c) => c.keys < 0);
+    const removed = expired.length ? `removed per order once records expired: ${describeChanges(expired, ORDERS, 'order')}` : 'NOTHING expired';
+    const why = dueToExpire.length
+      ? timedOut
+        ? `; key groups ${dueToExpire.join(', ')} were still there ${EXPIRY_GRACE_MS / 1000} s past recordDays`
+        : ''
+      : `; no per-order key group had a TTL within recordDays (${perOrderGroups.map((g) => `${g.pattern} ${g.ttlMs ? `TTL ${ttlText(g.ttlMs)}` : 'no TTL'}`).join(', ')})`;
+    const tombstones: Figure = {
+      value: perTombstone,
+      unit: 'B/order',
+      baseline: run.before.used,
+      target: '≤ 150',
+      ok: perTombstone <= 150 && expired.length > 0 && !timedOut,
+      note: `used_memory once the records expired (ledger.recordDays ${RECORD_MS / 1000} s, dedupeDays 400; read ${round1((Date.now() - run.grantedAt) / 1000)} s after the last grant) minus before the orders (baseline, bytes), per order${why}; ${removed}; what remains, ${memoryNote(run.before, after, expiring)}`,
+    };
+    return { bytes, tombstones };
+  } finally {
+    await stop(k, e);
+  }
+}
+
+export async function benchFootprint(redisUrl: string): Promise<Record<string, Figure>> {
+  const probe = new Redis(redisUrl, { connectionName: PROBE });
+  try {
+    const { commands, roundtrips } = await commandPath(probe, redisUrl);
+    const { bytes, tombstones } = await memoryFigures(probe, redisUrl);
+    return { redis_commands_per_order: commands, redis_roundtrips_per_order: roundtrips, redis_bytes_per_order: bytes, redis_bytes_per_tombstone: tombstones };
+  } finally {
+    probe.disconnect();
+  }
+}
