@@ -139,9 +139,12 @@ function tally<T>(items: T[], key: (t: T) => string): Map<string, number> {
   return out;
 }
 
-async function commandPath(probe: Redis, redisUrl: string): Promise<{ commands: Figure; roundtrips: Figure }> {
-  const prefix = 'bench-fp-cmd:';
-  const [a, b] = await Promise.all([start('accept', redisUrl, prefix, 'fp-accept'), start('rooms', redisUrl, prefix, 'fp-rooms')]);
+const CMD_PREFIX = 'bench-fp-cmd:';
+const KEPT_PREFIX = 'bench-fp-mem:';
+const EXPIRING_PREFIX = 'bench-fp-tomb:';
+
+/** A grants, B has the players; both are stopped before it returns. */
+async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ commands: Figure; roundtrips: Figure }> {
   let rooms: SdkRoom[] = [];
   let traffic: TrafficRecorder | undefined;
   try {
@@ -206,6 +209,7 @@ async function commandPath(probe: Redis, redisUrl: string): Promise<{ commands: 
   } finally {
     traffic?.stop();
     await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
+    // gone before any memory is read
     await stop(a, b);
   }
 }
@@ -215,6 +219,8 @@ interface Reading {
   clients: number;
   /** The keyspace's own hash tables (MEMORY STATS overhead.hashtable main + expires): bucket arrays and per-key entries. */
   tables: number;
+  /** DBSIZE: every key, the bench's others included. */
+  keys: number;
   groups: Map<string, KeyGroup>;
 }
 
@@ -225,7 +231,7 @@ async function memory(probe: Redis): Promise<Omit<Reading, 'groups'>> {
   const stats = (await probe.call('MEMORY', 'STATS')) as unknown[];
   const db = stats[stats.indexOf('db.0') + 1];
   const dbStat = (name: string) => (Array.isArray(db) ? Number(db[db.indexOf(name) + 1]) : 0);
-  return { used: field('used_memory'), clients: field('mem_clients_normal'), tables: dbStat('overhead.hashtable.main') + dbStat('overhead.hashtable.expires') };
+  return { used: field('used_memory'), clients: field('mem_clients_normal'), tables: dbStat('overhead.hashtable.main') + dbStat('overhead.hashtable.expires'), keys: Number(await probe.dbsize()) };
 }
 
 /** After a settle (client buffers shrunk, rehashing done), the median of three reads, then the keys. */
@@ -257,76 +263,77 @@ async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string)
 function memoryNote(from: Reading, to: Reading, prefix: string): string {
   const changes = groupChanges(from.groups, to.groups, prefix);
   const keyed = changes.reduce((n, c) => n + c.bytes, 0);
-  return `by key group per order: ${describeChanges(changes, ORDERS, 'order')}; beyond the keys' own MEMORY USAGE (main dict, expires dict, allocator rounding) ${round1((to.used - from.used - keyed) / ORDERS)} B/order, of which client buffers ${round1((to.clients - from.clients) / ORDERS)}; the keyspace's hash tables (MEMORY STATS, their per-key entries also in MEMORY USAGE) grew ${round1((to.tables - from.tables) / ORDERS)} B/order; used_memory ${from.used} → ${to.used}`;
+  return `by key group per order: ${describeChanges(changes, ORDERS, 'order')}; beyond the keys' own MEMORY USAGE (main dict, expires dict, allocator rounding) ${round1((to.used - from.used - keyed) / ORDERS)} B/order, of which client buffers ${round1((to.clients - from.clients) / ORDERS)}; the keyspace's hash tables (MEMORY STATS, their per-key entries also in MEMORY USAGE) grew ${round1((to.tables - from.tables) / ORDERS)} B/order; ${round2((to.keys - from.keys) / ORDERS)} keys/order; used_memory ${from.used} → ${to.used}`;
 }
 
-async function memoryFigures(probe: Redis, redisUrl: string): Promise<{ bytes: Figure; tombstones: Figure }> {
-  const kept = 'bench-fp-mem:';
-  const expiring = 'bench-fp-tomb:';
-  const [k, e] = await Promise.all([
-    start('accept', redisUrl, kept, 'fp-mem'),
-    start('accept', redisUrl, expiring, 'fp-tomb', { recordDays: RECORD_MS / 86_400_000, dedupeDays: 400 }),
-  ]);
-  try {
-    const full = await grantedRun(probe, k, kept, 'fpm');
-    const perOrder = (full.after.used - full.before.used) / ORDERS;
-    const bytes: Figure = {
-      value: perOrder,
-      unit: 'B/order',
-      baseline: full.before.used,
-      target: '≤ 1,500',
-      ok: perOrder <= 1500,
-      note: `used_memory after ${ORDERS} orders to ${ORDERS} distinct offline players were granted minus before them (baseline, bytes), per order; ${memoryNote(full.before, full.after, kept)}`,
-    };
+/** `k` keeps records the default time, `e` has recordDays RECORD_MS. */
+async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ bytes: Figure; tombstones: Figure }> {
+  const [kept, expiring] = [KEPT_PREFIX, EXPIRING_PREFIX];
+  const full = await grantedRun(probe, k, kept, 'fpm');
+  const perGranted = (full.after.used - full.before.used) / ORDERS;
+  const bytes: Figure = {
+    value: perGranted,
+    unit: 'B/order',
+    baseline: full.before.used,
+    target: '≤ 1,500',
+    ok: perGranted <= 1500,
+    note: `used_memory after ${ORDERS} orders to ${ORDERS} distinct offline players were granted minus before them (baseline, bytes), per order; ${memoryNote(full.before, full.after, kept)}`,
+  };
 
-    const run = await grantedRun(probe, e, expiring, 'fpt');
-    // the per-order key groups that recordDays should remove: those whose TTL is within it
-    const perOrderGroups = [...run.after.groups.values()].filter((g) => g.keys.length >= ORDERS / 2);
-    const dueToExpire = perOrderGroups.filter((g) => g.ttlMs && g.ttlMs.max <= RECORD_MS + 1000).map((g) => g.pattern);
-    await sleep(run.grantedAt + RECORD_MS - Date.now());
-    const deadline = run.grantedAt + RECORD_MS + EXPIRY_GRACE_MS;
-    const counts: number[] = [];
-    let left: Map<string, string[]>;
-    for (;;) {
-      // SCAN also expires the keys it meets, so polling hastens what it waits for
-      left = await keysByPattern(probe, expiring);
-      counts.push([...left.values()].reduce((n, keys) => n + keys.length, 0));
-      const gone = dueToExpire.every((p) => !left.has(p));
-      const still = counts.length >= 5 && counts.slice(-5).every((c) => c === counts.at(-1));
-      if ((gone && still) || Date.now() > deadline) break;
-      await sleep(250);
-    }
-    const timedOut = !dueToExpire.every((p) => !left.has(p));
-    const after = await reading(probe, expiring);
-    const perTombstone = (after.used - run.before.used) / ORDERS;
-    const expired = groupChanges(run.after.groups, after.groups, expiring).filter((c) => c.keys < 0);
-    const removed = expired.length ? `removed per order once records expired: ${describeChanges(expired, ORDERS, 'order')}` : 'NOTHING expired';
-    const why = dueToExpire.length
-      ? timedOut
-        ? `; key groups ${dueToExpire.join(', ')} were still there ${EXPIRY_GRACE_MS / 1000} s past recordDays`
-        : ''
-      : `; no per-order key group had a TTL within recordDays (${perOrderGroups.map((g) => `${g.pattern} ${g.ttlMs ? `TTL ${ttlText(g.ttlMs)}` : 'no TTL'}`).join(', ')})`;
-    const tombstones: Figure = {
-      value: perTombstone,
-      unit: 'B/order',
-      baseline: run.before.used,
-      target: '≤ 150',
-      ok: perTombstone <= 150 && expired.length > 0 && !timedOut,
-      note: `used_memory once the records expired (ledger.recordDays ${RECORD_MS / 1000} s, dedupeDays 400; read ${round1((Date.now() - run.grantedAt) / 1000)} s after the last grant) minus before the orders (baseline, bytes), per order${why}; ${removed}; what remains, ${memoryNote(run.before, after, expiring)}`,
-    };
-    return { bytes, tombstones };
-  } finally {
-    await stop(k, e);
+  const run = await grantedRun(probe, e, expiring, 'fpt');
+  // the per-order key groups that recordDays should remove: those whose TTL is within it
+  const perOrderGroups = [...run.after.groups.values()].filter((g) => g.keys.length >= ORDERS / 2);
+  const dueToExpire = perOrderGroups.filter((g) => g.ttlMs && g.ttlMs.max <= RECORD_MS + 1000).map((g) => g.pattern);
+  await sleep(run.grantedAt + RECORD_MS - Date.now());
+  const deadline = run.grantedAt + RECORD_MS + EXPIRY_GRACE_MS;
+  const counts: number[] = [];
+  let left: Map<string, string[]>;
+  for (;;) {
+    // SCAN also expires the keys it meets, so polling hastens what it waits for
+    left = await keysByPattern(probe, expiring);
+    counts.push([...left.values()].reduce((n, keys) => n + keys.length, 0));
+    const gone = dueToExpire.every((p) => !left.has(p));
+    const still = counts.length >= 5 && counts.slice(-5).every((c) => c === counts.at(-1));
+    if ((gone && still) || Date.now() > deadline) break;
+    await sleep(250);
   }
+  const timedOut = !dueToExpire.every((p) => !left.has(p));
+  const after = await reading(probe, expiring);
+  const perTombstone = (after.used - run.before.used) / ORDERS;
+  const expired = groupChanges(run.after.groups, after.groups, expiring).filter((c) => c.keys < 0);
+  const removed = expired.length ? `removed per order once records expired: ${describeChanges(expired, ORDERS, 'order')}` : 'NOTHING expired';
+  const why = dueToExpire.length
+    ? timedOut
+      ? `; key groups ${dueToExpire.join(', ')} were still there ${EXPIRY_GRACE_MS / 1000} s past recordDays`
+      : ''
+    : `; no per-order key group had a TTL within recordDays (${perOrderGroups.map((g) => `${g.pattern} ${g.ttlMs ? `TTL ${ttlText(g.ttlMs)}` : 'no TTL'}`).join(', ')})`;
+  const tombstones: Figure = {
+    value: perTombstone,
+    unit: 'B/order',
+    baseline: run.before.used,
+    target: '≤ 150',
+    ok: perTombstone <= 150 && expired.length > 0 && !timedOut,
+    note: `used_memory once the records expired (ledger.recordDays ${RECORD_MS / 1000} s, dedupeDays 400; read ${round1((Date.now() - run.grantedAt) / 1000)} s after the last grant) minus before the orders (baseline, bytes), per order${why}; ${removed}; what remains, ${memoryNote(run.before, after, expiring)}`,
+  };
+  return { bytes, tombstones };
 }
 
 export async function benchFootprint(redisUrl: string): Promise<Record<string, Figure>> {
   const probe = new Redis(redisUrl, { connectionName: PROBE });
+  // all four started at once, to pay the start-up once; the idle ones are part of the command path's background
+  const all = await Promise.all([
+    start('accept', redisUrl, CMD_PREFIX, 'fp-accept'),
+    start('rooms', redisUrl, CMD_PREFIX, 'fp-rooms'),
+    start('accept', redisUrl, KEPT_PREFIX, 'fp-mem'),
+    start('accept', redisUrl, EXPIRING_PREFIX, 'fp-tomb', { recordDays: RECORD_MS / 86_400_000, dedupeDays: 400 }),
+  ]);
+  const [a, b, k, e] = all;
   try {
-    const { commands, roundtrips } = await commandPath(probe, redisUrl);
-    const { bytes, tombstones } = await memoryFigures(probe, redisUrl);
+    const { commands, roundtrips } = await commandPath(probe, a, b);
+    const { bytes, tombstones } = await memoryFigures(probe, k, e);
     return { redis_commands_per_order: commands, redis_roundtrips_per_order: roundtrips, redis_bytes_per_order: bytes, redis_bytes_per_tombstone: tombstones };
   } finally {
+    await stop(...all);
     probe.disconnect();
   }
 }

@@ -24,10 +24,14 @@ const NAMED_BELOW = 10;
 
 const LENGTH_COMMAND: Record<string, string> = { hash: 'hlen', zset: 'zcard', set: 'scard', list: 'llen', string: 'strlen', stream: 'xlen' };
 
+/**
+ * The last part is an id; so is any earlier part with a digit in it, so that `…:<order id>:<suffix>` keys
+ * form one group too instead of a thousand of one key.
+ */
 export function patternOf(key: string, prefix: string): string {
-  const rest = key.slice(prefix.length);
-  const cut = rest.lastIndexOf(':');
-  return cut < 0 ? rest : `${rest.slice(0, cut + 1)}*`;
+  const parts = key.slice(prefix.length).split(':');
+  if (parts.length === 1) return parts[0]!;
+  return parts.map((p, i) => (i === parts.length - 1 || /\d/.test(p) ? '*' : p)).join(':');
 }
 
 /** A group's name in a note: its pattern, or its keys' names when there are only a few. */
@@ -94,7 +98,7 @@ export interface GroupChange {
   type: string;
   keys: number;
   bytes: number;
-  /** Mean bytes of one key of the group as it is after. */
+  /** Mean bytes of one key of the group as it is after (as it was, for a group now gone). */
   keyBytes: number;
   /** Mean length of a key of the group before and after (a few named keys: how much each grew). */
   length: { before: number; after: number };
@@ -110,15 +114,16 @@ export function groupChanges(before: Map<string, KeyGroup>, after: Map<string, K
     const keys = (a?.keys.length ?? 0) - (b?.keys.length ?? 0);
     const bytes = (a?.bytes ?? 0) - (b?.bytes ?? 0);
     if (keys === 0 && Math.abs(bytes) < 1) continue;
+    // a group that is gone is described as it was
     const shown = a ?? b!;
     changes.push({
       label: labelOf(shown, prefix),
       type: shown.type,
       keys,
       bytes,
-      keyBytes: a ? a.bytes / a.keys.length : 0,
-      length: { before: b?.length ?? 0, after: a?.length ?? 0 },
-      ...(a?.ttlMs ? { ttlMs: a.ttlMs } : {}),
+      keyBytes: shown.bytes / shown.keys.length,
+      length: { before: b?.length ?? 0, after: shown.length },
+      ...(shown.ttlMs ? { ttlMs: shown.ttlMs } : {}),
     });
   }
   return changes.sort((x, y) => Math.abs(y.bytes) - Math.abs(x.bytes));
@@ -129,7 +134,7 @@ export function describeChanges(changes: GroupChange[], per: number, unit: strin
   return changes
     .map((c) => {
       const ttl = c.ttlMs ? `TTL ${ttlText(c.ttlMs)}` : 'no TTL';
-      const each = c.keyBytes ? `, ${Math.round(c.keyBytes)} B each` : '';
+      const each = `, ${Math.round(c.keyBytes)} B each`;
       // a group that gained keys: the length of one; the same keys grown: from what to what
       const len = c.keys !== 0 ? `len ${round1(c.length.after)}` : `len ${round1(c.length.before)} → ${round1(c.length.after)}`;
       return `${c.label} ${c.keys >= 0 ? '+' : ''}${c.keys} ${c.type} (${len}${each}, ${ttl}) ${round1(c.bytes / per)} B/${unit}`;

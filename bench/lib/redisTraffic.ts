@@ -61,7 +61,7 @@ export class TrafficRecorder {
 
 /** Connection address → client name (CLIENT LIST), for telling processes apart. */
 export async function clientNames(probe: Redis): Promise<Map<string, string>> {
-  const list = String(await probe.call('CLIENT', 'LIST'));
+  const list = (await probe.call('CLIENT', 'LIST')) as string;
   const out = new Map<string, string>();
   for (const line of list.split('\n')) {
     const addr = /\baddr=(\S+)/.exec(line)?.[1];
