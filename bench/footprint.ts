@@ -29,7 +29,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../test/helpers/ports.js';
 import { spawnTs, waitFor, waitUntil, type Spawned } from '../test/helpers/processes.js';
 import { describeChanges, groupChanges, keyGroups, keysByPattern, ttlText, type KeyGroup } from './lib/keyGroups.js';
-import { callsBetween, clientNames, commandCalls, sum, TrafficRecorder } from './lib/redisTraffic.js';
+import { callsBetween, clientNames, commandCalls, sum, TrafficRecorder, type Line } from './lib/redisTraffic.js';
 import { rechargeOrder } from './recharge.js';
 import type { Figure } from './lib/report.js';
 
@@ -139,6 +139,29 @@ function tally<T>(items: T[], key: (t: T) => string): Map<string, number> {
   return out;
 }
 
+/** Each script, per order: how often it ran and which commands it made, background taken out; costliest first. */
+function scriptCosts(run: Line[], background: Line[], scale: number, names: Map<string, string>): string {
+  const scriptOf = (l: Line) => `${names.get(l.script!.source) ?? 'closed connection'} ${l.script!.name}`;
+  const ofScripts = (lines: Line[]) => lines.filter((l) => l.script);
+  const calls = (lines: Line[]) => tally(ofScripts(lines).filter((l) => l.source !== 'lua'), scriptOf);
+  const inside = (lines: Line[]) => tally(ofScripts(lines).filter((l) => l.source === 'lua'), (l) => `${scriptOf(l)}\t${l.command}`);
+  const [runCalls, bgCalls, runInside, bgInside] = [calls(run), calls(background), inside(run), inside(background)];
+  const per = (m: Map<string, number>, bg: Map<string, number>, k: string) => ((m.get(k) ?? 0) - (bg.get(k) ?? 0) * scale) / ORDERS;
+  return [...new Set([...runCalls.keys(), ...bgCalls.keys()])]
+    .map((script) => {
+      const made = [...new Set([...runInside.keys(), ...bgInside.keys()])]
+        .filter((k) => k.startsWith(`${script}\t`))
+        .map((k) => [k.slice(script.length + 1), per(runInside, bgInside, k)] as const)
+        .filter(([, n]) => Math.abs(n) >= 0.05)
+        .sort((x, y) => y[1] - x[1]);
+      return { script, runs: per(runCalls, bgCalls, script), made, total: made.reduce((n, [, v]) => n + v, 0) };
+    })
+    .filter((s) => Math.abs(s.runs) >= 0.05)
+    .sort((x, y) => y.total - x.total)
+    .map((s) => `${s.script} ×${round2(s.runs)}: ${round2(s.total)} commands inside (${s.made.map(([c, n]) => `${c} ${round2(n)}`).join(', ')})`)
+    .join('; ');
+}
+
 const CMD_PREFIX = 'bench-fp-cmd:';
 const KEPT_PREFIX = 'bench-fp-mem:';
 const EXPIRING_PREFIX = 'bench-fp-tomb:';
@@ -161,7 +184,7 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
     // scripts loaded and both processes' paths warm before anything is counted
     await sendPaced(a.port, orders(PLAYERS * 2, 'fpw'), RATE);
     await waitUntil('warm-up grants received', () => received.size, (n) => n >= PLAYERS * 2, 30_000, 20);
-    traffic = await TrafficRecorder.start(probe);
+    traffic = await TrafficRecorder.start(probe, CMD_PREFIX);
     await sleep(SETTLE_MS);
 
     const background = await counted(probe, () => sleep(BACKGROUND_MS));
@@ -182,8 +205,8 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
     const scale = (run.to - run.from) / (background.to - background.from);
 
     const commands = (sum(run.calls) - sum(background.calls) * scale) / ORDERS;
-    const requests = (lines: typeof runLines) => lines.filter((l) => l.source !== 'lua');
-    const byProcess = (lines: typeof runLines) => tally(requests(lines), (l) => `${names.get(l.source) ?? 'closed connection'} ${l.command}`);
+    const requests = (lines: Line[]) => lines.filter((l) => l.source !== 'lua');
+    const byProcess = (lines: Line[]) => tally(requests(lines), (l) => `${names.get(l.source) ?? 'closed connection'} ${l.command}`);
     const roundtrips = (requests(runLines).length - requests(bgLines).length * scale) / ORDERS;
     const monitored = (runLines.length - bgLines.length * scale) / ORDERS;
     const seconds = (w: Window) => round1((w.to - w.from) / 1000);
@@ -195,7 +218,7 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
         baseline: (sum(background.calls) * scale) / ORDERS,
         target: '≤ 10',
         ok: commands <= 10 && lost === 0,
-        note: `INFO commandstats calls over every command (script internals included) minus the background (baseline, per order: ${sum(background.calls)} calls in ${seconds(background)} s without orders, scaled to the window); ${path}; per order by command: ${perOrder(run.calls, background.calls, scale)}; MONITOR counted ${round2(monitored)} lines/order (cross-check)`,
+        note: `INFO commandstats calls over every command (script internals included) minus the background (baseline, per order: ${sum(background.calls)} calls in ${seconds(background)} s without orders, scaled to the window); ${path}; per order by command: ${perOrder(run.calls, background.calls, scale)}; per order by script (process, sha and first key, from MONITOR): ${scriptCosts(runLines, bgLines, scale, names)}; MONITOR counted ${round2(monitored)} lines/order (cross-check)`,
       },
       roundtrips: {
         value: roundtrips,

@@ -5,7 +5,9 @@
  *   calls), so requests the clients send can be told from the work scripts do.
  * `INFO` is left out of both: the bench's probe sends it to read the counters.
  */
-import { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { patternOf } from './keyGroups.js';
 
 export async function commandCalls(probe: Redis): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -22,25 +24,49 @@ export function callsBetween(before: Map<string, number>, after: Map<string, num
 
 export const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
-interface Line {
+export interface Line {
   /** Wall-clock ms (Redis and the bench share the host's clock). */
   at: number;
   source: string;
   command: string;
+  /** The script a line belongs to: the call itself and, for `lua` lines, the script that made them. */
+  script?: { name: string; source: string };
+}
+
+const SCRIPT_CALLS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+/**
+ * A script by what Redis sees of it: its sha (or function name) and the shape of its first key, e.g.
+ * `1a2b3c4d({ledger}:order:recharge:*)`, so the costly ones can be found in the code.
+ */
+function scriptName(command: string, args: string[], keyPrefix: string): string {
+  const id = command.startsWith('fcall') ? args[1] ?? '' : command.startsWith('evalsha') ? (args[1] ?? '').slice(0, 8) : createHash('sha1').update(args[1] ?? '').digest('hex').slice(0, 8);
+  const firstKey = Number(args[2]) > 0 ? args[3] : undefined;
+  if (firstKey === undefined) return id;
+  const bare = firstKey.startsWith(keyPrefix) ? firstKey.slice(keyPrefix.length) : firstKey;
+  // a named key (`{ledger}:due`) by its name, a key of an id by its shape
+  return `${id}(${/\d/.test(bare.slice(bare.lastIndexOf(':') + 1)) ? patternOf(bare, '') : bare})`;
 }
 
 /** MONITOR on a connection of its own, lines kept so windows can be cut from them afterwards. */
 export class TrafficRecorder {
   private readonly lines: Line[] = [];
-  private constructor(private readonly monitor: Redis) {
+  private constructor(
+    private readonly monitor: Redis,
+    keyPrefix: string,
+  ) {
+    // Redis runs one command at a time and shows a script's call just before the calls it makes
+    let script: Line['script'];
     monitor.on('monitor', (time: string, args: string[], source: string) => {
-      this.lines.push({ at: Number(time) * 1000, source, command: (args[0] ?? '').toLowerCase() });
+      const command = (args[0] ?? '').toLowerCase();
+      if (source !== 'lua') script = SCRIPT_CALLS.has(command) ? { name: scriptName(command, args, keyPrefix), source } : undefined;
+      this.lines.push({ at: Number(time) * 1000, source, command, ...(script ? { script } : {}) });
     });
   }
 
-  /** `probe.duplicate()` in MONITOR mode: named like the probe, so its own lines can be left out. */
-  static async start(probe: Redis): Promise<TrafficRecorder> {
-    return new TrafficRecorder(await probe.monitor());
+  /** `probe.duplicate()` in MONITOR mode: named like the probe, so its own lines can be left out. `keyPrefix` is left out of script names. */
+  static async start(probe: Redis, keyPrefix: string): Promise<TrafficRecorder> {
+    return new TrafficRecorder(await probe.monitor(), keyPrefix);
   }
 
   /** Lines of the wall-clock window [from, to), sources other than `exclude`. */
