@@ -269,18 +269,19 @@ async function reading(probe: Redis, prefix: string): Promise<Reading> {
   return { ...mid, groups: await keyGroups(probe, prefix) };
 }
 
-/** One warm-up order, a baseline, ORDERS orders to as many offline players, every one granted, a reading. */
-async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string): Promise<{ before: Reading; after: Reading; grantedAt: number }> {
+/**
+ * One warm-up order, a baseline, ORDERS orders to as many offline players, every one granted, a reading:
+ * settled, or at once (`settle` false: keys whose records last only seconds are read before they go).
+ */
+async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string, settle = true): Promise<{ before: Reading; after: Reading; grantedAt: number }> {
   await postOrder(p.port, rechargeOrder(0, `${tag}w`, true, 'fp-warm'));
   await allGranted(p);
   const before = await reading(probe, prefix);
-  await sendAll(
-    p.port,
-    Array.from({ length: ORDERS }, (_, i) => rechargeOrder(i, tag, true, `fp-off-${i}`)),
-  );
+  await sendAll(p.port, Array.from({ length: ORDERS }, (_, i) => rechargeOrder(i, tag, true, `fp-off-${i}`)));
   await allGranted(p);
   const grantedAt = Date.now();
-  return { before, after: await reading(probe, prefix), grantedAt };
+  const after = settle ? await reading(probe, prefix) : { ...(await memory(probe)), groups: await keyGroups(probe, prefix) };
+  return { before, after, grantedAt };
 }
 
 function memoryNote(from: Reading, to: Reading, prefix: string): string {
@@ -303,9 +304,10 @@ async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ by
     note: `used_memory after ${ORDERS} orders to ${ORDERS} distinct offline players were granted minus before them (baseline, bytes), per order; ${memoryNote(full.before, full.after, kept)}`,
   };
 
-  const run = await grantedRun(probe, e, expiring, 'fpt');
-  // the per-order key groups that recordDays should remove: those whose TTL is within it
-  const perOrderGroups = [...run.after.groups.values()].filter((g) => g.keys.length >= ORDERS / 2);
+  const run = await grantedRun(probe, e, expiring, 'fpt', false);
+  // the key groups the orders added (a tenth of them will do: some may be gone already) and, of those, the ones recordDays
+  // should remove: whose TTL is within it
+  const perOrderGroups = [...run.after.groups.values()].filter((g) => g.keys.length - (run.before.groups.get(g.pattern)?.keys.length ?? 0) >= ORDERS / 10);
   const dueToExpire = perOrderGroups.filter((g) => g.ttlMs && g.ttlMs.max <= RECORD_MS + 1000).map((g) => g.pattern);
   await sleep(run.grantedAt + RECORD_MS - Date.now());
   const deadline = run.grantedAt + RECORD_MS + EXPIRY_GRACE_MS;
