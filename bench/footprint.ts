@@ -3,26 +3,28 @@
  * bridge processes (bench/footprintProcess.ts) on the bench's Redis and orders sent over the real recharge
  * HTTP route with valid signatures, so they hold whatever the ledger's keys and scripts look like.
  *
+ * Memory first (keys the command path leaves with short TTLs would expire into its readings): ORDERS orders
+ * to ORDERS distinct players who never join, after a warm-up order (scripts loaded, per-day keys made; in
+ * the tombstone run its record expires too, which lowers that figure by its size ÷ ORDERS, about 2 B).
+ * used_memory is read after a settle (SETTLE_MS, median of 3).
+ * - `redis_bytes_per_order`: used_memory once every order is granted (the ledger's queued count is 0)
+ *   minus used_memory before the orders, per order: record, indexes, the waiting inbox entry.
+ * - `redis_bytes_per_tombstone`: the same on a process with `ledger.recordDays` RECORD_MS and
+ *   `dedupeDays` 400, read once the key groups the orders added whose TTL was within recordDays are gone
+ *   and the key count has stopped changing (bounded: EXPIRY_GRACE_MS past recordDays), minus before.
+ *
  * The command path: process A serves the recharge route and grants; process B is the game server, where
  * PLAYERS real SDK clients are joined. ORDERS orders go to A at RATE a second, round robin over the
  * players; the window ends TAIL_MS after the last grant reached its client.
  * - `redis_commands_per_order`: INFO commandstats calls summed over every command (those Lua scripts call
- *   included) over that window, minus the same servers' background (an equal-purpose window with no
- *   orders, BACKGROUND_MS, scaled per second to the order window's length), per order.
+ *   included) over that window, minus the same servers' background (a BACKGROUND_MS window with no
+ *   orders just before, scaled per second to the order window's length), per order.
  * - `redis_roundtrips_per_order`: commands the bridge's connections sent in that window (MONITOR lines
  *   whose source is a client, not `lua`; the probe's own left out), minus the background the same way, per
  *   order. Each pipelined command counts as one: MONITOR does not show how they were batched.
  *
- * Memory, players offline (no game server), ORDERS orders to ORDERS distinct players, after a warm-up
- * order (scripts loaded, per-day keys made; in the tombstone run its record expires too, which lowers that
- * figure by its size ÷ ORDERS, about 2 B). used_memory is read after a settle (SETTLE_MS, median of 3).
- * - `redis_bytes_per_order`: used_memory once every order is granted (the ledger's queued count is 0)
- *   minus used_memory before the orders, per order: record, indexes, the waiting inbox entry.
- * - `redis_bytes_per_tombstone`: the same on a process with `ledger.recordDays` RECORD_MS and
- *   `dedupeDays` 400, read once the per-order key groups whose TTL was within recordDays are gone and the
- *   key count has stopped changing (bounded: EXPIRY_GRACE_MS past recordDays), minus used_memory before.
- * Notes break the figures down: commands by name and by process, bytes by key group (SCAN grouped by key
- * shape, MEMORY USAGE sampled), and what used_memory holds beyond the keys' own usage.
+ * Notes break the figures down: commands by name, by script (sha, first key) and by process; bytes by key
+ * group (SCAN grouped by key shape, MEMORY USAGE sampled) and what used_memory holds beyond the keys' usage.
  */
 import { Client, type Room as SdkRoom } from '@colyseus/sdk';
 import { Redis } from 'ioredis';
@@ -232,7 +234,6 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
   } finally {
     traffic?.stop();
     await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
-    // gone before any memory is read
     await stop(a, b);
   }
 }
@@ -345,7 +346,7 @@ async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ by
 
 export async function benchFootprint(redisUrl: string): Promise<Record<string, Figure>> {
   const probe = new Redis(redisUrl, { connectionName: PROBE });
-  // all four started at once, to pay the start-up once; the idle ones are part of the command path's background
+  // all four started at once, to pay the start-up once
   const all = await Promise.all([
     start('accept', redisUrl, CMD_PREFIX, 'fp-accept'),
     start('rooms', redisUrl, CMD_PREFIX, 'fp-rooms'),
@@ -354,8 +355,10 @@ export async function benchFootprint(redisUrl: string): Promise<Record<string, F
   ]);
   const [a, b, k, e] = all;
   try {
-    const { commands, roundtrips } = await commandPath(probe, a, b);
+    // memory first: keys the command path leaves with short TTLs (delivery claims, acks) would expire into its readings
     const { bytes, tombstones } = await memoryFigures(probe, k, e);
+    await stop(k, e);
+    const { commands, roundtrips } = await commandPath(probe, a, b);
     return { redis_commands_per_order: commands, redis_roundtrips_per_order: roundtrips, redis_bytes_per_order: bytes, redis_bytes_per_tombstone: tombstones };
   } finally {
     await stop(...all);
