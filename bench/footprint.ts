@@ -6,9 +6,9 @@
  * Memory first (keys the command path leaves with short TTLs would expire into its readings): ORDERS orders
  * to ORDERS distinct players who never join, after a warm-up order (scripts loaded, per-day keys made; in
  * the tombstone run its record expires too, which lowers that figure by its size ÷ ORDERS, about 2 B).
- * used_memory is read after a settle (SETTLE_MS, median of 3).
- * - `redis_bytes_per_order`: used_memory once every order is granted (the ledger's queued count is 0)
- *   minus used_memory before the orders, per order: record, indexes, the waiting inbox entry.
+ * used_memory less client buffers (see `held`) is read after a settle (SETTLE_MS, median of 3).
+ * - `redis_bytes_per_order`: that once every order is granted (the ledger's queued count is 0)
+ *   minus the same before the orders, per order: record, indexes, the waiting inbox entry.
  * - `redis_bytes_per_tombstone`: the same on a process with `ledger.recordDays` RECORD_MS and
  *   `dedupeDays` 400, read once the key groups the orders added whose TTL was within recordDays are gone
  *   and the key count has stopped changing (bounded: EXPIRY_GRACE_MS past recordDays), minus before.
@@ -258,6 +258,13 @@ async function memory(probe: Redis): Promise<Omit<Reading, 'groups'>> {
   return { used: field('used_memory'), clients: field('mem_clients_normal'), tables: dbStat('overhead.hashtable.main') + dbStat('overhead.hashtable.expires'), keys: Number(await probe.dbsize()) };
 }
 
+/**
+ * used_memory less the client buffers (mem_clients_normal): those follow connections and what they last
+ * sent (a query buffer is kept a while after a large script call), not orders, and swung the figures by
+ * up to ±90 B/order between readings a second apart.
+ */
+const held = (r: Omit<Reading, 'groups'>) => r.used - r.clients;
+
 /** After a settle (client buffers shrunk, rehashing done), the median of three reads, then the keys. */
 async function reading(probe: Redis, prefix: string): Promise<Reading> {
   await sleep(SETTLE_MS);
@@ -266,7 +273,7 @@ async function reading(probe: Redis, prefix: string): Promise<Reading> {
     if (i) await sleep(100);
     reads.push(await memory(probe));
   }
-  const mid = reads.sort((x, y) => x.used - y.used)[1]!;
+  const mid = reads.sort((x, y) => held(x) - held(y))[1]!;
   return { ...mid, groups: await keyGroups(probe, prefix) };
 }
 
@@ -288,21 +295,21 @@ async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string,
 function memoryNote(from: Reading, to: Reading, prefix: string): string {
   const changes = groupChanges(from.groups, to.groups, prefix);
   const keyed = changes.reduce((n, c) => n + c.bytes, 0);
-  return `by key group per order: ${describeChanges(changes, ORDERS, 'order')}; beyond the keys' own MEMORY USAGE (main dict, expires dict, allocator rounding) ${round1((to.used - from.used - keyed) / ORDERS)} B/order, of which client buffers ${round1((to.clients - from.clients) / ORDERS)}; the keyspace's hash tables (MEMORY STATS, their per-key entries also in MEMORY USAGE) grew ${round1((to.tables - from.tables) / ORDERS)} B/order; ${round2((to.keys - from.keys) / ORDERS)} keys/order; used_memory ${from.used} → ${to.used}`;
+  return `by key group per order: ${describeChanges(changes, ORDERS, 'order')}; beyond the keys' own MEMORY USAGE (main dict, expires dict, allocator rounding) ${round1((held(to) - held(from) - keyed) / ORDERS)} B/order; the keyspace's hash tables (MEMORY STATS, their per-key entries also in MEMORY USAGE) grew ${round1((to.tables - from.tables) / ORDERS)} B/order; ${round2((to.keys - from.keys) / ORDERS)} keys/order; used_memory ${from.used} → ${to.used} (${round1((to.used - from.used) / ORDERS)} B/order), of which client buffers ${from.clients} → ${to.clients} (${round1((to.clients - from.clients) / ORDERS)} B/order)`;
 }
 
 /** `k` keeps records the default time, `e` has recordDays RECORD_MS. */
 async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ bytes: Figure; tombstones: Figure }> {
   const [kept, expiring] = [KEPT_PREFIX, EXPIRING_PREFIX];
   const full = await grantedRun(probe, k, kept, 'fpm');
-  const perGranted = (full.after.used - full.before.used) / ORDERS;
+  const perGranted = (held(full.after) - held(full.before)) / ORDERS;
   const bytes: Figure = {
     value: perGranted,
     unit: 'B/order',
-    baseline: full.before.used,
+    baseline: held(full.before),
     target: '≤ 1,500',
     ok: perGranted <= 1500,
-    note: `used_memory after ${ORDERS} orders to ${ORDERS} distinct offline players were granted minus before them (baseline, bytes), per order; ${memoryNote(full.before, full.after, kept)}`,
+    note: `used_memory less client buffers after ${ORDERS} orders to ${ORDERS} distinct offline players were granted minus before them (baseline, bytes), per order; ${memoryNote(full.before, full.after, kept)}`,
   };
 
   const run = await grantedRun(probe, e, expiring, 'fpt', false);
@@ -325,7 +332,7 @@ async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ by
   }
   const timedOut = !dueToExpire.every((p) => !left.has(p));
   const after = await reading(probe, expiring);
-  const perTombstone = (after.used - run.before.used) / ORDERS;
+  const perTombstone = (held(after) - held(run.before)) / ORDERS;
   const expired = groupChanges(run.after.groups, after.groups, expiring).filter((c) => c.keys < 0);
   const removed = expired.length ? `removed per order once records expired: ${describeChanges(expired, ORDERS, 'order')}` : 'NOTHING expired';
   const why = dueToExpire.length
@@ -336,10 +343,10 @@ async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ by
   const tombstones: Figure = {
     value: perTombstone,
     unit: 'B/order',
-    baseline: run.before.used,
+    baseline: held(run.before),
     target: '≤ 150',
     ok: perTombstone <= 150 && expired.length > 0 && !timedOut,
-    note: `used_memory once the records expired (ledger.recordDays ${RECORD_MS / 1000} s, dedupeDays 400; read ${round1((Date.now() - run.grantedAt) / 1000)} s after the last grant) minus before the orders (baseline, bytes), per order${why}; ${removed}; what remains, ${memoryNote(run.before, after, expiring)}`,
+    note: `used_memory less client buffers once the records expired (ledger.recordDays ${RECORD_MS / 1000} s, dedupeDays 400; read ${round1((Date.now() - run.grantedAt) / 1000)} s after the last grant) minus before the orders (baseline, bytes), per order${why}; ${removed}; what remains, ${memoryNote(run.before, after, expiring)}`,
   };
   return { bytes, tombstones };
 }
