@@ -100,11 +100,12 @@ async function sendAll(port: number, orders: Array<Record<string, unknown>>, con
 /** The orders still pending or being granted on that process (the ledger's public count). */
 async function queued(p: Started): Promise<number> {
   const from = p.proc.output().length;
-  p.proc.send('queued');
-  return waitFor('queued count', () => {
+  const answer = () => {
     const m = /queued (\d+)/.exec(p.proc.output().slice(from));
     return m ? Number(m[1]) : undefined;
-  }, 10_000, 10);
+  };
+  p.proc.send('queued');
+  return waitFor('queued count', answer, 10_000, 10);
 }
 
 async function allGranted(p: Started): Promise<void> {
