@@ -132,6 +132,12 @@ export class MemoryDb {
     return true;
   }
 
+  /** Drops a key's expiry; true when it had one. */
+  persist(key: string): boolean {
+    if (!this.exists(key)) return false;
+    return this.expiry.delete(key);
+  }
+
   pttl(key: string): number {
     if (!this.exists(key)) return -2;
     const at = this.expiry.get(key);

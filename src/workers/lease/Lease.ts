@@ -198,10 +198,11 @@ export class Lease {
   async fail(error: string): Promise<{ outcome: FailOutcome; retryAt: number }> {
     const { store, clock, keys, scripts, options } = this.host;
     const retryAt = clock.now() + backoffDelay(this.attempt, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, jitter: 'spread' });
+    const retention = this.host.retention;
     const outcome = await store.run(
       scripts.fail,
-      [this.key, keys.due, keys.gaveUp],
-      [clock.now(), this.claim.fence, this.claim.id, error.slice(0, 1000), retryAt, options.maxAttempts],
+      retention ? [this.key, keys.due, keys.gaveUp, retention.tombstone(this.claim.id)] : [this.key, keys.due, keys.gaveUp],
+      [clock.now(), this.claim.fence, this.claim.id, error.slice(0, 1000), retryAt, options.maxAttempts, ...(retention ? [retention.recordMs, retention.dedupeMs] : [])],
     );
     return { outcome, retryAt };
   }

@@ -32,4 +32,6 @@ export interface LeaseQueue {
   keys: LeaseKeys;
   scripts: LeaseScripts;
   options: LeaseOptions;
+  /** For queues whose scripts start a given-up member's retention (`LeaseQueueSpec.retention`). */
+  retention?: { tombstone(id: string): string; recordMs: number; dedupeMs: number };
 }

@@ -26,6 +26,12 @@ export interface LeaseQueueSpec {
   recordsHolder: boolean;
   /** Whether a claim returns each member's whole hash, saving the holder a read per member. */
   returnsHash: boolean;
+  /**
+   * Whether a member given up starts its retention like any finished member (the hash expires after the
+   * record ms, a tombstone `given_up|ms` at KEYS[4] is kept the dedupe ms), undone by a retry. The fail and
+   * retry steps then take the tombstone as KEYS[4], and fail the two ms values as ARGV[7] and ARGV[8].
+   */
+  retention?: boolean;
 }
 
 /**
@@ -274,11 +280,12 @@ return 1
  * (out of the schedule, into the given-up zset, until someone retries it). Reply: 1 rescheduled, 2 given up,
  * 0 stale fence.
  */
-function failScript({ name, recordsHolder }: LeaseQueueSpec, guard: FenceGuard): StoreScript<FailOutcome> {
+function failScript({ name, recordsHolder, retention }: LeaseQueueSpec, guard: FenceGuard): StoreScript<FailOutcome> {
   const clearHolder = recordsHolder ? `\nredis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')` : '';
+  const expire = retention ? `\n  redis.call('PEXPIRE', KEYS[1], ARGV[7])\n  redis.call('SET', KEYS[4], 'given_up|' .. ARGV[1], 'PX', ARGV[8])` : '';
   return defineScript<FailOutcome>({
     name: `${name}_fail`,
-    numberOfKeys: 3,
+    numberOfKeys: retention ? 4 : 3,
     lua: `
 ${guard.lua}
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
@@ -286,7 +293,7 @@ redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'updatedAt', ARGV[1])${clearHo
 if attempts >= tonumber(ARGV[6]) then
   redis.call('HSET', KEYS[1], 'state', 'given_up')
   redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[3])${expire}
   return 2
 end
 redis.call('HSET', KEYS[1], 'state', 'pending')
@@ -303,6 +310,10 @@ return 1
         db.hset(member, { state: 'given_up' });
         db.zrem(due, args[2]!);
         db.zadd(gaveUp, [[Number(args[0]), args[2]!]]);
+        if (retention) {
+          db.pexpire(member, Number(args[6]));
+          db.set(keys[3]!, `given_up|${args[0]!}`, { px: Number(args[7]) });
+        }
         return 2;
       }
       db.hset(member, { state: 'pending' });
@@ -314,13 +325,14 @@ return 1
 }
 
 /** Puts a given-up member back in the schedule with a fresh attempt count. Reply 1 requeued, 0 not given up. */
-function retryScript({ name }: LeaseQueueSpec): StoreScript<boolean> {
+function retryScript({ name, retention }: LeaseQueueSpec): StoreScript<boolean> {
+  const unexpire = retention ? `\nredis.call('PERSIST', KEYS[1])\nredis.call('DEL', KEYS[4])` : '';
   return defineScript<boolean>({
     name: `${name}_retry`,
-    numberOfKeys: 3,
+    numberOfKeys: retention ? 4 : 3,
     lua: `
 if redis.call('HGET', KEYS[1], 'state') ~= 'given_up' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])${unexpire}
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 return 1
@@ -329,6 +341,10 @@ return 1
       const [member, due, gaveUp] = keys as [string, string, string];
       if (db.hget(member, 'state') !== 'given_up') return 0;
       db.hset(member, { state: 'pending', attempts: '0', updatedAt: args[0]! });
+      if (retention) {
+        db.persist(member);
+        db.del(keys[3]!);
+      }
       db.zadd(due, [[Number(args[0]), args[1]!]]);
       db.zrem(gaveUp, args[1]!);
       return 1;
