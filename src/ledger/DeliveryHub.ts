@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
 import type { Deliveries } from './Ledger.js';
 import type { LedgerKeys } from './keys.js';
-import type { LedgerOptions } from './options.js';
+import { retentionOf, type LedgerOptions } from './options.js';
 import { claimDeliveryScript, deliveredScript, inboxScript, renewDeliveryClaimScript, waitingSinceScript } from './deliveryScripts.js';
 import { grantNotice, parseGrantNotice } from './grantNotice.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
@@ -37,6 +37,8 @@ export class DeliveryHub implements Deliveries {
   private readonly flushing = new Map<string, Promise<number>>();
   private unsubscribe?: () => Promise<void>;
   private sweepTimer?: NodeJS.Timeout;
+  /** How long an inbox entry is kept (`ledger.recordDays`): older waiting-set entries point at nothing. */
+  private readonly recordMs: number;
   /** Players with a grant another process had claimed: looked at again when that claim ends. */
   private readonly claimWaits = new Map<string, NodeJS.Timeout>();
   /** Connected players whose last delivery left a grant behind (a sink threw, the store was away): swept again. */
@@ -53,7 +55,9 @@ export class DeliveryHub implements Deliveries {
     private readonly journal: Journal,
     private readonly clock: Clock = { now: Date.now },
     private readonly ops: OpsHooks = NO_OPS,
-  ) {}
+  ) {
+    this.recordMs = retentionOf(options).recordMs;
+  }
 
   async start(): Promise<void> {
     try {
@@ -204,7 +208,7 @@ export class DeliveryHub implements Deliveries {
         if (accepted > 0) {
           const now = this.clock.now();
           const note = entry(now, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: accepted });
-          await this.store.run(deliveredScript, [this.keys.inbox(userId), this.keys.journal(key), this.keys.waiting], [key, JSON.stringify(note), ...this.journal.bounds, userId]);
+          await this.store.run(deliveredScript, [this.keys.inbox(userId), this.keys.order(key), this.keys.waiting], [key, JSON.stringify(note), this.journal.options.maxEntries, userId]);
           if (delivery.acceptedAt !== undefined) this.ops.delivery(Math.max(0, now - delivery.acceptedAt) / 1000);
           delivered++;
         } else {
@@ -245,9 +249,10 @@ export class DeliveryHub implements Deliveries {
 
   private scheduleSweep(): void {
     if (this.closed) return;
-    this.sweepTimer = setTimeout(async () => {
-      await this.sweep().catch(() => undefined);
-      this.scheduleSweep();
+    this.sweepTimer = setTimeout(() => {
+      void this.sweep()
+        .catch(() => undefined)
+        .then(() => this.scheduleSweep());
     }, this.options.deliverySweepMs);
     this.sweepTimer.unref();
   }
@@ -261,7 +266,9 @@ export class DeliveryHub implements Deliveries {
     const due = new Set<string>();
     try {
       const since = this.sweepFrom === undefined ? '-inf' : this.sweepFrom;
-      const read = await this.store.run(waitingSinceScript, [this.keys.waiting], [since, SWEEP_READ_LIMIT]);
+      // players who never came back leave the set once their inboxes expired with their records (in the same
+      // read: a trim that removes nothing writes nothing, so Redis replicates nothing for it)
+      const read = await this.store.run(waitingSinceScript, [this.keys.waiting], [since, SWEEP_READ_LIMIT, this.recordMs]);
       for (const { userId } of read.users) if (this.sinks.has(userId)) due.add(userId);
       // a full page: more arrived than one read takes; the next sweep goes on from the last one read
       const last = read.users.at(-1);

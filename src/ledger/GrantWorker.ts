@@ -11,13 +11,15 @@ import type { Lease, LeaseEventListener } from '../workers/lease/Lease.js';
 import { LeaseWorker } from '../workers/lease/LeaseWorker.js';
 import { runHandler } from '../workers/lease/runHandler.js';
 import type { LedgerKeys } from './keys.js';
-import type { LedgerOptions } from './options.js';
+import { retentionOf, type LedgerOptions, type LedgerRetention } from './options.js';
+import type { GrantTaker } from './StoreLedger.js';
+import { OrderJournal } from './orderJournal.js';
 import { decodeRecord, deliveryOf } from './record.js';
 import { beginScript, completeScript, grantLease } from './scripts.js';
 import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 import { grantNotice } from './grantNotice.js';
-import type { GrantDelivery, GrantHandler, GrantResult } from './types.js';
+import type { GrantDelivery, GrantHandler, GrantResult, LedgerRecord } from './types.js';
 import { errorText } from '../errorText.js';
 import { backoffDelay } from '../backoff.js';
 
@@ -42,16 +44,18 @@ export interface GrantWorkerDeps {
 const CONFIRM_RETRY_BASE_MS = 500;
 const CONFIRM_RETRY_MAX_MS = 30_000;
 
-export class GrantWorker {
+export class GrantWorker implements GrantTaker {
   private readonly loop: LeaseWorker;
   private readonly confirmTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
   /** Listeners of this process's lease events (a lease lost, an order taken over, a handler timed out), e.g. a journal. */
   readonly leaseListeners = new Set<LeaseEventListener>();
-  private readonly journal: Journal;
+  private readonly journal: OrderJournal;
+  private readonly retention: LedgerRetention;
 
   constructor(private readonly d: GrantWorkerDeps) {
-    this.journal = d.journal ?? new Journal(d.store, journalOptionsSchema.parse({}));
+    this.journal = new OrderJournal(d.store, (d.journal ?? new Journal(d.store, journalOptionsSchema.parse({}))).options.maxEntries);
+    this.retention = retentionOf(d.options);
     this.loop = new LeaseWorker({
       name: 'grant worker',
       work: 'due orders',
@@ -66,8 +70,22 @@ export class GrantWorker {
       keys: { prefix: d.keys.orderPrefix, due: d.keys.due, gaveUp: d.keys.gaveUp },
       scripts: grantLease,
       options: d.options,
+      retention: { tombstone: (id) => d.keys.seen(id), recordMs: this.retention.recordMs, dedupeMs: this.retention.dedupeMs },
       run: (lease) => this.grant(lease),
     });
+  }
+
+  get leaseMs(): number {
+    return this.d.options.leaseMs;
+  }
+
+  reserve(): boolean {
+    return this.loop.reserve();
+  }
+
+  take(record: LedgerRecord | undefined, since?: number): void {
+    // the accept step leased it with fence 1, as a first claim would have
+    this.loop.adopt(record && { id: record.dedupeKey, fence: 1, previous: 'pending', value: record, since });
   }
 
   /** This process's name in the `leaseOwner` of the orders it holds. */
@@ -128,11 +146,15 @@ export class GrantWorker {
     const journal = this.journal;
     const ops = this.d.ops ?? NO_OPS;
     const { id, attempt } = lease;
-    const journalKey = keys.journal(id);
+    const journalKey = keys.order(id);
     const takeover = lease.claim.previous === 'granting';
-    const taken = entry(clock.now(), takeover ? 'taken_over' : 'lease_taken', { attempt, process: PROCESS_NAME });
-    const hash = await store.run(beginScript, [lease.key, journalKey], [JSON.stringify(taken), ...journal.bounds]).catch(() => ({}) as Record<string, string>);
-    const record = decodeRecord(hash);
+    let record = lease.claim.value as LedgerRecord | undefined;
+    if (!record) {
+      // claimed by a look: read it, journaling the lease in the same step (an order leased at accept was journaled there)
+      const taken = entry(clock.now(), takeover ? 'taken_over' : 'lease_taken', { attempt, process: PROCESS_NAME });
+      const hash = await store.run(beginScript, [lease.key], [JSON.stringify(taken), journal.maxEntries]).catch(() => ({}) as Record<string, string>);
+      record = decodeRecord(hash);
+    }
     if (!record) return; // unreadable now; the lease runs out and a later look retries
     if (takeover) logger.warn('taking over an order whose grant lease ran out', { order: id, attempt });
 
@@ -161,8 +183,21 @@ export class GrantWorker {
         const granted = entry(grantedAt, 'granted', { attempt, process: PROCESS_NAME, handlerMs: ranMs });
         const ok = await store.run(
           completeScript,
-          [lease.key, keys.due, keys.inbox(record.userId), journalKey, keys.waiting],
-          [grantedAt, lease.claim.fence, id, JSON.stringify(result ?? {}), JSON.stringify(delivery), JSON.stringify(granted), ...journal.bounds, keys.channel, record.userId, (this.d.notice ?? grantNotice)(delivery)],
+          [lease.key, keys.due, keys.inbox(record.userId), keys.waiting, keys.seen(id)],
+          [
+            grantedAt,
+            lease.claim.fence,
+            id,
+            JSON.stringify(result ?? {}),
+            JSON.stringify(delivery),
+            JSON.stringify(granted),
+            journal.maxEntries,
+            this.retention.recordMs,
+            this.retention.dedupeMs,
+            keys.channel,
+            record.userId,
+            (this.d.notice ?? grantNotice)(delivery),
+          ],
         );
         if (ok) {
           logger.info('order granted', { order: id, userId: record.userId, attempt });

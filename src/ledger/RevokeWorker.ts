@@ -12,7 +12,7 @@ import { LeaseWorker } from '../workers/lease/LeaseWorker.js';
 import { runHandler } from '../workers/lease/runHandler.js';
 import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js';
 import type { LedgerKeys } from './keys.js';
-import type { LedgerOptions } from './options.js';
+import { retentionOf, type LedgerOptions } from './options.js';
 import { decodeRecord } from './record.js';
 import { revokeDoneScript, revokeLease } from './revokeScripts.js';
 import type { RevokeHandler } from './types.js';
@@ -70,7 +70,6 @@ export class RevokeWorker {
   private async revoke(lease: Lease): Promise<void> {
     const { store, keys, clock, logger } = this.d;
     const { id, attempt } = lease;
-    const journalKey = keys.journal(id);
     const record = decodeRecord(await store.hgetall(keys.order(id)).catch(() => ({}) as Record<string, string>));
     if (!record) return; // unreadable now; the lease runs out and a later look retries
     const run = await runHandler(lease, this.d.options.handlerTimeoutMs, () => this.d.handler(record, { idempotencyKey: revokeKeyOf(id), attempt, signal: lease.abort.signal }));
@@ -78,7 +77,11 @@ export class RevokeWorker {
     try {
       if (run.kind === 'done') {
         const note = entry(clock.now(), 'revocation_handled', { attempt, process: PROCESS_NAME });
-        const ok = await store.run(revokeDoneScript, [lease.key, keys.revokeDue, journalKey], [clock.now(), lease.claim.fence, id, JSON.stringify(note), ...this.journal.bounds]);
+        const ok = await store.run(
+          revokeDoneScript,
+          [lease.key, keys.revokeDue, keys.order(id)],
+          [clock.now(), lease.claim.fence, id, JSON.stringify(note), this.journal.options.maxEntries, retentionOf(this.d.options).recordMs],
+        );
         if (ok) logger.info('onRevoked handled a revoked order', { order: id, userId: record.userId, attempt });
         return;
       }

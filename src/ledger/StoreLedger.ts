@@ -1,16 +1,19 @@
 /**
  * The ledger over the bridge's {@link Store}: Redis in production, the in-process store for trial runs.
  */
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../context.js';
 import { ScriptBatcher } from '../store/ScriptBatcher.js';
 import type { Store } from '../store/Store.js';
 import type { AcceptOptions, CancelOutcome, Ledger, OperatorAction } from './Ledger.js';
-import { LedgerKeys } from './keys.js';
+import { LedgerKeys, PLATFORM_KEY_PREFIXES } from './keys.js';
 import { decodeRecord, orderFields } from './record.js';
 import { revokeScript, type RevokeOutcome } from './revokeScripts.js';
 import { unstorable } from './storable.js';
 import { acceptScript, cancelScript, grantLease, type AcceptReply } from './scripts.js';
-import { Journal, PROCESS_NAME, entry, journalOptionsSchema, type JournalEntry } from './journal.js';
+import { Journal, PROCESS_NAME, entry, journalOptionsSchema, parseEntries, type JournalEntry } from './journal.js';
+import { OrderJournal, entriesOf } from './orderJournal.js';
+import { DEFAULT_RETENTION, type LedgerRetention } from './options.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 
@@ -18,7 +21,21 @@ export interface StoreLedgerOptions {
   journal?: Journal;
   /** Orders kept in each player's index (newest first); default 1000. */
   ordersPerUser?: number;
+  /** How long finished orders, their tombstones and aliases are kept (default: 90 / 400 / 400 days). */
+  retention?: LedgerRetention;
   ops?: OpsHooks;
+}
+
+/**
+ * The grant worker as the accept step sees it: an order accepted here may be recorded already leased to
+ * it (no claim), when it has room. Every true `reserve` is followed by one `take`.
+ */
+export interface GrantTaker {
+  readonly owner: string;
+  readonly leaseMs: number;
+  reserve(): boolean;
+  /** The order as recorded leased to this process (fence 1), or undefined: nothing was leased. */
+  take(record: LedgerRecord | undefined, since?: number): void;
 }
 
 const DEFAULT_DUPLICATE_ANSWER = JSON.stringify('duplicate');
@@ -29,10 +46,14 @@ export class StoreLedger implements Ledger {
   onRevoked?: () => void;
   /** Called after an order is accepted on this process, so its grant starts at once. */
   onAccepted?: (record: LedgerRecord | undefined) => void;
+  /** Set once a grant handler runs here: new orders are then leased to it in the accept step. */
+  taker?: GrantTaker;
   /** Orders that arrive together are accepted in one script run (group commit); each still gets its own answer. */
   private readonly accepts: ScriptBatcher<AcceptReply>;
 
   readonly journal: Journal;
+  readonly orderJournal: OrderJournal;
+  readonly retention: LedgerRetention;
   private readonly ordersPerUser: number;
   private readonly ops: OpsHooks;
 
@@ -44,7 +65,9 @@ export class StoreLedger implements Ledger {
     this.keys = new LedgerKeys(store.keys);
     this.accepts = new ScriptBatcher(store, acceptScript);
     this.journal = opts.journal ?? new Journal(store, journalOptionsSchema.parse({}));
+    this.orderJournal = new OrderJournal(store, this.journal.options.maxEntries);
     this.ordersPerUser = opts.ordersPerUser ?? 1000;
+    this.retention = opts.retention ?? DEFAULT_RETENTION;
     this.ops = opts.ops ?? NO_OPS;
   }
 
@@ -64,64 +87,69 @@ export class StoreLedger implements Ledger {
     const aliasKey = opts.alias && opts.alias !== dedupeKey ? this.keys.alias(opts.alias) : orderKey;
     const initial = opts.decline === undefined ? 'pending' : 'declined';
     const k = this.keys;
+    // [ARRIVAL_FIELD, its JSON, …the rest]: the arrival goes to the script as an argument of its own
     const fields = orderFields(order, dedupeKey, opts.decline, opts.alias);
     const who = { source: order.source, orderId: order.orderId, ids: opts.ids, peer: opts.peer, process: PROCESS_NAME };
-    const accepted = entry(now, initial === 'pending' ? 'accepted' : 'declined', {
-      ...who,
-      alias: opts.alias,
-      userId: order.userId,
-      zoneId: order.zoneId,
-      amount: order.amount,
-      currency: order.currency,
-      reason: opts.decline,
-    });
+    // what the record holds anyway (source, ids, player, amount) is not stored twice: the timeline adds it back
+    const accepted = entry(now, initial === 'pending' ? 'accepted' : 'declined', { ids: opts.ids, peer: opts.peer, process: PROCESS_NAME, reason: opts.decline });
     const dup = JSON.stringify(entry(now, 'duplicate', who));
     const answers = opts.duplicateAnswer ?? {};
-    const r = await this.accepts.run(
-      [orderKey, k.due, aliasKey, k.journal(dedupeKey), k.user(order.userId), k.day(utcDay(now)), order.orderId === dedupeKey ? orderKey : k.orderId(order.orderId)],
-      [
-        now,
-        dedupeKey,
-        initial,
-        JSON.stringify(fields),
-        JSON.stringify(accepted),
-        dup.slice(0, -1),
-        answers.settled !== undefined ? JSON.stringify(answers.settled) : DEFAULT_DUPLICATE_ANSWER,
-        answers.inProgress !== undefined ? JSON.stringify(answers.inProgress) : DEFAULT_DUPLICATE_ANSWER,
-        k.journalPrefix,
-        k.orderPrefix,
-        ...this.journal.bounds,
-        this.ordersPerUser,
-      ],
-    );
+    const taker = initial === 'pending' ? this.taker : undefined;
+    const leased = taker?.reserve() === true;
+    const since = performance.now();
+    const { recordMs, dedupeMs, aliasMs } = this.retention;
+    let r: AcceptReply;
+    try {
+      r = await this.accepts.run(
+        [orderKey, k.due, aliasKey, k.user(order.userId), k.day(utcDay(now)), k.seen(dedupeKey), findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId)],
+        [
+          now,
+          dedupeKey,
+          initial,
+          JSON.stringify(fields.slice(2)),
+          JSON.stringify(accepted),
+          dup.slice(0, -1),
+          answers.settled !== undefined ? JSON.stringify(answers.settled) : DEFAULT_DUPLICATE_ANSWER,
+          answers.inProgress !== undefined ? JSON.stringify(answers.inProgress) : DEFAULT_DUPLICATE_ANSWER,
+          k.orderPrefix,
+          k.seenPrefix,
+          this.journal.options.maxEntries,
+          this.ordersPerUser,
+          recordMs,
+          dedupeMs,
+          aliasMs,
+          leased ? taker!.leaseMs : 0,
+          leased ? taker!.owner : '',
+          leased ? JSON.stringify(entry(now, 'lease_taken', { attempt: 1, process: PROCESS_NAME })) : '',
+          fields[1]!,
+        ],
+      );
+    } catch (err) {
+      // if the accept landed after all, its lease runs out unstarted and a look claims it, here or elsewhere
+      if (leased) taker!.take(undefined);
+      throw err;
+    }
     if (!r.accepted) {
+      if (leased) taker!.take(undefined);
       this.ops.order(order.source, 'duplicate');
-      if (r.via) {
-        const other = await this.get(r.via);
-        // a duplicate means "already recorded": only true once the original is on the replicas too (it may
-        // have been answered "retry later" itself)
-        await this.store.confirmDurable();
-        return { status: 'duplicate', state: other?.state ?? 'unknown', dedupeKey: r.via };
-      }
+      // a duplicate means "already recorded": only true once the original is on the replicas too (it may
+      // have been answered "retry later" itself)
       await this.store.confirmDurable();
-      return { status: 'duplicate', state: r.state as LedgerRecord['state'], dedupeKey };
+      const state = r.state as LedgerRecord['state'];
+      return r.tombstone ? { status: 'duplicate', state, dedupeKey, recordExpired: true } : { status: 'duplicate', state, dedupeKey: r.via ?? dedupeKey };
     }
     this.ops.order(order.source, initial);
-    const record: LedgerRecord = {
-      ...order,
-      dedupeKey,
-      state: initial,
-      attempts: 0,
-      createdAt: now,
-      updatedAt: now,
-      reason: opts.decline,
-      ...(r.afterDecline ? { declinedReason: r.afterDecline.reason, declinedAt: r.afterDecline.at } : {}),
-    };
+    // the record as a retry would read it from the store, so a first run and a retry see the same order
+    const stored: Record<string, string> = { state: r.state, attempts: '0', createdAt: String(now), updatedAt: String(now) };
+    for (let i = 0; i + 1 < fields.length; i += 2) stored[fields[i]!] = fields[i + 1]!;
+    if (r.afterDecline) Object.assign(stored, { declinedReason: r.afterDecline.reason, declinedAt: String(r.afterDecline.at) });
+    const record = decodeRecord(stored)!;
+    if (leased) taker!.take(r.leased ? record : undefined, since);
     try {
       await this.store.confirmDurable();
     } finally {
       // recorded either way: granting starts now (unconfirmed, the next poll would find it just the same)
-      if (initial === 'pending') this.onAccepted?.(record);
+      if (initial === 'pending' && !r.leased) this.onAccepted?.(record);
     }
     return r.afterDecline ? { status: 'accepted', record, afterDecline: true } : { status: 'accepted', record };
   }
@@ -134,7 +162,12 @@ export class StoreLedger implements Ledger {
     const now = this.clock.now();
     const k = this.keys;
     const note = entry(now, 'cancelled', { by: actor.by, address: actor.address, reason, process: PROCESS_NAME });
-    const outcome = await this.store.run(cancelScript, [k.order(dedupeKey), k.due, k.gaveUp, k.journal(dedupeKey)], [now, dedupeKey, reason, JSON.stringify(note), ...this.journal.bounds]);
+    const { recordMs, dedupeMs } = this.retention;
+    const outcome = await this.store.run(
+      cancelScript,
+      [k.order(dedupeKey), k.due, k.gaveUp, k.seen(dedupeKey)],
+      [now, dedupeKey, reason, JSON.stringify(note), this.journal.options.maxEntries, recordMs, dedupeMs],
+    );
     if (outcome === 'cancelled') this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', 'cancelled');
     return outcome;
   }
@@ -150,8 +183,8 @@ export class StoreLedger implements Ledger {
     const note = entry(now, 'revoked', { reason, process: PROCESS_NAME });
     const outcome = await this.store.run(
       revokeScript,
-      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.journal(dedupeKey)],
-      [now, dedupeKey, reason, JSON.stringify(note), ...this.journal.bounds],
+      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.seen(dedupeKey)],
+      [now, dedupeKey, reason, JSON.stringify(note), this.journal.options.maxEntries, this.retention.recordMs, this.retention.dedupeMs],
     );
     if (outcome === 'revoked' || outcome === 'cancelled') {
       this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', outcome);
@@ -162,22 +195,47 @@ export class StoreLedger implements Ledger {
 
   async retry(dedupeKey: string, actor: OperatorAction = {}): Promise<boolean> {
     const now = this.clock.now();
-    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp], [now, dedupeKey]);
+    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp, this.keys.seen(dedupeKey)], [now, dedupeKey]);
     if (ok) {
-      await this.journal.append(this.keys.journal(dedupeKey), entry(now, 'retried', { by: actor.by, address: actor.address, process: PROCESS_NAME }));
+      await this.orderJournal.append(this.keys.order(dedupeKey), entry(now, 'retried', { by: actor.by, address: actor.address, process: PROCESS_NAME }));
       this.onAccepted?.(undefined);
     }
     return ok;
   }
 
-  /** An order's journal, oldest entry first. */
-  timeline(dedupeKey: string): Promise<JournalEntry[]> {
-    return this.journal.read(this.keys.journal(dedupeKey));
+  /** An order's journal, oldest entry first (entries of orders journaled before the journal moved into the hash first). */
+  async timeline(dedupeKey: string): Promise<JournalEntry[]> {
+    const [hash, legacy] = await Promise.all([this.store.hgetall(this.keys.order(dedupeKey)), this.store.lrange(this.keys.journal(dedupeKey), 0, -1)]);
+    const record = decodeRecord(hash);
+    const arrival = record && {
+      source: record.source,
+      orderId: record.orderId,
+      alias: record.alias,
+      userId: record.userId,
+      zoneId: record.zoneId,
+      amount: record.amount,
+      currency: record.currency,
+    };
+    const entries = entriesOf(hash).map((e) => (arrival && (e.event === 'accepted' || e.event === 'declined') ? { ...entry(e.at, e.event, arrival), ...e } : e));
+    return [...parseEntries(legacy), ...entries];
+  }
+
+  /** The tombstone of a finished order whose record may have expired: its final state and when it finished. */
+  async tombstone(dedupeKey: string): Promise<{ state: string; at: number } | undefined> {
+    const t = await this.store.get(this.keys.seen(dedupeKey));
+    if (t === null) return undefined;
+    const [state, at] = t.split('|');
+    return { state: state!, at: Number(at) };
   }
 
   queued(): Promise<number> {
     return this.store.zcard(this.keys.due);
   }
+}
+
+/** Whether the desk finds an order by its platform id from its ledger key alone (no key of its own needed). */
+function findableById(dedupeKey: string, orderId: string): boolean {
+  return dedupeKey === orderId || PLATFORM_KEY_PREFIXES.some((p) => dedupeKey.length === p.length + orderId.length && dedupeKey.startsWith(p) && dedupeKey.endsWith(orderId));
 }
 
 /** `YYYY-MM-DD` of an instant in UTC: the day index an order is filed under. */

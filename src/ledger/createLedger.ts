@@ -1,7 +1,7 @@
 import type { BridgeContext } from '../context.js';
 import { DeliveryHub } from './DeliveryHub.js';
 import { GrantWorker } from './GrantWorker.js';
-import type { LedgerOptions } from './options.js';
+import { retentionOf, type LedgerOptions } from './options.js';
 import { StoreLedger } from './StoreLedger.js';
 import { RevokeWorker } from './RevokeWorker.js';
 import type { GrantHandler, RevokeHandler } from './types.js';
@@ -28,7 +28,7 @@ export function createLedger(
 ): LedgerServices {
   const ops = ctx.ops ?? NO_OPS;
   const journal = new Journal(ctx.store, journalOptions);
-  const ledger = new StoreLedger(ctx.store, ctx.clock, { journal, ordersPerUser: options.ordersPerUser, ops });
+  const ledger = new StoreLedger(ctx.store, ctx.clock, { journal, ordersPerUser: options.ordersPerUser, retention: retentionOf(options), ops });
   const deliveries = new DeliveryHub(ctx.store, ledger.keys, options, ctx.logger, journal, ctx.clock, ops);
   let worker: GrantWorker | undefined;
   if (handler) {
@@ -46,6 +46,7 @@ export function createLedger(
       ops,
     });
     ledger.onAccepted = () => worker!.kick();
+    ledger.taker = worker;
     worker.start();
   } else {
     ctx.logger.warn('no `grant` handler configured: paid orders are recorded but not granted until one is');

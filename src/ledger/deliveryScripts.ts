@@ -10,27 +10,27 @@
  */
 import { defineScript } from '../store/defineScript.js';
 import { LUA_CLOCK } from '../workers/lease/scripts.js';
-import { journalLocal, journalLua } from './journal.js';
+import { appendEntryLocal, appendEntryLua } from './orderJournal.js';
 
 /**
- * KEYS: the player's inbox hash, journal, the waiting set. ARGV: member, journal entry, max entries, ttl ms,
- * user id. A grant reached the player's room: out of the inbox, journaled, and the player out of the
- * waiting set once nothing else waits for them, in one step. Reply: fields removed (0 or 1).
+ * KEYS: the player's inbox hash, the order hash (its journal), the waiting set. ARGV: member, journal entry,
+ * max entries, user id. A grant reached the player's room: out of the inbox, journaled, and the player out
+ * of the waiting set once nothing else waits for them, in one step. Reply: fields removed (0 or 1).
  */
 export const deliveredScript = defineScript<number>({
   name: 'ledger_delivered',
   numberOfKeys: 3,
   lua: `
 local n = redis.call('HDEL', KEYS[1], ARGV[1])
-if redis.call('HLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[3], ARGV[5]) end
-${journalLua('KEYS[2]', 'ARGV[2]', 'ARGV[3]', 'ARGV[4]')}
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[3], ARGV[4]) end
+${appendEntryLua('KEYS[2]', 'ARGV[2]', 'ARGV[3]')}
 return n
 `,
   local(db, keys, args) {
-    const [inbox, journal, waiting] = keys as [string, string, string];
+    const [inbox, order, waiting] = keys as [string, string, string];
     const n = db.hdel(inbox, args[0]!);
-    if (db.hlen(inbox) === 0) db.zrem(waiting, args[4]!);
-    journalLocal(db, journal, args[1]!, args[2]!, args[3]!);
+    if (db.hlen(inbox) === 0) db.zrem(waiting, args[3]!);
+    appendEntryLocal(db, order, args[1]!, args[2]!);
     return n;
   },
   decode: (r) => Number(r),
@@ -70,9 +70,11 @@ export interface WaitingSince {
 }
 
 /**
- * KEYS: the waiting set. ARGV: since (ms on the store's clock, or '-inf' / '+inf'), limit. The players
- * whose latest grant arrived since then, and the store's clock, in one step; `+inf` only reads the clock
- * (where a new process starts). Reply: {clock, userId, at, userId, at, …}.
+ * KEYS: the waiting set. ARGV: since (ms on the store's clock, or '-inf' / '+inf'), limit, and optionally
+ * a record ms: players whose latest grant is older than that leave the set first (their inbox, kept as long,
+ * has expired: a player who never came back). The players whose latest grant arrived since then, and the
+ * store's clock, in one step; `+inf` only reads the clock (where a new process starts).
+ * Reply: {clock, userId, at, userId, at, …}.
  */
 export const waitingSinceScript = defineScript<WaitingSince>({
   name: 'ledger_waiting_since',
@@ -80,6 +82,8 @@ export const waitingSinceScript = defineScript<WaitingSince>({
   lua: `
 ${LUA_CLOCK}
 local out = {clock}
+local keepMs = tonumber(ARGV[3] or '0')
+if keepMs > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (clock - keepMs)) end
 if ARGV[1] ~= '+inf' then
   local got = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
   for i = 1, #got do out[#out + 1] = got[i] end
@@ -87,7 +91,13 @@ end
 return out
 `,
   local(db, keys, args) {
-    const out: Array<string | number> = [db.time()];
+    const clock = db.time();
+    const out: Array<string | number> = [clock];
+    const keepMs = Number(args[2] ?? 0);
+    if (keepMs > 0) {
+      const old = db.zrangeByScore(keys[0]!, -Infinity, clock - keepMs).filter((e) => e.score < clock - keepMs);
+      if (old.length) db.zrem(keys[0]!, ...old.map((e) => e.member));
+    }
     if (args[0] !== '+inf') {
       const min = args[0] === '-inf' ? -Infinity : Number(args[0]);
       for (const e of db.zrangeByScore(keys[0]!, min, Infinity, Number(args[1]))) out.push(e.member, String(e.score));

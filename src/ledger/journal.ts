@@ -1,6 +1,7 @@
 /**
- * The journal: what happened to one order (or one SUD settlement, one GameCenter order or transfer), as a
- * bounded list of JSON entries in Redis, read by the operators' desk as the order's timeline. Support
+ * The journal: what happened to one SUD settlement, one GameCenter order or transfer (and, before it moved
+ * into the order hash, see orderJournal.ts, one ledger order), as a bounded list of JSON entries in Redis,
+ * read by the operators' desk as the timeline. Support
  * answers "I paid and got nothing" from it, so every ledger transition appends an entry, in the same Lua
  * step as the transition where the ledger owns the step (accept, grant, delivery, cancel), and otherwise
  * through one grouped script call per event-loop turn.
@@ -29,7 +30,7 @@ export const journalOptionsSchema = z
       .number()
       .min(0)
       .default(90)
-      .describe("Days a journal is kept after its last entry; 0 keeps it as long as Redis keeps it (until the ledger's retention removes the order)."),
+      .describe("Days a SUD job's, GameCenter order's or transfer's journal is kept after its last entry (0: as long as Redis keeps it). A ledger order's journal is part of its record and expires with it (`ledger.recordDays`)."),
   })
   .prefault({})
   .describe('The journal behind every order timeline (operators desk, admin API, CLI).');

@@ -1,5 +1,11 @@
 import type { KeySpace } from '../store/KeySpace.js';
 
+/**
+ * Ledger keys the built-in platforms give their orders: `<prefix><platform order id>`. An order keyed so
+ * needs no key of its own for the desk to find it by the platform's id.
+ */
+export const PLATFORM_KEY_PREFIXES: readonly string[] = ['recharge:', 'vngates:', 'gamecenter:'];
+
 /** Every ledger key carries the `{ledger}` tag: the scripts touch orders, the schedule and inboxes together. */
 export class LedgerKeys {
   readonly orderPrefix: string;
@@ -14,6 +20,8 @@ export class LedgerKeys {
   readonly revokePrefix: string;
   readonly revokeDue: string;
   readonly revokeGaveUp: string;
+  /** A finished order's tombstone is `seenPrefix + member`: `state|finishedAt`, kept `dedupeDays`. */
+  readonly seenPrefix: string;
 
   constructor(private readonly ks: KeySpace) {
     this.orderPrefix = ks.tagged('ledger', 'order') + ':';
@@ -25,13 +33,22 @@ export class LedgerKeys {
     this.revokePrefix = ks.tagged('ledger', 'revoke') + ':';
     this.revokeDue = ks.tagged('ledger', 'revoke-due');
     this.revokeGaveUp = ks.tagged('ledger', 'revoke-given-up');
+    this.seenPrefix = ks.tagged('ledger', 'seen') + ':';
   }
 
+  /** Where an order's journal lived before it moved into the order hash (still read by the timeline). */
   journal(member: string): string {
     return this.journalPrefix + member;
   }
 
-  /** The ledger key of the first order with this platform order id. */
+  seen(member: string): string {
+    return this.seenPrefix + member;
+  }
+
+  /**
+   * The ledger key of the first order with this platform order id, for orders whose ledger key is not a
+   * built-in platform's shape (see {@link PLATFORM_KEY_PREFIXES}); kept `recordDays` from its arrival.
+   */
   orderId(orderId: string): string {
     return this.ks.tagged('ledger', 'id', orderId);
   }

@@ -57,6 +57,27 @@ export const ledgerOptionsSchema = z
       .max(100_000)
       .default(1000)
       .describe("Orders kept in each player's order index (newest kept), which the desk's find-by-player reads."),
+    recordDays: z
+      .number()
+      .positive()
+      .default(90)
+      .describe(
+        "Days a finished order (granted, cancelled, declined, given up, revoked) keeps its full record, journal included, counted from when it finished; then only its tombstone is left. Fractions allowed. The game's own wallet credit (with `ctx.idempotencyKey`) is the accounting record, not this.",
+      ),
+    dedupeDays: z
+      .number()
+      .positive()
+      .default(400)
+      .describe(
+        "Days a finished order's tombstone (its ledger key, final state and time: about 130 bytes) keeps answering a repeat of the order as a duplicate, counted from when it finished; at least `recordDays`. After it the same order id is accepted as a new order, so keep it longer than any platform may resend or replay an order.",
+      ),
+    aliasDays: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        "Days an order's alias (a second identity, such as the recharge sign) keeps recognising repeats, counted from when the order arrived; default `dedupeDays`. It may be shorter where the platform's requests carry a checked timestamp (recharge `maxClockSkewSec`): a replay older than the skew window is refused anyway.",
+      ),
     deliverySweepMs: z
       .number()
       .int()
@@ -66,8 +87,27 @@ export const ledgerOptionsSchema = z
         'How often each process looks for grants whose pub/sub notice it missed: one read of the players whose grants arrived since its last look, then delivery to those connected to it. One command per interval per process, whatever the number of players.',
       ),
   })
+  .refine((o) => o.dedupeDays >= o.recordDays, {
+    path: ['dedupeDays'],
+    message: 'must be at least recordDays: a repeat arriving after the record expired is recognised only by its tombstone',
+  })
   .prefault({})
   .describe('Tuning of the order ledger and grant worker.');
+
+/** The retention of ledger keys in ms, as the scripts take it. */
+export interface LedgerRetention {
+  recordMs: number;
+  dedupeMs: number;
+  aliasMs: number;
+}
+
+export function retentionOf(o: Partial<Pick<LedgerOptions, 'recordDays' | 'dedupeDays' | 'aliasDays'>>): LedgerRetention {
+  const ms = (days: number) => Math.max(1, Math.round(days * 86_400_000));
+  const dedupeDays = o.dedupeDays ?? 400;
+  return { recordMs: ms(o.recordDays ?? 90), dedupeMs: ms(dedupeDays), aliasMs: ms(o.aliasDays ?? dedupeDays) };
+}
+
+export const DEFAULT_RETENTION: LedgerRetention = retentionOf({ recordDays: 90, dedupeDays: 400 });
 
 export type LedgerOptions = z.output<typeof ledgerOptionsSchema>;
 

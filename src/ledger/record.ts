@@ -1,31 +1,60 @@
 import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder, UnsignedOrderFields } from './types.js';
 
-/** Hash fields of a new order (besides state/attempts/fence/times, which the accept script sets). */
-export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string, alias?: string): string[] {
-  const f: Array<[string, string | undefined]> = [
-    ['dedupeKey', dedupeKey],
-    ['source', order.source],
-    ['orderId', order.orderId],
-    ['userId', order.userId],
-    ['zoneId', order.zoneId],
-    ['roleId', order.roleId],
-    ['amount', String(order.amount)],
-    ['currency', order.currency],
-    ['productId', order.productId],
-    ['budanFlag', order.budanFlag === undefined ? undefined : String(order.budanFlag)],
-    ['sandbox', order.sandbox ? '1' : undefined],
-    ['testUser', order.testUser ? '1' : undefined],
-    ['signed', order.signed ? JSON.stringify(order.signed) : undefined],
-    ['unsigned', order.unsigned ? JSON.stringify(order.unsigned) : undefined],
-    ['raw', JSON.stringify(order.raw ?? {})],
-    ['reason', reason],
-    ['alias', alias],
-  ];
-  return f.filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, v!]);
+/**
+ * The order as it arrived never changes after its accept, so it is one hash field (`o`, JSON) instead of
+ * a field per value: on Redis, every field of a hash this size costs about 60 bytes of its own, more than
+ * most of these values. What changes (state, attempts, times, the lease, the journal) keeps its fields, so
+ * the scripts read and write them directly.
+ */
+export const ARRIVAL_FIELD = 'o';
+
+interface Arrival {
+  dedupeKey: string;
+  source: string;
+  orderId: string;
+  userId: string;
+  zoneId?: string;
+  roleId?: string;
+  amount: number;
+  currency?: string;
+  productId?: string;
+  budanFlag?: number;
+  sandbox?: true;
+  testUser?: true;
+  signed?: readonly string[];
+  unsigned?: UnsignedOrderFields;
+  raw: Record<string, unknown>;
+  alias?: string;
 }
 
-export function decodeRecord(h: Record<string, string>): LedgerRecord | undefined {
-  if (!h.state) return undefined;
+/** Hash fields of a new order (besides state/attempts/fence/times, which the accept script sets): the arrival first. */
+export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string, alias?: string): string[] {
+  const arrival: Arrival = {
+    dedupeKey,
+    source: order.source,
+    orderId: order.orderId,
+    userId: order.userId,
+    zoneId: order.zoneId,
+    roleId: order.roleId,
+    amount: order.amount,
+    currency: order.currency,
+    productId: order.productId,
+    budanFlag: order.budanFlag,
+    ...(order.sandbox ? { sandbox: true } : {}),
+    ...(order.testUser ? { testUser: true } : {}),
+    signed: order.signed,
+    unsigned: order.unsigned,
+    raw: order.raw ?? {},
+    alias,
+  };
+  const f = [ARRIVAL_FIELD, JSON.stringify(arrival)];
+  if (reason !== undefined) f.push('reason', reason);
+  return f;
+}
+
+/** The arrival of an order hash: its `o` field, or the field per value of orders recorded before it. */
+function arrivalOf(h: Record<string, string>): Arrival {
+  if (h[ARRIVAL_FIELD] !== undefined) return parseJson(h[ARRIVAL_FIELD]) as Arrival;
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   return {
     dedupeKey: h.dedupeKey!,
@@ -43,6 +72,30 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     ...(h.signed !== undefined ? { signed: parseJson(h.signed) as string[] } : {}),
     ...(h.unsigned !== undefined ? { unsigned: parseJson(h.unsigned) as UnsignedOrderFields } : {}),
     raw: parseJson(h.raw) as Record<string, unknown>,
+    alias: h.alias,
+  };
+}
+
+export function decodeRecord(h: Record<string, string>): LedgerRecord | undefined {
+  if (!h.state) return undefined;
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const a = arrivalOf(h);
+  return {
+    dedupeKey: a.dedupeKey,
+    source: a.source,
+    orderId: a.orderId,
+    userId: a.userId,
+    zoneId: a.zoneId,
+    roleId: a.roleId,
+    amount: Number(a.amount),
+    currency: a.currency,
+    productId: a.productId,
+    budanFlag: a.budanFlag,
+    ...(a.sandbox ? { sandbox: true } : {}),
+    ...(a.testUser ? { testUser: true } : {}),
+    ...(a.signed !== undefined ? { signed: [...a.signed] } : {}),
+    ...(a.unsigned !== undefined ? { unsigned: a.unsigned } : {}),
+    raw: a.raw ?? {},
     state: h.state as OrderState,
     attempts: Number(h.attempts ?? 0),
     lastError: h.lastError,
@@ -52,7 +105,7 @@ export function decodeRecord(h: Record<string, string>): LedgerRecord | undefine
     result: h.result ? (parseJson(h.result) as GrantResult) : undefined,
     reason: h.reason,
     ...(h.declinedAt !== undefined ? { declinedReason: h.declinedReason, declinedAt: Number(h.declinedAt) } : {}),
-    alias: h.alias,
+    alias: a.alias,
     revokedAt: num(h.revokedAt),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { defineScript } from '../store/defineScript.js';
 import { leaseScripts } from '../workers/lease/scripts.js';
-import { journalLocal, journalLua } from './journal.js';
+import { nextEntryLocal, nextEntryLua } from './orderJournal.js';
 
 /** Lease steps of the revocation queue: a job is `revoking` while a process runs `onRevoked`. */
 export const revokeLease = leaseScripts({ name: 'ledger_revoke', leased: 'revoking', recordsHolder: true, returnsHash: false });
@@ -27,8 +27,9 @@ export type RevokeOutcome =
 const REPLIES: readonly RevokeOutcome[] = ['not-found', 'revoked', 'in-progress', 'already-terminal', 'cancelled', 'already-revoked'];
 
 /**
- * KEYS: order hash, due zset, given-up zset, revocation job hash, revocation due zset, journal.
- * ARGV: now, member, reason, journal entry, journal max, journal ttl.
+ * KEYS: order hash, due zset, given-up zset, revocation job hash, revocation due zset, the order's tombstone.
+ * ARGV: now, member, reason, journal entry, journal max, record ms, dedupe ms.
+ * Either way the order is finished (revoked, or cancelled instead): its retention starts (TTL, tombstone).
  * Reply: an index into {@link REPLIES}.
  */
 export const revokeScript = defineScript<RevokeOutcome>({
@@ -39,47 +40,54 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'revoked' then return 5 end
 if state == 'granting' then return 2 end
-if state == 'pending' or state == 'given_up' then
-  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt', ARGV[1])
+if state ~= 'granted' and state ~= 'pending' and state ~= 'given_up' then return 3 end
+${nextEntryLua('KEYS[1]', 'ARGV[5]')}
+local final = 'cancelled'
+if state == 'granted' then
+  final = 'revoked'
+  redis.call('HSET', KEYS[1], 'state', 'revoked', 'reason', ARGV[3], 'revokedAt', ARGV[1], 'updatedAt', ARGV[1], jfield, ARGV[4])
+  redis.call('HSET', KEYS[4], 'state', 'pending', 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1])
+  redis.call('ZADD', KEYS[5], ARGV[1], ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt', ARGV[1], jfield, ARGV[4])
   redis.call('ZREM', KEYS[2], ARGV[2])
   redis.call('ZREM', KEYS[3], ARGV[2])
-  ${journalLua('KEYS[6]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}
-  return 4
 end
-if state ~= 'granted' then return 3 end
-redis.call('HSET', KEYS[1], 'state', 'revoked', 'reason', ARGV[3], 'revokedAt', ARGV[1], 'updatedAt', ARGV[1])
-redis.call('HSET', KEYS[4], 'state', 'pending', 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[1], ARGV[2])
-${journalLua('KEYS[6]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}
-return 1
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('SET', KEYS[6], final .. '|' .. ARGV[1], 'PX', ARGV[7])
+if final == 'revoked' then return 1 end
+return 4
 `,
   local(db, keys, args) {
-    const [order, due, gaveUp, job, jobDue, journal] = keys as [string, string, string, string, string, string];
-    const [now, member, reason, note, max, ttl] = args as [string, string, string, string, string, string];
+    const [order, due, gaveUp, job, jobDue, seen] = keys as [string, string, string, string, string, string];
+    const [now, member, reason, note, max, recordMs, dedupeMs] = args as [string, string, string, string, string, string, string];
     const state = db.hget(order, 'state');
     if (state === null) return 0;
     if (state === 'revoked') return 5;
     if (state === 'granting') return 2;
-    if (state === 'pending' || state === 'given_up') {
-      db.hset(order, { state: 'cancelled', reason, updatedAt: now });
+    if (state !== 'granted' && state !== 'pending' && state !== 'given_up') return 3;
+    const jfield = nextEntryLocal(db, order, max);
+    const final = state === 'granted' ? 'revoked' : 'cancelled';
+    if (final === 'revoked') {
+      db.hset(order, { state: 'revoked', reason, revokedAt: now, updatedAt: now, [jfield]: note });
+      db.hset(job, { state: 'pending', attempts: '0', fence: '0', createdAt: now, updatedAt: now });
+      db.zadd(jobDue, [[Number(now), member]]);
+    } else {
+      db.hset(order, { state: 'cancelled', reason, updatedAt: now, [jfield]: note });
       db.zrem(due, member);
       db.zrem(gaveUp, member);
-      journalLocal(db, journal, note, max, ttl);
-      return 4;
     }
-    if (state !== 'granted') return 3;
-    db.hset(order, { state: 'revoked', reason, revokedAt: now, updatedAt: now });
-    db.hset(job, { state: 'pending', attempts: '0', fence: '0', createdAt: now, updatedAt: now });
-    db.zadd(jobDue, [[Number(now), member]]);
-    journalLocal(db, journal, note, max, ttl);
-    return 1;
+    db.pexpire(order, Number(recordMs));
+    db.set(seen, `${final}|${now}`, { px: Number(dedupeMs) });
+    return final === 'revoked' ? 1 : 4;
   },
   decode: (r) => REPLIES[Number(r)] ?? 'not-found',
 });
 
 /**
- * KEYS: revocation job hash, revocation due zset, journal. ARGV: now, fence, member, journal entry, max, ttl.
- * Records that `onRevoked` finished, if the fence is still ours. Reply 1 recorded, 0 stale fence.
+ * KEYS: revocation job hash, revocation due zset, the order hash. ARGV: now, fence, member, journal entry,
+ * max, record ms. Records that `onRevoked` finished, if the fence is still ours; the job is then kept as
+ * long as a finished order's record. Reply 1 recorded, 0 stale fence.
  */
 export const revokeDoneScript = defineScript<boolean>({
   name: 'ledger_revoke_done',
@@ -89,18 +97,23 @@ ${revokeLease.guard.lua}
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'state', 'done', 'doneAt', ARGV[1], 'updatedAt', ARGV[1])
 redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('ZREM', KEYS[2], ARGV[3])
-${journalLua('KEYS[3]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  ${nextEntryLua('KEYS[3]', 'ARGV[5]')}
+  redis.call('HSET', KEYS[3], jfield, ARGV[4])
+end
 return 1
 `,
   local(db, keys, args) {
-    const [job, due, journal] = keys as [string, string, string];
+    const [job, due, order] = keys as [string, string, string];
     if (!revokeLease.guard.held(db, job, args[1])) return 0;
     db.hincrby(job, 'attempts', 1);
     db.hset(job, { state: 'done', doneAt: args[0]!, updatedAt: args[0]! });
     db.hdel(job, 'leaseOwner', 'leaseUntil');
+    db.pexpire(job, Number(args[5]));
     db.zrem(due, args[2]!);
-    journalLocal(db, journal, args[3]!, args[4]!, args[5]!);
+    if (db.exists(order)) db.hset(order, { [nextEntryLocal(db, order, args[4]!)]: args[3]! });
     return 1;
   },
   decode: (r) => r === 1,

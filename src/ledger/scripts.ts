@@ -11,34 +11,48 @@ import { defineScript } from '../store/defineScript.js';
 import type { MemoryDb } from '../store/MemoryDb.js';
 import type { ScriptReply } from '../store/Store.js';
 import { LUA_CLOCK, leaseScripts } from '../workers/lease/scripts.js';
-import { journalLocal, journalLua } from './journal.js';
+import { ARRIVAL_FIELD } from './record.js';
+import { JOURNAL_COUNT_FIELD, appendEntryLocal, appendEntryLua, nextEntryLocal, nextEntryLua } from './orderJournal.js';
 
 /**
  * The grant queue's lease steps: an order is `granting` while a process runs its grant handler, and its
  * hash names that process and the lease's end (`leaseOwner`, `leaseUntil`), as order hashes always have.
  */
-export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false });
+export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false, retention: true });
 
 const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined' or existing == 'revoked'";
 const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revoked']);
 
 /**
- * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the order's journal,
- * the player's order index, the creation day's index, the platform order id's key (what the desk finds an
- * order by when given only the platform's id; the first order with an id keeps it).
+ * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the player's order
+ * index, the creation day's index, the order's tombstone, the platform order id's key (what the desk finds
+ * an order by when given only the platform's id; the order hash again when its ledger key already says it).
  * ARGV: 1 now, 2 member (ledger key), 3 initial state ('pending' | 'declined'), 4 the order's field/value
  * pairs as one JSON array (one argument instead of two dozen: each argument costs the client and Redis a
  * conversion), 5 the journal entry of an accept, 6 the journal entry of a duplicate without its closing
  * brace (the script adds the state found and the answer given), 7/8 the answer (JSON) to a duplicate of a
- * settled / an unsettled order, 9 the journal key prefix, 10 order hash prefix, 11 journal max entries,
- * 12 journal ttl ms, 13 orders kept per player in the index.
+ * settled / an unsettled order, 9 order hash prefix, 10 tombstone prefix, 11 journal max entries,
+ * 12 orders kept per player in the index, 13 record ms, 14 dedupe ms, 15 alias ms, 16 lease ms (0: not
+ * leased), 17 lease owner, 18 the journal entry of the lease, 19 the order as it arrived (JSON, its `o`
+ * field: passed alone so its text is not escaped again inside argument 4).
+ *
+ * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
+ * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process
+ * starts its grant at once without a claim's round trip, and if it dies the order is taken over like any
+ * expired lease.
+ *
+ * A repeat of an order whose record expired is known by its tombstone (`state|finishedAt`): a duplicate,
+ * nothing written. A declined order is finished at once, so it gets its TTL and tombstone here.
  *
  * A paid report (initial state 'pending') for an order recorded `declined` is not a duplicate: a platform may
  * first report a payment failed and later paid. The order is rewritten from the paid report (its decline
  * reason kept as `declinedReason`, its first sighting as `declinedAt`), journaled as accepted and queued,
- * once: the next paid report finds it pending or granted and is a duplicate.
- * Reply: {1, state} accepted | {3, 'pending', declined reason, declined at} accepted after a decline |
- * {0, state-of-existing} duplicate | {2, key-the-alias-points-to} duplicate by alias.
+ * once: the next paid report finds it pending or granted and is a duplicate. After the declined record
+ * expired, the paid report is a new order.
+ * Reply: {1, state} accepted | {3, state, declined reason, declined at} accepted after a decline |
+ * {0, state-of-existing} duplicate | {2, key-the-alias-points-to, its state} duplicate by alias |
+ * {4, state} duplicate of an order only its tombstone remembers. An accepted order's state is `granting`
+ * when it was leased.
  */
 export interface AcceptReply {
   accepted: boolean;
@@ -46,120 +60,216 @@ export interface AcceptReply {
   via?: string;
   /** Set when a paid report upgraded a declined order: the decline's reason and time. */
   afterDecline?: { reason: string; at: number };
+  /** Recorded leased to the accepting process (fence 1). */
+  leased?: boolean;
+  /** Known only by its tombstone: the record expired. */
+  tombstone?: boolean;
 }
+
+/** The state a tombstone (`state|ms`) remembers. */
+const LUA_TOMBSTONE_STATE = `local function tombstoneState(t) return t and string.match(t, '^([^|]*)') or nil end`;
+const tombstoneState = (t: string | null): string | null => (t === null ? null : t.split('|')[0]!);
 
 export const acceptScript = defineScript<AcceptReply>({
   name: 'ledger_accept',
   numberOfKeys: 7,
   lua: `
-local function noteDuplicate(jkey, existing, via)
+${LUA_TOMBSTONE_STATE}
+local function noteDuplicate(okey, existing, via)
   local answer = ARGV[8]
   if ${TERMINAL_LUA} then answer = ARGV[7] end
-  local e = ARGV[6] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}'
-  ${journalLua('jkey', 'e', 'ARGV[11]', 'ARGV[12]')}
+  -- an order only its tombstone remembers has no journal left to write to
+  if redis.call('EXISTS', okey) == 0 then return end
+  ${nextEntryLua('okey', 'ARGV[11]')}
+  redis.call('HSET', okey, jfield, ARGV[6] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}')
 end
 local existing = redis.call('HGET', KEYS[1], 'state')
-local code, declinedReason, declinedAt = 1, '', ''
-local fields = {'state', ARGV[3], 'attempts', '0', 'fence', '0', 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}
+local hasAlias = KEYS[3] ~= KEYS[1]
+local other = false
+local code, declinedReason, declinedAt, n0 = 1, '', '', 0
 if existing then
   if existing ~= 'declined' or ARGV[3] ~= 'pending' then
-    noteDuplicate(KEYS[4], existing, '')
+    noteDuplicate(KEYS[1], existing, '')
     return {0, existing}
   end
   code = 3
-  local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt')
-  declinedReason, declinedAt = was[1] or '', was[2] or ARGV[1]
-  fields[#fields + 1] = 'declinedReason'
-  fields[#fields + 1] = declinedReason
-  fields[#fields + 1] = 'declinedAt'
-  fields[#fields + 1] = declinedAt
+  local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt', '${JOURNAL_COUNT_FIELD}')
+  declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[1], tonumber(was[3] or '0')
   redis.call('HDEL', KEYS[1], 'reason')
-end
-if KEYS[3] ~= KEYS[1] then
-  local other = redis.call('GET', KEYS[3])
-  if other and (code == 1 or other ~= ARGV[2]) then
-    noteDuplicate(ARGV[9] .. other, redis.call('HGET', ARGV[10] .. other, 'state'), ',"byAlias":true')
-    return {2, other}
+  if hasAlias then other = redis.call('GET', KEYS[3]) end
+else
+  local got
+  if hasAlias then got = redis.call('MGET', KEYS[6], KEYS[3]) else got = {redis.call('GET', KEYS[6])} end
+  local seen = tombstoneState(got[1])
+  other = got[2] or false
+  if seen then
+    if seen ~= 'declined' or ARGV[3] ~= 'pending' then return {4, seen} end
+    -- paid after a decline whose record expired: a new order, the decline forgotten
+    redis.call('DEL', KEYS[6])
   end
-  if not other then redis.call('SET', KEYS[3], ARGV[2]) end
 end
+if hasAlias then
+  if other and (code == 1 or other ~= ARGV[2]) then
+    local found = redis.call('HGET', ARGV[9] .. other, 'state') or tombstoneState(redis.call('GET', ARGV[10] .. other))
+    noteDuplicate(ARGV[9] .. other, found, ',"byAlias":true')
+    return {2, other, found or 'unknown'}
+  end
+  if not other then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[15]) end
+end
+local leaseMs = tonumber(ARGV[16])
+local state, fence, dueAt = ARGV[3], '0', ARGV[1]
+local entries = {ARGV[5]}
+local fields = {}
+if state == 'pending' and leaseMs > 0 then
+  ${LUA_CLOCK}
+  state, fence, dueAt = 'granting', '1', clock + leaseMs
+  entries[2] = ARGV[18]
+  fields = {'leaseOwner', ARGV[17], 'leaseUntil', dueAt}
+end
+for _, v in ipairs({'state', state, 'attempts', '0', 'fence', fence, 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}) do fields[#fields + 1] = v end
+if code == 3 then
+  for _, v in ipairs({'declinedReason', declinedReason, 'declinedAt', declinedAt}) do fields[#fields + 1] = v end
+  redis.call('PERSIST', KEYS[1])
+  redis.call('DEL', KEYS[6])
+end
+local max = tonumber(ARGV[11])
+for i, e in ipairs(entries) do
+  local n = n0 + i
+  fields[#fields + 1] = 'j' .. n
+  fields[#fields + 1] = e
+  if n - max + 1 > 1 then redis.call('HDEL', KEYS[1], 'j' .. (n - max + 1)) end
+end
+fields[#fields + 1] = '${JOURNAL_COUNT_FIELD}'
+fields[#fields + 1] = n0 + #entries
 for _, v in ipairs(cjson.decode(ARGV[4])) do fields[#fields + 1] = v end
+fields[#fields + 1] = '${ARRIVAL_FIELD}'
+fields[#fields + 1] = ARGV[19]
 redis.call('HSET', KEYS[1], unpack(fields))
-if ARGV[3] == 'pending' then redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2]) end
-${journalLua('KEYS[4]', 'ARGV[5]', 'ARGV[11]', 'ARGV[12]')}
+if ARGV[3] == 'pending' then
+  redis.call('ZADD', KEYS[2], dueAt, ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[13])
+  redis.call('SET', KEYS[6], 'declined|' .. ARGV[1], 'PX', ARGV[14])
+end
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[2])
+local keep = tonumber(ARGV[12])
+if redis.call('ZCARD', KEYS[4]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(keep + 1)) end
+redis.call('PEXPIRE', KEYS[4], ARGV[13])
 redis.call('ZADD', KEYS[5], ARGV[1], ARGV[2])
-local keep = tonumber(ARGV[13])
-if redis.call('ZCARD', KEYS[5]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -(keep + 1)) end
-redis.call('ZADD', KEYS[6], ARGV[1], ARGV[2])
-if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[2], 'NX') end
-if code == 3 then return {code, ARGV[3], declinedReason, declinedAt} end
-return {1, ARGV[3]}
+redis.call('PEXPIRE', KEYS[5], ARGV[13])
+if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[2], 'NX', 'PX', ARGV[13]) end
+if code == 3 then return {code, state, declinedReason, declinedAt} end
+return {1, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [order, due, alias, journal, user, day, id] = keys as [string, string, string, string, string, string, string];
-    const [now, member, state, pairsJson, acceptedEntry, dupHead, settledAnswer, pendingAnswer, journalPrefix, orderPrefix, max, ttl, keep] = args as string[] as [
-      string, string, string, string, string, string, string, string, string, string, string, string, string,
-    ];
-    const noteDuplicate = (jkey: string, existing: string | null, via: string) => {
+    const [order, due, alias, user, day, seenKey, id] = keys as [string, string, string, string, string, string, string];
+    const [now, member, initial, pairsJson, acceptedEntry, dupHead, settledAnswer, pendingAnswer, orderPrefix, seenPrefix, max, keep, recordMs, dedupeMs, aliasMs, leaseText, owner, leaseEntry, arrival] =
+      args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+    const noteDuplicate = (okey: string, existing: string | null, via: string) => {
       const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
-      journalLocal(db, jkey, `${dupHead},"state":"${existing ?? 'unknown'}"${via},"answer":${answer}}`, max, ttl);
+      if (!db.exists(okey)) return;
+      db.hset(okey, { [nextEntryLocal(db, okey, max)]: `${dupHead},"state":"${existing ?? 'unknown'}"${via},"answer":${answer}}` });
     };
-    const pairs = JSON.parse(pairsJson) as string[];
     const existing = db.hget(order, 'state');
-    const values: Record<string, string> = { state, attempts: '0', fence: '0', createdAt: now, updatedAt: now };
+    const hasAlias = alias !== order;
+    let other: string | null = null;
     let code = 1;
+    let declinedReason = '';
+    let declinedAt = '';
+    let n0 = 0;
     if (existing !== null) {
-      if (existing !== 'declined' || state !== 'pending') {
-        noteDuplicate(journal, existing, '');
+      if (existing !== 'declined' || initial !== 'pending') {
+        noteDuplicate(order, existing, '');
         return [0, existing];
       }
       code = 3;
-      values.declinedReason = db.hget(order, 'reason') ?? '';
-      values.declinedAt = db.hget(order, 'createdAt') ?? now;
+      declinedReason = db.hget(order, 'reason') ?? '';
+      declinedAt = db.hget(order, 'createdAt') ?? now;
+      n0 = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0);
       db.hdel(order, 'reason');
+      if (hasAlias) other = db.get(alias);
+    } else {
+      const seen = tombstoneState(db.get(seenKey));
+      if (hasAlias) other = db.get(alias);
+      if (seen !== null && (seen !== 'declined' || initial !== 'pending')) return [4, seen];
+      if (seen !== null) db.del(seenKey);
     }
-    if (alias !== order) {
-      const other = db.get(alias);
+    if (hasAlias) {
       if (other !== null && (code === 1 || other !== member)) {
-        noteDuplicate(journalPrefix + other, db.hget(orderPrefix + other, 'state'), ',"byAlias":true');
-        return [2, other];
+        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(db.get(seenPrefix + other));
+        noteDuplicate(orderPrefix + other, found, ',"byAlias":true');
+        return [2, other, found ?? 'unknown'];
       }
-      if (other === null) db.set(alias, member);
+      if (other === null) db.set(alias, member, { px: Number(aliasMs) });
     }
+    const leaseMs = Number(leaseText);
+    let state = initial;
+    let fence = '0';
+    let dueAt = Number(now);
+    const entries = [acceptedEntry];
+    const values: Record<string, string> = {};
+    if (initial === 'pending' && leaseMs > 0) {
+      state = 'granting';
+      fence = '1';
+      dueAt = db.time() + leaseMs;
+      entries.push(leaseEntry);
+      values.leaseOwner = owner;
+      values.leaseUntil = String(dueAt);
+    }
+    Object.assign(values, { state, attempts: '0', fence, createdAt: now, updatedAt: now });
+    if (code === 3) {
+      Object.assign(values, { declinedReason, declinedAt });
+      db.persist(order);
+      db.del(seenKey);
+    }
+    entries.forEach((e, i) => {
+      const n = n0 + i + 1;
+      values[`j${n}`] = e;
+      if (n - Number(max) + 1 > 1) db.hdel(order, `j${n - Number(max) + 1}`);
+    });
+    values[JOURNAL_COUNT_FIELD] = String(n0 + entries.length);
+    const pairs = JSON.parse(pairsJson) as string[];
     for (let i = 0; i + 1 < pairs.length; i += 2) values[pairs[i]!] = pairs[i + 1]!;
+    values[ARRIVAL_FIELD] = arrival;
     db.hset(order, values);
-    if (state === 'pending') db.zadd(due, [[Number(now), member]]);
-    journalLocal(db, journal, acceptedEntry, max, ttl);
+    if (initial === 'pending') db.zadd(due, [[dueAt, member]]);
+    else {
+      db.pexpire(order, Number(recordMs));
+      db.set(seenKey, `declined|${now}`, { px: Number(dedupeMs) });
+    }
     db.zadd(user, [[Number(now), member]]);
     const all = db.zrangeByScore(user, -Infinity, Infinity);
     if (all.length > Number(keep)) db.zrem(user, ...all.slice(0, all.length - Number(keep)).map((e) => e.member));
+    db.pexpire(user, Number(recordMs));
     db.zadd(day, [[Number(now), member]]);
-    if (id !== order) db.set(id, member, { nx: true });
-    return code === 3 ? [code, state, values.declinedReason!, values.declinedAt!] : [code, state];
+    db.pexpire(day, Number(recordMs));
+    if (id !== order) db.set(id, member, { nx: true, px: Number(recordMs) });
+    return code === 3 ? [code, state, declinedReason, declinedAt] : [1, state];
   },
   decode: (r) => {
-    const [code, value, declinedReason, declinedAt] = r as [number, string, string?, string?];
-    if (code === 1) return { accepted: true, state: value };
-    if (code === 3) return { accepted: true, state: value, afterDecline: { reason: declinedReason ?? '', at: Number(declinedAt) } };
-    if (code === 2) return { accepted: false, state: 'unknown', via: value };
+    const [code, value, a, b] = r as [number, string, string?, string?];
+    if (code === 1) return { accepted: true, state: value, leased: value === 'granting' };
+    if (code === 3) return { accepted: true, state: value, leased: value === 'granting', afterDecline: { reason: a ?? '', at: Number(b) } };
+    if (code === 2) return { accepted: false, state: a ?? 'unknown', via: value };
+    if (code === 4) return { accepted: false, state: value, tombstone: true };
     return { accepted: false, state: value };
   },
 });
 
 /**
- * KEYS: order hash, journal. ARGV: journal entry (lease taken or taken over), max entries, ttl ms.
- * The first read of a leased order, with its journal entry in the same step (no extra round trip).
+ * KEYS: order hash. ARGV: journal entry (lease taken or taken over), max entries.
+ * The first read of an order a look claimed, with its journal entry in the same step (no extra round trip).
  * Reply: the order hash as field/value pairs.
  */
 export const beginScript = defineScript<Record<string, string>>({
   name: 'ledger_begin',
-  numberOfKeys: 2,
+  numberOfKeys: 1,
   lua: `
-${journalLua('KEYS[2]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]')}
+${appendEntryLua('KEYS[1]', 'ARGV[1]', 'ARGV[2]')}
 return redis.call('HGETALL', KEYS[1])
 `,
   local(db, keys, args) {
-    journalLocal(db, keys[1]!, args[0]!, args[1]!, args[2]!);
+    appendEntryLocal(db, keys[0]!, args[0]!, args[1]!);
     return Object.entries(db.hgetall(keys[0]!)).flat();
   },
   decode: (r) => {
@@ -171,49 +281,62 @@ return redis.call('HGETALL', KEYS[1])
 });
 
 /**
- * KEYS: order hash, due zset, the player's inbox hash, journal, the waiting set.
- * ARGV: now, fence, member, result JSON, delivery JSON, journal entry, max entries, ttl ms, then the
- * delivery notice: 9 channel, 10 user id, 11 message.
+ * KEYS: order hash, due zset, the player's inbox hash, the waiting set, the order's tombstone.
+ * ARGV: 1 now, 2 fence, 3 member, 4 result JSON, 5 delivery JSON, 6 journal entry, 7 max entries, 8 record
+ * ms, 9 dedupe ms, then the delivery notice: 10 channel, 11 user id, 12 message.
  * Records the grant if the fence is still ours, and in the same step puts the delivery in the player's
- * inbox, the player in the waiting set (at the store's clock, which the delivery sweep reads by) and
- * publishes the notice, so a granted order is never without its delivery and costs no second round trip
- * to announce (a PUBLISH from a script is allowed on a Cluster too). Reply 1 recorded, 0 stale fence.
+ * inbox (kept `recordDays`, like the order, for a player who never comes back), the player in the waiting
+ * set (at the store's clock, which the delivery sweep reads by), starts the record's retention (its TTL
+ * and tombstone) and publishes the notice, so a granted order is never without its delivery and costs no
+ * second round trip to announce (a PUBLISH from a script is allowed on a Cluster too). Reply 1 recorded,
+ * 0 stale fence.
  */
 export const completeScript = defineScript<boolean>({
   name: 'ledger_complete',
   numberOfKeys: 5,
   lua: `
-${grantLease.guard.lua}
+local h = redis.call('HMGET', KEYS[1], 'fence', 'state', 'attempts', '${JOURNAL_COUNT_FIELD}')
+if h[1] ~= ARGV[2] or h[2] ~= 'granting' then return 0 end
 ${LUA_CLOCK}
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt', ARGV[1], 'result', ARGV[4])
-redis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')
+local n = tonumber(h[4] or '0') + 1
+local drop = {'leaseOwner', 'leaseUntil'}
+if n - tonumber(ARGV[7]) + 1 > 1 then drop[3] = 'j' .. (n - tonumber(ARGV[7]) + 1) end
+redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt', ARGV[1], 'result', ARGV[4], 'attempts', tonumber(h[3] or '0') + 1, '${JOURNAL_COUNT_FIELD}', n, 'j' .. n, ARGV[6])
+redis.call('HDEL', KEYS[1], unpack(drop))
+redis.call('PEXPIRE', KEYS[1], ARGV[8])
+redis.call('SET', KEYS[5], 'granted|' .. ARGV[1], 'PX', ARGV[9])
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
-redis.call('ZADD', KEYS[5], clock, ARGV[10])
-${journalLua('KEYS[4]', 'ARGV[6]', 'ARGV[7]', 'ARGV[8]')}
-redis.call('PUBLISH', ARGV[9], ARGV[11])
+redis.call('PEXPIRE', KEYS[3], ARGV[8])
+redis.call('ZADD', KEYS[4], clock, ARGV[11])
+redis.call('PUBLISH', ARGV[10], ARGV[12])
 return 1
 `,
   local(db, keys, args) {
-    const [order, due, inbox, journal, waiting] = keys as [string, string, string, string, string];
+    const [order, due, inbox, waiting, seen] = keys as [string, string, string, string, string];
     if (!grantLease.guard.held(db, order, args[1])) return 0;
-    db.hincrby(order, 'attempts', 1);
-    db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]! });
-    db.hdel(order, 'leaseOwner', 'leaseUntil');
+    const n = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0) + 1;
+    const attempts = Number(db.hget(order, 'attempts') ?? 0) + 1;
+    db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]!, attempts, [JOURNAL_COUNT_FIELD]: n, [`j${n}`]: args[5]! });
+    const drop = ['leaseOwner', 'leaseUntil'];
+    if (n - Number(args[6]) + 1 > 1) drop.push(`j${n - Number(args[6]) + 1}`);
+    db.hdel(order, ...drop);
+    db.pexpire(order, Number(args[7]));
+    db.set(seen, `granted|${args[0]!}`, { px: Number(args[8]) });
     db.zrem(due, args[2]!);
     db.hset(inbox, { [args[2]!]: args[4]! });
-    db.zadd(waiting, [[db.time(), args[9]!]]);
-    journalLocal(db, journal, args[5]!, args[6]!, args[7]!);
-    db.publish(args[8]!, args[10]!);
+    db.pexpire(inbox, Number(args[7]));
+    db.zadd(waiting, [[db.time(), args[10]!]]);
+    db.publish(args[9]!, args[11]!);
     return 1;
   },
   decode: (r) => r === 1,
 });
 
 /**
- * KEYS: order hash, due zset, given-up zset, journal. ARGV: now, member, reason, journal entry, max, ttl.
- * Cancels an order waiting for a grant (pending) or one given up; never one being granted or granted.
+ * KEYS: order hash, due zset, given-up zset, tombstone. ARGV: now, member, reason, journal entry, max, record
+ * ms, dedupe ms. Cancels an order waiting for a grant (pending) or one given up; never one being granted or
+ * granted. A cancelled order is finished: its retention starts (TTL, tombstone).
  * Reply: 1 cancelled, 0 not found, 2 being granted right now, 3 already terminal.
  */
 export const cancelScript = defineScript<'cancelled' | 'not-found' | 'in-progress' | 'already-terminal'>({
@@ -224,22 +347,26 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'granting' then return 2 end
 if state ~= 'pending' and state ~= 'given_up' then return 3 end
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt', ARGV[1])
+${nextEntryLua('KEYS[1]', 'ARGV[5]')}
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt', ARGV[1], jfield, ARGV[4])
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
-${journalLua('KEYS[4]', 'ARGV[4]', 'ARGV[5]', 'ARGV[6]')}
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('SET', KEYS[4], 'cancelled|' .. ARGV[1], 'PX', ARGV[7])
 return 1
 `,
   local(db, keys, args) {
-    const [order, due, gaveUp, journal] = keys as [string, string, string, string];
+    const [order, due, gaveUp, seen] = keys as [string, string, string, string];
     const state = db.hget(order, 'state');
     if (state === null) return 0;
     if (state === 'granting') return 2;
     if (state !== 'pending' && state !== 'given_up') return 3;
-    db.hset(order, { state: 'cancelled', reason: args[2]!, updatedAt: args[0]! });
+    const jfield = nextEntryLocal(db, order, args[4]!);
+    db.hset(order, { state: 'cancelled', reason: args[2]!, updatedAt: args[0]!, [jfield]: args[3]! });
     db.zrem(due, args[1]!);
     db.zrem(gaveUp, args[1]!);
-    journalLocal(db, journal, args[3]!, args[4]!, args[5]!);
+    db.pexpire(order, Number(args[5]));
+    db.set(seen, `cancelled|${args[0]!}`, { px: Number(args[6]) });
     return 1;
   },
   decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),

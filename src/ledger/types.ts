@@ -93,7 +93,13 @@ export type AcceptOutcome =
   /** `afterDecline`: the order was recorded `declined` before; this paid report queues it for its one grant. */
   | { status: 'accepted'; record: LedgerRecord; afterDecline?: true }
   /** The key (or its alias) is known: the platform's duplicate answer; nothing changed. */
-  | { status: 'duplicate'; state: OrderState | 'unknown'; dedupeKey: string };
+  | {
+      status: 'duplicate';
+      state: OrderState | 'unknown';
+      dedupeKey: string;
+      /** Known only by its tombstone: the order finished more than `ledger.recordDays` ago and its record expired. */
+      recordExpired?: true;
+    };
 
 /** What the game's grant handler may return; `items` reach the player's room with the delivery. */
 export interface GrantResult {

@@ -8,6 +8,7 @@ import type { Clock } from '../context.js';
 import type { CancelOutcome, OperatorAction } from '../ledger/Ledger.js';
 import { Journal, JOURNAL_SUBJECTS, SubjectJournal, journalOptionsSchema, type JournalEntry, type JournalSubject } from '../ledger/journal.js';
 import { decodeRecord } from '../ledger/record.js';
+import { PLATFORM_KEY_PREFIXES } from '../ledger/keys.js';
 import type { StoreLedger } from '../ledger/StoreLedger.js';
 import type { LedgerRecord } from '../ledger/types.js';
 import type { Store } from '../store/Store.js';
@@ -81,6 +82,9 @@ export class Desk {
     if (!id) return undefined;
     const k = this.ledger.keys;
     if ((await this.store.hget(k.order(id), 'state')) !== null) return id;
+    const shaped = await Promise.all(PLATFORM_KEY_PREFIXES.map((p) => this.store.hget(k.order(p + id), 'state')));
+    const hit = shaped.findIndex((state) => state !== null);
+    if (hit >= 0) return PLATFORM_KEY_PREFIXES[hit]! + id;
     const byId = await this.store.get(k.orderId(id));
     if (byId !== null) return byId;
     for (const p of ALIAS_PREFIXES) {

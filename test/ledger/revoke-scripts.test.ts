@@ -12,8 +12,8 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
 
   async function run(store: Store): Promise<unknown[]> {
     const k = new LedgerKeys(store.keys);
-    const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.journal(m)];
-    const args = (m: string) => [1000, m, 'reset', '{"at":1000,"event":"revoked"}', 100, 0];
+    const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.seen(m)];
+    const args = (m: string) => [1000, m, 'reset', '{"at":1000,"event":"revoked"}', 100, 86_400_000, 2 * 86_400_000];
     const out: unknown[] = [];
     for (const [m, state] of [['g', 'granted'], ['p', 'pending'], ['x', 'granting'], ['c', 'cancelled'], ['u', 'given_up']] as const) {
       await store.hset(k.order(m), { state, fence: '1' });
@@ -23,11 +23,15 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
     out.push(await store.run(revokeScript, keysOf('g'), args('g')), await store.run(revokeScript, keysOf('none'), args('none')));
     const claims = await store.run(revokeLease.claim, [k.revokeDue], [2000, 10, 30_000, k.revokePrefix, 'owner-1']);
     out.push(claims.map((c) => [c.id, c.fence, c.previous]));
-    out.push(await store.run(revokeDoneScript, [k.revokePrefix + 'g', k.revokeDue, k.journal('g')], [3000, 9, 'g', '{}', 100, 0]));
-    out.push(await store.run(revokeDoneScript, [k.revokePrefix + 'g', k.revokeDue, k.journal('g')], [3000, claims[0]!.fence, 'g', '{"event":"revocation_handled"}', 100, 0]));
+    out.push(await store.run(revokeDoneScript, [k.revokePrefix + 'g', k.revokeDue, k.order('g')], [3000, 9, 'g', '{}', 100, 86_400_000]));
+    out.push(await store.run(revokeDoneScript, [k.revokePrefix + 'g', k.revokeDue, k.order('g')], [3000, claims[0]!.fence, 'g', '{"event":"revocation_handled"}', 100, 86_400_000]));
     const hash = await store.hgetall(k.revokePrefix + 'g');
     out.push(hash.state, hash.attempts, await store.hget(k.order('g'), 'state'), await store.hget(k.order('p'), 'state'), await store.hget(k.order('u'), 'state'));
-    out.push(await store.zcard(k.revokeDue), await store.zcard(k.due), await store.lrange(k.journal('g'), 0, -1));
+    const g = await store.hgetall(k.order('g'));
+    out.push(await store.zcard(k.revokeDue), await store.zcard(k.due), [g.j1, g.j2, g.jn]);
+    // finished either way: the order expires after its record days and leaves its tombstone; the handled job expires too
+    const ttl = async (key: string) => Math.round((await store.pttl(key)) / 3_600_000);
+    out.push(await ttl(k.order('g')), await ttl(k.order('p')), await ttl(k.revokePrefix + 'g'), await store.get(k.seen('g')), await store.get(k.seen('p')), await ttl(k.seen('g')));
     return out;
   }
 
@@ -39,6 +43,7 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
       assert.deepEqual(a, b);
       assert.deepEqual(a.slice(0, 7), ['revoked', 'cancelled', 'in-progress', 'already-terminal', 'cancelled', 'already-revoked', 'not-found']);
       assert.deepEqual(a.slice(8, 15), [false, true, 'done', '1', 'revoked', 'cancelled', 'cancelled']);
+      assert.deepEqual(a.slice(-6), [24, 24, 24, 'revoked|1000', 'cancelled|1000', 48]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

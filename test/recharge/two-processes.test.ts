@@ -54,7 +54,9 @@ describe('recharge over HTTP, two processes, one order', function () {
     try {
       const key = `platform:{ledger}:order:recharge:${order.cporder_no}`;
       await waitFor('granted', async () => ((await probe.hget(key, 'state')) === 'granted' ? true : undefined));
-      assert.deepEqual(await probe.hmget(key, 'fence', 'attempts', 'amount', 'unsigned'), ['1', '1', '999', '{"roleId":"3534059070281430668","currency":"2","productId":"600059992","budanFlag":0}']);
+      const [fence, attempts, arrival] = await probe.hmget(key, 'fence', 'attempts', 'o');
+      const o = JSON.parse(arrival!) as { amount: number; unsigned: unknown };
+      assert.deepEqual([fence, attempts, o.amount, o.unsigned], ['1', '1', 999, { roleId: '3534059070281430668', currency: '2', productId: '600059992', budanFlag: 0 }]);
     } finally {
       probe.disconnect();
     }

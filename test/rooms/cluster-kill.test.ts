@@ -15,6 +15,7 @@ import { useRedisServer } from '../helpers/redisServer.js';
 import { spawnTs, waitUntil, within, type Spawned } from '../helpers/processes.js';
 import { APP_ID, APP_SECRET, SUCCESS_TEXT, post, signed, specExample } from '../sud/support.js';
 import { nextMessage } from './support.js';
+import { entriesOf } from '../../src/ledger/orderJournal.js';
 
 const FIXTURE = 'test/rooms/fixtures/cluster-process.ts';
 const HOLD_KEY = 'test:holding';
@@ -124,7 +125,8 @@ describe('two processes on RedisPresence + RedisDriver, one killed with SIGKILL'
     assert.ok(elapsed <= 5_000, `delivered ${elapsed} ms after the kill`);
     // delivered once, by B: the inbox is empty and the order's journal names B's room
     await waitUntil('inbox emptied', () => probe.hlen('platform:{ledger}:inbox:player-1'), (n) => n === 0);
-    const journal = (await probe.lrange('platform:{ledger}:journal:test:order-1', 0, -1)).map((j) => JSON.parse(j) as { event: string; process?: string; rooms?: string[] });
+    // the journal is kept in the order's hash
+    const journal = entriesOf(await probe.hgetall('platform:{ledger}:order:test:order-1')) as Array<{ event: string; process?: string; rooms?: string[] }>;
     const delivered = journal.filter((e) => e.event === 'delivered');
     assert.equal(delivered.length, 1, JSON.stringify(journal));
     assert.match(delivered[0]!.process!, new RegExp(`/${b.child.proc.pid}$`));

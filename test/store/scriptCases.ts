@@ -39,7 +39,7 @@ function random(seed: number): () => number {
 }
 
 /** The four steps of a lease queue (workers/lease/scripts.ts leaseScripts) under its script-name prefix. */
-function leaseQueue(name: string, leased: string): Record<string, ScriptCase[]> {
+function leaseQueue(name: string, leased: string, retention = false): Record<string, ScriptCase[]> {
   const seed: Seed[] = [
     ['HSET', '~o:a', 'state', 'pending', 'fence', 0, 'attempts', 0, 'userId', 'u1'],
     ['HSET', '~o:b', 'state', 'pending', 'fence', 0, 'attempts', 0],
@@ -49,7 +49,9 @@ function leaseQueue(name: string, leased: string): Record<string, ScriptCase[]> 
     ['ZADD', '~later', T + DAY, 'x'],
   ];
   const claim = (now: number, limit: number, leaseMs = 60_000): Call => [`${name}_claim`, ['~due'], [now, limit, leaseMs, '~o:', 'p1']];
-  const fail = (fence: number, max: number, now = T + 50): Call => [`${name}_fail`, ['~o:a', '~due', '~gaveup'], [now, fence, 'a', 'boom', T + 5000, max]];
+  // a queue with retention expires a given-up member and leaves its tombstone; a retry undoes both
+  const tail = retention ? { keys: ['~seen:a'], args: [90 * DAY, 400 * DAY] } : { keys: [], args: [] };
+  const fail = (fence: number, max: number, now = T + 50): Call => [`${name}_fail`, ['~o:a', '~due', '~gaveup', ...tail.keys], [now, fence, 'a', 'boom', T + 5000, max, ...tail.args]];
   return {
     [`${name}_claim`]: [
       { name: 'due ones leased, finished and missing ones leave, a live lease stays', seed, calls: [claim(T + 10, 10)] },
@@ -66,7 +68,11 @@ function leaseQueue(name: string, leased: string): Record<string, ScriptCase[]> 
       { name: 'on a member never claimed', seed, calls: [fail(0, 3)] },
     ],
     [`${name}_retry`]: [
-      { name: 'a given-up one back in the schedule; one not given up', seed, calls: [claim(T + 10, 10), fail(1, 1), [['~o:a', '~due', '~gaveup'], [T + 60, 'a']], [['~o:b', '~due', '~gaveup'], [T + 60, 'b']]] },
+      {
+        name: 'a given-up one back in the schedule; one not given up',
+        seed,
+        calls: [claim(T + 10, 10), fail(1, 1), [['~o:a', '~due', '~gaveup', ...tail.keys], [T + 60, 'a']], [['~o:b', '~due', '~gaveup', ...(retention ? ['~seen:b'] : [])], [T + 60, 'b']]],
+      },
     ],
   };
 }
@@ -110,14 +116,35 @@ function generatedRanks(seed: number): ScriptCase {
   return { name: `generated from seed ${seed}`, calls };
 }
 
-const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, `~l:j:${id}`, '~l:user:u1', '~l:day:20231114', `~l:id:${id}`];
-const accept = (id: string, state = 'pending', alias?: string): Call => {
+const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, '~l:user:u1', '~l:day:20231114', `~l:seen:${id}`, `~l:id:${id}`];
+/** An accept; `leaseMs` above 0 records it leased to the accepting process; `journalMax` bounds its journal. */
+const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5): Call => {
   const keys = ledgerOrderKeys(id);
   if (alias) keys[2] = `~l:alias:${alias}`;
   return [
     'ledger_accept',
     keys,
-    [T, id, state, JSON.stringify(['userId', 'u1', 'amount', '100', ...(state === 'declined' ? ['reason', 'test user'] : [])]), journal('accepted'), '{"at":1700000000000,"event":"duplicate"', '{"code":-1}', '{"code":-5}', '~l:j:', '~l:o:', 5, 60 * DAY, 2],
+    [
+      T,
+      id,
+      state,
+      JSON.stringify(['userId', 'u1', 'amount', '100', ...(state === 'declined' ? ['reason', 'test user'] : [])]),
+      journal('accepted'),
+      '{"at":1700000000000,"event":"duplicate"',
+      '{"code":-1}',
+      '{"code":-5}',
+      '~l:o:',
+      '~l:seen:',
+      journalMax,
+      2,
+      90 * DAY,
+      400 * DAY,
+      300 * DAY,
+      leaseMs,
+      'p1',
+      journal('lease_taken'),
+      JSON.stringify({ dedupeKey: id, userId: 'u1', amount: 100, raw: { Amount: 100 } }),
+    ],
   ];
 };
 const sudRecord = (notifyId: string, jobId: string, leaseMs: number, createJob = '1'): Call => [
@@ -128,7 +155,7 @@ const sudRecord = (notifyId: string, jobId: string, leaseMs: number, createJob =
 const contribution = (expiresAt: number, on: number, host = 'h1') => JSON.stringify({ x: expiresAt, on, q: 1, cpu: 1250, mem: 300, f: 0, h: host, t: T, hc: 3340, n: 4, hm: 8000 });
 
 export const CASES: Record<string, ScriptCase[]> = {
-  ...leaseQueue('ledger', 'granting'),
+  ...leaseQueue('ledger', 'granting', true),
   ...leaseQueue('ledger_revoke', 'revoking'),
   ...leaseQueue('sud', 'running'),
 
@@ -139,19 +166,63 @@ export const CASES: Record<string, ScriptCase[]> = {
     { name: 'new, duplicate, index trimmed to 2', calls: [accept('o1'), accept('o1'), accept('o2'), accept('o3')] },
     { name: 'declined, then paid: accepted after the decline, then a duplicate', calls: [accept('o4', 'declined'), accept('o4'), accept('o4')] },
     { name: 'duplicate by alias', calls: [accept('o5', 'pending', 'cp-1'), accept('o6', 'pending', 'cp-1')] },
+    { name: 'leased to the accepting process, then a duplicate', calls: [accept('o7', 'pending', undefined, 30_000), accept('o7', 'pending', undefined, 30_000)] },
+    { name: 'declined then paid, leased, journal bounded to 2', calls: [accept('o8', 'declined', undefined, 0, 2), accept('o8', 'declined', undefined, 0, 2), accept('o8', 'pending', undefined, 30_000, 2)] },
+    {
+      name: 'only the tombstone left: a duplicate; a declined one is new when paid; by alias to an expired order',
+      seed: [
+        ['SET', '~l:seen:o9', 'granted|1700000000000', 'PX', 400 * DAY],
+        ['SET', '~l:seen:o10', 'declined|1700000000000', 'PX', 400 * DAY],
+        ['SET', '~l:alias:cp-2', 'o11', 'PX', 400 * DAY],
+        ['SET', '~l:seen:o11', 'cancelled|1700000000000', 'PX', 400 * DAY],
+      ],
+      calls: [accept('o9'), accept('o10', 'declined'), accept('o10'), accept('o12', 'pending', 'cp-2')],
+    },
+    {
+      name: 'a platform-shaped key writes no id key; a paid report for a declined order with an alias',
+      calls: [
+        ['ledger_accept', ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', '~l:seen:recharge:7', '~l:o:recharge:7'], [T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', '1', '2', '~l:o:', '~l:seen:', 5, 2, DAY, 2 * DAY, 2 * DAY, 0, '', '', '{"orderId":"7"}']],
+        accept('o13', 'declined', 'cp-3'),
+        accept('o13', 'pending', 'cp-3'),
+      ],
+    },
   ],
-  ledger_begin: [{ name: 'reads the hash and journals', seed: [['HSET', '~l:o:o1', 'state', 'granting', 'fence', 1]], calls: [[['~l:o:o1', '~l:j:o1'], [journal('lease_taken'), 5, DAY]]] }],
+  ledger_begin: [
+    {
+      name: 'reads the hash and journals; an absent order is not created',
+      seed: [['HSET', '~l:o:o1', 'state', 'granting', 'fence', 1, 'jn', 1, 'j1', journal('accepted')]],
+      calls: [[['~l:o:o1'], [journal('lease_taken'), 5]], [['~l:o:none'], [journal('lease_taken'), 5]]],
+    },
+  ],
+  ledger_journal_append: [
+    {
+      name: 'appends, keeps the first and the newest within the bound, never recreates an absent order',
+      seed: [['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')], ['PEXPIRE', '~l:o:o1', DAY]],
+      calls: [[['~l:o:o1'], [journal('a'), 3]], [['~l:o:o1'], [journal('b'), 3]], [['~l:o:o1'], [journal('c'), 3]], [['~l:o:none'], [journal('d'), 3]]],
+    },
+  ],
   ledger_complete: [
     {
       name: 'under the fence, then stale',
       seed: [['HSET', '~l:o:o1', 'state', 'granting', 'fence', 2, 'userId', 'u1'], ['ZADD', '~l:due', T + 60_000, 'o1']],
       calls: [
-        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:j:o1', '~l:waiting'], [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
-        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:j:o1', '~l:waiting'], [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
+        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'], [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
+        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'], [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
       ],
     },
+    {
+      name: 'a full journal drops its oldest entry after the first',
+      seed: [['HSET', '~l:o:o2', 'state', 'granting', 'fence', 1, 'attempts', 2, 'leaseOwner', 'p1', 'leaseUntil', T, 'jn', 3, 'j1', journal('accepted'), 'j2', journal('x'), 'j3', journal('y')]],
+      calls: [[['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o2'], [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}']]],
+    },
   ],
-  ledger_delivered: [{ name: 'out of the inbox, journaled; again', seed: [['HSET', '~l:inbox:u1', 'o1', '{}', 'o2', '{}'], ['ZADD', '~l:waiting', T, 'u1']], calls: [[['~l:inbox:u1', '~l:j:o1', '~l:waiting'], ['o1', journal('delivered'), 5, DAY, 'u1']], [['~l:inbox:u1', '~l:j:o1', '~l:waiting'], ['o2', journal('delivered'), 5, DAY, 'u1']], [['~l:inbox:u1', '~l:j:o1', '~l:waiting'], ['o2', journal('delivered'), 5, DAY, 'u1']]] }],
+  ledger_delivered: [
+    {
+      name: 'out of the inbox, journaled; again; an expired order is not recreated',
+      seed: [['HSET', '~l:inbox:u1', 'o1', '{}', 'o2', '{}'], ['ZADD', '~l:waiting', T, 'u1'], ['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')]],
+      calls: [[['~l:inbox:u1', '~l:o:o1', '~l:waiting'], ['o1', journal('delivered'), 5, 'u1']], [['~l:inbox:u1', '~l:o:o2', '~l:waiting'], ['o2', journal('delivered'), 5, 'u1']], [['~l:inbox:u1', '~l:o:o2', '~l:waiting'], ['o2', journal('delivered'), 5, 'u1']]],
+    },
+  ],
   ledger_inbox: [
     {
       name: 'a waiting grant read, then an empty inbox leaves the waiting set',
@@ -165,6 +236,12 @@ export const CASES: Record<string, ScriptCase[]> = {
       seed: [['ZADD', '~l:waiting', T, 'u1', T + 10, 'u2', T + 20, 'u3']],
       calls: [[['~l:waiting'], [T + 5, 1]], [['~l:waiting'], ['-inf', 10]], [['~l:waiting'], ['+inf', 10]]],
     },
+    {
+      name: 'players whose grants are older than the record ms leave first',
+      // scores far in the past and in the future of the store's clock: only the past ones go
+      seed: [['ZADD', '~l:waiting', 1000, 'gone', 2000, 'gone2', 9_999_999_999_999, 'here']],
+      calls: [[['~l:waiting'], ['-inf', 10, DAY]], [['~l:waiting'], ['-inf', 10, 0]]],
+    },
   ],
   grant_acks_keep: [{ name: 'kept with its expiry, then another', calls: [[['~acks:u1'], ['o1', '{"orderId":"o1"}', DAY]], [['~acks:u1'], ['o2', '{"orderId":"o2"}', 2 * DAY]]] }],
   ledger_cancel: [
@@ -174,7 +251,7 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['HSET', '~l:o:a', 'state', 'pending'], ['HSET', '~l:o:b', 'state', 'granting'], ['HSET', '~l:o:c', 'state', 'granted'], ['HSET', '~l:o:d', 'state', 'given_up'],
         ['ZADD', '~l:due', T, 'a', T, 'b'], ['ZADD', '~l:gaveup', T, 'd'],
       ],
-      calls: ['a', 'b', 'c', 'd', 'x'].map((m): Call => [[`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:j:${m}`], [T + 5, m, 'operator', journal('cancelled'), 5, DAY]]),
+      calls: ['a', 'b', 'c', 'd', 'x'].map((m): Call => [[`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:seen:${m}`], [T + 5, m, 'operator', journal('cancelled'), 5, 90 * DAY, 400 * DAY]]),
     },
   ],
   ledger_claim_delivery: [
@@ -194,14 +271,14 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['HSET', '~l:o:a', 'state', 'granted', 'userId', 'u1'], ['HSET', '~l:o:b', 'state', 'granting'], ['HSET', '~l:o:c', 'state', 'pending'], ['HSET', '~l:o:d', 'state', 'cancelled'],
         ['HSET', '~l:o:e', 'state', 'revoked'], ['ZADD', '~l:due', T, 'b', T, 'c'],
       ],
-      calls: ['a', 'b', 'c', 'd', 'e', 'x'].map((m): Call => [[`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', `~l:j:${m}`], [T + 5, m, 'reset', journal('revoked'), 5, DAY]]),
+      calls: ['a', 'b', 'c', 'd', 'e', 'x'].map((m): Call => [[`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', `~l:seen:${m}`], [T + 5, m, 'reset', journal('revoked'), 5, 90 * DAY, 400 * DAY]]),
     },
   ],
   ledger_revoke_done: [
     {
       name: 'under the fence, then stale',
-      seed: [['HSET', '~l:rv:a', 'state', 'revoking', 'fence', 1], ['ZADD', '~l:rvdue', T, 'a']],
-      calls: [[['~l:rv:a', '~l:rvdue', '~l:j:a'], [T + 9, 1, 'a', journal('revoke_done'), 5, DAY]], [['~l:rv:a', '~l:rvdue', '~l:j:a'], [T + 9, 1, 'a', journal('revoke_done'), 5, DAY]]],
+      seed: [['HSET', '~l:rv:a', 'state', 'revoking', 'fence', 1], ['ZADD', '~l:rvdue', T, 'a'], ['HSET', '~l:o:a', 'state', 'revoked', 'jn', 1, 'j1', journal('accepted')]],
+      calls: [[['~l:rv:a', '~l:rvdue', '~l:o:a'], [T + 9, 1, 'a', journal('revoke_done'), 5, 90 * DAY]], [['~l:rv:a', '~l:rvdue', '~l:o:a'], [T + 9, 1, 'a', journal('revoke_done'), 5, 90 * DAY]]],
     },
   ],
 

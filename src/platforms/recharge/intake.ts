@@ -163,7 +163,7 @@ export class RechargeIntake {
     const settled = outcome.state === 'unknown' || (TERMINAL_STATES as readonly string[]).includes(outcome.state);
     const configured = options.duplicateCode;
     const code = configured !== 'auto' ? configured : settled ? RECHARGE_CODE.duplicate : RECHARGE_CODE.duplicatePending;
-    logger.info('recharge order is a duplicate', { path, peer, code, state: outcome.state, ...orderIdsForLog(obj) });
+    logger.info('recharge order is a duplicate', { path, peer, code, state: outcome.state, ...(outcome.recordExpired ? { recordExpired: true } : {}), ...orderIdsForLog(obj) });
     return { code, msg: settled ? 'duplicate order' : 'duplicate order, grant in progress' };
   }
 }
