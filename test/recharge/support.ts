@@ -149,6 +149,8 @@ export interface BootOptions {
   awaitSocket?: boolean;
   /** `ledger.durability`: replicas a money write must reach before success is answered. */
   durability?: { replicas: number; timeoutMs: number };
+  /** More ledger options (retention, say). */
+  ledger?: Record<string, unknown>;
 }
 
 export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
@@ -197,7 +199,7 @@ export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
         return grant(order, gctx);
       }
     : grant;
-  const { ledger } = createLedger(ctx, ledgerOptionsSchema.parse({ pollIntervalMs: 50, backoffBaseMs: 50, backoffMaxMs: 200, durability: opts.durability }), recording);
+  const { ledger } = createLedger(ctx, ledgerOptionsSchema.parse({ pollIntervalMs: 50, backoffBaseMs: 50, backoffMaxMs: 200, durability: opts.durability, ...opts.ledger }), recording);
   installRecharge(
     ctx,
     parseRechargeOptions({ key: KEY, ...opts.recharge, socket: { host: '127.0.0.1', port: 0, ...opts.recharge?.socket } } as RechargeOptionsInput),

@@ -1,0 +1,146 @@
+/**
+ * The ledger's retention on the real recharge route and a real Redis, with fractions of a day so it runs
+ * in seconds: a finished order keeps its full record (journal included) for `recordDays`, then only a
+ * tombstone until `dedupeDays`. A repeat meanwhile gets the platform's duplicate answer, byte for byte,
+ * and never runs the grant handler again; after `dedupeDays` the order id is new again. The same TTLs
+ * bound the alias, the player's index and the day's index, and an operator's retry undoes them.
+ */
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { waitFor, waitUntil } from '../helpers/processes.js';
+import { useRedisServer } from '../helpers/redisServer.js';
+import { bootRecharge, granted, httpAnswer, httpOrder, type RechargeApp } from '../recharge/support.js';
+import { rechargeSignAlias } from '../../src/platforms/recharge/toOrder.js';
+import { utcDay } from '../../src/ledger/StoreLedger.js';
+import { Desk } from '../../src/ops/desk.js';
+
+const DAY = 86_400_000;
+const RECORD_DAYS = 0.00001; // 864 ms
+const DEDUPE_DAYS = 0.00006; // 5,184 ms
+const RECORD_MS = Math.round(RECORD_DAYS * DAY);
+const DEDUPE_MS = Math.round(DEDUPE_DAYS * DAY);
+
+describe('ledger retention: full record, then a tombstone, then nothing', function () {
+  this.timeout(60_000);
+  const redis = useRedisServer();
+  let app: RechargeApp;
+  let probe: Redis;
+  let failNext = 0;
+  before(async () => {
+    probe = new Redis(redis.url);
+    app = await bootRecharge({
+      redisUrl: redis.url,
+      ledger: { recordDays: RECORD_DAYS, dedupeDays: DEDUPE_DAYS, maxAttempts: 1 },
+      grant: (order) => {
+        if (failNext > 0) {
+          failNext--;
+          throw new Error('wallet down');
+        }
+        return { items: [{ diamonds: order.amount }] };
+      },
+    });
+  });
+  after(async () => {
+    await app?.close();
+    probe?.disconnect();
+  });
+  const k = () => app.ledger.keys;
+  const gone = (key: string) => waitUntil(`${key} expired`, () => probe.exists(key), (n) => n === 0, 10_000, 20);
+  const runs = (key: string) => app.grants.filter((g) => g.dedupeKey === key).length;
+  const ttlWithin = async (key: string, max: number, min = 1) => {
+    const t = await probe.pttl(key);
+    assert.ok(t >= min && t <= max, `${key}: pttl ${t} not in [${min}, ${max}]`);
+  };
+
+  it('a granted order: record and its indexes for recordDays, a tombstone answering duplicates until dedupeDays, then new again', async () => {
+    const body = httpOrder();
+    const key = `recharge:${String(body.cporder_no)}`;
+    assert.equal((await app.post(body)).text, httpAnswer(1, 'succeed'));
+    const record = await granted(app, key);
+
+    const orderKey = k().order(key);
+    await ttlWithin(orderKey, RECORD_MS);
+    await ttlWithin(k().seen(key), DEDUPE_MS, RECORD_MS);
+    assert.match((await probe.get(k().seen(key)))!, /^granted\|\d{13}$/);
+    assert.ok(Buffer.byteLength(k().seen(key)) + (await probe.get(k().seen(key)))!.length < 150, 'a tombstone is short');
+    // the sign alias (the same signed request re-cut) dedupes as long as the tombstone by default
+    await ttlWithin(k().alias(rechargeSignAlias(String(body.Sign))), DEDUPE_MS, RECORD_MS);
+    await ttlWithin(k().user(record.userId), RECORD_MS);
+    await ttlWithin(k().day(utcDay(record.createdAt)), RECORD_MS);
+    await ttlWithin(k().inbox(record.userId), RECORD_MS);
+    // the journal is in the record, no key of its own; a built-in platform's order needs no platform-id key
+    assert.deepEqual(await probe.exists(k().journal(key), k().orderId(String(body.cporder_no))), 0);
+    const timeline = await app.ledger.timeline(key);
+    assert.deepEqual(timeline.map((e) => e.event), ['accepted', 'lease_taken', 'granted']);
+
+    await gone(orderKey);
+    assert.ok((await probe.pttl(k().seen(key))) > 500, 'still inside the dedupe window (the machine was not too slow for this test)');
+    const again = await app.post(body);
+    assert.equal(again.text, httpAnswer(-1, 'duplicate order'), 'the duplicate answer, from the tombstone');
+    assert.equal(await probe.exists(orderKey), 0, 'nothing recorded for the duplicate');
+    assert.equal(runs(key), 1, 'the handler did not run again');
+    const line = app.logger.find('recharge order is a duplicate').find((l) => JSON.stringify(l.fields).includes(String(body.cporder_no)));
+    assert.deepEqual([line?.fields?.state, line?.fields?.recordExpired], ['granted', true], 'a log line says it was a duplicate of an expired record');
+
+    await gone(k().seen(key));
+    await gone(k().alias(rechargeSignAlias(String(body.Sign))));
+    assert.equal((await app.post(body)).text, httpAnswer(1, 'succeed'), 'after dedupeDays the order id is new');
+    await granted(app, key);
+    assert.equal(runs(key), 2);
+  });
+
+  it('cancelled, declined and given-up orders start their retention too; a retry undoes it', async () => {
+    // given up: the handler fails and maxAttempts is 1
+    failNext = 1;
+    const body = httpOrder();
+    const key = `recharge:${String(body.cporder_no)}`;
+    assert.equal((await app.post(body)).text, httpAnswer(1, 'succeed'));
+    await waitFor('given up', async () => ((await app.ledger.get(key))?.state === 'given_up' ? true : undefined), 5000, 10);
+    await ttlWithin(k().order(key), RECORD_MS);
+    assert.match((await probe.get(k().seen(key)))!, /^given_up\|/);
+    // an operator's retry: the record is kept again and the tombstone goes (the order is live again)
+    assert.equal(await app.ledger.retry(key, { by: 'ops' }), true);
+    assert.equal(await probe.pttl(k().order(key)), -1);
+    assert.equal(await probe.exists(k().seen(key)), 0);
+    await granted(app, key);
+    assert.match((await probe.get(k().seen(key)))!, /^granted\|/);
+
+    // declined at once (a test order of the ledger API, not a platform's), and an operator's cancel
+    const declined = await app.ledger.accept({ source: 'test', orderId: `d-${Date.now()}`, userId: 'u-ret', amount: 1, raw: {} }, { decline: 'test user' });
+    assert.equal(declined.status, 'accepted');
+    const dkey = declined.status === 'accepted' ? declined.record.dedupeKey : '';
+    await ttlWithin(k().order(dkey), RECORD_MS);
+    assert.match((await probe.get(k().seen(dkey)))!, /^declined\|/);
+    await ttlWithin(k().orderId(dkey.slice('test:'.length)), RECORD_MS);
+  });
+
+  it('a paid report after a declined one whose record expired is a new order; after the record, a repeat of the decline is a duplicate', async () => {
+    const orderId = `dp-${Date.now()}`;
+    const order = { source: 'test', orderId, userId: 'u-ret2', amount: 3, raw: {} };
+    await app.ledger.accept(order, { decline: 'payment failed' });
+    await gone(app.ledger.keys.order(`test:${orderId}`));
+    assert.deepEqual(await app.ledger.accept(order, { decline: 'payment failed' }), { status: 'duplicate', state: 'declined', dedupeKey: `test:${orderId}`, recordExpired: true });
+    const paid = await app.ledger.accept(order);
+    assert.equal(paid.status, 'accepted');
+    assert.equal(await probe.exists(k().seen(`test:${orderId}`)), 0, 'the decline is forgotten');
+    await granted(app, `test:${orderId}`);
+  });
+
+  it("the player's index: newest orders of a player, for the desk, bounded and expiring with the records", async () => {
+    const userId = `idx-${Date.now()}`;
+    const keys: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await app.ledger.accept({ source: 'test', orderId: `${userId}-${i}`, userId, amount: 1, raw: {} });
+      if (r.status === 'accepted') keys.push(r.record.dedupeKey);
+    }
+    for (const key of keys) await granted(app, key);
+    const desk = new Desk(app.store, app.ledger, { now: Date.now });
+    assert.deepEqual((await desk.find(userId)).orders.map((o) => o.dedupeKey), [...keys].reverse());
+    await ttlWithin(k().user(userId), RECORD_MS);
+    await gone(k().user(userId));
+    for (const key of keys) await gone(k().order(key));
+    assert.deepEqual((await desk.find(userId)).orders, []);
+    // the desk still tells what became of one: its tombstone
+    assert.equal((await app.ledger.tombstone(keys[0]!))?.state, 'granted');
+  });
+});
