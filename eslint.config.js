@@ -2,6 +2,8 @@
 // example-server and tsup.config.ts), with type information, so floating promises and unsafe `any`
 // flows on the money path are caught before review. Formatting is Prettier's job: eslint-config-prettier
 // comes last and switches off every stylistic rule that would fight it.
+// `npm run lint` caches results per file content (node_modules/.cache/eslint/): a type change in one file does not
+// re-lint the unchanged files that use it, so delete the cache when a result looks stale. CI starts without one.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
