@@ -26,9 +26,15 @@ const bridge = registerPlatformBridge(server, {
   logLevel: 'error',
   ...(ROLE === 'grants' ? { grant: async (o) => ({ items: [{ id: 'gem', n: o.amount }] }) } : {}),
 });
-process.on('SIGTERM', async () => {
-  await server.gracefullyShutdown(false).catch(() => undefined);
-  process.exit(0);
+// a failed shutdown is printed and exits non-zero, as an unhandled rejection would
+process.on('SIGTERM', () => {
+  (async () => {
+    await server.gracefullyShutdown(false).catch(() => undefined);
+    process.exit(0);
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });
 await bridge.ledger.queued();
 if (ROLE === 'rooms') {

@@ -26,7 +26,7 @@ const SECRET = 'bench-secret';
 const logger = consoleLogger('warn', '[bench]');
 
 async function withDouble<T>(clock: Clock, fn: (double: GameCenterDouble) => Promise<T>): Promise<T> {
-  const double = new GameCenterDouble({ appId: APP_ID, secret: SECRET, now: clock.now });
+  const double = new GameCenterDouble({ appId: APP_ID, secret: SECRET, now: () => clock.now() });
   await double.start();
   try {
     return await fn(double);
@@ -37,7 +37,7 @@ async function withDouble<T>(clock: Clock, fn: (double: GameCenterDouble) => Pro
 
 function clientFor(double: GameCenterDouble, clock: Clock, fetchImpl?: typeof fetch): GameCenterClient {
   const options = parseGameCenterOptions({ baseUrl: double.url, appId: APP_ID, secret: SECRET, timeoutMs: 30_000 });
-  return new GameCenterClient(options, logger, fetchImpl ? { now: clock.now, fetch: fetchImpl } : { now: clock.now });
+  return new GameCenterClient(options, logger, fetchImpl ? { now: () => clock.now(), fetch: fetchImpl } : { now: () => clock.now() });
 }
 
 function openStore(redisUrl: string): RedisStore {

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { runLoad, type LoadResult } from './lib/httpLoad.js';
 import type { Figure } from './lib/report.js';
-import { median, rechargeOrder, startServer } from './recharge.js';
+import { rechargeOrder, startServer } from './recharge.js';
 
 const ROUNDS = 5;
 /** Offered load of the measured rounds: the same for both servers, below what either answers on a loaded machine, so group commit batches alike. */

@@ -21,7 +21,8 @@ export function median(runs: LoadResult[]): LoadResult {
 const md5 = (s: string) => createHash('md5').update(s).digest('hex').toUpperCase();
 
 export function rechargeOrder(i: number, tag: string, withFanli: boolean, userId = `u${i % 5000}`): Record<string, unknown> {
-  const o: Record<string, unknown> = {
+  // Sign goes last and fanli just before it, as the platform orders them.
+  const o = {
     Amount: 499,
     BudanFlag: 0,
     cporder_no: `${tag}-${process.pid}-${i}`,
@@ -34,10 +35,9 @@ export function rechargeOrder(i: number, tag: string, withFanli: boolean, userId
     ZoneID: '4',
     currencyType: '2',
     cmdId: 1,
+    ...(withFanli ? { fanli: '0' } : {}),
   };
-  if (withFanli) o.fanli = '0';
-  o.Sign = md5(`${o.Amount}${o.UserID}${o.ZoneID}${o.cporder_no}${o.order_no}${o.Time}${withFanli ? o.fanli : ''}${KEY}`);
-  return o;
+  return { ...o, Sign: md5(`${o.Amount}${o.UserID}${o.ZoneID}${o.cporder_no}${o.order_no}${o.Time}${o.fanli ?? ''}${KEY}`) };
 }
 
 export async function startServer(redisUrl: string, keepAlive: boolean, extraEnv: Record<string, string> = {}) {
@@ -181,8 +181,8 @@ async function keepAliveRun(socketPort: number, durationMs: number, connections:
             s.write(order(i++));
           };
           s.on('connect', next);
-          s.on('data', (d) => {
-            buf += d;
+          s.on('data', (d: Buffer) => {
+            buf += d.toString();
             for (let k = buf.indexOf('\n'); k >= 0; k = buf.indexOf('\n')) {
               const line = buf.slice(0, k);
               buf = buf.slice(k + 1);

@@ -31,7 +31,13 @@ server.router = server.router.extend({
 });
 await server.listen(Number(PORT), '127.0.0.1');
 console.log('ready');
-process.on('SIGTERM', async () => {
-  await server.gracefullyShutdown(false);
-  process.exit(0);
+// a failed shutdown is printed and exits non-zero, as an unhandled rejection would
+process.on('SIGTERM', () => {
+  (async () => {
+    await server.gracefullyShutdown(false);
+    process.exit(0);
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });

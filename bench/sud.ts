@@ -163,9 +163,15 @@ async function serve(): Promise<void> {
     return installSud(ctx, parseSudOptions({ appId: APP_ID, appSecret: SECRET, worker: { concurrency: 64, batchSize: 64 }, onSettlement: () => undefined }));
   }, { port: Number(PORT), quiet: true });
   console.log('ready');
-  process.on('SIGTERM', async () => {
-    await h.close();
-    process.exit(0);
+  // a failed shutdown is printed and exits non-zero, as an unhandled rejection would
+  process.on('SIGTERM', () => {
+    (async () => {
+      await h.close();
+      process.exit(0);
+    })().catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
   });
 }
 

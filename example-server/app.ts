@@ -67,7 +67,6 @@ export function exampleBridgeOptions(env: ExampleEnv, wallet: TrialWallet): Plat
 
 export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?: boolean } = {}): ExampleApp {
   const wallet = new TrialWallet();
-  let bridge: PlatformBridge | undefined;
   const deps: BattleDeps = {
     addPoints: (userId, points) => wallet.addPoints(userId, points),
     totalPoints: (userId) => wallet.points(userId),
@@ -78,7 +77,7 @@ export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?:
   if (env.gameCenterUrl) {
     deps.orderPaid = async (userId, orderId) => {
       try {
-        const r = await bridge!.gamecenter!.registerOrder({ orderId, userId, zone: env.zoneId });
+        const r = await bridge.gamecenter!.registerOrder({ orderId, userId, zone: env.zoneId });
         return { ok: true, status: r.status };
       } catch (err) {
         return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -92,7 +91,7 @@ export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?:
        */
       static override async onAuth(token: string | undefined, options: { token?: unknown; userId?: unknown } | undefined, ctx: unknown) {
         const given = token || (typeof options?.token === 'string' ? options.token : '');
-        return bridge!.gamecenter!.onAuth(given, options, ctx);
+        return bridge.gamecenter!.onAuth(given, options, ctx);
       }
     };
   }
@@ -102,6 +101,7 @@ export function buildExampleServer(env: ExampleEnv, opts: { gracefullyShutdown?:
     gracefullyShutdown: opts.gracefullyShutdown ?? true,
     rooms: { battle: defineRoom(battle) },
   });
-  bridge = registerPlatformBridge(server, exampleBridgeOptions(env, wallet));
+  // the room hooks above read it only once players arrive, after this line has run
+  const bridge = registerPlatformBridge(server, exampleBridgeOptions(env, wallet));
   return { server, bridge, wallet };
 }

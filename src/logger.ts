@@ -55,19 +55,19 @@ export function consoleLogger(level: LogLevel = 'info', prefix = '[platform-brid
 
 /** Wraps a user-supplied logger so fields are redacted and a throwing logger cannot break a request. */
 export function guardLogger(inner: Logger): Logger {
-  const wrap = (fn: (m: string, f?: LogFields) => void) => (m: string, f?: LogFields) => {
+  const wrap = (level: LogLevel) => (m: string, f?: LogFields) => {
     try {
-      fn.call(inner, m, redact(f));
+      inner[level](m, redact(f));
     } catch {
       // a logger must never be the reason a payment callback fails
     }
   };
-  return { debug: wrap(inner.debug), info: wrap(inner.info), warn: wrap(inner.warn), error: wrap(inner.error) };
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
 
 function safeJson(v: unknown): string {
   try {
-    return JSON.stringify(v, (_k, val) => (val instanceof Error ? { name: val.name, message: val.message } : typeof val === 'bigint' ? String(val) : val));
+    return JSON.stringify(v, (_k, val: unknown) => (val instanceof Error ? { name: val.name, message: val.message } : typeof val === 'bigint' ? String(val) : val));
   } catch {
     return '[unserializable fields]';
   }

@@ -66,6 +66,7 @@ export function canonicalSorted(params: Record<string, unknown>, opts: Canonical
     if (exclude.has(key)) continue;
     const raw = params[key];
     if (raw === undefined || raw === null || (skipEmpty && raw === '')) continue;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects took the JSON branch; what is left is a primitive
     const text = typeof raw === 'string' ? raw : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
     const value = encode === 'rfc3986' ? rfc3986(text) : encode === 'form' ? new URLSearchParams({ v: text }).toString().slice(2) : text;
     parts.push(includeKeys ? `${key}=${value}` : value);

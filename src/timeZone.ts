@@ -5,7 +5,8 @@
  * uses Intl.DateTimeFormat, so the check is exactly "Intl accepts it": a name that passes here never
  * throws later, and one that fails would have thrown at the first use.
  */
-export function isTimeZone(name: unknown): name is string {
+// boolean, not `name is string`: a string that fails is still a string, and the predicate would narrow it to never
+export function isTimeZone(name: unknown): boolean {
   if (typeof name !== 'string' || name === '') return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });

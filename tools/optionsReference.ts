@@ -10,7 +10,7 @@ import { optionsSchema } from '../src/config.js';
 export const START = '<!-- options:start -->';
 export const END = '<!-- options:end -->';
 
-type AnySchema = z.ZodType & { _zod: { def: Record<string, any> }; description?: string };
+type AnySchema = z.ZodType & { _zod: { def: Record<string, unknown> }; description?: string };
 
 interface Row {
   path: string;

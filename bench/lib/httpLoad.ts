@@ -42,7 +42,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         { agent, host: target.hostname, port: target.port, path: r.path ?? target.pathname + target.search, method: r.method, headers: { ...r.headers, ...(r.body ? { 'content-length': Buffer.byteLength(r.body) } : {}) } },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
+          res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
           res.on('error', reject);
         },

@@ -34,7 +34,8 @@ export async function readBodyCapped(request: Request, limit: number, timeoutMs?
     throw new BodyTooLargeError(limit, Number(request.headers.get('content-length')));
   }
   if (!request.body) return Buffer.alloc(0);
-  const reader = request.body.getReader();
+  // fetch's body stream is untyped (ReadableStream<any>); it yields bytes
+  const reader: ReadableStreamDefaultReader<Uint8Array> = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let timer: NodeJS.Timeout | undefined;

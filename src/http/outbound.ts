@@ -59,7 +59,8 @@ export async function readResponseCapped(res: Response, limit: number): Promise<
     throw new ResponseTooLargeError(limit);
   }
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  // fetch's body stream is untyped (ReadableStream<any>); it yields bytes
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -76,6 +76,7 @@ export class StoreRoleRegistry implements RoleRegistry {
       const login = Number(logins[loginField(zoneId, roleId)] ?? logins[loginField(zoneId, undefined)] ?? 0);
       out.push({
         roleId,
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a name stored as a number is listed as its digits
         roleName: typeof item.Item2 === 'string' ? item.Item2 : String(item.Item2 ?? ''),
         serverId: zoneId,
         serverName: this.options.zoneNames[zoneId] ?? zoneId,

@@ -35,9 +35,10 @@ export interface TourResult {
 
 const OK_HTTP = '{"result":true,"msg":"{\\"msg\\":\\"succeed\\",\\"ret\\":1}"}';
 
-function json(text: string): any {
+/** The fields of a JSON answer (every answer checked here is an object); undefined when it is not JSON. */
+function json(text: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -50,7 +51,10 @@ function causeText(err: unknown): string {
 }
 
 /** The `ret` inside the recharge HTTP answer's `msg` JSON string. */
-const httpRet = (text: string): unknown => json(json(text)?.msg ?? '')?.ret;
+const httpRet = (text: string): unknown => {
+  const msg = json(text)?.msg;
+  return json(typeof msg === 'string' ? msg : '')?.ret;
+};
 
 export async function runTour(o: TourOptions, out: Printer): Promise<TourResult> {
   const skip = new Set(o.skip ?? []);
@@ -72,7 +76,8 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
     out.exchange(x.request, x.answer, x.status);
     const good = ok(x);
     out.verdict(good, expectation);
-    good ? result.passed++ : result.failed++;
+    if (good) result.passed++;
+    else result.failed++;
   };
 
   // the health route says which platforms this server runs: what is off is skipped (and said so)
@@ -91,7 +96,8 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
   const report = json(health.answer);
   const healthy = health.status === 200 && report?.status === 'ok';
   out.verdict(healthy, 'HTTP 200 and status "ok"');
-  healthy ? result.passed++ : result.failed++;
+  if (healthy) result.passed++;
+  else result.failed++;
   const platforms = report?.platforms as Record<string, { enabled?: boolean; socketState?: string; giftCodes?: boolean }> | undefined;
   const off = (why: string, part: string) => {
     if (skip.has(part)) return;
@@ -127,7 +133,7 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
     const sockOrder = rechargeOrder(recharge, 'socket');
     const send = (m: Record<string, unknown>) => () => socketExchange(o.socketHost, o.socketPort, m);
     await check('recharge over the socket', send(sockOrder), 'ret 1 (recharge succeeded)', (x) => json(x.answer)?.ret === 1);
-    await check('recharge over the socket, the same order again (duplicate)', send(sockOrder), 'ret -1 or -5 (order number already used)', (x) => [-1, -5].includes(json(x.answer)?.ret));
+    await check('recharge over the socket, the same order again (duplicate)', send(sockOrder), 'ret -1 or -5 (order number already used)', (x) => [-1, -5].includes(json(x.answer)?.ret as number));
     await check('recharge over the socket with a bad sign', send(rechargeOrder({ ...recharge, badSign: true }, 'socket')), 'ret -4 (sign error)', (x) => json(x.answer)?.ret === -4);
 
     if (!skip.has('gift')) {
@@ -156,7 +162,7 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
     const postSud = (n: { body: string; headers: Record<string, string> }) => () => httpExchange('POST', base + p.sud, n.body, n.headers);
     await check('SUD match.settle notification', postSud(settle), 'exactly {"ret_code":0,"ret_msg":"SUCCESS"}', (x) => x.answer === '{"ret_code":0,"ret_msg":"SUCCESS"}');
     await check('SUD notification again (duplicate notify_id)', postSud(settle), 'SUCCESS again', (x) => json(x.answer)?.ret_code === 0);
-    await check('SUD notification with a bad signature', postSud(sudNotification({ appId: o.sudAppId, secret: o.sudSecret, roomId: 'sim-room', uids: [o.userId], badSign: true })), 'a non-zero ret_code', (x) => typeof json(x.answer)?.ret_code === 'number' && json(x.answer).ret_code !== 0);
+    await check('SUD notification with a bad signature', postSud(sudNotification({ appId: o.sudAppId, secret: o.sudSecret, roomId: 'sim-room', uids: [o.userId], badSign: true })), 'a non-zero ret_code', (x) => typeof json(x.answer)?.ret_code === 'number' && json(x.answer)?.ret_code !== 0);
   }
 
   out.step(`tour finished: ${result.passed} passed, ${result.failed} failed`);

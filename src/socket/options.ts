@@ -55,9 +55,9 @@ export interface JsonSocketServerOptions {
    */
   onMessage: (message: Record<string, unknown>, ctx: SocketRequestContext) => Promise<unknown>;
   /** Reply for a frame that is not valid UTF-8 JSON or not a JSON object; null = close without a reply. */
-  onMalformed: (reason: string, ctx: SocketRequestContext) => unknown | null;
+  onMalformed: (reason: string, ctx: SocketRequestContext) => unknown;
   /** Reply after the handler failed; null = close without a reply. */
-  onError: (error: unknown, ctx: SocketRequestContext) => unknown | null;
+  onError: (error: unknown, ctx: SocketRequestContext) => unknown;
   /** Parses a message's text instead of plain JSON.parse (must refuse non-objects); its `meta` reaches the handler. */
   parse?: JsonObjectParser;
 }

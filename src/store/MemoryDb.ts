@@ -231,7 +231,11 @@ export class MemoryDb {
   sadd(key: string, ...members: string[]): number {
     const s = this.write(key, 'set', () => new Set());
     let n = 0;
-    for (const m of members) if (!s.has(m)) (s.add(m), n++);
+    for (const m of members) {
+      if (s.has(m)) continue;
+      s.add(m);
+      n++;
+    }
     return n;
   }
 

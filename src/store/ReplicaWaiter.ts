@@ -82,7 +82,10 @@ export class ReplicaWaiter {
       } catch (err) {
         outcome = err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`could not wait for replicas: ${(err as Error)?.message ?? String(err)}`, { cause: err });
       }
-      for (const w of group) outcome ? w.reject(outcome) : w.resolve();
+      for (const w of group) {
+        if (outcome) w.reject(outcome);
+        else w.resolve();
+      }
     }
     this.running = false;
   }

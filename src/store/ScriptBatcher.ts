@@ -10,9 +10,10 @@
  */
 import type { ScriptCall, Store, StoreScript } from './Store.js';
 
+// the promise's own resolve/reject, handed on as plain functions (hence properties, not methods)
 interface Waiting<R> extends ScriptCall {
-  resolve(value: R): void;
-  reject(error: unknown): void;
+  resolve: (value: R) => void;
+  reject: (error: unknown) => void;
 }
 
 export class ScriptBatcher<R> {

@@ -11,7 +11,9 @@ export {
   rolelistQuery,
   sudNotification,
   type RechargeInput,
+  type RechargeOrder,
   type GiftInput,
+  type GiftRequest,
   type AddgoldInput,
   type SudInput,
 } from './requests.js';

@@ -16,11 +16,38 @@ export interface RechargeInput {
   badSign?: boolean;
 }
 
+/**
+ * A recharge order as the platform sends it, typed field by field so a test can build keys and signatures
+ * from it; the index signature lets a test add or break fields on purpose.
+ */
+export interface RechargeOrder {
+  Amount: number;
+  BudanFlag: number;
+  cc: string;
+  ChargeTime: number;
+  cporder_no: string;
+  Id: string;
+  ItemId: string;
+  propId: string;
+  order_no: string;
+  RoleID: string;
+  Time: number;
+  UserID: string;
+  ZoneID: string;
+  currencyType: string;
+  cmdId: number;
+  /** HTTP only. */
+  fanli?: string;
+  Sign: string;
+  [field: string]: unknown;
+}
+
 /** A recharge order (spec 002 §1.3 / §2.3). HTTP signs with `fanli`, the socket without. */
-export function rechargeOrder(input: RechargeInput, path: 'http' | 'socket'): Record<string, unknown> {
+export function rechargeOrder(input: RechargeInput, path: 'http' | 'socket'): RechargeOrder {
   const cporder = input.orderNo ?? `SIM${Date.now()}${Math.floor(Math.random() * 1e6)}`;
   const time = Math.floor(Date.now() / 1000);
-  const o: Record<string, unknown> = {
+  // Sign goes last and fanli just before it, as the platform orders them.
+  const o = {
     Amount: input.amount,
     BudanFlag: 0,
     cc: md5Hex(cporder).toUpperCase(),
@@ -36,11 +63,10 @@ export function rechargeOrder(input: RechargeInput, path: 'http' | 'socket'): Re
     ZoneID: input.zoneId,
     currencyType: '2',
     cmdId: path === 'http' ? 1 : 2,
+    ...(path === 'http' ? { fanli: '0' } : {}),
   };
-  if (path === 'http') o.fanli = '0';
-  const signed = `${o.Amount}${o.UserID}${o.ZoneID}${o.cporder_no}${o.order_no}${o.Time}${path === 'http' ? o.fanli : ''}${input.key}`;
-  o.Sign = md5Hex(input.badSign ? signed + 'x' : signed).toUpperCase();
-  return o;
+  const signed = `${o.Amount}${o.UserID}${o.ZoneID}${o.cporder_no}${o.order_no}${o.Time}${o.fanli ?? ''}${input.key}`;
+  return { ...o, Sign: md5Hex(input.badSign ? signed + 'x' : signed).toUpperCase() };
 }
 
 export interface GiftInput {
@@ -52,8 +78,21 @@ export interface GiftInput {
   badSign?: boolean;
 }
 
+/** A gift-code redemption as the platform sends it; the index signature lets a test add or break fields. */
+export interface GiftRequest {
+  userId: string;
+  roleId: string;
+  codeNo: string;
+  giftId: string;
+  chargeTime: string;
+  lTime: string;
+  zoneId: string;
+  sign: string;
+  [field: string]: unknown;
+}
+
 /** A gift-code redemption (spec 002 §4.3), signed md5(userId+zoneId+codeNo+giftId+lTime+gameKey) lower case. */
-export function giftRequest(input: GiftInput): Record<string, unknown> {
+export function giftRequest(input: GiftInput): GiftRequest {
   const lTime = String(Math.floor(Date.now() / 1000));
   const codeNo = input.codeNo ?? `SIM${randomUUID().slice(0, 8).toUpperCase()}`;
   const giftId = input.giftId ?? 'QJS0697';

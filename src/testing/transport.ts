@@ -31,8 +31,8 @@ export function socketExchange(host: string, port: number, message: Record<strin
     };
     socket.setTimeout(timeoutMs, () => finish(new Error(`no reply from ${host}:${port} within ${timeoutMs} ms`)));
     socket.on('connect', () => socket.write(text + '\n'));
-    socket.on('data', (d) => {
-      buf += d;
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString();
       if (buf.includes('\n')) finish();
     });
     socket.on('end', () => finish());

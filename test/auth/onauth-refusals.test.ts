@@ -30,6 +30,8 @@ class VgRoom extends Room {
 /** Everything Colyseus and the bridge print while a join is refused: a RangeError or a 500 must not be in it. */
 function captureOutput(): { text(): string; stop(): void } {
   const chunks: string[] = [];
+  // kept to be put back unchanged by stop(), and only ever called with their own stream
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const originals = { out: process.stdout.write, err: process.stderr.write, error: console.error, warn: console.warn, log: console.log };
   const keep = (c: unknown) => void chunks.push(String(c));
   process.stdout.write = ((c: unknown, ...rest: unknown[]) => (keep(c), (originals.out as (...a: unknown[]) => boolean).call(process.stdout, c, ...rest))) as typeof process.stdout.write;

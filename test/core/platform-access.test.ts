@@ -13,9 +13,12 @@ import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 class GameCenterRoom extends Room {
   static override onAuth = platformOnAuth('gamecenter');
   override onCreate() {
-    this.onMessage('paid', async (client, m: { orderId: string }) => {
-      const outcome = await platformService('gamecenter').registerOrder({ orderId: m.orderId, userId: client.auth.userId, zone: 1 });
-      client.send('registered', { outcome: typeof outcome });
+    // Colyseus does not await a message handler: the test waits for the reply, and a failure is an unhandled rejection that fails it
+    this.onMessage('paid', (client, m: { orderId: string }) => {
+      void (async () => {
+        const outcome = await platformService('gamecenter').registerOrder({ orderId: m.orderId, userId: client.auth.userId, zone: 1 });
+        client.send('registered', { outcome: typeof outcome });
+      })();
     });
   }
   override onJoin(client: Client) {

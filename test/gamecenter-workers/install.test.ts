@@ -62,7 +62,7 @@ describe('GameCenter platform options and install', function () {
     await gc.ranks.record([{ userId: '7', type: 0, value: 3 }]);
     assert.deepEqual(await gc.flushRanks(), { requests: 1, sent: 1, failed: 0 });
 
-    await Promise.all(stopFns.map((fn) => fn()));
+    await Promise.all(stopFns.map(async (fn) => fn()));
     const requests = w.double.requests.length;
     w.clock.advance(60_000);
     await gc.registerOrder({ orderId: '144612098616034001', userId: '7' });

@@ -143,7 +143,8 @@ describe('GameCenter ranks: RankStore + RankFlusher against the double', functio
     const fetchLosingAnswers: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
       const body = await res.text();
-      if (String(input).endsWith('/sync.rank_data') && lose-- > 0) throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith('/sync.rank_data') && lose-- > 0) throw new TypeError('fetch failed', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
       return new Response(body, { status: res.status, headers: res.headers });
     };
     const { sink, flusher } = pipeline(w, { fetch: fetchLosingAnswers });

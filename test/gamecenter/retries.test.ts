@@ -27,7 +27,7 @@ function countingFetch(refuseFirst = 0): { fetch: typeof fetch; calls: () => num
   const bodies: URLSearchParams[] = [];
   const wrapped: typeof fetch = (input, init) => {
     calls++;
-    bodies.push(new URLSearchParams(String(init?.body)));
+    bodies.push(new URLSearchParams(typeof init?.body === 'string' ? init.body : undefined));
     if (calls <= refuseFirst) {
       const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
       return Promise.reject(new TypeError('fetch failed', { cause }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { defineServer } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
-import { registerPlatformBridge, StoreUnavailableError, type GrantContext, type LedgerRecord, type PaidOrder, type PlatformBridge, type PlatformBridgeOptions } from '../../src/index.js';
+import { registerPlatformBridge, StoreUnavailableError, type GrantContext, type LedgerRecord, type PaidOrder, type PlatformBridgeOptions } from '../../src/index.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { waitFor } from '../helpers/processes.js';

@@ -45,7 +45,7 @@ function trickle(port: number, path: string, headers: Record<string, string>, de
       }, everyMs);
     });
     sock.setEncoding('utf8');
-    sock.on('data', (d) => (received += d));
+    sock.on('data', (d: string) => (received += d));
     sock.on('end', () => finish());
     sock.on('close', () => finish());
     sock.on('error', () => finish());

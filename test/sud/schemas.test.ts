@@ -41,6 +41,7 @@ describe('SUD field reading', () => {
     ['a boolean room_id', (d) => (d.room_id = true), 'data.room_id: expected a string or a number'],
     ['a score that is not a number', (d) => (player(d, 1).score = 'lots'), 'data.results[1].score: expected a number'],
     ['an empty-string score', (d) => (player(d, 0).score = ''), 'data.results[0].score: expected a number'],
+    // eslint-disable-next-line no-loss-of-precision -- written as the platform's JSON would carry it (it is Infinity)
     ['a score beyond double range', (d) => (player(d, 0).score = 1e400), 'data.results[0].score: expected a number'],
     ['an is_ai that is text', (d) => (player(d, 0).is_ai = 'yes'), 'data.results[0].is_ai: expected a boolean or a number'],
     ['a missing remain_score', (d) => delete player(d, 0).remain_score, 'data.results[0].remain_score: missing'],

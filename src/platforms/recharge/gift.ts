@@ -192,7 +192,8 @@ export class GiftRedeemer {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stopped = new Promise<never>((_, reject) => {
-      onAbort = () => reject(abort.signal.reason);
+      // the signal is aborted only with an Error: the deadline's HandlerTimeoutError or the claim's loss
+      onAbort = () => reject(abort.signal.reason as Error);
       abort.signal.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(() => abort.abort(new HandlerTimeoutError(timeoutMs)), timeoutMs);
       timer.unref();

@@ -27,7 +27,7 @@ export interface VngatesService {
 
 export function installVngates(ctx: BridgeContext, options: VngatesOptions, deps: VngatesDeps): VngatesService {
   // the payment route logs its refusals itself: they go through the windowed refusal log
-  const addgoldCtx: BridgeContext = Object.create(ctx, { logger: { value: windowedRefusalLogger(ctx.logger, ctx.clock, ['vngates addgold refused:']) } });
+  const addgoldCtx = Object.create(ctx, { logger: { value: windowedRefusalLogger(ctx.logger, ctx.clock, ['vngates addgold refused:']) } }) as BridgeContext;
   ctx.addEndpoint('vngatesAddgold', createAddgoldEndpoint(addgoldCtx, options, deps.ledger));
   // /rolelist's sign has no secret: without an allow-list it is served only when the operator says so
   const rolelistServed = !!options.ipAllowList?.length || options.rolelistPublic;

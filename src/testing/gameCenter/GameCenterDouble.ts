@@ -188,7 +188,7 @@ export class GameCenterDouble {
     }
     if (this.deniedApis.has(endpoint)) return answer({ code: 923, msg: 'no permission' });
     const handler = HANDLERS.get(endpoint)!;
-    answer(handler.call(this, envelope.params));
+    answer(handler(this, envelope.params));
   }
 
   // ---- APIs ----
@@ -384,16 +384,16 @@ export class GameCenterDouble {
   }
 }
 
-const HANDLERS = new Map<string, (this: GameCenterDouble, p: Record<string, string>) => Answer>([
-  ['auth.check_status', GameCenterDouble.prototype.authCheckStatus],
-  ['user.friends', GameCenterDouble.prototype.userFriends],
-  ['user.playing_friends', GameCenterDouble.prototype.userPlayingFriends],
-  ['user.playing_members', GameCenterDouble.prototype.userPlayingMembers],
-  ['sync.rank_data', GameCenterDouble.prototype.syncRankData],
-  ['sync.user_game_zone_data', GameCenterDouble.prototype.syncUserGameZoneData],
-  ['sync.order_game_zone_data', GameCenterDouble.prototype.syncOrderGameZoneData],
-  ['order.check_status', GameCenterDouble.prototype.orderCheckStatus],
-  ['order.new_exchange', GameCenterDouble.prototype.orderNewExchange],
-  ['transfer.new', GameCenterDouble.prototype.transferNew],
-  ['transfer.check_status', GameCenterDouble.prototype.transferCheckStatus],
+const HANDLERS = new Map<string, (double: GameCenterDouble, p: Record<string, string>) => Answer>([
+  ['auth.check_status', (d, p) => d.authCheckStatus(p)],
+  ['user.friends', (d, p) => d.userFriends(p)],
+  ['user.playing_friends', (d, p) => d.userPlayingFriends(p)],
+  ['user.playing_members', (d, p) => d.userPlayingMembers(p)],
+  ['sync.rank_data', (d, p) => d.syncRankData(p)],
+  ['sync.user_game_zone_data', (d, p) => d.syncUserGameZoneData(p)],
+  ['sync.order_game_zone_data', (d, p) => d.syncOrderGameZoneData(p)],
+  ['order.check_status', (d, p) => d.orderCheckStatus(p)],
+  ['order.new_exchange', (d, p) => d.orderNewExchange(p)],
+  ['transfer.new', (d, p) => d.transferNew(p)],
+  ['transfer.check_status', (d, p) => d.transferCheckStatus(p)],
 ]);
