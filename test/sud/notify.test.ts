@@ -263,7 +263,9 @@ describe('SUD notify route', function () {
         assert.equal(answer.ret_code, c.code);
         assert.match(answer.ret_msg, c.reason);
         assert.deepEqual(Object.keys(answer), ['ret_code', 'ret_msg']);
-        assert.equal(h.logger.find(/sud notify refused/, 'warn').filter((l) => c.reason.test(l.message)).length, 1, 'one log line with the reason');
+        const lines = h.logger.find(/sud notify refused/, 'warn').filter((l) => c.reason.test(l.message));
+        assert.equal(lines.length, 1, 'one log line with the reason');
+        assert.match(String(lines[0]!.fields?.peer), /^(::ffff:)?127\.0\.0\.1$|^::1$/, 'the line names the caller');
         assert.deepEqual(await sudKeys(), keys, 'nothing recorded');
       });
     }
