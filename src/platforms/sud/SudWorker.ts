@@ -227,8 +227,7 @@ export class SudWorker implements JobTaker {
       if (failure === undefined) {
         const ok = await this.completions.run([lease.key, keys.due, keys.tombstone(id)], [clock.now(), lease.claim.fence, id, this.d.recordMs, this.d.dedupeMs, ...steps]);
         if (!ok) logger.warn('sud: job finished after its lease was lost; the current holder records the outcome', { job: id });
-        const stepFields = Object.fromEntries(steps.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1] === '1']] : [])));
-        this.d.note?.(id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFields, roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
+        this.d.note?.(id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFieldsOf(steps), roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
         return;
       }
       const text = message(failure);
@@ -244,6 +243,13 @@ export class SudWorker implements JobTaker {
       logger.error('sud: could not record a job outcome; it will run again', { job: id, error: message(err) });
     }
   }
+}
+
+/** The journal's view of finished steps: ['handled', '1'] → { handled: true }. */
+function stepFieldsOf(steps: readonly string[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (let i = 0; i + 1 < steps.length; i += 2) out[steps[i]!] = steps[i + 1] === '1';
+  return out;
 }
 
 function message(err: unknown): string {
