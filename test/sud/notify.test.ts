@@ -120,6 +120,17 @@ describe('SUD notify route', function () {
     assert.ok(h.logger.find('duplicate notification').length >= 5);
   });
 
+  it('answers are JSON that no cache keeps, SUCCESS and refusals alike, two in a row the same', async () => {
+    const ok = signed(JSON.stringify(specExample('hdr-1', 'match-hdr-1')));
+    for (const req of [ok, ok, signed(JSON.stringify(specExample('hdr-2', 'match-hdr-2')), { secret: 'not-the-secret' })]) {
+      const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body });
+      assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.match(await res.text(), /^\{"ret_code":\d+,"ret_msg":"[^"]+"\}$/);
+    }
+    await done('match-hdr-1');
+  });
+
   it('a second notify_id for an already settled match is recorded but does not settle again', async () => {
     const first = JSON.stringify(specExample('first-n', 'match-twice'));
     assert.equal((await post(url, signed(first))).text, SUCCESS_TEXT);

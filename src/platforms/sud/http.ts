@@ -24,8 +24,14 @@ import { errorText } from '../../errorText.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-function respond(answer: SudAnswer, extraHeaders: Record<string, string> = {}): Response {
-  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers: { ...HEADERS, ...extraHeaders } }), String(answer.ret_code));
+/** What nearly every answer is, written once (the Response copies the headers it is given). */
+const SUCCESS_BODY = JSON.stringify(SUD_SUCCESS);
+const SUCCESS_CODE = String(SUD_SUCCESS.ret_code);
+
+function respond(answer: SudAnswer, extraHeaders?: Record<string, string>): Response {
+  const headers = extraHeaders ? { ...HEADERS, ...extraHeaders } : HEADERS;
+  if (answer === SUD_SUCCESS) return withCallbackCode(new Response(SUCCESS_BODY, { status: httpStatusOf(answer.ret_code), headers }), SUCCESS_CODE);
+  return withCallbackCode(new Response(JSON.stringify(answer), { status: httpStatusOf(answer.ret_code), headers }), String(answer.ret_code));
 }
 
 export interface SudRouteDeps {
@@ -52,7 +58,7 @@ export function createSudEndpoint(ctx: BridgeContext, deps: SudRouteDeps): Endpo
   const refusals = new RefusalNotes(ctx.logger, 'sud notify refused', ctx.clock, INBOUND_REFUSAL_BURST);
   const checksPeer = (options.ipAllowList?.length ?? 0) > 0;
   // a refusal's log line names the caller: read here unless the route already had it
-  const refuse = (request: Request, code: number, reason: string, fields: Record<string, unknown> = {}, extraHeaders: Record<string, string> = {}): Response => {
+  const refuse = (request: Request, code: number, reason: string, fields: Record<string, unknown> = {}, extraHeaders?: Record<string, string>): Response => {
     const { peer, ...rest } = fields;
     const who = typeof peer === 'string' ? peer : ctx.peer.peerOf(request.headers);
     refusals.note(reason, who, { retCode: code, ...rest });
