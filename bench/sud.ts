@@ -190,14 +190,20 @@ async function serve(): Promise<void> {
     // a bridge built by registerPlatformBridge always has a journal (the desk's SUD timelines); the test harness has none
     const withJournal: BridgeContext =
       process.env.SUD_BENCH_JOURNAL === '1'
-        ? Object.create(ctx, { journal: { value: new SubjectJournal(new Journal(ctx.store, journalOptionsSchema.parse(undefined)), ctx.store.keys, ctx.clock) } })
+        ? (Object.create(ctx, { journal: { value: new SubjectJournal(new Journal(ctx.store, journalOptionsSchema.parse(undefined)), ctx.store.keys, ctx.clock) } }) as BridgeContext)
         : ctx;
     return installSud(withJournal, parseSudOptions({ appId: APP_ID, appSecret: SECRET, worker: { concurrency: 64, batchSize: 64 }, onSettlement: () => void settled++ }));
   }, { port: Number(PORT), quiet: true });
   console.log('ready');
-  process.on('SIGTERM', async () => {
-    await h.close();
-    process.exit(0);
+  // a failed shutdown is printed and exits non-zero, as an unhandled rejection would
+  process.on('SIGTERM', () => {
+    (async () => {
+      await h.close();
+      process.exit(0);
+    })().catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
   });
 }
 
