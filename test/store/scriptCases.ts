@@ -404,12 +404,27 @@ export const CASES: Record<string, ScriptCase[]> = {
   sud_record: [
     { name: 'new leased job, duplicate notify, duplicate job', calls: [sudRecord('n1', 'j1', 30_000), sudRecord('n1', 'j1', 30_000), sudRecord('n2', 'j1', 30_000)] },
     { name: 'new job due now; a room report; a notification without job', calls: [sudRecord('n3', 'j3', 0), sudRecord('', 'j4', 0), sudRecord('n5', 'j5', 0, '0')] },
+    { name: 'leased without a recorder token', calls: [['sud_record', ['~s:n:n6', '~s:j:j6', '~s:due', '~s:t:s:j6'], [T, 'n6', '{"raw":1}', 'settle', 'j6', 'settle', 'key-j6', '', 'sud', 'room-1', 7 * DAY, '1', 30_000, '']]] },
   ],
   sud_unlease: [
     { name: 'handed back, absent, not ours', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due'], [T + 5, 'j1', 'tok-1']], [['~s:j:jx', '~s:due'], [T + 5, 'jx', 'tok-1']], [['~s:j:j1', '~s:due'], [T + 6, 'j1', 'tok-2']]] },
   ],
   sud_mark: [{ name: 'under the fence, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1'], [T + 5, 1, 'handled', '1']], [['~s:j:j1'], [T + 5, 2, 'delivered', '1']]] }],
-  sud_complete: [{ name: 'done under the fence with steps, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY, 'handled', '1', 'delivered', '1']], [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY]]] }],
+  sud_complete: [
+    { name: 'done under the fence with steps, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY, 'handled', '1', 'delivered', '1']], [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY]]] },
+    {
+      name: 'a second attempt done: attempts counted on; a record without attempts counts from 0',
+      seed: [
+        ['HSET', '~s:j:j2', 'state', 'running', 'fence', 2, 'attempts', 1, 'kind', 'settle'],
+        ['HSET', '~s:j:j3', 'state', 'running', 'fence', 1],
+        ['ZADD', '~s:due', T + 60_000, 'j2', T + 60_000, 'j3'],
+      ],
+      calls: [
+        ['sud_complete', ['~s:j:j2', '~s:due', '~s:t:s:j2'], [T + 9, 2, 'j2', 7 * DAY, 90 * DAY, 'handled', '1']],
+        ['sud_complete', ['~s:j:j3', '~s:due', '~s:t:s:j3'], [T + 9, 1, 'j3', 7 * DAY, 90 * DAY]],
+      ],
+    },
+  ],
   desk_scan_due: [
     {
       name: 'pending and granting by rank, granting since',

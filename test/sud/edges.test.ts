@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { installSud, parseSudOptions, type Settlement, type SudEvent, type SudOptionsInput, type SudService } from '../../src/platforms/sud/index.js';
 import { RedisServer, useRedisServer } from '../helpers/redisServer.js';
 import { waitFor, waitUntil } from '../helpers/processes.js';
+import type { ScriptCall, Store, StoreScript } from '../../src/store/Store.js';
 import { bootHarness, type Harness } from './harness.js';
 import { APP_ID, APP_SECRET, SUCCESS_TEXT, post, signed, specExample } from './support.js';
 
@@ -255,6 +256,51 @@ describe('SUD options and processing', function () {
     assert.equal((await h.installed.settlements.get('m-busy-b'))?.state, 'done');
   });
 
+  it('a slot frees when its handler returns: the next settlement starts while the one before is still being recorded done', async () => {
+    // the store holds every "done" step until released, so the first settlement's outcome is on its way while the second arrives
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = 0;
+    const runs: string[] = [];
+    const keyPrefix = `e${++prefixes}:`;
+    const h = await bootHarness({ redis: redis.url, keyPrefix }, (ctx) => {
+      const store = beforeDone(ctx.store, async (calls) => {
+        held += calls;
+        await gate;
+      });
+      return installSud({ ...ctx, store }, parseSudOptions({ appId: APP_ID, appSecret: APP_SECRET, worker: { pollIntervalMs: 60_000, concurrency: 1 }, onSettlement: (s) => void runs.push(s.matchId) }));
+    });
+    open.push(h);
+    const url = `${h.baseUrl}/platform/sud/notify`;
+    assert.equal((await post(url, signed(JSON.stringify(specExample('slot-a', 'm-slot-a'))))).text, SUCCESS_TEXT);
+    await waitFor('the first outcome on its way', () => (held === 1 ? true : undefined));
+    assert.equal((await post(url, signed(JSON.stringify(specExample('slot-b', 'm-slot-b'))))).text, SUCCESS_TEXT);
+    // with the slot still counted until "done" is recorded, the second would wait here for the first's round trip
+    await waitFor('the second handler ran', () => (runs.length === 2 ? true : undefined), 5000);
+    assert.deepEqual(runs, ['m-slot-a', 'm-slot-b']);
+    assert.equal((await h.installed.settlements.get('m-slot-a'))?.state, 'running', 'the first is not recorded done yet');
+    release();
+    await waitFor('both done', async () => ((await h.installed.settlements.get('m-slot-b'))?.state === 'done' ? true : undefined));
+    assert.equal((await h.installed.settlements.get('m-slot-a'))?.attempts, 1);
+  });
+
+  it('shutting down waits for the outcome of a handler that returned: the settlement is done, not run again after its lease', async () => {
+    const keyPrefix = `e${++prefixes}:`;
+    let closing: Promise<void> | undefined;
+    const booted: { h?: Harness<SudService> } = {};
+    const h = (booted.h = await bootHarness({ redis: redis.url, keyPrefix }, (ctx) => {
+      // "done" reaches the store a while after the handler returned, as under load
+      const store = beforeDone(ctx.store, () => new Promise((r) => setTimeout(r, 200)));
+      return installSud({ ...ctx, store }, parseSudOptions({ appId: APP_ID, appSecret: APP_SECRET, worker: { pollIntervalMs: 60_000 }, onSettlement: () => void (closing ??= booted.h!.close()) }));
+    }));
+    assert.equal((await post(`${h.baseUrl}/platform/sud/notify`, signed(JSON.stringify(specExample('close-1', 'm-close'))))).text, SUCCESS_TEXT);
+    await waitFor('the handler ran', () => (closing ? true : undefined));
+    await closing;
+    const job = await probe.hgetall(`${h.store.keys.tagged('sud', 'job')}:settle:m-close`);
+    assert.equal(job.state, 'done');
+    assert.equal(job.attempts, '1');
+  });
+
   it('a job whose stored record no longer reads is counted as failed attempts and given up, not retried forever', async () => {
     const runs: string[] = [];
     const { h } = await boot({ worker: { pollIntervalMs: 20, backoffBaseMs: 20, backoffMaxMs: 50, maxAttempts: 2 }, onSettlement: (s) => void runs.push(s.matchId) });
@@ -343,3 +389,21 @@ describe('SUD options and processing', function () {
     assert.equal(await h.installed.events.get('ev-2'), undefined);
   });
 });
+
+/** `inner`, except that each run of the SUD "done" step (one call or a batch) first awaits `wait`. */
+function beforeDone(inner: Store, wait: (calls: number) => Promise<void>): Store {
+  return Object.create(inner, {
+    run: {
+      value: async <R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>) => {
+        if (script.name === 'sud_complete') await wait(1);
+        return inner.run(script, keys, args);
+      },
+    },
+    runBatch: {
+      value: async <R>(script: StoreScript<R>, calls: readonly ScriptCall[]) => {
+        if (script.name === 'sud_complete') await wait(calls.length);
+        return inner.runBatch(script, calls);
+      },
+    },
+  }) as Store;
+}

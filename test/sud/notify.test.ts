@@ -120,6 +120,17 @@ describe('SUD notify route', function () {
     assert.ok(h.logger.find('duplicate notification').length >= 5);
   });
 
+  it('answers are JSON that no cache keeps, SUCCESS and refusals alike, two in a row the same', async () => {
+    const ok = signed(JSON.stringify(specExample('hdr-1', 'match-hdr-1')));
+    for (const req of [ok, ok, signed(JSON.stringify(specExample('hdr-2', 'match-hdr-2')), { secret: 'not-the-secret' })]) {
+      const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body });
+      assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.match(await res.text(), /^\{"ret_code":\d+,"ret_msg":"[^"]+"\}$/);
+    }
+    await done('match-hdr-1');
+  });
+
   it('a second notify_id for an already settled match is recorded but does not settle again', async () => {
     const first = JSON.stringify(specExample('first-n', 'match-twice'));
     assert.equal((await post(url, signed(first))).text, SUCCESS_TEXT);
@@ -263,7 +274,9 @@ describe('SUD notify route', function () {
         assert.equal(answer.ret_code, c.code);
         assert.match(answer.ret_msg, c.reason);
         assert.deepEqual(Object.keys(answer), ['ret_code', 'ret_msg']);
-        assert.equal(h.logger.find(/sud notify refused/, 'warn').filter((l) => c.reason.test(l.message)).length, 1, 'one log line with the reason');
+        const lines = h.logger.find(/sud notify refused/, 'warn').filter((l) => c.reason.test(l.message));
+        assert.equal(lines.length, 1, 'one log line with the reason');
+        assert.match(String(lines[0]!.fields?.peer), /^(::ffff:)?127\.0\.0\.1$|^::1$/, 'the line names the caller');
         assert.deepEqual(await sudKeys(), keys, 'nothing recorded');
       });
     }

@@ -45,11 +45,17 @@ export interface JobTaker {
   kick(): void;
 }
 
+/** Where recordScript reads the lease ms and the recorder token (0-based ARGV). */
+const LEASE_ARG = 12;
+const RECORDER_ARG = 13;
+
 export class SudJournal {
   readonly keys: SudKeys;
   taker?: JobTaker;
   /** Notifications that arrive together are recorded in one script run (group commit). */
   private readonly records: ScriptBatcher<{ outcome: RecordOutcome; state: string }>;
+  private readonly recorderPrefix = `${randomUUID()}:`;
+  private recorders = 0;
 
   constructor(
     private readonly store: Store,
@@ -65,30 +71,11 @@ export class SudJournal {
     const job = n.work ? jobOf(n.work) : undefined;
     const notifyKey = this.keys.notify(n.notifyId);
     const now = this.clock.now();
-    const record = (leaseMs: number, recorder: string) =>
-      this.records.run(
-        job ? [notifyKey, this.keys.job(job.id), this.keys.due, this.keys.tombstone(job.id)] : [notifyKey, notifyKey, this.keys.due, notifyKey],
-        [
-          now,
-          n.notifyId,
-          n.rawBody,
-          n.event,
-          job?.id ?? '',
-          job?.kind ?? '',
-          job?.key ?? '',
-          // the job keeps the body, and its payload is read back from it (see recordScript)
-          '',
-          'sud',
-          job?.roomId ?? '',
-          this.recordMs,
-          job ? '1' : '0',
-          leaseMs,
-          recorder,
-        ],
-      );
-    if (!job) return record(0, '');
+    // the job keeps the body, and its payload is read back from it (see recordScript): no payload argument
+    const args: Array<string | number> = [now, n.notifyId, n.rawBody, n.event, job?.id ?? '', job?.kind ?? '', job?.key ?? '', '', 'sud', job?.roomId ?? '', this.recordMs, job ? '1' : '0', 0, ''];
+    if (!job) return this.records.run([notifyKey, notifyKey, this.keys.due, notifyKey], args);
     // what the route parsed from this body is what reading the stored body gives a retry (same text, same parse)
-    return this.recordJob(record, { id: job.id, kind: job.kind, key: job.key, payload: () => job.payload, source: 'sud', notifyId: n.notifyId, now });
+    return this.recordJob([notifyKey, this.keys.job(job.id), this.keys.due, this.keys.tombstone(job.id)], args, { id: job.id, kind: job.kind, key: job.key, payload: job.payload, source: 'sud', notifyId: n.notifyId, now });
   }
 
   /** A settlement a room reports itself: same job (and so the same dedupe) as SUD's notification of the match. */
@@ -97,30 +84,33 @@ export class SudJournal {
     const jobKey = this.keys.job(id);
     const now = this.clock.now();
     const payload = JSON.stringify(settlement);
-    const record = (leaseMs: number, recorder: string) =>
-      this.records.run(
-        [jobKey, jobKey, this.keys.due, this.keys.tombstone(id)],
-        [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.recordMs, '1', leaseMs, recorder],
-      );
-    // the run gets the report as stored (its JSON parsed back), as a retry would
-    return this.recordJob(record, { id, kind: 'settle', key: settlement.matchId, payload: () => JSON.parse(payload) as Settlement, source: 'room', now });
+    const args: Array<string | number> = [now, '', '', '', id, 'settle', settlement.matchId, payload, 'room', settlement.roomId, this.recordMs, '1', 0, ''];
+    // the run gets the report as stored (its JSON, parsed back when it runs here), as a retry would
+    return this.recordJob([jobKey, jobKey, this.keys.due, this.keys.tombstone(id)], args, { id, kind: 'settle', key: settlement.matchId, payload, source: 'room', now });
   }
 
   /**
    * Records a job leased to this process's worker when it has room, and hands it over once recorded. The
-   * payload handed over is what a retry would read from the store, so a first run and a retry see the same.
+   * payload handed over is what a retry would read from the store, so a first run and a retry see the same:
+   * the parsed work, or the stored JSON (a string), parsed only when the job runs here.
    */
   private async recordJob(
-    record: (leaseMs: number, recorder: string) => Promise<{ outcome: RecordOutcome; state: string }>,
-    job: { id: string; kind: 'settle' | 'event'; key: string; payload: () => Settlement | SudEvent; source: 'sud' | 'room'; notifyId?: string; now: number },
+    keys: string[],
+    args: Array<string | number>,
+    job: { id: string; kind: 'settle' | 'event'; key: string; payload: Settlement | SudEvent | string; source: 'sud' | 'room'; notifyId?: string; now: number },
   ): Promise<{ outcome: RecordOutcome; state: string }> {
     const taker = this.taker;
     const leased = taker?.reserve() === true;
     const since = performance.now();
+    // unique per record attempt: this journal's random prefix and a counter (a UUID each cost more)
+    const recorder = leased ? `${this.recorderPrefix}${++this.recorders}` : '';
+    if (leased) {
+      args[LEASE_ARG] = taker!.leaseMs;
+      args[RECORDER_ARG] = recorder;
+    }
     let r: { outcome: RecordOutcome; state: string };
-    const recorder = leased ? randomUUID() : '';
     try {
-      r = await record(leased ? taker!.leaseMs : 0, recorder);
+      r = await this.records.run(keys, args);
     } catch (error) {
       if (leased) {
         taker!.take(undefined);
@@ -143,7 +133,7 @@ export class SudJournal {
               ...(job.notifyId ? { notifyId: job.notifyId } : {}),
               createdAt: job.now,
               updatedAt: job.now,
-              payload: job.payload(),
+              payload: typeof job.payload === 'string' ? (JSON.parse(job.payload) as Settlement) : job.payload,
             }
           : undefined,
         since,

@@ -52,6 +52,8 @@ export class SudWorker implements JobTaker {
   /** Jobs that finish together are recorded done in one script run. */
   private readonly completions: ScriptBatcher<boolean>;
   private readonly unstarted: UnstartedJobs;
+  /** Outcomes of finished handlers on their way to the store; stop waits for them. */
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(private readonly d: SudWorkerDeps) {
     this.completions = new ScriptBatcher(d.store, completeScript);
@@ -101,9 +103,11 @@ export class SudWorker implements JobTaker {
   }
 
   /** Stops claiming; waits for running handlers up to `graceMs`, then aborts them (their lease lets another process finish). */
-  stop(graceMs?: number): Promise<void> {
+  async stop(graceMs?: number): Promise<void> {
     this.unstarted.stop();
-    return this.loop.stop(graceMs);
+    await this.loop.stop(graceMs);
+    // a job whose handler returned is recorded done before the store closes, not run again after its lease
+    await Promise.all(this.recording);
   }
 
   private async run(lease: Lease): Promise<void> {
@@ -158,7 +162,12 @@ export class SudWorker implements JobTaker {
     if (run.kind === 'timed-out') {
       logger.warn('sud: handler timed out: its signal is aborted and the attempt counts as failed', { job: id, kind: job.kind, attempt, timeoutMs: this.d.options.handlerTimeoutMs });
     }
-    await this.finish(job, lease, failure, steps);
+    if (failure !== undefined) return this.finish(job, lease, failure, steps);
+    // the slot frees while the outcome is recorded: it runs no handler, and counting it kept the slots full under
+    // load, so new jobs recorded here were left to the claim path (a poll, a claim, the body parsed again)
+    const recorded = this.finish(job, lease, undefined, steps);
+    this.recording.add(recorded);
+    void recorded.then(() => this.recording.delete(recorded));
   }
 
   /** Runs the game's settlement handler unless an earlier attempt did; true when it ran now. */
@@ -218,8 +227,7 @@ export class SudWorker implements JobTaker {
       if (failure === undefined) {
         const ok = await this.completions.run([lease.key, keys.due, keys.tombstone(id)], [clock.now(), lease.claim.fence, id, this.d.recordMs, this.d.dedupeMs, ...steps]);
         if (!ok) logger.warn('sud: job finished after its lease was lost; the current holder records the outcome', { job: id });
-        const stepFields = Object.fromEntries(steps.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1] === '1']] : [])));
-        this.d.note?.(id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFields, roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
+        this.d.note?.(id, ok ? 'completed' : 'lease_lost', { attempt, ...stepFieldsOf(steps), roomId: job.kind === 'settle' ? (job.payload as Settlement).roomId : undefined });
         return;
       }
       const text = message(failure);
@@ -235,6 +243,13 @@ export class SudWorker implements JobTaker {
       logger.error('sud: could not record a job outcome; it will run again', { job: id, error: message(err) });
     }
   }
+}
+
+/** The journal's view of finished steps: ['handled', '1'] → { handled: true }. */
+function stepFieldsOf(steps: readonly string[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (let i = 0; i + 1 < steps.length; i += 2) out[steps[i]!] = steps[i + 1] === '1';
+  return out;
 }
 
 function message(err: unknown): string {

@@ -54,8 +54,9 @@ export function verifySudRequest(headers: Headers, rawBody: Buffer, config: Veri
   const h = readSudHeaders(headers);
   if ('missing' in h) return { ok: false, code: SUD_RET.badSignature, reason: `missing header ${h.missing.join(', ')}` };
   if (h.appId !== config.appId) return { ok: false, code: SUD_RET.wrongAppId, reason: `Sud-AppId ${JSON.stringify(h.appId.slice(0, 64))} is not the configured appId` };
+  // read once for both checks below
+  const at = config.maxSkewSec > 0 || config.maxAgeMs ? timestampMs(h.timestamp) : undefined;
   if (config.maxSkewSec > 0) {
-    const at = timestampMs(h.timestamp);
     if (at === undefined) return { ok: false, code: SUD_RET.staleTimestamp, reason: 'Sud-Timestamp is not a number' };
     const skew = Math.abs(config.now - at) / 1000;
     if (skew > config.maxSkewSec) return { ok: false, code: SUD_RET.staleTimestamp, reason: `Sud-Timestamp is ${Math.round(skew)} s from our clock (limit ${config.maxSkewSec} s)` };
@@ -67,7 +68,6 @@ export function verifySudRequest(headers: Headers, rawBody: Buffer, config: Veri
   }
   if (!matched) return { ok: false, code: SUD_RET.badSignature, reason: 'Sud-Signature does not match (check appSecret)' };
   if (config.maxAgeMs) {
-    const at = timestampMs(h.timestamp);
     if (at === undefined) return { ok: false, code: SUD_RET.staleTimestamp, reason: 'Sud-Timestamp is not a number' };
     const age = config.now - at;
     if (age > config.maxAgeMs) {
@@ -80,7 +80,8 @@ export function verifySudRequest(headers: Headers, rawBody: Buffer, config: Veri
 
 /** SUD's examples carry 10-digit (seconds) and longer (milliseconds) timestamps: read both. */
 export function timestampMs(text: string): number | undefined {
-  if (!/^\d{1,16}$/.test(text.trim())) return undefined;
-  const n = Number(text.trim());
-  return text.trim().length <= 10 ? n * 1000 : n;
+  const t = text.trim();
+  if (!/^\d{1,16}$/.test(t)) return undefined;
+  const n = Number(t);
+  return t.length <= 10 ? n * 1000 : n;
 }
