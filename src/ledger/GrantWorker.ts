@@ -7,6 +7,7 @@
 import type { Clock } from '../context.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
+import { ScriptBatcher } from '../store/ScriptBatcher.js';
 import type { Lease, LeaseEventListener } from '../workers/lease/Lease.js';
 import { LeaseWorker } from '../workers/lease/LeaseWorker.js';
 import { runHandler } from '../workers/lease/runHandler.js';
@@ -51,11 +52,16 @@ export class GrantWorker implements GrantTaker {
   /** Listeners of this process's lease events (a lease lost, an order taken over, a handler timed out), e.g. a journal. */
   readonly leaseListeners = new Set<LeaseEventListener>();
   private readonly journal: OrderJournal;
+  /** Grants finished together are recorded in one script run (group commit); each still gets its own answer. */
+  private readonly completions: ScriptBatcher<boolean>;
+  /** Grants on their way to the store after their handler returned; stop waits for them. */
+  private readonly recording = new Set<Promise<void>>();
   private readonly retention: LedgerRetention;
 
   constructor(private readonly d: GrantWorkerDeps) {
     this.journal = new OrderJournal(d.store, (d.journal ?? new Journal(d.store, journalOptionsSchema.parse({}))).options.maxEntries);
     this.retention = retentionOf(d.options);
+    this.completions = new ScriptBatcher(d.store, completeScript);
     this.loop = new LeaseWorker({
       name: 'grant worker',
       work: 'due orders',
@@ -105,6 +111,8 @@ export class GrantWorker implements GrantTaker {
   /** Stops looking for work; waits for running handlers up to `graceMs`, then aborts them. */
   async stop(graceMs?: number): Promise<void> {
     await this.loop.stop(graceMs);
+    // a grant whose handler returned is recorded before the store closes, not run again after its lease
+    await Promise.all(this.recording);
     this.stopped = true;
     for (const t of this.confirmTimers) clearTimeout(t);
     this.confirmTimers.clear();
@@ -144,7 +152,6 @@ export class GrantWorker implements GrantTaker {
   private async grant(lease: Lease): Promise<void> {
     const { store, keys, clock, logger } = this.d;
     const journal = this.journal;
-    const ops = this.d.ops ?? NO_OPS;
     const { id, attempt } = lease;
     const journalKey = keys.order(id);
     const takeover = lease.claim.previous === 'granting';
@@ -176,13 +183,27 @@ export class GrantWorker implements GrantTaker {
     else failure = run.error;
     if (run.kind === 'timed-out') logger.warn('grant handler timed out: its signal is aborted and the attempt counts as failed', { order: id, attempt, timeoutMs: this.d.options.handlerTimeoutMs });
 
+    const recorded = this.record(lease, record, result, failure, ranMs);
+    if (failure !== undefined) return recorded;
+    // the slot frees while the grant is recorded: it runs no handler, and holding it kept the slots full under
+    // load, so orders accepted here meanwhile were left to the claim path (a look, a claim, a first read)
+    this.recording.add(recorded);
+    void recorded.finally(() => this.recording.delete(recorded));
+  }
+
+  /** Records a run's outcome; never throws (what cannot be recorded is left to the lease). */
+  private async record(lease: Lease, record: LedgerRecord, result: GrantResult | undefined, failure: unknown, ranMs: number): Promise<void> {
+    const { keys, clock, logger } = this.d;
+    const journal = this.journal;
+    const ops = this.d.ops ?? NO_OPS;
+    const { id, attempt } = lease;
+    const journalKey = keys.order(id);
     try {
       if (failure === undefined) {
         const grantedAt = clock.now();
         const delivery = deliveryOf(record, result, grantedAt);
         const granted = entry(grantedAt, 'granted', { attempt, process: PROCESS_NAME, handlerMs: ranMs });
-        const ok = await store.run(
-          completeScript,
+        const ok = await this.completions.run(
           [lease.key, keys.due, keys.inbox(record.userId), keys.waiting, keys.seen(id)],
           [
             grantedAt,
