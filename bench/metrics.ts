@@ -5,24 +5,31 @@
  * On 2 shared cores neither throughput nor CPU time per callback holds still between rounds: a server alone
  * on a quiet core wakes for every request, one behind other work answers several per wake-up, and what it
  * costs per callback moves by a third with that. So the two servers are never measured apart: one request
- * stream alternates between them (see {@link PairedLoad}), every round reads both servers' CPU over the same
- * seconds, and the figure is the median of the per-round ratios metered/plain, each taken within one round.
+ * stream alternates between them, one callback at a time (see {@link PairedLoad}), both servers share one
+ * CPU (see {@link pinTogether}), every round reads both servers' CPU over the same seconds, and the figure
+ * is the median of the per-round ratios metered/plain, each taken within one round.
  * Before every round both servers collect their garbage, so no round pays for another's; the metered server
  * is scraped after every round, as Prometheus would, and what a scrape costs is reported apart (it is paid
  * per scrape, not per callback). Target: metrics add at most 5 %.
  */
 import { PairedLoad, type PairedPhase } from './lib/pairedLoad.js';
+import { pinTogether } from './lib/pinCpu.js';
 import { processCpu, type CpuReading } from './lib/processCpu.js';
 import type { Figure } from './lib/report.js';
 import { rechargeOrder, startServer } from './recharge.js';
 
-/** Many short rounds: a neighbour's burst spoils one ratio of twelve, and the median does not see it. */
-const ROUNDS = 12;
-const ROUND_MS = 2500;
+/** Ten rounds: a neighbour's burst spoils one ratio of ten, and the median does not see it; 3.5 s each, as 2.5 s rounds spread about half as wide again. */
+const ROUNDS = 10;
+const ROUND_MS = 3500;
 /** Until the JIT has settled on both servers (3 s rounds alone still sped up from one to the next). */
 const WARMUP_MS = 8000;
-/** Connections, each alternating between the two servers: a few callbacks in flight per server, too few for how they bunch up to differ much between the two. */
-const WORKERS = 4;
+/**
+ * One callback in flight, to each server in turn: the two never run at once and neither ever answers several
+ * per wake-up, so how callbacks bunch up (which moved a server's CPU per callback by a third, and not alike
+ * for both) is the same for both. Each callback then pays a whole wake-up, so the baseline is dearer than
+ * under concurrent load and a fixed per-callback cost reads a little smaller here.
+ */
+const WORKERS = 1;
 /**
  * V8 on the server's main thread only: its parallel GC and compiler helpers do a quarter of the work, and
  * what they burn swings by a fifth either way with what else runs on the cores (spinning, work stealing),
@@ -43,7 +50,7 @@ interface Round {
 const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 export async function benchMetricsOverhead(redisUrl: string): Promise<Record<string, Figure>> {
@@ -52,6 +59,7 @@ export async function benchMetricsOverhead(redisUrl: string): Promise<Record<str
   const metered = await startServer(redisUrl, false, { METRICS: '1', KEY_PREFIX: 'bench-m1:' }, NODE_ARGS);
   const servers = [plain, metered] as const;
   const pids = servers.map((s) => s.proc.proc.pid!) as [number, number];
+  const pinned = pinTogether(pids);
   const load = new PairedLoad({
     targets: [
       { port: plain.port, path: '/platform/recharge' },
@@ -86,7 +94,7 @@ export async function benchMetricsOverhead(redisUrl: string): Promise<Record<str
       const s0 = processCpu(pids[1]);
       await scrape();
       const s1 = processCpu(pids[1]);
-      if (phase.failures) throw new Error(`metrics overhead bench: ${phase.failures} answers were not success (${phase.firstFailure})`);
+      if (phase.failures) throw new Error(`metrics overhead bench: ${phase.failures} answers were not success (${phase.firstFailure ?? ''})`);
       const cpu = [0, 1].map((k) => (before[k] && after[k] ? after[k].micros - before[k].micros : undefined));
       if (cpu[0] === undefined || cpu[1] === undefined) {
         rounds.push({ phase, perReq: [NaN, NaN], ratio: NaN });
@@ -102,7 +110,15 @@ export async function benchMetricsOverhead(redisUrl: string): Promise<Record<str
     if (source === undefined) {
       const ratio = p50(1) / p50(0);
       return {
-        recharge_http_metrics_ratio: { value: p50(1), unit: 'ms p50', baseline: p50(0), ratio, target: '≤ 1.05 (metrics add ≤ 5 %)', ok: ratio <= 1.05, note: `no /proc here: judged on the median answer time; ${answers}` },
+        recharge_http_metrics_ratio: {
+          value: p50(1),
+          unit: 'ms p50',
+          baseline: p50(0),
+          ratio,
+          target: '≤ 1.05 (metrics add ≤ 5 %)',
+          ok: ratio <= 1.05,
+          note: `no /proc here: judged on the median answer time; ${answers}`,
+        },
       };
     }
     const measured = rounds.filter((r) => Number.isFinite(r.ratio));
@@ -122,7 +138,7 @@ export async function benchMetricsOverhead(redisUrl: string): Promise<Record<str
           `server CPU (all threads, ${source}) per callback on the full recharge HTTP path with metrics (value) and without (baseline), medians over ${measured.length} rounds of ${ROUND_MS / 1000} s; ` +
           `ratio = median of the per-round ratios with/without, spread ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}; ` +
           `per round CPU µs/req with/without=ratio ${perRound}; ${answers}; ` +
-          `one request stream alternating between the two servers over ${WORKERS} connections, V8 single-threaded in both, garbage collected before each round, a scrape after each (${scrapes.length}, median ${(median(scrapes) / 1000).toFixed(2)} ms CPU each, not in the ratio)`,
+          `one request stream alternating between the two servers over ${WORKERS} connection${WORKERS === 1 ? '' : 's'}, ${pinned === undefined ? 'servers not pinned (no taskset)' : `both servers pinned to CPU ${pinned}`}, V8 single-threaded in both, garbage collected before each round, a scrape after each (${scrapes.length}, median ${(median(scrapes) / 1000).toFixed(2)} ms CPU each, not in the ratio)`,
       },
     };
   } finally {
