@@ -18,7 +18,7 @@ import { processCpu, type CpuReading } from './lib/processCpu.js';
 import type { Figure } from './lib/report.js';
 import { rechargeOrder, startServer } from './recharge.js';
 
-/** Ten rounds: a neighbour's burst spoils one ratio of ten, and the median does not see it; 3.5 s each, as 2.5 s rounds spread about half as wide again. */
+/** Ten rounds: a neighbour's burst spoils one ratio of ten, and the median does not see it; 3.5 s each, as 2.5 s rounds spread wider. */
 const ROUNDS = 10;
 const ROUND_MS = 3500;
 /** Until the JIT has settled on both servers (3 s rounds alone still sped up from one to the next). */
@@ -33,7 +33,7 @@ const WORKERS = 1;
 /**
  * V8 on the server's main thread only: its parallel GC and compiler helpers do a quarter of the work, and
  * what they burn swings by a fifth either way with what else runs on the cores (spinning, work stealing),
- * which alone put per-round ratios out by ±10 %; the same work on the main thread costs the same each time.
+ * which alone put per-round ratios out by ±10 %; on the main thread the same work costs much the same each round.
  * --expose-gc for the collection before each round (bench/rechargeServer.ts's /bench/gc).
  */
 const NODE_ARGS = ['--single-threaded', '--expose-gc'];
