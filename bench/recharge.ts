@@ -40,10 +40,10 @@ export function rechargeOrder(i: number, tag: string, withFanli: boolean, userId
   return { ...o, Sign: md5(`${o.Amount}${o.UserID}${o.ZoneID}${o.cporder_no}${o.order_no}${o.Time}${o.fanli ?? ''}${KEY}`) };
 }
 
-export async function startServer(redisUrl: string, keepAlive: boolean, extraEnv: Record<string, string> = {}) {
+export async function startServer(redisUrl: string, keepAlive: boolean, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) {
   const port = await freePort();
   const socketPort = await freePort();
-  const proc = spawnTs('bench/rechargeServer.ts', { REDIS_URL: redisUrl, PORT: String(port), SOCKET_PORT: String(socketPort), KEEP_ALIVE: keepAlive ? '1' : '0', ...extraEnv });
+  const proc = spawnTs('bench/rechargeServer.ts', { REDIS_URL: redisUrl, PORT: String(port), SOCKET_PORT: String(socketPort), KEEP_ALIVE: keepAlive ? '1' : '0', ...extraEnv }, [], { nodeArgs });
   await waitFor('bench server', () => (proc.output().includes('ready') ? true : proc.proc.exitCode !== null ? Promise.reject(new Error(proc.output())) : undefined), 30_000);
   return { proc, port, socketPort };
 }

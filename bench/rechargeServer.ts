@@ -28,6 +28,12 @@ server.router = server.router.extend({
     const ok = await bridge.store.set(bridge.store.keys.key('bench', process.pid, n++), '1', { nx: true });
     return Response.json({ result: ok });
   }),
+  // a full collection before each measured round, so no round inherits another's garbage (needs node --expose-gc)
+  benchGc: createEndpoint('/bench/gc', { method: 'POST' }, () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    return Promise.resolve(Response.json({ collected: gc !== undefined }));
+  }),
 });
 await server.listen(Number(PORT), '127.0.0.1');
 console.log('ready');

@@ -1,15 +1,17 @@
 /**
  * The bridge's Prometheus metrics (prom-client). Counters and histograms are bumped in process through the
- * {@link OpsHooks} the money paths call; the two gauges that describe shared state (the ledger's queue by
+ * {@link OpsHooks} the money paths call (the counters as plain numbers, handed to prom-client at a scrape:
+ * see {@link CellCounter}); the two gauges that describe shared state (the ledger's queue by
  * state, whether the store answers) are read from Redis once per scrape, in one bounded script call and
  * one ping, so a scrape costs the same however many orders there are.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/Store.js';
 import type { StateCounts } from './desk.js';
 import type { OpsHooks } from './hooks.js';
 import { errorText } from '../errorText.js';
+import { CellCounter } from './counterCells.js';
 
 export interface BridgeMetricsDeps {
   registry?: Registry;
@@ -26,11 +28,11 @@ const DELIVERY_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800
 
 export class BridgeMetrics implements OpsHooks {
   readonly registry: Registry;
-  private readonly callbacks: Counter<'platform' | 'path' | 'code'>;
-  private readonly orders: Counter<'source' | 'state'>;
+  private readonly callbacks: CellCounter<'platform' | 'path' | 'code'>;
+  private readonly orders: CellCounter<'source' | 'state'>;
   private readonly grantSeconds: Histogram;
   private readonly deliverySeconds: Histogram;
-  private readonly gcRequests: Counter<'api' | 'code'>;
+  private readonly gcRequests: CellCounter<'api' | 'code'>;
   private readonly gcSeconds: Histogram<'api'>;
 
   constructor(d: BridgeMetricsDeps) {
@@ -38,13 +40,13 @@ export class BridgeMetrics implements OpsHooks {
     this.registry = d.registry ?? new Registry();
     const registers = [this.registry];
     if (own) collectDefaultMetrics({ register: this.registry });
-    this.callbacks = new Counter({
+    this.callbacks = new CellCounter({
       name: 'platform_bridge_callbacks_total',
       help: 'Inbound platform callbacks answered, by platform, path and the answer code sent (refusals included).',
       labelNames: ['platform', 'path', 'code'],
       registers,
     });
-    this.orders = new Counter({
+    this.orders = new CellCounter({
       name: 'platform_bridge_orders_total',
       help: 'Orders reaching a state on this process: pending (accepted), declined, duplicate, granted, given_up, cancelled, retried.',
       labelNames: ['source', 'state'],
@@ -57,7 +59,7 @@ export class BridgeMetrics implements OpsHooks {
       buckets: DELIVERY_SECONDS,
       registers,
     });
-    this.gcRequests = new Counter({
+    this.gcRequests = new CellCounter({
       name: 'platform_bridge_gamecenter_requests_total',
       help: 'GameCenter API attempts by API and answer code (0 ok, the platform code, or the transport failure kind).',
       labelNames: ['api', 'code'],
@@ -102,11 +104,11 @@ export class BridgeMetrics implements OpsHooks {
   }
 
   callback(platform: string, path: string, code: string | number): void {
-    this.callbacks.inc({ platform, path, code: String(code) });
+    this.callbacks.inc(platform, path, code);
   }
 
   order(source: string, state: string): void {
-    this.orders.inc({ source, state });
+    this.orders.inc(source, state);
   }
 
   grantDuration(seconds: number): void {
@@ -118,7 +120,7 @@ export class BridgeMetrics implements OpsHooks {
   }
 
   gamecenter(api: string, code: string | number, seconds: number): void {
-    this.gcRequests.inc({ api, code: String(code) });
+    this.gcRequests.inc(api, code);
     this.gcSeconds.observe({ api }, seconds);
   }
 }

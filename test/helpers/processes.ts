@@ -11,9 +11,9 @@ export interface Spawned {
   send(line: string): void;
 }
 
-/** Runs a TypeScript file on this Node (22, from the project's devDependency) through tsx. */
-export function spawnTs(file: string, env: Record<string, string | undefined> = {}, args: string[] = [], opts: { stdin?: boolean } = {}): Spawned {
-  const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+/** Runs a TypeScript file on this Node (22, from the project's devDependency) through tsx; `nodeArgs` go to node itself (V8 flags NODE_OPTIONS refuses). */
+export function spawnTs(file: string, env: Record<string, string | undefined> = {}, args: string[] = [], opts: { stdin?: boolean; nodeArgs?: string[] } = {}): Spawned {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file, ...args], {
     env: { ...process.env, ...env },
     stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
