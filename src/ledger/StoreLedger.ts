@@ -139,12 +139,18 @@ export class StoreLedger implements Ledger {
       return r.tombstone ? { status: 'duplicate', state, dedupeKey, recordExpired: true } : { status: 'duplicate', state, dedupeKey: r.via ?? dedupeKey };
     }
     this.ops.order(order.source, initial);
-    // the record as a retry would read it from the store, so a first run and a retry see the same order
-    const stored: Record<string, string> = { state: r.state, attempts: '0', createdAt: String(now), updatedAt: String(now) };
-    for (let i = 0; i + 1 < fields.length; i += 2) stored[fields[i]!] = fields[i + 1]!;
-    if (r.afterDecline) Object.assign(stored, { declinedReason: r.afterDecline.reason, declinedAt: String(r.afterDecline.at) });
-    const record = decodeRecord(stored)!;
-    if (leased) taker!.take(r.leased ? record : undefined, since);
+    const record: LedgerRecord = {
+      ...order,
+      dedupeKey,
+      alias: opts.alias,
+      state: r.state as LedgerRecord['state'],
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      reason: opts.decline,
+      ...(r.afterDecline ? { declinedReason: r.afterDecline.reason, declinedAt: r.afterDecline.at } : {}),
+    };
+    if (leased) taker!.take(r.leased ? this.asStored(fields, record) : undefined, since);
     try {
       await this.store.confirmDurable();
     } finally {
@@ -152,6 +158,14 @@ export class StoreLedger implements Ledger {
       if (initial === 'pending' && !r.leased) this.onAccepted?.(record);
     }
     return r.afterDecline ? { status: 'accepted', record, afterDecline: true } : { status: 'accepted', record };
+  }
+
+  /** The record as a retry would read it from the store, so a first run and a retry see the same order. */
+  private asStored(fields: readonly string[], record: LedgerRecord): LedgerRecord {
+    const stored: Record<string, string> = { state: record.state, attempts: '0', createdAt: String(record.createdAt), updatedAt: String(record.updatedAt) };
+    for (let i = 0; i + 1 < fields.length; i += 2) stored[fields[i]!] = fields[i + 1]!;
+    if (record.declinedAt !== undefined) Object.assign(stored, { declinedReason: record.declinedReason ?? '', declinedAt: String(record.declinedAt) });
+    return decodeRecord(stored)!;
   }
 
   async get(dedupeKey: string): Promise<LedgerRecord | undefined> {
@@ -240,5 +254,10 @@ function findableById(dedupeKey: string, orderId: string): boolean {
 
 /** `YYYY-MM-DD` of an instant in UTC: the day index an order is filed under. */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  // one Date per UTC day, not one per order: the accept path asks for every order
+  if (ms >= dayCache.from && ms < dayCache.from + 86_400_000) return dayCache.day;
+  const from = ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000);
+  dayCache = { from, day: new Date(from).toISOString().slice(0, 10) };
+  return dayCache.day;
 }
+let dayCache = { from: Number.NaN, day: '' };
