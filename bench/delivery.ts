@@ -63,7 +63,12 @@ export async function benchIdlePlayers(redisUrl: string, windowMs = Number(proce
     const joinedFrom = await commandCalls(probe);
     rooms = await join(url, IDLE_PLAYERS, 'idle-');
     // each join reads the player's inbox and unacknowledged grants once; then the joins' reports are written
-    await waitUntil('joins settled', () => commandCalls(probe), (m) => (m.get('hgetall') ?? 0) - (joinedFrom.get('hgetall') ?? 0) >= 2 * IDLE_PLAYERS, 30_000);
+    await waitUntil(
+      'joins settled',
+      () => commandCalls(probe),
+      (m) => (m.get('hgetall') ?? 0) - (joinedFrom.get('hgetall') ?? 0) >= 2 * IDLE_PLAYERS,
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const withPlayers = await commandsOver(probe, windowMs);
     const added = withPlayers.total - alone.total;
@@ -102,7 +107,13 @@ export async function benchGrantDelivery(redisUrl: string, orders = ORDERS): Pro
       });
     b.send('go');
     await waitFor('every order accepted', () => (b.output().includes('sent') ? true : b.proc.exitCode !== null ? Promise.reject(new Error(b.output())) : undefined), orders * 20 + 30_000, 20);
-    await waitUntil('every grant received', () => received.size, (n) => n >= orders, 30_000, 20).catch(() => undefined);
+    await waitUntil(
+      'every grant received',
+      () => received.size,
+      (n) => n >= orders,
+      30_000,
+      20,
+    ).catch(() => undefined);
     const answered = new Map<string, number>();
     for (const m of b.output().matchAll(/^acc (\S+) ([\d.]+)$/gm)) answered.set(m[1]!, Number(m[2]));
     const latencies: number[] = [];

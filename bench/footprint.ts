@@ -58,7 +58,9 @@ interface Started {
 /** Every connection of the process is named `name` (ioredis takes it from the URL), so MONITOR lines tell processes apart. */
 async function start(role: 'accept' | 'rooms', redisUrl: string, prefix: string, name: string, ledger?: Record<string, number>): Promise<Started> {
   const port = await freePort();
-  const proc = spawnTs(FILE, { ROLE: role, REDIS_URL: `${redisUrl}?connectionName=${name}`, PORT: String(port), KEY_PREFIX: prefix, ...(ledger ? { LEDGER: JSON.stringify(ledger) } : {}) }, [], { stdin: true });
+  const proc = spawnTs(FILE, { ROLE: role, REDIS_URL: `${redisUrl}?connectionName=${name}`, PORT: String(port), KEY_PREFIX: prefix, ...(ledger ? { LEDGER: JSON.stringify(ledger) } : {}) }, [], {
+    stdin: true,
+  });
   await waitFor(`${name} ready`, () => (proc.output().includes('ready') ? true : proc.proc.exitCode !== null ? Promise.reject(new Error(proc.output())) : undefined), 30_000);
   return { proc, port };
 }
@@ -109,7 +111,13 @@ async function queued(p: Started): Promise<number> {
 }
 
 async function allGranted(p: Started): Promise<void> {
-  await waitUntil('every order granted', () => queued(p), (n) => n === 0, 60_000, 100);
+  await waitUntil(
+    'every order granted',
+    () => queued(p),
+    (n) => n === 0,
+    60_000,
+    100,
+  );
 }
 
 interface Window {
@@ -146,8 +154,16 @@ function tally<T>(items: T[], key: (t: T) => string): Map<string, number> {
 function scriptCosts(run: Line[], background: Line[], scale: number, names: Map<string, string>): string {
   const scriptOf = (l: Line) => `${names.get(l.script!.source) ?? 'closed connection'} ${l.script!.name}`;
   const ofScripts = (lines: Line[]) => lines.filter((l) => l.script);
-  const calls = (lines: Line[]) => tally(ofScripts(lines).filter((l) => l.source !== 'lua'), scriptOf);
-  const inside = (lines: Line[]) => tally(ofScripts(lines).filter((l) => l.source === 'lua'), (l) => `${scriptOf(l)}\t${l.command}`);
+  const calls = (lines: Line[]) =>
+    tally(
+      ofScripts(lines).filter((l) => l.source !== 'lua'),
+      scriptOf,
+    );
+  const inside = (lines: Line[]) =>
+    tally(
+      ofScripts(lines).filter((l) => l.source === 'lua'),
+      (l) => `${scriptOf(l)}\t${l.command}`,
+    );
   const [runCalls, bgCalls, runInside, bgInside] = [calls(run), calls(background), inside(run), inside(background)];
   const per = (m: Map<string, number>, bg: Map<string, number>, k: string) => ((m.get(k) ?? 0) - (bg.get(k) ?? 0) * scale) / ORDERS;
   return [...new Set([...runCalls.keys(), ...bgCalls.keys()])]
@@ -186,7 +202,13 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
     const orders = (n: number, tag: string) => Array.from({ length: n }, (_, i) => rechargeOrder(i, tag, true, `fp-p${i % PLAYERS}`));
     // scripts loaded and both processes' paths warm before anything is counted
     await sendPaced(a.port, orders(PLAYERS * 2, 'fpw'), RATE);
-    await waitUntil('warm-up grants received', () => received.size, (n) => n >= PLAYERS * 2, 30_000, 20);
+    await waitUntil(
+      'warm-up grants received',
+      () => received.size,
+      (n) => n >= PLAYERS * 2,
+      30_000,
+      20,
+    );
     traffic = await TrafficRecorder.start(probe, CMD_PREFIX);
     await sleep(SETTLE_MS);
 
@@ -195,7 +217,13 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
     const duplicatesBefore = duplicates;
     const run = await counted(probe, async () => {
       await sendPaced(a.port, orders(ORDERS, 'fpc'), RATE);
-      await waitUntil('every grant received', () => received.size, (n) => n >= expected, 30_000, 20).catch(() => undefined);
+      await waitUntil(
+        'every grant received',
+        () => received.size,
+        (n) => n >= expected,
+        30_000,
+        20,
+      ).catch(() => undefined);
       await sleep(TAIL_MS);
     });
     const lost = expected - received.size;
@@ -286,7 +314,10 @@ async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string,
   await postOrder(p.port, rechargeOrder(0, `${tag}w`, true, 'fp-warm'));
   await allGranted(p);
   const before = await reading(probe, prefix);
-  await sendAll(p.port, Array.from({ length: ORDERS }, (_, i) => rechargeOrder(i, tag, true, `fp-off-${i}`)));
+  await sendAll(
+    p.port,
+    Array.from({ length: ORDERS }, (_, i) => rechargeOrder(i, tag, true, `fp-off-${i}`)),
+  );
   await allGranted(p);
   const grantedAt = Date.now();
   const after = settle ? await reading(probe, prefix) : { ...(await memory(probe)), groups: await keyGroups(probe, prefix) };

@@ -134,7 +134,10 @@ export async function benchPollTick(redisUrl: string): Promise<Figure> {
       // the other 99,000 were first seen a day later, so none of them falls due during the measurement
       const start = clock.t;
       clock.t += 86_400_000;
-      await register(heavy, Array.from({ length: pending - due }, (_, i) => String(600_000_000_000 + i)));
+      await register(
+        heavy,
+        Array.from({ length: pending - due }, (_, i) => String(600_000_000_000 + i)),
+      );
       clock.t = start;
       // one warm-up tick each (script loading, connection set-up), then alternate so drift hits both alike
       await tickTimes(heavy, clock, due, 1);

@@ -55,8 +55,19 @@ export async function benchRechargeHttp(redisUrl: string, durationMs = 9000): Pr
     const baseRuns: LoadResult[] = [];
     const fullRuns: LoadResult[] = [];
     // both routes warmed until the JIT has settled (throughput still rose by half from one 3 s round to the next)
-    for (const [path, tag] of [['/bench/setnx', 'wb'], ['/platform/recharge', 'wf'], ['/bench/setnx', 'wb2'], ['/platform/recharge', 'wf2']] as const) {
-      await runLoad({ ...common, durationMs: 3000, url: `http://127.0.0.1:${port}${path}`, body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, tag, true)), headers: { 'content-type': 'application/json' } }), ok: () => true });
+    for (const [path, tag] of [
+      ['/bench/setnx', 'wb'],
+      ['/platform/recharge', 'wf'],
+      ['/bench/setnx', 'wb2'],
+      ['/platform/recharge', 'wf2'],
+    ] as const) {
+      await runLoad({
+        ...common,
+        durationMs: 3000,
+        url: `http://127.0.0.1:${port}${path}`,
+        body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, tag, true)), headers: { 'content-type': 'application/json' } }),
+        ok: () => true,
+      });
     }
     // alternating rounds, medians reported: on 2 shared cores a single round swings by ±15 %
     for (let r = 0; r < ROUNDS; r++) {
@@ -87,8 +98,24 @@ export async function benchRechargeHttp(redisUrl: string, durationMs = 9000): Pr
     const pacedBaseRuns: LoadResult[] = [];
     const pacedRuns: LoadResult[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      pacedBaseRuns.push(await runLoad({ ...common, ratePerSec: PACED_RATE, url: `http://127.0.0.1:${port}/bench/setnx`, body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `pbase${r}`, true)), headers: { 'content-type': 'application/json' } }), ok: (status) => status === 200 }));
-      pacedRuns.push(await runLoad({ ...common, ratePerSec: PACED_RATE, url: `http://127.0.0.1:${port}/platform/recharge`, body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `paced${r}`, true)), headers: { 'content-type': 'application/json' } }), ok: (status, body) => status === 200 && body.includes('\\"ret\\":1') }));
+      pacedBaseRuns.push(
+        await runLoad({
+          ...common,
+          ratePerSec: PACED_RATE,
+          url: `http://127.0.0.1:${port}/bench/setnx`,
+          body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `pbase${r}`, true)), headers: { 'content-type': 'application/json' } }),
+          ok: (status) => status === 200,
+        }),
+      );
+      pacedRuns.push(
+        await runLoad({
+          ...common,
+          ratePerSec: PACED_RATE,
+          url: `http://127.0.0.1:${port}/platform/recharge`,
+          body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `paced${r}`, true)), headers: { 'content-type': 'application/json' } }),
+          ok: (status, body) => status === 200 && body.includes('\\"ret\\":1'),
+        }),
+      );
     }
     const byP99 = (runs: LoadResult[]) => [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(runs.length / 2)]!;
     const pacedBase = byP99(pacedBaseRuns);
@@ -104,7 +131,7 @@ export async function benchRechargeHttp(redisUrl: string, durationMs = 9000): Pr
         ratio,
         target: '≥ 0.75',
         ok: ratio >= 0.75,
-        note: `closed loop, 64 connections, medians of ${ROUNDS} alternating rounds; rounds (full/bare req/s) ${fullRuns.map((f, k) => `${Math.round(f.perSecond)}/${Math.round(baseRuns[k]!.perSecond)}`).join(", ")}`,
+        note: `closed loop, 64 connections, medians of ${ROUNDS} alternating rounds; rounds (full/bare req/s) ${fullRuns.map((f, k) => `${Math.round(f.perSecond)}/${Math.round(baseRuns[k]!.perSecond)}`).join(', ')}`,
       },
       recharge_http_p99_ms: {
         value: paced.p99Ms,

@@ -104,7 +104,12 @@ export async function benchSudSettle(redisUrl: string, durationMs = 10_000): Pro
       return { ...f, full: (f.requests / (answerMs + performance.now() - drainStart)) * 1000, cpu: (s1.cpuUs - s0.cpuUs) / (s1.settled - s0.settled) };
     };
     // both routes warmed until the JIT has settled, as in the recharge bench (the first seconds run slower)
-    for (const [path, tag] of [['/bench/setnx', 'wb'], ['/platform/sud/notify', 'wf'], ['/bench/setnx', 'wb2'], ['/platform/sud/notify', 'wf2']] as const) {
+    for (const [path, tag] of [
+      ['/bench/setnx', 'wb'],
+      ['/platform/sud/notify', 'wf'],
+      ['/bench/setnx', 'wb2'],
+      ['/platform/sud/notify', 'wf2'],
+    ] as const) {
       await load(path, tag, () => true, 2000);
       await drained();
     }
@@ -167,33 +172,37 @@ async function serve(): Promise<void> {
   const { REDIS_URL, PORT } = process.env as Record<string, string>;
   let n = 0;
   let settled = 0;
-  const h = await bootHarness({ redis: REDIS_URL }, (ctx) => {
-    ctx.addEndpoint(
-      'benchSetNx',
-      createEndpoint('/bench/setnx', { method: 'POST', disableBody: true }, async (ectx) => {
-        await ectx.request!.text();
-        const ok = await ctx.store.set(ctx.store.keys.key('bench', process.pid, n++), '1', { nx: true });
-        return Response.json({ result: ok });
-      }),
-    );
-    ctx.addEndpoint(
-      'benchStats',
-      createEndpoint('/bench/stats', { method: 'GET' }, async () => {
-        const u = process.cpuUsage();
-        return Response.json({ cpuUs: u.user + u.system, bare: n, settled });
-      }),
-    );
-    ctx.addEndpoint(
-      'benchBacklog',
-      createEndpoint('/bench/backlog', { method: 'GET' }, async () => Response.json(await ctx.store.zcard(ctx.store.keys.tagged('sud', 'due')))),
-    );
-    // a bridge built by registerPlatformBridge always has a journal (the desk's SUD timelines); the test harness has none
-    const withJournal: BridgeContext =
-      process.env.SUD_BENCH_JOURNAL === '1'
-        ? (Object.create(ctx, { journal: { value: new SubjectJournal(new Journal(ctx.store, journalOptionsSchema.parse(undefined)), ctx.store.keys, ctx.clock) } }) as BridgeContext)
-        : ctx;
-    return installSud(withJournal, parseSudOptions({ appId: APP_ID, appSecret: SECRET, worker: { concurrency: 64, batchSize: 64 }, onSettlement: () => void settled++ }));
-  }, { port: Number(PORT), quiet: true });
+  const h = await bootHarness(
+    { redis: REDIS_URL },
+    (ctx) => {
+      ctx.addEndpoint(
+        'benchSetNx',
+        createEndpoint('/bench/setnx', { method: 'POST', disableBody: true }, async (ectx) => {
+          await ectx.request!.text();
+          const ok = await ctx.store.set(ctx.store.keys.key('bench', process.pid, n++), '1', { nx: true });
+          return Response.json({ result: ok });
+        }),
+      );
+      ctx.addEndpoint(
+        'benchStats',
+        createEndpoint('/bench/stats', { method: 'GET' }, async () => {
+          const u = process.cpuUsage();
+          return Response.json({ cpuUs: u.user + u.system, bare: n, settled });
+        }),
+      );
+      ctx.addEndpoint(
+        'benchBacklog',
+        createEndpoint('/bench/backlog', { method: 'GET' }, async () => Response.json(await ctx.store.zcard(ctx.store.keys.tagged('sud', 'due')))),
+      );
+      // a bridge built by registerPlatformBridge always has a journal (the desk's SUD timelines); the test harness has none
+      const withJournal: BridgeContext =
+        process.env.SUD_BENCH_JOURNAL === '1'
+          ? (Object.create(ctx, { journal: { value: new SubjectJournal(new Journal(ctx.store, journalOptionsSchema.parse(undefined)), ctx.store.keys, ctx.clock) } }) as BridgeContext)
+          : ctx;
+      return installSud(withJournal, parseSudOptions({ appId: APP_ID, appSecret: SECRET, worker: { concurrency: 64, batchSize: 64 }, onSettlement: () => void settled++ }));
+    },
+    { port: Number(PORT), quiet: true },
+  );
   console.log('ready');
   // a failed shutdown is printed and exits non-zero, as an unhandled rejection would
   process.on('SIGTERM', () => {

@@ -56,7 +56,10 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ExampleEnv {
     return n;
   };
   const host = env.HOST || '127.0.0.1';
-  const allow = (env.VNGATES_IP_ALLOW ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const allow = (env.VNGATES_IP_ALLOW ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     port: int('PORT', 2567),
     host,

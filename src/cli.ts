@@ -151,7 +151,9 @@ async function main(argv: string[]): Promise<number> {
         log: (line: string) => void process.stdout.write(line + '\n'),
       });
       const { url } = await sim.start();
-      out.info(`GameCenter double listening on ${url} (point the server at it: GAMECENTER_URL=${url}); it accepts every user token except "bad" and reports orders paid (1.00 AED, sandbox) unless their id starts with "unpaid"; Ctrl-C stops it`);
+      out.info(
+        `GameCenter double listening on ${url} (point the server at it: GAMECENTER_URL=${url}); it accepts every user token except "bad" and reports orders paid (1.00 AED, sandbox) unless their id starts with "unpaid"; Ctrl-C stops it`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

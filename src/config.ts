@@ -33,9 +33,7 @@ const redisOptionsSchema = z.looseObject({
 });
 
 const clusterSchema = z.object({
-  cluster: z
-    .array(z.union([z.string(), z.number(), z.object({ host: z.string().optional(), port: z.number().optional() })]))
-    .min(1, 'expected at least one cluster node'),
+  cluster: z.array(z.union([z.string(), z.number(), z.object({ host: z.string().optional(), port: z.number().optional() })])).min(1, 'expected at least one cluster node'),
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -43,20 +41,14 @@ const clusterSchema = z.object({
 const redisInstance = z.custom<Redis | Cluster>((v) => isIoredisInstance(v), { message: 'expected an ioredis Redis or Cluster instance' });
 
 export const redisConnectionSchema = z
-  .union([
-    z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
-    redisInstance,
-    clusterSchema,
-    redisOptionsSchema,
-  ])
+  .union([z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'), redisInstance, clusterSchema, redisOptionsSchema])
   .describe(
     'Redis for shared state: a redis:// URL, ioredis options, `{ cluster: [nodes], options }`, or an ioredis 5 or 6 instance, Redis or Cluster (the bridge uses its own duplicate of it, with its own fail-fast settings and `redisCommandTimeoutMs`). Unset: the in-process store (one process, nothing kept across restarts).',
   );
 
-const loggerSchema = z.custom<Logger>(
-  (v) => !!v && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
-  { message: 'expected an object with debug, info, warn and error methods' },
-);
+const loggerSchema = z.custom<Logger>((v) => !!v && typeof v === 'object' && ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'), {
+  message: 'expected an object with debug, info, warn and error methods',
+});
 
 const clockSchema = z.custom<{ now(): number }>((v) => !!v && typeof (v as { now?: unknown }).now === 'function', {
   message: 'expected an object with a now() method returning epoch milliseconds',
@@ -69,12 +61,7 @@ export const coreOptionsSchema = z.strictObject({
     .regex(/^[^{}]*$/, 'expected a prefix without "{" or "}" (they are Redis Cluster hash-tag characters)')
     .default('platform:')
     .describe('Prefix of every Redis key and channel the bridge owns (the platform-named hashes `serverstate` and role info are not prefixed).'),
-  zoneId: z.coerce
-    .number()
-    .int()
-    .nonnegative()
-    .default(1)
-    .describe('The zone / server id this process serves (serverstate field, GameCenter game zone, role registry server id).'),
+  zoneId: z.coerce.number().int().nonnegative().default(1).describe('The zone / server id this process serves (serverstate field, GameCenter game zone, role registry server id).'),
   logger: loggerSchema.optional().describe('Where the bridge logs; default: console with the `[platform-bridge]` prefix.'),
   logLevel: z.enum(LOG_LEVELS).default('info').describe('Lowest level written by the default console logger.'),
   redisCommandTimeoutMs: z
@@ -96,9 +83,7 @@ export const coreOptionsSchema = z.strictObject({
   recharge: rechargeOptionsSchema.optional(),
   sud: sudOptionsSchema.optional(),
   vngates: vngatesOptionsSchema.optional(),
-  gamecenter: gameCenterPlatformOptionsSchema
-    .optional()
-    .describe('GameCenter (ToTok) server API: client, ranks, zone sync, order and transfer polling. Unset: GameCenter off.'),
+  gamecenter: gameCenterPlatformOptionsSchema.optional().describe('GameCenter (ToTok) server API: client, ranks, zone sync, order and transfer polling. Unset: GameCenter off.'),
 });
 
 export const optionsSchema = coreOptionsSchema.refine((o) => !o.panel.enabled || o.admin.token !== undefined, {
@@ -111,9 +96,7 @@ export type ResolvedOptions = z.output<typeof optionsSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly issues: ReadonlyArray<{ path: string; message: string }>) {
-    super(
-      'colyseus-platform-bridge: invalid options:\n' + issues.map((i) => `  - ${i.path || '(options)'}: ${i.message}`).join('\n'),
-    );
+    super('colyseus-platform-bridge: invalid options:\n' + issues.map((i) => `  - ${i.path || '(options)'}: ${i.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -20,11 +20,7 @@ export const ipEntry = z.string().superRefine((entry, ctx) => {
 });
 
 /** An optional IP allow-list: exact addresses or CIDR ranges, IPv4 or IPv6. Empty or absent = allow all. */
-export const ipAllowList = (what: string) =>
-  z
-    .array(ipEntry)
-    .optional()
-    .describe(what);
+export const ipAllowList = (what: string) => z.array(ipEntry).optional().describe(what);
 
 /** The ids a platform documents (letters, digits, `_`, `.`, `-`, up to 64): what a signed id must look like by default. */
 export const DEFAULT_ID_PATTERN = '^[0-9A-Za-z_.-]{1,64}$';

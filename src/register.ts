@@ -154,7 +154,15 @@ export function registerPlatformBridge(server: Server, input: PlatformBridgeOpti
   ctx.onClose(() => {
     if (registeredPlatforms() === registered) setRegisteredPlatforms(undefined);
   });
-  if (panel) mountPanel(ctx, options.panel, options.admin, { desk, activity: panel.activity, health: () => healthReport(ctx, platformReport()), gamecenter: !!gamecenter, sud: !!sud, serverStateHash: options.rooms.serverState.hashName });
+  if (panel)
+    mountPanel(ctx, options.panel, options.admin, {
+      desk,
+      activity: panel.activity,
+      health: () => healthReport(ctx, platformReport()),
+      gamecenter: !!gamecenter,
+      sud: !!sud,
+      serverStateHash: options.rooms.serverState.hashName,
+    });
   if (gamecenter) {
     // what rooms report feeds GameCenter: latest ranks, role creations (type 1) and activity (type 2)
     rooms.pipeRanks(gamecenter.ranks);

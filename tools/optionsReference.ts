@@ -56,7 +56,9 @@ function typeText(schema: AnySchema): string {
     case 'boolean':
       return def.type;
     case 'enum':
-      return Object.values(def.entries as Record<string, string>).map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+      return Object.values(def.entries as Record<string, string>)
+        .map((v) => `\`${JSON.stringify(v)}\``)
+        .join(' \\| ');
     case 'literal':
       return (def.values as unknown[]).map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
     case 'array':

@@ -43,9 +43,19 @@ const recharge = async (userId: string, amount: number, badSign = false) => {
     body: JSON.stringify(rechargeOrder({ key: TRIAL_SECRETS.RECHARGE_KEY, userId, amount, zoneId: String(env.zoneId), badSign }, 'http')),
   });
 };
-for (const [user, amount] of [['10001', 600], ['10002', 3000], ['10001', 1200], ['10077', 600], ['10154', 9800]] as const) await recharge(user, amount);
+for (const [user, amount] of [
+  ['10001', 600],
+  ['10002', 3000],
+  ['10001', 1200],
+  ['10077', 600],
+  ['10154', 9800],
+] as const)
+  await recharge(user, amount);
 for (let i = 0; i < 6; i++) await recharge('10999', 600, true);
-for (const uids of [['10001', '10002'], ['10077', '10154']]) {
+for (const uids of [
+  ['10001', '10002'],
+  ['10077', '10154'],
+]) {
   const n = sudNotification({ appId: TRIAL_SECRETS.SUD_APP_ID, secret: TRIAL_SECRETS.SUD_APP_SECRET, roomId: 'battle-1', uids });
   await fetch(`${base}${bridge.options.sud!.path}`, { method: 'POST', headers: n.headers, body: n.body });
 }
@@ -84,7 +94,9 @@ try {
   await page.waitForSelector('#platforms table');
   const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime);
   const bytes = (await (await fetch(page.url(), { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } })).text()).length;
-  console.log(`panel: first contentful paint ${paint === undefined ? '?' : Math.round(paint)} ms after the signed-in page was requested, page ${bytes} bytes, data on screen ${Math.round(performance.now() - started)} ms after navigation started (sign-in included)`);
+  console.log(
+    `panel: first contentful paint ${paint === undefined ? '?' : Math.round(paint)} ms after the signed-in page was requested, page ${bytes} bytes, data on screen ${Math.round(performance.now() - started)} ms after navigation started (sign-in included)`,
+  );
   await page.fill('#q', '10001');
   await page.click('#search button[type=submit]');
   const first = page.locator('#results tr[data-key] button.timeline').first();

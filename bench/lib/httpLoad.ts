@@ -39,7 +39,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const r = o.body(i);
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: r.path ?? target.pathname + target.search, method: r.method, headers: { ...r.headers, ...(r.body ? { 'content-length': Buffer.byteLength(r.body) } : {}) } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: r.path ?? target.pathname + target.search,
+          method: r.method,
+          headers: { ...r.headers, ...(r.body ? { 'content-length': Buffer.byteLength(r.body) } : {}) },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

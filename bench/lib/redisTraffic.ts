@@ -40,7 +40,14 @@ const SCRIPT_CALLS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall
  * `1a2b3c4d({ledger}:order:recharge:*)`, so the costly ones can be found in the code.
  */
 function scriptName(command: string, args: string[], keyPrefix: string): string {
-  const id = command.startsWith('fcall') ? args[1] ?? '' : command.startsWith('evalsha') ? (args[1] ?? '').slice(0, 8) : createHash('sha1').update(args[1] ?? '').digest('hex').slice(0, 8);
+  const id = command.startsWith('fcall')
+    ? (args[1] ?? '')
+    : command.startsWith('evalsha')
+      ? (args[1] ?? '').slice(0, 8)
+      : createHash('sha1')
+          .update(args[1] ?? '')
+          .digest('hex')
+          .slice(0, 8);
   const firstKey = Number(args[2]) > 0 ? args[3] : undefined;
   if (firstKey === undefined) return id;
   const bare = firstKey.startsWith(keyPrefix) ? firstKey.slice(keyPrefix.length) : firstKey;

@@ -29,7 +29,10 @@ export function report(figures: Record<string, Figure>, file = 'bench/results.js
   for (const r of rows) console.log(line(r));
   for (const [name, f] of Object.entries(figures)) if (f.note) console.log(`  ${name}: ${f.note}`);
   const json = Object.fromEntries(
-    Object.entries(figures).map(([name, f]) => [name, { value: round(f.value), unit: f.unit, ...(f.baseline !== undefined ? { baseline: round(f.baseline) } : {}), ...(f.ratio !== undefined ? { ratio: round(f.ratio) } : {}), target: f.target }]),
+    Object.entries(figures).map(([name, f]) => [
+      name,
+      { value: round(f.value), unit: f.unit, ...(f.baseline !== undefined ? { baseline: round(f.baseline) } : {}), ...(f.ratio !== undefined ? { ratio: round(f.ratio) } : {}), target: f.target },
+    ]),
   );
   writeFileSync(file, JSON.stringify(json, null, 2) + '\n');
   console.log(`\nwrote ${file}`);

@@ -126,10 +126,7 @@ export type ShutdownCallback = () => void | Promise<unknown>;
  * `ours` in both slots, each handed the host's callback at the time it runs: the one set before, or one set
  * later, because the instance's setters are replaced to keep it instead of dropping ours.
  */
-export function takeShutdownSlots(
-  server: Server,
-  ours: { before: (host: ShutdownCallback | undefined) => Promise<void>; after: (host: ShutdownCallback | undefined) => Promise<void> },
-): void {
+export function takeShutdownSlots(server: Server, ours: { before: (host: ShutdownCallback | undefined) => Promise<void>; after: (host: ShutdownCallback | undefined) => Promise<void> }): void {
   type Slots = { onShutdownCallback?: ShutdownCallback; onBeforeShutdownCallback?: ShutdownCallback };
   const slots = server as unknown as Slots & { onShutdown(cb: ShutdownCallback): void; onBeforeShutdown(cb: ShutdownCallback): void };
   let hostBefore = slots.onBeforeShutdownCallback;

@@ -3,7 +3,10 @@
  * bytes, so endpoints are declared with `disableBody` and read through this cap.
  */
 export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number, readonly declared?: number) {
+  constructor(
+    readonly limit: number,
+    readonly declared?: number,
+  ) {
     super(declared !== undefined ? `body of ${declared} bytes exceeds the ${limit}-byte limit` : `body exceeds the ${limit}-byte limit`);
     this.name = 'BodyTooLargeError';
   }
@@ -11,7 +14,10 @@ export class BodyTooLargeError extends Error {
 
 /** The client was still sending its body at the deadline (a slow-loris client, or a stalled link). */
 export class BodyTimeoutError extends Error {
-  constructor(readonly timeoutMs: number, readonly received: number) {
+  constructor(
+    readonly timeoutMs: number,
+    readonly received: number,
+  ) {
     super(`body not received within ${timeoutMs} ms (${received} bytes so far)`);
     this.name = 'BodyTimeoutError';
   }

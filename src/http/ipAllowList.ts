@@ -28,9 +28,7 @@ export function createIpMatcher(entries: readonly string[] | undefined): (ip: st
   };
 }
 
-export type ParsedIpEntry =
-  | { ok: true; address: string; type: 'ipv4' | 'ipv6'; prefix?: number }
-  | { ok: false; reason: string };
+export type ParsedIpEntry = { ok: true; address: string; type: 'ipv4' | 'ipv6'; prefix?: number } | { ok: false; reason: string };
 
 /**
  * One allow-list entry: an address, or an address, exactly one `/` and a decimal prefix (0-32 for IPv4,

@@ -31,7 +31,9 @@ export const httpOptionsSchema = z
     allowZeroPrefix: z
       .boolean()
       .default(false)
-      .describe('Accept `/0` ranges (every address) in allow-lists and `trustedProxies`. Off: such an entry is refused at register, since it turns an allow-list off; leave a list out to allow everyone.'),
+      .describe(
+        'Accept `/0` ranges (every address) in allow-lists and `trustedProxies`. Off: such an entry is refused at register, since it turns an allow-list off; leave a list out to allow everyone.',
+      ),
     bodyTimeoutMs: z
       .number()
       .int()
@@ -49,7 +51,7 @@ export const httpOptionsSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['trustProxyHops'],
-        message: 'trustProxyHops needs http.trustedProxies (the proxies\' addresses or ranges): without it X-Forwarded-For would be believed from any client',
+        message: "trustProxyHops needs http.trustedProxies (the proxies' addresses or ranges): without it X-Forwarded-For would be believed from any client",
       });
     }
   })

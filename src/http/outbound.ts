@@ -15,12 +15,7 @@ export const outboundOptionShape = {
     .boolean()
     .default(false)
     .describe('Allow a plain http:// URL to a non-loopback host (answers and tokens then travel unencrypted). Off: only https://, or http:// to localhost / 127.0.0.0/8 / ::1.'),
-  maxResponseBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(DEFAULT_MAX_RESPONSE_BYTES)
-    .describe('Largest answer body read from the API; a larger one is an error that names this cap.'),
+  maxResponseBytes: z.number().int().positive().default(DEFAULT_MAX_RESPONSE_BYTES).describe('Largest answer body read from the API; a larger one is an error that names this cap.'),
 };
 
 /** Whether a URL host is the local machine (where plain http is no exposure). */

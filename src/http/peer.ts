@@ -51,7 +51,12 @@ export class PeerStamp {
     const socketPeer = this.socketPeerOf(headers);
     if (this.opts.trustProxyHops === 0 || socketPeer === undefined) return socketPeer;
     const xff = headers.get('x-forwarded-for');
-    const hops = xff ? xff.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const hops = xff
+      ? xff
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
     // walk from the socket peer leftwards through X-Forwarded-For, one hop per trusted proxy: an entry is
     // believed only when the hop that reported it is a trusted proxy itself
     let current = socketPeer;

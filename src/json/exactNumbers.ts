@@ -47,9 +47,7 @@ export function isUnsafeIntegerLiteral(value: number, source: string): boolean {
  * type for no gain in precision.
  */
 export function parseBigSafe(text: string): unknown {
-  return J.parse(text, (_key, value, context) =>
-    typeof value === 'number' && context.source !== undefined && isUnsafeIntegerLiteral(value, context.source) ? context.source : value,
-  );
+  return J.parse(text, (_key, value, context) => (typeof value === 'number' && context.source !== undefined && isUnsafeIntegerLiteral(value, context.source) ? context.source : value));
 }
 
 /**
@@ -57,9 +55,7 @@ export function parseBigSafe(text: string): unknown {
  * 2^53, `1.50`, `1e3`) as {@link RawJson}, so a document written by someone else is rewritten byte for byte.
  */
 export function parseKeepingNumbers(text: string): unknown {
-  return J.parse(text, (_key, value, context) =>
-    typeof value === 'number' && context.source !== undefined && String(value) !== context.source ? J.rawJSON(context.source) : value,
-  );
+  return J.parse(text, (_key, value, context) => (typeof value === 'number' && context.source !== undefined && String(value) !== context.source ? J.rawJSON(context.source) : value));
 }
 
 /** The text of a scalar parsed by {@link parseKeepingNumbers}: a string as is, a number by its digits. */

@@ -239,10 +239,13 @@ export class DeliveryHub implements Deliveries {
 
   private lookAgain(userId: string, busyMs: number): void {
     if (this.closed || this.claimWaits.has(userId)) return;
-    const timer = setTimeout(() => {
-      this.claimWaits.delete(userId);
-      void this.flush(userId).catch(() => 0);
-    }, Math.max(10, busyMs) + 20);
+    const timer = setTimeout(
+      () => {
+        this.claimWaits.delete(userId);
+        void this.flush(userId).catch(() => 0);
+      },
+      Math.max(10, busyMs) + 20,
+    );
     timer.unref();
     this.claimWaits.set(userId, timer);
   }

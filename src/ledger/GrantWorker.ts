@@ -166,15 +166,11 @@ export class GrantWorker implements GrantTaker {
     if (takeover) logger.warn('taking over an order whose grant lease ran out', { order: id, attempt });
 
     const started = performance.now();
-    const run = await runHandler(lease, this.d.options.handlerTimeoutMs, () =>
-      this.d.handler(record, { idempotencyKey: id, attempt, signal: lease.abort.signal }),
-    );
+    const run = await runHandler(lease, this.d.options.handlerTimeoutMs, () => this.d.handler(record, { idempotencyKey: id, attempt, signal: lease.abort.signal }));
     const ranMs = Math.round(performance.now() - started);
     if (run.kind === 'lost') {
       // the lease logged it; whoever holds the order now records its outcome (Redis may be out of reach: best effort)
-      await journal
-        .append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, reason: lease.lost ?? 'expired' }))
-        .catch(() => undefined);
+      await journal.append(journalKey, entry(clock.now(), 'lease_lost', { attempt, process: PROCESS_NAME, reason: lease.lost ?? 'expired' })).catch(() => undefined);
       return;
     }
     let result: GrantResult | undefined;

@@ -1,5 +1,19 @@
 export type { Ledger, Deliveries, AcceptOptions, CancelOutcome } from './Ledger.js';
-export type { PaidOrder, UnsignedOrderFields, LedgerRecord, OrderState, AcceptOutcome, GrantHandler, GrantContext, RevokeHandler, RevokeContext, GrantResult, GrantDelivery, GrantSink, OrderSource } from './types.js';
+export type {
+  PaidOrder,
+  UnsignedOrderFields,
+  LedgerRecord,
+  OrderState,
+  AcceptOutcome,
+  GrantHandler,
+  GrantContext,
+  RevokeHandler,
+  RevokeContext,
+  GrantResult,
+  GrantDelivery,
+  GrantSink,
+  OrderSource,
+} from './types.js';
 export { TERMINAL_STATES } from './types.js';
 export { UnstorableOrderError, MAX_RAW_DEPTH } from './storable.js';
 export { ledgerOptionsSchema, grantHandlerSchema, type LedgerOptions } from './options.js';

@@ -25,12 +25,14 @@ export const journalOptionsSchema = z
       .min(2)
       .max(10_000)
       .default(100)
-      .describe("Most journal entries kept per order (or settlement, transfer); the first (how it arrived) is always kept, the oldest after it are dropped."),
+      .describe('Most journal entries kept per order (or settlement, transfer); the first (how it arrived) is always kept, the oldest after it are dropped.'),
     ttlDays: z
       .number()
       .min(0)
       .default(90)
-      .describe("Days a SUD job's, GameCenter order's or transfer's journal is kept after its last entry (0: as long as Redis keeps it). A ledger order's journal is part of its record and expires with it (`ledger.recordDays`)."),
+      .describe(
+        "Days a SUD job's, GameCenter order's or transfer's journal is kept after its last entry (0: as long as Redis keeps it). A ledger order's journal is part of its record and expires with it (`ledger.recordDays`).",
+      ),
   })
   .prefault({})
   .describe('The journal behind every order timeline (operators desk, admin API, CLI).');

@@ -29,7 +29,14 @@ export const ledgerOptionsSchema = z
       .min(100)
       .default(60_000)
       .describe('Deadline of one grant handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). The lease is renewed meanwhile.'),
-    deliveryClaimMs: z.number().int().min(100).default(3000).describe('How long a claim on delivering one grant to a player lasts. The process delivering renews it while it does, so it only runs out when that process died: then another process where the player is connected delivers the grant within about this long.'),
+    deliveryClaimMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(3000)
+      .describe(
+        'How long a claim on delivering one grant to a player lasts. The process delivering renews it while it does, so it only runs out when that process died: then another process where the player is connected delivers the grant within about this long.',
+      ),
     durability: z
       .strictObject({
         replicas: z
@@ -46,17 +53,13 @@ export const ledgerOptionsSchema = z
           .int()
           .min(1)
           .default(1000)
-          .describe("How long one confirmation waits for the replicas (Redis `WAIT`). Not confirmed in time: the write stays recorded, the platform gets its retry answer, and its retry is answered success once the replicas have it. Keep it well below the platform's own request timeout."),
+          .describe(
+            "How long one confirmation waits for the replicas (Redis `WAIT`). Not confirmed in time: the write stays recorded, the platform gets its retry answer, and its retry is answered success once the replicas have it. Keep it well below the platform's own request timeout.",
+          ),
       })
       .prefault({})
       .describe('Replicated durability of money writes (Redis `WAIT` after each).'),
-    ordersPerUser: z
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(1000)
-      .describe("Orders kept in each player's order index (newest kept), which the desk's find-by-player reads."),
+    ordersPerUser: z.number().int().min(1).max(100_000).default(1000).describe("Orders kept in each player's order index (newest kept), which the desk's find-by-player reads."),
     recordDays: z
       .number()
       .positive()
@@ -114,5 +117,5 @@ export type LedgerOptions = z.output<typeof ledgerOptionsSchema>;
 export const revokeHandlerSchema = z
   .custom<RevokeHandler>((v) => typeof v === 'function', { message: 'expected a function (order, ctx) => void' })
   .describe(
-    "Told once (across processes) that a granted order was taken back by its platform (a GameCenter order reset after payment; the order is then `revoked`), so the game can claw back what it credited. Receives the order and `ctx.idempotencyKey` (`revoke:<ledger key>`); retried with backoff when it throws and after a crash, so it must treat a repeated key as done.",
+    'Told once (across processes) that a granted order was taken back by its platform (a GameCenter order reset after payment; the order is then `revoked`), so the game can claw back what it credited. Receives the order and `ctx.idempotencyKey` (`revoke:<ledger key>`); retried with backoff when it throws and after a crash, so it must treat a repeated key as done.',
   );

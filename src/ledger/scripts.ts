@@ -163,8 +163,27 @@ return {1, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
     const [order, due, alias, user, day, seenKey, id] = keys as [string, string, string, string, string, string, string];
-    const [now, member, initial, pairsJson, acceptedEntry, dupHead, settledAnswer, pendingAnswer, orderPrefix, seenPrefix, max, keep, recordMs, dedupeMs, aliasMs, leaseText, owner, leaseEntry, arrival] =
-      args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+    const [
+      now,
+      member,
+      initial,
+      pairsJson,
+      acceptedEntry,
+      dupHead,
+      settledAnswer,
+      pendingAnswer,
+      orderPrefix,
+      seenPrefix,
+      max,
+      keep,
+      recordMs,
+      dedupeMs,
+      aliasMs,
+      leaseText,
+      owner,
+      leaseEntry,
+      arrival,
+    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     const noteDuplicate = (okey: string, existing: string | null, via: string) => {
       const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
       if (!db.exists(okey)) return;

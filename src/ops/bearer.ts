@@ -9,7 +9,9 @@ export function bearerCheck(expected: string): (headers: Headers) => boolean {
   return (headers) => {
     const auth = headers.get('authorization') ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    const got = createHash('sha256').update(m ? m[1]! : '').digest();
+    const got = createHash('sha256')
+      .update(m ? m[1]! : '')
+      .digest();
     return timingSafeEqual(want, got) && m !== null;
   };
 }

@@ -85,7 +85,10 @@ return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), granting, ex
   local(db, keys, args) {
     const [prefix, nowS, limitS] = args as [string, string, string];
     const limit = Number(limitS);
-    const future = db.zrangeByScore(keys[0]!, Number(nowS) + 0.5, Infinity).reverse().slice(0, limit);
+    const future = db
+      .zrangeByScore(keys[0]!, Number(nowS) + 0.5, Infinity)
+      .reverse()
+      .slice(0, limit);
     const granting = future.filter((e) => db.hget(prefix + e.member, 'state') === 'granting').length;
     return [db.zcard(keys[0]!), db.zcard(keys[1]!), granting, future.length >= limit ? 0 : 1];
   },

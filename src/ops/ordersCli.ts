@@ -196,7 +196,11 @@ const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd() + '\n';
   return line(header) + line(widths.map((w) => '-'.repeat(w))) + rows.map(line).join('');
 }
 
@@ -227,11 +231,20 @@ function orderDetail(r: LedgerRecord): string {
     ['updated', iso(r.updatedAt)],
     ['granted', iso(r.grantedAt)],
   ];
-  return rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(11)} ${v}\n`).join('');
+  return rows
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k.padEnd(11)} ${v}\n`)
+    .join('');
 }
 
 function timelineTable(entries: JournalEntry[]): string {
   if (!entries.length) return 'no journal entries (older than journal.ttlDays, or from before the journal existed)\n';
-  const rows = entries.map(({ at, event, ...rest }) => [iso(at), event, Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')]);
+  const rows = entries.map(({ at, event, ...rest }) => [
+    iso(at),
+    event,
+    Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' '),
+  ]);
   return table(['at', 'event', 'details'], rows);
 }

@@ -57,25 +57,18 @@ export function installRooms(ctx: BridgeContext, options: RoomsOptions, deps: Ro
   const wall = wallClock(options.timeZone);
   const zoneKeys = new ZoneKeys(store.keys, options.serverState.hashName);
 
-  const identity = new Identity(
-    { resolveUserId: options.resolveUserId, resolveRoleId: options.resolveRoleId, resolveZoneId: options.resolveZoneId, defaultZoneId: zoneId },
-    logger,
-  );
+  const identity = new Identity({ resolveUserId: options.resolveUserId, resolveRoleId: options.resolveRoleId, resolveZoneId: options.resolveZoneId, defaultZoneId: zoneId }, logger);
   if (!options.resolveUserId) {
     // join options are whatever the client sent: claiming a victim's id would deliver (and remove) their grants
     logger.warn(
-      'rooms.resolveUserId is not set: a player\'s user id comes from client.auth (set by your room\'s onAuth) or else from the join option `userId`, which any client can set to anyone\'s id and so receive their grants. Authenticate players in onAuth (e.g. bridge.vngates.onAuth()) or set rooms.resolveUserId.',
+      "rooms.resolveUserId is not set: a player's user id comes from client.auth (set by your room's onAuth) or else from the join option `userId`, which any client can set to anyone's id and so receive their grants. Authenticate players in onAuth (e.g. bridge.vngates.onAuth()) or set rooms.resolveUserId.",
     );
   }
   const ranks = new RankBook(options.ranks, logger);
   const roles = new StoreRoleRegistry(store, store.keys, options.roleInfo, logger);
   const accounts = new ZoneAccounts(store, zoneKeys);
-  const activity = new ActivityLog(store, store.keys, wall, options.activityRetentionDays * 86_400_000, (err) =>
-    logger.error('an activity listener failed', { error: errorText(err) }),
-  );
-  const settlements =
-    deps.settlements ??
-    new StoreSettlementSink(store, store.keys, { retentionMs: options.settlement.retentionSec * 1000, onSettlement: options.settlement.onSettlement }, logger);
+  const activity = new ActivityLog(store, store.keys, wall, options.activityRetentionDays * 86_400_000, (err) => logger.error('an activity listener failed', { error: errorText(err) }));
+  const settlements = deps.settlements ?? new StoreSettlementSink(store, store.keys, { retentionMs: options.settlement.retentionSec * 1000, onSettlement: options.settlement.onSettlement }, logger);
   const reports = new ReportQueue(options.reports, reportHandler({ roles, accounts, activity, settlements }), logger);
   const sessions = new SessionBook();
   const grantAcks = new GrantAcks(store, store.keys, options.grantAcks, logger);

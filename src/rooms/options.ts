@@ -41,26 +41,16 @@ const wallClockText = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 
 
 export const serverStateOptionsSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('Write this zone\'s entry in the serverstate hash.'),
+    enabled: z.boolean().default(true).describe("Write this zone's entry in the serverstate hash."),
     hashName: platformHashName('serverstate', 'Name of the hash the recharge platform reads (not prefixed); field = zone id.'),
-    intervalMs: z
-      .number()
-      .int()
-      .min(50)
-      .default(5000)
-      .describe('How often each process refreshes its zones\' entries. A process that stops writing drops out of the sums after two intervals.'),
+    intervalMs: z.number().int().min(50).default(5000).describe("How often each process refreshes its zones' entries. A process that stops writing drops out of the sums after two intervals."),
     serverBeginTime: z
       .union([wallClockText, z.number().int().nonnegative(), z.date().transform((d) => d.getTime())])
       .optional()
       .describe(
         'ServerBeginTime (zone opening time): "YYYY-MM-DD HH:mm:ss" written as is, or an instant (epoch ms or Date) written in `timeZone`. Default: when a process first served the zone, as kept in Redis.',
       ),
-    roleCap: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(0)
-      .describe('Role creation cap per zone: forceup is 1 once RoleNum (accounts with a role) reaches it. 0 = no cap (forceup 0).'),
+    roleCap: z.number().int().nonnegative().default(0).describe('Role creation cap per zone: forceup is 1 once RoleNum (accounts with a role) reaches it. 0 = no cap (forceup 0).'),
     gameState: fn<GameStateProvider>('(zoneId) => ({ queueNum?, onlineNum?, forceUp? })')
       .optional()
       .describe(
@@ -69,9 +59,7 @@ export const serverStateOptionsSchema = z
     machine: z
       .custom<MachineSampler>((v) => !!v && typeof (v as { sample?: unknown }).sample === 'function', { message: 'expected an object with a sample() method' })
       .optional()
-      .describe(
-        'Source of the CPU and memory figures (e.g. cgroup limits in a container). Default: process.cpuUsage / os.cpus / process RSS / os.totalmem.',
-      ),
+      .describe('Source of the CPU and memory figures (e.g. cgroup limits in a container). Default: process.cpuUsage / os.cpus / process RSS / os.totalmem.'),
   })
   .prefault({})
   .describe('The `serverstate` hash (spec 002 §5).');
@@ -87,10 +75,7 @@ export const roleInfoOptionsSchema = z
       .describe(
         'Role fields written after Item1–Item4, in this order, e.g. ["Item5"] or [{ name: "vip", default: 0 }]. Rooms pass their values in `extra`; a field without a value (and without a default) is left out.',
       ),
-    zoneNames: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe('Zone id → display name, for the VNGates /rolelist route (`server_name`). A zone without a name is listed by its id.'),
+    zoneNames: z.record(z.string(), z.string()).default({}).describe('Zone id → display name, for the VNGates /rolelist route (`server_name`). A zone without a name is listed by its id.'),
   })
   .prefault({})
   .describe('The role-info hash (spec 002, "创建角色信息").');
@@ -100,12 +85,7 @@ export const reportQueueOptionsSchema = z
     maxQueued: z.number().int().min(1).default(10_000).describe('Role, settlement and join reports kept in memory while Redis is away; beyond it the oldest is dropped (with a log line).'),
     retryMinMs: z.number().int().min(1).default(200).describe('First retry delay after a failed send; doubles per failure.'),
     retryMaxMs: z.number().int().min(1).default(5000).describe('Longest delay between retries (also the longest wait after Redis returns).'),
-    maxAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .default(5)
-      .describe('Attempts for a report that fails for another reason than Redis being away (e.g. a throwing settlement sink) before it is dropped.'),
+    maxAttempts: z.number().int().min(1).default(5).describe('Attempts for a report that fails for another reason than Redis being away (e.g. a throwing settlement sink) before it is dropped.'),
     closeTimeoutMs: z.number().int().nonnegative().default(3000).describe('At shutdown, how long to keep sending what is queued.'),
   })
   .prefault({})
@@ -113,12 +93,7 @@ export const reportQueueOptionsSchema = z
 
 export const rankOptionsSchema = z
   .strictObject({
-    maxUsersPerKind: z
-      .number()
-      .int()
-      .min(1)
-      .default(200_000)
-      .describe('Users kept per rank kind between two submissions; reports for further users are dropped (with a log line).'),
+    maxUsersPerKind: z.number().int().min(1).default(200_000).describe('Users kept per rank kind between two submissions; reports for further users are dropped (with a log line).'),
   })
   .prefault({})
   .describe('The in-memory rank book behind `reportRank`.');
@@ -162,13 +137,13 @@ export const roomsOptionsSchema = z
       ),
     resolveUserId: fn<IdResolver>('(client, joinOptions, room) => userId')
       .optional()
-      .describe('Finds a client\'s user id. Default: client.auth.userId, else client.auth.id (an @colyseus/auth token), else the join option `userId` (client-supplied: authenticate for real payments).'),
+      .describe(
+        "Finds a client's user id. Default: client.auth.userId, else client.auth.id (an @colyseus/auth token), else the join option `userId` (client-supplied: authenticate for real payments).",
+      ),
     resolveRoleId: fn<IdResolver>('(client, joinOptions, room) => roleId')
       .optional()
       .describe('Finds the role a client plays, for login times. Default: client.auth.roleId, else the join option `roleId`.'),
-    resolveZoneId: fn<IdResolver>('(client, joinOptions, room) => zoneId')
-      .optional()
-      .describe('Finds the zone a client plays in, for rooms serving several zones. Default: the bridge\'s `zoneId`.'),
+    resolveZoneId: fn<IdResolver>('(client, joinOptions, room) => zoneId').optional().describe("Finds the zone a client plays in, for rooms serving several zones. Default: the bridge's `zoneId`."),
     activityRetentionDays: z.number().int().min(1).default(3).describe('How long the per-day active-user hashes (GameCenter "active" batch) are kept.'),
     serverState: serverStateOptionsSchema,
     roleInfo: roleInfoOptionsSchema,

@@ -168,17 +168,7 @@ export class ServerStateReporter {
     const entry = await this.deps.store.run(
       writeZoneStateScript,
       [k.hashName, k.procs(zoneId), k.roleAccounts(zoneId), k.recentAccounts(zoneId)],
-      [
-        zoneId,
-        this.processToken,
-        contribution,
-        now,
-        RECENT_ACCOUNT_WINDOW_MS,
-        idJson(zoneId),
-        await this.beginJson(zoneId),
-        JSON.stringify(this.deps.wall.format(now)),
-        this.options.roleCap,
-      ],
+      [zoneId, this.processToken, contribution, now, RECENT_ACCOUNT_WINDOW_MS, idJson(zoneId), await this.beginJson(zoneId), JSON.stringify(this.deps.wall.format(now)), this.options.roleCap],
     );
     this.last.set(zoneId, entry);
   }

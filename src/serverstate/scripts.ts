@@ -78,9 +78,7 @@ redis.call('HSET', KEYS[1], ARGV[1], entry)
 return entry
 `,
   local(db, keys, args) {
-    const [field, proc, contribution, nowText, windowText, zoneJson, beginJson, updateJson, capText] = args as string[] as [
-      string, string, string, string, string, string, string, string, string,
-    ];
+    const [field, proc, contribution, nowText, windowText, zoneJson, beginJson, updateJson, capText] = args as string[] as [string, string, string, string, string, string, string, string, string];
     const [stateKey, procsKey, rolesKey, recentKey] = keys as [string, string, string, string];
     const now = Number(nowText);
     if (contribution === '') db.hdel(procsKey, proc);

@@ -8,7 +8,11 @@ export interface Printer {
 
 export function consolePrinter(write: (line: string) => void = (l) => process.stdout.write(l + '\n'), color = process.stdout.isTTY): Printer {
   const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const indent = (s: string) => s.split('\n').map((l) => `    ${l}`).join('\n');
+  const indent = (s: string) =>
+    s
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n');
   return {
     step: (title) => write(`\n${c('1', `▶ ${title}`)}`),
     exchange: (request, answer, status) => {

@@ -47,7 +47,7 @@ function json(text: string): Record<string, unknown> | undefined {
 /** The root cause of a failed fetch ("fetch failed" alone says nothing). */
 function causeText(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (errorText(err));
+  return cause?.code ?? cause?.message ?? errorText(err);
 }
 
 /** The `ret` inside the recharge HTTP answer's `msg` JSON string. */
@@ -125,8 +125,18 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
   const post = (body: Record<string, unknown>) => () => httpExchange('POST', base + p.recharge, JSON.stringify(body), { 'content-type': 'application/json' });
   if (!skip.has('recharge')) {
     await check('recharge over HTTP', post(order), `exactly ${OK_HTTP}`, (x) => x.status === 200 && x.answer === OK_HTTP);
-    await check('recharge over HTTP, the same order again (duplicate)', post(order), 'ret -1 or -5 (order number already used), result true', (x) => [-1, -5].includes(httpRet(x.answer) as number) && json(x.answer)?.result === true);
-    await check('recharge over HTTP with a bad sign', post(rechargeOrder({ ...recharge, badSign: true }, 'http')), 'ret -4 (sign error), result false', (x) => httpRet(x.answer) === -4 && json(x.answer)?.result === false);
+    await check(
+      'recharge over HTTP, the same order again (duplicate)',
+      post(order),
+      'ret -1 or -5 (order number already used), result true',
+      (x) => [-1, -5].includes(httpRet(x.answer) as number) && json(x.answer)?.result === true,
+    );
+    await check(
+      'recharge over HTTP with a bad sign',
+      post(rechargeOrder({ ...recharge, badSign: true }, 'http')),
+      'ret -4 (sign error), result false',
+      (x) => httpRet(x.answer) === -4 && json(x.answer)?.result === false,
+    );
   }
 
   if (!skip.has('socket')) {
@@ -143,7 +153,12 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
         return a?.code === '1' && a?.desc === '成功' && a?.codeNo === gift.codeNo && a?.userId === gift.userId;
       });
       await check('the same gift code again (duplicate)', send(gift), 'code "-5" (already redeemed)', (x) => json(x.answer)?.code === '-5');
-      await check('gift code with a bad sign', send(giftRequest({ giftKey: o.giftKey, userId: o.userId, zoneId: o.zoneId, badSign: true })), 'code "-4" (sign error)', (x) => json(x.answer)?.code === '-4');
+      await check(
+        'gift code with a bad sign',
+        send(giftRequest({ giftKey: o.giftKey, userId: o.userId, zoneId: o.zoneId, badSign: true })),
+        'code "-4" (sign error)',
+        (x) => json(x.answer)?.code === '-4',
+      );
     }
   }
 
@@ -162,7 +177,12 @@ export async function runTour(o: TourOptions, out: Printer): Promise<TourResult>
     const postSud = (n: { body: string; headers: Record<string, string> }) => () => httpExchange('POST', base + p.sud, n.body, n.headers);
     await check('SUD match.settle notification', postSud(settle), 'exactly {"ret_code":0,"ret_msg":"SUCCESS"}', (x) => x.answer === '{"ret_code":0,"ret_msg":"SUCCESS"}');
     await check('SUD notification again (duplicate notify_id)', postSud(settle), 'SUCCESS again', (x) => json(x.answer)?.ret_code === 0);
-    await check('SUD notification with a bad signature', postSud(sudNotification({ appId: o.sudAppId, secret: o.sudSecret, roomId: 'sim-room', uids: [o.userId], badSign: true })), 'a non-zero ret_code', (x) => typeof json(x.answer)?.ret_code === 'number' && json(x.answer)?.ret_code !== 0);
+    await check(
+      'SUD notification with a bad signature',
+      postSud(sudNotification({ appId: o.sudAppId, secret: o.sudSecret, roomId: 'sim-room', uids: [o.userId], badSign: true })),
+      'a non-zero ret_code',
+      (x) => typeof json(x.answer)?.ret_code === 'number' && json(x.answer)?.ret_code !== 0,
+    );
   }
 
   out.step(`tour finished: ${result.passed} passed, ${result.failed} failed`);

@@ -109,8 +109,7 @@ export class Connection {
     // resets and broken pipes are the peer's doing; the 'close' that follows releases the slot
     if (this.causeLogged) return;
     this.causeLogged = true;
-    const replyAtRisk =
-      this.state === 'handling' || this.socket.writableLength > 0 || (this.state === 'ending' && !this.socket.writableFinished);
+    const replyAtRisk = this.state === 'handling' || this.socket.writableLength > 0 || (this.state === 'ending' && !this.socket.writableFinished);
     const level = replyAtRisk ? 'warn' : 'info';
     this.host.log[level]('socket connection error', { ...this.peer, cause: 'socket-error', code: error.code ?? error.name, state: this.state });
   }

@@ -98,7 +98,11 @@ export class JsonSocketServer {
     if (this.draining) return;
     this.draining = true;
     if (this.server.listening) this.serverClosed = closeServer(this.server);
-    else if (this.listening) this.serverClosed = this.listening.then(() => closeServer(this.server), () => undefined);
+    else if (this.listening)
+      this.serverClosed = this.listening.then(
+        () => closeServer(this.server),
+        () => undefined,
+      );
     // pooled keep-alive connections between requests are let go; ones yet to send their first request may still do so
     for (const connection of this.live) connection.closeIfIdleBetweenRequests();
   }

@@ -162,4 +162,3 @@ export class ScanDecoder implements FrameDecoder {
     return this.failure;
   }
 }
-

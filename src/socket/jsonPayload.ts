@@ -1,9 +1,7 @@
 /** A socket message's bytes as a JSON object (the steps are json/objectParse.ts's). */
 import { decodeUtf8, parseJsonObjectText } from '../json/objectParse.js';
 
-export type ParsedJsonObject =
-  | { ok: true; value: Record<string, unknown>; text: string; meta?: unknown }
-  | { ok: false; reason: string };
+export type ParsedJsonObject = { ok: true; value: Record<string, unknown>; text: string; meta?: unknown } | { ok: false; reason: string };
 
 /**
  * Parses a JSON object from a message's text. A platform adapter may supply its own (the recharge path

@@ -6,12 +6,7 @@
  * Semantics follow Redis where the plugin relies on them: WRONGTYPE errors, empty containers disappear,
  * lazy expiry against an injectable clock.
  */
-type Entry =
-  | { t: 'string'; v: string }
-  | { t: 'hash'; v: Map<string, string> }
-  | { t: 'zset'; v: Map<string, number> }
-  | { t: 'set'; v: Set<string> }
-  | { t: 'list'; v: string[] };
+type Entry = { t: 'string'; v: string } | { t: 'hash'; v: Map<string, string> } | { t: 'zset'; v: Map<string, number> } | { t: 'set'; v: Set<string> } | { t: 'list'; v: string[] };
 
 type Kind = Entry['t'];
 interface Values {

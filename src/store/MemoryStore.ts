@@ -5,16 +5,7 @@
 import { KeySpace } from './KeySpace.js';
 import { MemoryDb } from './MemoryDb.js';
 import { assertOneSlot } from './slot.js';
-import {
-  StoreUnavailableError,
-  type BatchOutcome,
-  type MessageHandler,
-  type ScriptCall,
-  type ScriptReply,
-  type SetOptions,
-  type Store,
-  type StoreScript,
-} from './Store.js';
+import { StoreUnavailableError, type BatchOutcome, type MessageHandler, type ScriptCall, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
@@ -22,7 +13,10 @@ export class MemoryStore implements Store {
   private readonly channels = new Map<string, Set<MessageHandler>>();
   private closed = false;
 
-  constructor(readonly keys: KeySpace = new KeySpace(), now: () => number = Date.now) {
+  constructor(
+    readonly keys: KeySpace = new KeySpace(),
+    now: () => number = Date.now,
+  ) {
     this.db = new MemoryDb(now);
     // a script's PUBLISH reaches subscribers after the script has run, as with Redis
     this.db.onPublish = (channel, message) => queueMicrotask(() => this.deliver(channel, message));
@@ -79,7 +73,10 @@ export class MemoryStore implements Store {
   runBatch<R>(script: StoreScript<R>, calls: readonly ScriptCall[]): Promise<Array<BatchOutcome<R>>> {
     return this.op(() => {
       // the same refusal as Redis, so a batch that a Cluster would refuse fails on the in-process store too
-      assertOneSlot(`script ${script.name} batch`, calls.flatMap((c) => c.keys));
+      assertOneSlot(
+        `script ${script.name} batch`,
+        calls.flatMap((c) => c.keys),
+      );
       return calls.map((call): BatchOutcome<R> => {
         try {
           if (call.keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${call.keys.length}`);

@@ -12,23 +12,9 @@ import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
 import { assertOneSlot } from './slot.js';
 import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
-import {
-  StoreUnavailableError,
-  type BatchOutcome,
-  type MessageHandler,
-  type ScriptCall,
-  type ScriptReply,
-  type SetOptions,
-  type Store,
-  type StoreScript,
-} from './Store.js';
+import { StoreUnavailableError, type BatchOutcome, type MessageHandler, type ScriptCall, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
 
-export type RedisConnection =
-  | string
-  | RedisOptions
-  | { cluster: ClusterNode[]; options?: ClusterOptions }
-  | Redis
-  | Cluster;
+export type RedisConnection = string | RedisOptions | { cluster: ClusterNode[]; options?: ClusterOptions } | Redis | Cluster;
 
 export interface RedisStoreOptions {
   connection: RedisConnection;
@@ -173,8 +159,7 @@ export class RedisStore implements Store {
   hdel = (key: string, ...fields: string[]) => this.cmd(() => this.client.hdel(key, ...fields));
   hincrby = (key: string, field: string, by: number) => this.cmd(() => this.client.hincrby(key, field, by));
 
-  zadd = (key: string, entries: ReadonlyArray<readonly [number, string]>) =>
-    entries.length ? this.cmd(() => this.client.zadd(key, ...entries.flatMap(([s, m]) => [s, m]))) : Promise.resolve(0);
+  zadd = (key: string, entries: ReadonlyArray<readonly [number, string]>) => (entries.length ? this.cmd(() => this.client.zadd(key, ...entries.flatMap(([s, m]) => [s, m]))) : Promise.resolve(0));
   zrem = (key: string, ...members: string[]) => this.cmd(() => this.client.zrem(key, ...members));
   zscore = async (key: string, member: string) => {
     const s = await this.cmd(() => this.client.zscore(key, member));

@@ -20,7 +20,9 @@ export function createStore(opts: CreateStoreOptions): Store {
     return new RedisStore({ connection: opts.redis, keys, logger: opts.logger, commandTimeoutMs: opts.commandTimeoutMs, durability: opts.durability });
   }
   if (opts.durability && opts.durability.replicas > 0) {
-    throw new Error('ledger.durability.replicas > 0 needs Redis with replicas: the in-process store keeps orders in one process\'s memory, which no replica can confirm. Configure `redis`, or set replicas to 0.');
+    throw new Error(
+      "ledger.durability.replicas > 0 needs Redis with replicas: the in-process store keeps orders in one process's memory, which no replica can confirm. Configure `redis`, or set replicas to 0.",
+    );
   }
   opts.logger.warn(
     'no redis configured: using the in-process store. It is single-process only and keeps nothing across restarts; ' +

@@ -55,9 +55,7 @@ export function assertOneSlot(what: string, keys: readonly string[]): void {
     slot ??= keySlot(first);
     const other = crc16(Buffer.from(t, 'utf8')) % SLOTS;
     if (other !== slot) {
-      throw new CrossSlotError(
-        `${what}: keys of one batch must share one Redis Cluster hash slot (one {tag}); ${JSON.stringify(first)} is in slot ${slot}, ${JSON.stringify(key)} in slot ${other}`,
-      );
+      throw new CrossSlotError(`${what}: keys of one batch must share one Redis Cluster hash slot (one {tag}); ${JSON.stringify(first)} is in slot ${slot}, ${JSON.stringify(key)} in slot ${other}`);
     }
   }
 }

@@ -78,7 +78,8 @@ export class VngatesDouble {
       if (step === '503') return void res.writeHead(503).end('busy');
       if (step === 'html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>gateway</html>');
       const answer = (o: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(o));
-      if (req.method !== 'POST' || req.headers['content-type'] !== 'application/x-www-form-urlencoded' || form.app_id !== this.o.appId || !form.access_token || !form.sign) return answer({ status: 0, msg: 'invalid parameter' });
+      if (req.method !== 'POST' || req.headers['content-type'] !== 'application/x-www-form-urlencoded' || form.app_id !== this.o.appId || !form.access_token || !form.sign)
+        return answer({ status: 0, msg: 'invalid parameter' });
       if (!safeEqual(form.sign, md5Hex(form.app_id + form.access_token))) return answer({ status: 0, msg: 'invalid sign' });
       const user = this.users.get(form.access_token);
       if (!user) return answer({ status: 0, msg: 'access token expired' });

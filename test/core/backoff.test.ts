@@ -9,14 +9,23 @@ const seq = (n: number, f: (failures: number) => number) => Array.from({ length:
 
 describe('backoffDelay', () => {
   it('doubles from the base after each failure, 0 counting as the first', () => {
-    assert.deepEqual(seq(5, (n) => backoffDelay(n, { baseMs: 100 })), [100, 200, 400, 800, 1600]);
+    assert.deepEqual(
+      seq(5, (n) => backoffDelay(n, { baseMs: 100 })),
+      [100, 200, 400, 800, 1600],
+    );
     assert.equal(backoffDelay(0, { baseMs: 100 }), 100);
   });
 
   it('stops at maxMs, and after maxDoublings', () => {
-    assert.deepEqual(seq(6, (n) => backoffDelay(n, { baseMs: 1000, maxMs: 5000 })), [1000, 2000, 4000, 5000, 5000, 5000]);
+    assert.deepEqual(
+      seq(6, (n) => backoffDelay(n, { baseMs: 1000, maxMs: 5000 })),
+      [1000, 2000, 4000, 5000, 5000, 5000],
+    );
     // the GameCenter zone/transfer retry: at most 32 × the base
-    assert.deepEqual(seq(8, (n) => backoffDelay(n, { baseMs: 10, maxDoublings: 5 })), [10, 20, 40, 80, 160, 320, 320, 320]);
+    assert.deepEqual(
+      seq(8, (n) => backoffDelay(n, { baseMs: 10, maxDoublings: 5 })),
+      [10, 20, 40, 80, 160, 320, 320, 320],
+    );
   });
 
   it('stays finite after any number of failures', () => {
@@ -37,8 +46,14 @@ describe('backoffDelay', () => {
 
   it("upperHalf jitter: between half and all of the delay (GameCenter's outbound retries)", () => {
     const o = { baseMs: 200, jitter: 'upperHalf' as const };
-    assert.deepEqual(seq(3, (n) => backoffDelay(n, { ...o, random: () => 0 })), [100, 200, 400]);
-    assert.deepEqual(seq(3, (n) => backoffDelay(n, { ...o, random: () => 0.999999 })), [200, 400, 800]);
+    assert.deepEqual(
+      seq(3, (n) => backoffDelay(n, { ...o, random: () => 0 })),
+      [100, 200, 400],
+    );
+    assert.deepEqual(
+      seq(3, (n) => backoffDelay(n, { ...o, random: () => 0.999999 })),
+      [200, 400, 800],
+    );
   });
 
   it('uses Math.random when no source is given, within the jitter bounds', () => {

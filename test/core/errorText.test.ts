@@ -21,7 +21,14 @@ describe('errorText', () => {
 
   it('never throws, whatever was thrown', () => {
     assert.equal(errorText(Object.create(null)), '[object Object]');
-    assert.equal(errorText({ toString: () => { throw new Error('boom'); } }), '[object Object]');
+    assert.equal(
+      errorText({
+        toString: () => {
+          throw new Error('boom');
+        },
+      }),
+      '[object Object]',
+    );
     assert.equal(errorText(Symbol('s')), 'Symbol(s)');
   });
 });

@@ -139,7 +139,7 @@ describe('register', () => {
       const bad = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: recharge(taken) } });
       try {
         let body: any;
-        for (const deadline = Date.now() + 5000; ; ) {
+        for (const deadline = Date.now() + 5000; ;) {
           const res = await fetch(`${bad.baseUrl}/platform/health`);
           body = await res.json();
           if (body.platforms?.recharge?.socketState === 'failed' || body.status === 'degraded') {
@@ -158,7 +158,7 @@ describe('register', () => {
       }
       const good = await bootBridge({ bridge: { http: { healthDetail: true }, recharge: recharge(0) } });
       try {
-        for (const deadline = Date.now() + 5000; ; ) {
+        for (const deadline = Date.now() + 5000; ;) {
           const body = (await (await fetch(`${good.baseUrl}/platform/health`)).json()) as any;
           if (body.platforms?.recharge?.socketState === 'listening') {
             assert.equal(body.status, 'ok');

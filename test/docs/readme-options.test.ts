@@ -15,7 +15,9 @@ describe('README option reference', () => {
   });
 
   it('has a description for every option', () => {
-    const missing = optionRows().filter((r) => r.description.trim() === '').map((r) => r.path);
+    const missing = optionRows()
+      .filter((r) => r.description.trim() === '')
+      .map((r) => r.path);
     assert.deepEqual(missing, []);
   });
 

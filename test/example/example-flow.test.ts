@@ -36,11 +36,23 @@ describe('example game flow', function () {
 
     // the spec's 1.3 example, re-signed with the trial key
     const order: Record<string, unknown> = {
-      Amount: 499, BudanFlag: 0, cc: '20A3E6A5B99D284B421860AD002092A1', ChargeTime: 1676332979,
-      cporder_no: `0612023021401023533000-${Date.now()}`, Id: '2134689', propId: 'com.fingerfun.nova.pack5',
-      order_no: '0612023021401023533000', RoleID: '47120000004', Time: 1676332979,
-      UserID: '1100010000000000000000000000000009649219', ZoneID: '4', cmdId: 1,
-      extendParams: 'b1ebc2aa-48d3-466a-b71b-89ee152ccf40', currencyType: '2', fanli: '0', deviceGroupId: '0000',
+      Amount: 499,
+      BudanFlag: 0,
+      cc: '20A3E6A5B99D284B421860AD002092A1',
+      ChargeTime: 1676332979,
+      cporder_no: `0612023021401023533000-${Date.now()}`,
+      Id: '2134689',
+      propId: 'com.fingerfun.nova.pack5',
+      order_no: '0612023021401023533000',
+      RoleID: '47120000004',
+      Time: 1676332979,
+      UserID: '1100010000000000000000000000000009649219',
+      ZoneID: '4',
+      cmdId: 1,
+      extendParams: 'b1ebc2aa-48d3-466a-b71b-89ee152ccf40',
+      currencyType: '2',
+      fanli: '0',
+      deviceGroupId: '0000',
     };
     order.Sign = md5Upper(`${order.Amount}${order.UserID}${order.ZoneID}${order.cporder_no}${order.order_no}${order.Time}${order.fanli}${TRIAL_SECRETS.RECHARGE_KEY}`);
     const post = () => fetch(`http://127.0.0.1:${port}/platform/recharge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) }).then((r) => r.text());

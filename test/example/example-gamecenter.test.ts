@@ -49,7 +49,10 @@ describe('example server against the GameCenter double', function () {
   it('token check, type-1 on first join, a rank flush within the interval, an order polled and granted to the client', async () => {
     const bad = new ColyseusSDK(`ws://127.0.0.1:${port}`);
     bad.auth.token = 'bad';
-    await assert.rejects(bad.joinOrCreate('battle', { userId: '645633159128785116' }), (e: { code?: number; message: string }) => e.code === 525 && /GameCenter refused the token \(922/.test(e.message));
+    await assert.rejects(
+      bad.joinOrCreate('battle', { userId: '645633159128785116' }),
+      (e: { code?: number; message: string }) => e.code === 525 && /GameCenter refused the token \(922/.test(e.message),
+    );
 
     const sdk = new ColyseusSDK(`ws://127.0.0.1:${port}`);
     sdk.auth.token = 'trial-token';
@@ -73,7 +76,10 @@ describe('example server against the GameCenter double', function () {
     await waitFor('registered', () => paid[0], 5000);
     assert.deepEqual(paid[0], { orderId: '566422073705434999', ok: true, status: 'registered' });
     await waitFor('grant message', () => grants[0], 15_000);
-    assert.ok(calls('order.check_status').some((r) => r.params.orders === '566422073705434999'), 'polled');
+    assert.ok(
+      calls('order.check_status').some((r) => r.params.orders === '566422073705434999'),
+      'polled',
+    );
     assert.equal(calls('sync.order_game_zone_data').length, 1, 'its zone sent once');
     assert.equal(grants[0]!.orderId, '566422073705434999');
     assert.equal(grants[0]!.amount, 100, 'GameCenter cents');

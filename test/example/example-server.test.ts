@@ -63,7 +63,8 @@ describe('example server (npm start)', function () {
       assert.doesNotMatch(proc.output(), /example server listening/);
     };
 
-    it('refuses to start with the trial secrets under NODE_ENV=production', () => refused({ REDIS_URL: '', NODE_ENV: 'production' }, /refusing to start: NODE_ENV=production, but RECHARGE_KEY, GIFT_KEY/));
+    it('refuses to start with the trial secrets under NODE_ENV=production', () =>
+      refused({ REDIS_URL: '', NODE_ENV: 'production' }, /refusing to start: NODE_ENV=production, but RECHARGE_KEY, GIFT_KEY/));
 
     it('refuses to start with the trial secrets on a non-loopback HOST', () => refused({ REDIS_URL: '', HOST: '0.0.0.0' }, /refusing to start: HOST=0\.0\.0\.0 is reachable from other machines/));
 

@@ -19,7 +19,10 @@ describe('GameCenter platform options and install', function () {
     const paths = bad.error!.issues.map((i) => i.path.join('.')).sort();
     assert.deepEqual(paths, ['onTransfer', 'rankBatchSize', 'rankTimeZone']);
     const lease = gameCenterPlatformOptionsSchema.safeParse({ baseUrl: 'test', appId: 'a', secret: 's', leaseMs: 5000 });
-    assert.deepEqual(lease.error?.issues.map((i) => i.path.join('.')), ['leaseMs']);
+    assert.deepEqual(
+      lease.error?.issues.map((i) => i.path.join('.')),
+      ['leaseMs'],
+    );
     for (const s of Object.values(gameCenterPlatformOptionsSchema.shape ?? {})) assert.ok((s as { description?: string }).description);
   });
 

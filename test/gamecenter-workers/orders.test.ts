@@ -57,7 +57,7 @@ describe('GameCenter order polling against the double', function () {
 
   it('computes the documented schedule from first seen', () => {
     const offsets: number[] = [];
-    for (let t: number | null = 0; (t = nextCheckAt(0, t)) !== null; ) offsets.push(t);
+    for (let t: number | null = 0; (t = nextCheckAt(0, t)) !== null;) offsets.push(t);
     assert.deepEqual(offsets, EXPECTED_OFFSETS);
     assert.equal(nextCheckAt(1000, 1000 + 31_500), 1000 + MIN, 'a late check does not stretch the schedule');
     assert.equal(nextCheckAt(0, 24 * 60 * MIN), null);
@@ -156,7 +156,10 @@ describe('GameCenter order polling against the double', function () {
     const tick = await poller.tick();
     assert.deepEqual(tick, { claimed: 4, requests: 1, more: false });
     const states = await Promise.all(ids.map(async (id) => (await poller.get(id))!));
-    assert.deepEqual(states.map((o) => o.state), ['cancelled', 'cancelled', 'cancelled', 'polling']);
+    assert.deepEqual(
+      states.map((o) => o.state),
+      ['cancelled', 'cancelled', 'cancelled', 'polling'],
+    );
     assert.match(states[0]!.reason!, /never paid.*status=0/);
     assert.match(states[1]!.reason!, /reset.*status=2/);
     assert.match(states[2]!.reason!, /reset.*status=3/);
@@ -187,7 +190,10 @@ describe('GameCenter order polling against the double', function () {
       assert.equal(line[0]!.fields!.orderId, bad);
       assert.match(String(line[0]!.fields!.issues), /status|checked/);
       await waitFor('grant', () => (calls.length ? true : undefined));
-      assert.deepEqual(calls.map((c) => c.orderId), [good]);
+      assert.deepEqual(
+        calls.map((c) => c.orderId),
+        [good],
+      );
       // the platform's answer is well-formed again: the order proceeds
       w.double.orders.set(bad, paid());
       w.clock.advance(3 * S);

@@ -115,7 +115,10 @@ describe('GameCenter ranks: RankStore + RankFlusher against the double', functio
     const { times, duplicates } = ledgerOf(w);
     assert.equal(duplicates, 0, 'GameCenter never refused a second submission');
     assert.equal(w.double.rankSubmissions.length, 18_000);
-    assert.ok([...times.values()].every((n) => n === 3), 'each user and type once per day');
+    assert.ok(
+      [...times.values()].every((n) => n === 3),
+      'each user and type once per day',
+    );
     for (const r of w.double.requestsTo('sync.rank_data')) assert.ok(rankPairs(r.params.rank_data).length <= 999);
   });
 
@@ -158,7 +161,10 @@ describe('GameCenter ranks: RankStore + RankFlusher against the double', functio
     assert.equal(retry.sent, 9);
     const { times } = ledgerOf(w);
     assert.equal(times.size, 9);
-    assert.ok([...times.values()].every((n) => n === 1), 'no user stored twice');
+    assert.ok(
+      [...times.values()].every((n) => n === 1),
+      'no user stored twice',
+    );
     assert.equal(await sink.dirtyCount(1), 0);
     assert.ok(w.logger.find('already holds today', 'info').length >= 8);
   });

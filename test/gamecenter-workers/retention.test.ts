@@ -68,7 +68,10 @@ describe('GameCenter retention: records expire, tombstones keep the duplicate ch
       assert.equal(await store.pttl(poller.keys.orderPrefix + open), -1, 'a polled order does not expire');
       w.clock.advance(3000);
       await poller.tick();
-      for (const [id, state] of [[paid, 'paid'], [cancelled, 'cancelled']] as const) {
+      for (const [id, state] of [
+        [paid, 'paid'],
+        [cancelled, 'cancelled'],
+      ] as const) {
         assert.equal((await poller.get(id))!.state, state);
         assert.equal(days(await store.pttl(poller.keys.orderPrefix + id)), 90);
         assert.equal(days(await store.pttl(poller.keys.donePrefix + id)), 400);
@@ -147,7 +150,9 @@ describe('GameCenter retention: records expire, tombstones keep the duplicate ch
     w.double.transfers.get(transferId)!.status = 3;
     w.clock.advance(1000);
     await s.tick();
-    await waitFor('the record and reference to expire', async () => ((await store.pttl(s.keys.refPrefix + 'short')) === -2 && (await store.pttl(s.keys.transferPrefix + transferId)) === -2 ? true : undefined));
+    await waitFor('the record and reference to expire', async () =>
+      (await store.pttl(s.keys.refPrefix + 'short')) === -2 && (await store.pttl(s.keys.transferPrefix + transferId)) === -2 ? true : undefined,
+    );
     const next = await s.newTransfer({ userToken: TOKEN, amount: 1, reference: 'short' });
     assert.notEqual(next.transferId, transferId);
     assert.equal(w.double.requestsTo('transfer.new').length, 2);

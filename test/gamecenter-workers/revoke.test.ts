@@ -81,7 +81,10 @@ describe('GameCenter orders reset after their grant', function () {
       assert.match(record.reason!, /reset.*status=3/);
       assert.ok(record.revokedAt);
       const events = (await a.ledger.timeline(`gamecenter:${id}`)).map((e) => e.event);
-      assert.deepEqual(events.filter((e) => ['accepted', 'granted', 'revoked', 'revocation_handled'].includes(e)), ['accepted', 'granted', 'revoked', 'revocation_handled']);
+      assert.deepEqual(
+        events.filter((e) => ['accepted', 'granted', 'revoked', 'revocation_handled'].includes(e)),
+        ['accepted', 'granted', 'revoked', 'revocation_handled'],
+      );
       assert.equal(w.logger.find('reset after it was granted: revoked', 'error').length, 1, 'logged once at error level');
       assert.equal(w.double.requestsTo('order.check_status').length, 3, 'a final order is not asked again');
     } finally {

@@ -62,7 +62,11 @@ describe('GameCenter zone data against the double', function () {
     assert.equal(await wrong.roleCreated('44', 1, t), 'duplicate', 'still guarded: never sent twice');
 
     const parked = await wrong.parked();
-    assert.deepEqual(parked.map((p) => [p.event, p.why, p.code, p.attempts]).sort(), [['create role', 'refused', 999, 1], ['create role', 'refused', 999, 1], ['order zone', 'refused', 999, 1]]);
+    assert.deepEqual(parked.map((p) => [p.event, p.why, p.code, p.attempts]).sort(), [
+      ['create role', 'refused', 999, 1],
+      ['create role', 'refused', 999, 1],
+      ['order zone', 'refused', 999, 1],
+    ]);
     assert.equal(parked.find((p) => 'userId' in p && p.userId === '44')!.nextAttemptAt, t + 1000);
     // retried with backoff: refused again, next attempt after twice the delay
     w.clock.advance(1000);
@@ -75,7 +79,15 @@ describe('GameCenter zone data against the double', function () {
     const fixed = zoneSync(w);
     assert.equal(await fixed.retryParked(), 3);
     assert.equal(await fixed.retryDue(), 3);
-    assert.deepEqual(creates(w).map((e) => [e.userId, e.zone, e.timeMs]).sort(), [['44', 1, t], ['45', 1, t]]);
+    assert.deepEqual(
+      creates(w)
+        .map((e) => [e.userId, e.zone, e.timeMs])
+        .sort(),
+      [
+        ['44', 1, t],
+        ['45', 1, t],
+      ],
+    );
     assert.equal(w.double.orderZones.get('144612098616033280'), 1);
     assert.equal(await fixed.parkedCount(), 0);
     assert.deepEqual(await fixed.parked(), []);
@@ -93,7 +105,10 @@ describe('GameCenter zone data against the double', function () {
       w.clock.advance(wait);
       assert.equal(await a.retryDue(), 1);
     }
-    assert.deepEqual((await a.parked()).map((p) => [p.why, p.attempts]), [['failing', 3]]);
+    assert.deepEqual(
+      (await a.parked()).map((p) => [p.why, p.attempts]),
+      [['failing', 3]],
+    );
     assert.equal(w.logger.find('keeps failing; it is kept (parked)', 'error').length, 1);
     w.clock.advance(4000);
     assert.equal(await a.retryDue(), 1);
@@ -144,7 +159,10 @@ describe('GameCenter zone data against the double', function () {
     const [ra, rb] = await Promise.all([a.flushActive(), b.flushActive()]);
     assert.equal(ra + rb, 2);
     const reqs = w.double.requestsTo('sync.user_game_zone_data');
-    assert.deepEqual(reqs.map((r) => r.params.user_game_zone_type), ['2', '2']);
+    assert.deepEqual(
+      reqs.map((r) => r.params.user_game_zone_type),
+      ['2', '2'],
+    );
     assert.deepEqual(reqs.map((r) => (JSON.parse(r.params.user_game_zone_data!) as unknown[]).length).sort(), [1000, 501].sort());
     const active = w.double.userZoneEvents.filter((e) => e.type === 2);
     assert.equal(active.length, 1501);

@@ -30,7 +30,12 @@ function apiParams(req: RecordedRequest, endpoint: string): Record<string, strin
     .sort()
     .map((k) => `${k}=${req.params[k]}`)
     .join('&');
-  assert.equal(signature, createHash('sha256').update(canonical + SECRET).digest('hex'));
+  assert.equal(
+    signature,
+    createHash('sha256')
+      .update(canonical + SECRET)
+      .digest('hex'),
+  );
   return rest;
 }
 
@@ -94,10 +99,13 @@ describe('GameCenterClient against the double', () => {
       user_game_zone_data: '[[645633159128785116,0,1582019617910],[645633159128785116,32767,1582019617911]]',
       user_game_zone_type: '1',
     });
-    assert.deepEqual(h.double.userZoneEvents.map((e) => [e.type, e.userId, e.zone]), [
-      [1, USER, 0],
-      [1, USER, 32767],
-    ]);
+    assert.deepEqual(
+      h.double.userZoneEvents.map((e) => [e.type, e.userId, e.zone]),
+      [
+        [1, USER, 0],
+        [1, USER, 32767],
+      ],
+    );
   });
 
   it('syncOrderGameZoneData sends [[orderId,zone]]', async () => {
@@ -137,10 +145,7 @@ describe('GameCenterClient against the double', () => {
     assert.ok(paid);
     assert.equal(paid.orderId, '141641699233734684');
     assert.equal(paid.gameId, '126847495400849409');
-    assert.deepEqual(
-      [paid.checked, paid.status, paid.payTime, paid.amount, paid.currency, paid.sku, paid.env, paid.gameZone, paid.test],
-      [1, 1, 1582019617910, 100, 'AED', '001', 1, 1, false],
-    );
+    assert.deepEqual([paid.checked, paid.status, paid.payTime, paid.amount, paid.currency, paid.sku, paid.env, paid.gameZone, paid.test], [1, 1, 1582019617910, 100, 'AED', '001', 1, 1, false]);
     assert.deepEqual([paid.orderRef, paid.orderToken, paid.payedAfterFailed, paid.cpOrderId], ['ref-1', 'otk', true, 'cp-1']);
     assert.equal(orderOutcome(paid), 'deliver');
     assert.equal(orderOutcome(result.get('144612098616033280')!), 'pending');
@@ -207,18 +212,58 @@ describe('GameCenterClient against the double', () => {
 
   describe('refuses locally, sending nothing', () => {
     const cases: Array<[string, (c: ReturnType<typeof client>) => Promise<unknown>, RegExp]> = [
-      ['1000 rank pairs', (c) => c.syncRankData(1, Array.from({ length: 1000 }, (_, i) => [String(i + 1), 1] as const)), /fewer than 1000/],
+      [
+        '1000 rank pairs',
+        (c) =>
+          c.syncRankData(
+            1,
+            Array.from({ length: 1000 }, (_, i) => [String(i + 1), 1] as const),
+          ),
+        /fewer than 1000/,
+      ],
       ['a rank type outside 0..2', (c) => c.syncRankData(3 as 0, [['1', 1]]), /rank type/],
       ['a non-finite rank value', (c) => c.syncRankData(0, [['1', Number.NaN]]), /finite/],
-      ['the same user twice in one rank batch', (c) => c.syncRankData(0, [['1', 1], ['1', 2]]), /twice/],
-      ['1001 zone rows', (c) => c.syncUserGameZoneData(2, Array.from({ length: 1001 }, (_, i) => [String(i), 1, NOW] as const)), /at most 1000/],
+      [
+        'the same user twice in one rank batch',
+        (c) =>
+          c.syncRankData(0, [
+            ['1', 1],
+            ['1', 2],
+          ]),
+        /twice/,
+      ],
+      [
+        '1001 zone rows',
+        (c) =>
+          c.syncUserGameZoneData(
+            2,
+            Array.from({ length: 1001 }, (_, i) => [String(i), 1, NOW] as const),
+          ),
+        /at most 1000/,
+      ],
       ['zone 32768', (c) => c.syncUserGameZoneData(1, [['1', 32768, NOW]]), /outside 0\.\.32767/],
       ['zone -1', (c) => c.syncOrderGameZoneData([['1', -1]]), /outside 0\.\.32767/],
       ['a fractional zone', (c) => c.syncOrderGameZoneData([['1', 1.5]]), /outside/],
       ['a zone event type outside 1..2', (c) => c.syncUserGameZoneData(3 as 1, [['1', 1, NOW]]), /type/],
-      ['a create event twice in one batch', (c) => c.syncUserGameZoneData(1, [['1', 1, NOW], ['1', 1, NOW]]), /twice/],
+      [
+        'a create event twice in one batch',
+        (c) =>
+          c.syncUserGameZoneData(1, [
+            ['1', 1, NOW],
+            ['1', 1, NOW],
+          ]),
+        /twice/,
+      ],
       ['1001 order zone rows', (c) => c.syncOrderGameZoneData(Array.from({ length: 1001 }, (_, i) => [String(i), 1] as const)), /at most 1000/],
-      ['the same order twice', (c) => c.syncOrderGameZoneData([['1', 1], ['1', 2]]), /twice/],
+      [
+        'the same order twice',
+        (c) =>
+          c.syncOrderGameZoneData([
+            ['1', 1],
+            ['1', 2],
+          ]),
+        /twice/,
+      ],
       ['an amount with 3 decimals', (c) => c.newExchange({ userId: '1', env: 1, sku: 's', orderRef: 'r', amount: 1.005 }), /2 decimal/],
       ['a zero transfer', (c) => c.newTransfer({ userToken: 't', amount: 0 }), /greater than 0/],
       ['an env outside 0..1', (c) => c.newExchange({ userId: '1', env: 2 as 0, sku: 's', orderRef: 'r', amount: 1 }), /env/],

@@ -4,11 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import {
-  GameCenterDuplicateOperationError,
-  GameCenterInvalidParameterError,
-  GameCenterTransportError,
-} from '../../src/platforms/gamecenter/errors.js';
+import { GameCenterDuplicateOperationError, GameCenterInvalidParameterError, GameCenterTransportError } from '../../src/platforms/gamecenter/errors.js';
 import type { GameCenterApi } from '../../src/platforms/gamecenter/client.js';
 import { GameCenterDouble } from '../../src/testing/index.js';
 import { APP_ID, SECRET, useDouble } from './support.js';
@@ -23,8 +19,7 @@ const invalid = (msg: string | RegExp) => (e: unknown) => {
   return true;
 };
 
-const rows = (n: number, width: 2 | 3) =>
-  `[${Array.from({ length: n }, (_, i) => (width === 2 ? `[${i + 1},1]` : `[${i + 1},1,${MIDNIGHT_UTC}]`)).join(',')}]`;
+const rows = (n: number, width: 2 | 3) => `[${Array.from({ length: n }, (_, i) => (width === 2 ? `[${i + 1},1]` : `[${i + 1},1,${MIDNIGHT_UTC}]`)).join(',')}]`;
 
 describe('GameCenter double rejections', () => {
   let clock = MIDNIGHT_UTC;
@@ -50,7 +45,10 @@ describe('GameCenter double rejections', () => {
       await assert.rejects(c.checkOrders(['1']), invalid('nonce equals the previous request'));
       nonce = 43;
       await c.checkOrders(['1']);
-      assert.deepEqual(h.double.requests.map((r) => r.outcome), [{ code: 0 }, { code: 999 }, { code: 0 }]);
+      assert.deepEqual(
+        h.double.requests.map((r) => r.outcome),
+        [{ code: 0 }, { code: 999 }, { code: 0 }],
+      );
     });
 
     it('a wrong appId, and a timestamp in seconds instead of milliseconds', async () => {
@@ -81,10 +79,7 @@ describe('GameCenter double rejections', () => {
     });
 
     it('an unknown API is an HTTP 404, surfaced as a transport error', async () => {
-      await assert.rejects(
-        h.client().raw('order.refund' as GameCenterApi, {}),
-        (e: unknown) => e instanceof GameCenterTransportError && e.kind === 'http' && e.status === 404 && !e.transient,
-      );
+      await assert.rejects(h.client().raw('order.refund' as GameCenterApi, {}), (e: unknown) => e instanceof GameCenterTransportError && e.kind === 'http' && e.status === 404 && !e.transient);
     });
   });
 
@@ -110,8 +105,17 @@ describe('GameCenter double rejections', () => {
     it('a refused batch stores nothing, not even its new users', async () => {
       const c = h.client();
       await c.syncRankData(0, [['1', 1]]);
-      await assert.rejects(c.syncRankData(0, [['2', 1], ['1', 2]]), GameCenterDuplicateOperationError);
-      assert.deepEqual(h.double.rankSubmissions.map((s) => s.userId), ['1']);
+      await assert.rejects(
+        c.syncRankData(0, [
+          ['2', 1],
+          ['1', 2],
+        ]),
+        GameCenterDuplicateOperationError,
+      );
+      assert.deepEqual(
+        h.double.rankSubmissions.map((s) => s.userId),
+        ['1'],
+      );
     });
 
     it('1000 pairs sent past the client limit are 999; so is a rank type outside 0..2', async () => {
@@ -138,7 +142,10 @@ describe('GameCenter double rejections', () => {
     await c.syncRankData(1, [['7', 1]]);
     clock = MIDNIGHT_UTC + 21 * 3_600_000;
     await c.syncRankData(1, [['7', 2]]);
-    assert.deepEqual(h.double.rankSubmissions.map((s) => s.day), ['2024-01-10', '2024-01-11']);
+    assert.deepEqual(
+      h.double.rankSubmissions.map((s) => s.day),
+      ['2024-01-10', '2024-01-11'],
+    );
   });
 
   describe('sync.user_game_zone_data', () => {
@@ -155,14 +162,8 @@ describe('GameCenter double rejections', () => {
     it('more than 1000 rows, or a zone outside 0..32767, sent past the client, are 999', async () => {
       const c = h.client();
       await assert.rejects(c.raw('sync.user_game_zone_data', { user_game_zone_type: 2, user_game_zone_data: rows(1001, 3) }), invalid(/1000/));
-      await assert.rejects(
-        c.raw('sync.user_game_zone_data', { user_game_zone_type: 2, user_game_zone_data: `[[1,32768,${MIDNIGHT_UTC}]]` }),
-        invalid(/outside/),
-      );
-      await assert.rejects(
-        c.raw('sync.user_game_zone_data', { user_game_zone_type: 2, user_game_zone_data: `[[1,-1,${MIDNIGHT_UTC}]]` }),
-        invalid(/outside/),
-      );
+      await assert.rejects(c.raw('sync.user_game_zone_data', { user_game_zone_type: 2, user_game_zone_data: `[[1,32768,${MIDNIGHT_UTC}]]` }), invalid(/outside/));
+      await assert.rejects(c.raw('sync.user_game_zone_data', { user_game_zone_type: 2, user_game_zone_data: `[[1,-1,${MIDNIGHT_UTC}]]` }), invalid(/outside/));
       await assert.rejects(c.raw('sync.user_game_zone_data', { user_game_zone_type: 3, user_game_zone_data: '[]' }), invalid(/type/));
       await c.raw('sync.user_game_zone_data', { user_game_zone_type: 2, user_game_zone_data: rows(1000, 3) });
     });

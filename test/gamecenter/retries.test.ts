@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  GameCenterInternalError,
-  GameCenterTransportError,
-} from '../../src/platforms/gamecenter/errors.js';
+import { GameCenterInternalError, GameCenterTransportError } from '../../src/platforms/gamecenter/errors.js';
 import type { RecordedRequest } from '../../src/testing/index.js';
 import { useDouble } from './support.js';
 
@@ -61,8 +58,14 @@ describe('gamecenter retries and timeouts', () => {
       const result = await h.client({ retries: 2 }, { now: () => clock++ }).checkOrders([ORDER]);
       assert.equal(result.get(ORDER)?.status, 1);
       const attempts = h.double.requestsTo('order.check_status');
-      assert.deepEqual(attempts.map((r) => r.outcome), [{ code: 900 }, { code: 900 }, { code: 0 }]);
-      assert.deepEqual(attempts.map((r) => r.params.timestamp), ['1700000000000', '1700000000001', '1700000000002']);
+      assert.deepEqual(
+        attempts.map((r) => r.outcome),
+        [{ code: 900 }, { code: 900 }, { code: 0 }],
+      );
+      assert.deepEqual(
+        attempts.map((r) => r.params.timestamp),
+        ['1700000000000', '1700000000001', '1700000000002'],
+      );
       assertFreshlySigned(attempts);
       assert.deepEqual(
         h.logger.lines.map((l) => [l.level, l.message, l.fields]),
@@ -86,7 +89,10 @@ describe('gamecenter retries and timeouts', () => {
       h.double.failNext('user.friends', { httpStatus: 200, body: '<html>maintenance</html>' });
       assert.deepEqual(await h.client({ retries: 3 }).friends(TOKEN), []);
       const attempts = h.double.requestsTo('user.friends');
-      assert.deepEqual(attempts.map((r) => r.outcome), [{ httpStatus: 500 }, { drop: true }, { httpStatus: 200 }, { code: 0 }]);
+      assert.deepEqual(
+        attempts.map((r) => r.outcome),
+        [{ httpStatus: 500 }, { drop: true }, { httpStatus: 200 }, { code: 0 }],
+      );
       assertFreshlySigned(attempts);
     });
 
@@ -124,7 +130,10 @@ describe('gamecenter retries and timeouts', () => {
       h.double.failNext('auth.check_status', { hang: true });
       // The budget must also cover the successful second attempt on a loaded machine, hence not tighter.
       assert.equal(await h.client({ timeoutMs: 400, retries: 1 }).checkAuth(USER, TOKEN), true);
-      assert.deepEqual(h.double.requests.map((r) => r.outcome), [{ hang: true }, { code: 0 }]);
+      assert.deepEqual(
+        h.double.requests.map((r) => r.outcome),
+        [{ hang: true }, { code: 0 }],
+      );
     });
   });
 
@@ -136,9 +145,15 @@ describe('gamecenter retries and timeouts', () => {
       h.double.failNext('order.new_exchange', { code: 900 });
       await assert.rejects(c.newExchange(exchange), GameCenterInternalError);
       h.double.failNext('order.new_exchange', { httpStatus: 500 });
-      await assert.rejects(c.newExchange(exchange), transportError((e) => assert.equal(e.status, 500)));
+      await assert.rejects(
+        c.newExchange(exchange),
+        transportError((e) => assert.equal(e.status, 500)),
+      );
       h.double.failNext('order.new_exchange', { drop: true });
-      await assert.rejects(c.newExchange(exchange), transportError((e) => assert.equal(e.reachedServer, 'unknown')));
+      await assert.rejects(
+        c.newExchange(exchange),
+        transportError((e) => assert.equal(e.reachedServer, 'unknown')),
+      );
       assert.equal(h.double.requestsTo('order.new_exchange').length, 3);
     });
 
@@ -192,7 +207,10 @@ describe('gamecenter retries and timeouts', () => {
     it('against a real closed port: all attempts refused, then reachedServer false', async () => {
       const counter = countingFetch();
       const c = h.client({ baseUrl: `http://127.0.0.1:${await closedPort()}`, retries: 2 }, { fetch: counter.fetch });
-      await assert.rejects(c.syncOrderGameZoneData([['1', 1]]), transportError((e) => assert.equal(e.reachedServer, false)));
+      await assert.rejects(
+        c.syncOrderGameZoneData([['1', 1]]),
+        transportError((e) => assert.equal(e.reachedServer, false)),
+      );
       assert.equal(counter.calls(), 3);
       assert.equal(h.logger.lines.length, 1);
       assert.equal(h.logger.lines[0].fields?.attempts, 3);

@@ -52,10 +52,7 @@ describe('gamecenter signer', () => {
 
   it('includeKeys false and a custom separator', () => {
     assert.equal(signParams(AUTH, SECRET, sign({ includeKeys: false })), sha256('app-1&12345&1700000000000&293838182132212&213k3j3321k2k32j33k4k4srv-secret'));
-    assert.equal(
-      signParams(AUTH, SECRET, sign({ separator: '' })),
-      sha256('appId=app-1nonce=12345timestamp=1700000000000userId=293838182132212userToken=213k3j3321k2k32j33k4k4srv-secret'),
-    );
+    assert.equal(signParams(AUTH, SECRET, sign({ separator: '' })), sha256('appId=app-1nonce=12345timestamp=1700000000000userId=293838182132212userToken=213k3j3321k2k32j33k4k4srv-secret'));
   });
 
   it('secretPlacement: append&key=, prepend, hmacKey', () => {

@@ -44,11 +44,7 @@ export function useDouble(options: GameCenterDoubleOptions = {}): Harness {
     await h.double.start();
     h.logger = captureLogger();
     h.client = (overrides = {}, deps = {}) =>
-      new UncheckedClient(
-        parseGameCenterOptions({ baseUrl: h.double.url, appId: APP_ID, secret: SECRET, retryBackoffMs: 1, timeoutMs: 2000, ...overrides }),
-        h.logger,
-        deps,
-      );
+      new UncheckedClient(parseGameCenterOptions({ baseUrl: h.double.url, appId: APP_ID, secret: SECRET, retryBackoffMs: 1, timeoutMs: 2000, ...overrides }), h.logger, deps);
   });
   afterEach(async () => {
     await h.double.stop();

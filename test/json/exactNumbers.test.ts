@@ -3,16 +3,7 @@
  * text where it is kept, and malformed input is refused the way JSON.parse refuses it.
  */
 import assert from 'node:assert/strict';
-import {
-  isRawJson,
-  jsonNumberLiteral,
-  parseBigSafe,
-  parseKeepingNumbers,
-  parseWithSource,
-  plainValue,
-  rawJson,
-  scalarText,
-} from '../../src/json/exactNumbers.js';
+import { isRawJson, jsonNumberLiteral, parseBigSafe, parseKeepingNumbers, parseWithSource, plainValue, rawJson, scalarText } from '../../src/json/exactNumbers.js';
 
 describe('json/exactNumbers', () => {
   describe('parseBigSafe', () => {

@@ -9,7 +9,7 @@ function viaReviver(text: string): Record<string, string> {
   const top: Record<string, string> = {};
   const root = JSON.parse(text, function (this: unknown, key: string, value: unknown, ctx?: { source?: string }) {
     if (typeof value === 'number' && ctx?.source) (this as Record<symbol, Record<string, string>>)[Symbol.for('t')] ??= {};
-    if (typeof value === 'number' && ctx?.source) ((this as Record<symbol, Record<string, string>>)[Symbol.for('t')]!)[key] = ctx.source;
+    if (typeof value === 'number' && ctx?.source) (this as Record<symbol, Record<string, string>>)[Symbol.for('t')]![key] = ctx.source;
     return value;
   } as never) as Record<symbol, Record<string, string>>;
   Object.assign(top, root[Symbol.for('t')] ?? {});

@@ -46,13 +46,27 @@ describe('order.amount and order.currency per source, as the grant handler sees 
   });
 
   it('recharge: Amount in the unit of currencyType, the code as order.unsigned.currency', async () => {
-    for (const [amount, code] of [[499, '2'], [30, '1']] as const) {
-      const res = await fetch(`${b.baseUrl}/platform/recharge`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(httpOrder({ Amount: amount, currencyType: code })) });
+    for (const [amount, code] of [
+      [499, '2'],
+      [30, '1'],
+    ] as const) {
+      const res = await fetch(`${b.baseUrl}/platform/recharge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(httpOrder({ Amount: amount, currencyType: code })),
+      });
       assert.match(await res.text(), /succeed/);
     }
     await waitFor('two recharge grants', () => (grants.filter((g) => g.source === 'recharge-http').length === 2 ? true : undefined), 10_000);
     const r = grants.filter((g) => g.source === 'recharge-http').map((g) => [g.amount, g.unsigned?.currency]);
-    assert.deepEqual(r.sort(), [[30, '1'], [499, '2']], '499 US cents (currencyType 2) and 30 yuan (currencyType 1)');
+    assert.deepEqual(
+      r.sort(),
+      [
+        [30, '1'],
+        [499, '2'],
+      ],
+      '499 US cents (currencyType 2) and 30 yuan (currencyType 1)',
+    );
   });
 
   it('VNGates: the float it sends, no currency', async () => {

@@ -56,9 +56,16 @@ describe('grant handler deadlines', function () {
     }, 200);
     const orderId = `slow-${seq}`;
     await bridge.ledger.accept({ source: 'test', orderId, userId: 'u1', amount: 1, raw: {} });
-    const rec = await waitUntil('granted', () => bridge.ledger.get(`test:${orderId}`), (r) => r?.state === 'granted');
+    const rec = await waitUntil(
+      'granted',
+      () => bridge.ledger.get(`test:${orderId}`),
+      (r) => r?.state === 'granted',
+    );
     assert.equal(calls.length, 2);
-    assert.deepEqual(calls.map((c) => c.attempt), [1, 2]);
+    assert.deepEqual(
+      calls.map((c) => c.attempt),
+      [1, 2],
+    );
     assert.equal(calls[0]!.signal.aborted, true);
     assert.match(String((reasons[0] as Error).message), /did not finish within 200 ms/);
     assert.equal(calls[1]!.signal.aborted, false);
@@ -78,7 +85,11 @@ describe('grant handler deadlines', function () {
     }, 300);
     const orderId = `stuck-${seq}`;
     await bridge.ledger.accept({ source: 'test', orderId, userId: 'u1', amount: 1, raw: {} });
-    await waitUntil('granted on the retry', () => bridge.ledger.get(`test:${orderId}`), (r) => r?.state === 'granted');
+    await waitUntil(
+      'granted on the retry',
+      () => bridge.ledger.get(`test:${orderId}`),
+      (r) => r?.state === 'granted',
+    );
     assert.equal(starts.length, 2);
     // first deadline (300) + backoff (≥ 8) + the wait for the stuck run to return (300)
     assert.ok(starts[1]! - starts[0]! >= 600, `second run ${starts[1]! - starts[0]!} ms after the first`);
@@ -115,14 +126,28 @@ describe('process clock skew', function () {
     try {
       const onTime = boot('on-time', Date.now);
       await onTime.ledger.accept({ source: 'test', orderId: 'skewed', userId: 'u1', amount: 1, raw: {} });
-      await waitUntil('the on-time process runs it', () => runs, (r) => r.length === 1);
+      await waitUntil(
+        'the on-time process runs it',
+        () => runs,
+        (r) => r.length === 1,
+      );
       boot('ahead', () => Date.now() + 600_000);
       // three leases long the fast process polls every 20 ms; on its own clock every lease has long ended
       const since = Date.now();
-      await waitUntil('three leases pass', async () => [Date.now() - since, await onTime.ledger.get('test:skewed')], ([age]) => (age as number) >= 3000, 10_000, 100);
+      await waitUntil(
+        'three leases pass',
+        async () => [Date.now() - since, await onTime.ledger.get('test:skewed')],
+        ([age]) => (age as number) >= 3000,
+        10_000,
+        100,
+      );
       assert.deepEqual(runs, ['on-time'], 'no takeover on a skewed clock');
       finish();
-      await waitUntil('granted', () => onTime.ledger.get('test:skewed'), (r) => r?.state === 'granted');
+      await waitUntil(
+        'granted',
+        () => onTime.ledger.get('test:skewed'),
+        (r) => r?.state === 'granted',
+      );
       assert.deepEqual(runs, ['on-time']);
       assert.equal((await onTime.ledger.get('test:skewed'))!.attempts, 1);
     } finally {
@@ -161,12 +186,24 @@ describe('a process claiming an order it still runs', function () {
     worker.start();
     try {
       await ledger.accept({ source: 'test', orderId: 'own', userId: 'u1', amount: 1, raw: {} });
-      await waitUntil('handler running', () => runs, (n) => n === 1);
+      await waitUntil(
+        'handler running',
+        () => runs,
+        (n) => n === 1,
+      );
       const key = ledger.keys.order('test:own');
       storeNow += 120_000;
-      await waitUntil('claimed again by this process', () => store.db.hget(key, 'fence'), (f) => f === '2');
+      await waitUntil(
+        'claimed again by this process',
+        () => store.db.hget(key, 'fence'),
+        (f) => f === '2',
+      );
       release();
-      const rec = await waitUntil('granted', () => ledger.get('test:own'), (r) => r?.state === 'granted');
+      const rec = await waitUntil(
+        'granted',
+        () => ledger.get('test:own'),
+        (r) => r?.state === 'granted',
+      );
       assert.equal(runs, 1, 'no second run');
       assert.equal(rec!.attempts, 1);
       assert.equal(logger.find('lease lost').length, 0);

@@ -33,7 +33,13 @@ const diff = (a: Map<string, number>, b: Map<string, number>) => new Map([...b].
  */
 async function perSweep(probe: Redis, sweeps: number): Promise<{ perSweep: number; sweeps: number; byCommand: Map<string, number> }> {
   const before = await commandCalls(probe);
-  const after = await waitUntil(`${sweeps} delivery sweeps`, () => commandCalls(probe), (m) => (m.get('time') ?? 0) - (before.get('time') ?? 0) >= sweeps, 20_000, 25);
+  const after = await waitUntil(
+    `${sweeps} delivery sweeps`,
+    () => commandCalls(probe),
+    (m) => (m.get('time') ?? 0) - (before.get('time') ?? 0) >= sweeps,
+    20_000,
+    25,
+  );
   const d = diff(before, after);
   const n = d.get('time') ?? 0;
   return { perSweep: total(d) / n, sweeps: n, byCommand: d };
@@ -69,7 +75,11 @@ describe('idle connected players cost no Redis command', function () {
     const client = new Client(app.url);
     for (let i = 0; i < PLAYERS; i++) rooms.push(await client.joinOrCreate('plain', { userId: `idle-${i}` }));
     // each join reads the player's inbox and their unacknowledged grants once: wait for those reads to be done
-    await waitUntil('the joins read the inboxes', () => commandCalls(probe), (m) => (m.get('hgetall') ?? 0) - (joinedFrom.get('hgetall') ?? 0) >= 2 * PLAYERS);
+    await waitUntil(
+      'the joins read the inboxes',
+      () => commandCalls(probe),
+      (m) => (m.get('hgetall') ?? 0) - (joinedFrom.get('hgetall') ?? 0) >= 2 * PLAYERS,
+    );
     await waitFor('every session attached', () => (app.rooms.online() === PLAYERS ? true : undefined));
     await perSweep(probe, 2); // the joins' reports written
 

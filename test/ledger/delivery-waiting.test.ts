@@ -54,11 +54,18 @@ describe('delivery by the set of players with waiting grants', function () {
       // a stale fence records nothing, publishes nothing
       await store.hset(k.order('test:stale'), { state: 'granting', fence: '2' });
       seen.push(
-        await store.run(completeScript, [k.order('test:stale'), k.due, k.inbox('cid'), k.waiting, k.seen('test:stale')], [1, 1, 'test:stale', '{}', '{}', '{}', 100, 86_400_000, 2 * 86_400_000, k.channel, 'cid', '{"userId":"cid"}']),
+        await store.run(
+          completeScript,
+          [k.order('test:stale'), k.due, k.inbox('cid'), k.waiting, k.seen('test:stale')],
+          [1, 1, 'test:stale', '{}', '{}', '{}', 100, 86_400_000, 2 * 86_400_000, k.channel, 'cid', '{"userId":"cid"}'],
+        ),
       );
       seen.push(await waiting(), Object.keys(await store.hgetall(k.inbox('ann'))).sort());
       const since = await store.run(waitingSinceScript, [k.waiting], [from - 1, 10]);
-      seen.push(since.users.map((u) => u.userId), since.clock >= from);
+      seen.push(
+        since.users.map((u) => u.userId),
+        since.clock >= from,
+      );
       seen.push((await store.run(waitingSinceScript, [k.waiting], ['+inf', 10])).users, (await store.run(waitingSinceScript, [k.waiting], [since.clock + 60_000, 10])).users);
       seen.push((await store.run(waitingSinceScript, [k.waiting], ['-inf', 1])).users.map((u) => u.userId));
       // ann's first grant delivered: she still waits for the second; then for nothing
@@ -90,7 +97,10 @@ describe('delivery by the set of players with waiting grants', function () {
         assert.deepEqual(a.seen.slice(10, 16), [['ann'], 1, ['ann', 'bob'], 1, ['bob'], 0]);
         assert.deepEqual(a.seen.slice(16, 20), [{}, [], ['test:d1'], ['dan']]);
         assert.deepEqual(a.seen.slice(20), [['{"event":"granted"}', '{"event":"delivered"}', '2'], 'granted']);
-        assert.deepEqual(a.heard, ['ann', 'ann', 'bob', 'dan'].map((u, i) => JSON.stringify({ userId: u, key: ['test:a1', 'test:a2', 'test:b1', 'test:d1'][i] })));
+        assert.deepEqual(
+          a.heard,
+          ['ann', 'ann', 'bob', 'dan'].map((u, i) => JSON.stringify({ userId: u, key: ['test:a1', 'test:a2', 'test:b1', 'test:d1'][i] })),
+        );
         // scored on the store's clock (Redis TIME; the twin's own clock), not the caller's `now` (1000)
         for (const s of [...a.scores, ...b.scores]) assert.ok(s >= before && s <= Date.now(), `waiting score ${s}`);
       } finally {

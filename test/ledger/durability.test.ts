@@ -101,10 +101,15 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
     await waitFor('the unconfirmed grant to be logged', () => (a.logger.find('not yet confirmed by the replicas', 'warn').length > 0 ? true : undefined), 5000, 20);
 
     replica.resume();
-    const retried = await waitFor('the retry to be answered once replicated', async () => {
-      const r = await a.post(order);
-      return r.status === 503 ? undefined : r;
-    }, 10_000, 50);
+    const retried = await waitFor(
+      'the retry to be answered once replicated',
+      async () => {
+        const r = await a.post(order);
+        return r.status === 503 ? undefined : r;
+      },
+      10_000,
+      50,
+    );
     assert.deepEqual([retried.status, retried.text], [200, DUPLICATE]);
     assert.notEqual(await onReplica(a, order.cporder_no), null);
     assert.equal((await sendJson(a.socketPort, overSocket)).reply.ret, -1, 'the socket order is a duplicate: recorded by the first try');
@@ -119,7 +124,9 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
     const h = await bootHarness(
       { redis: primary.url, keyPrefix: `dur${Date.now()}:`, redisCommandTimeoutMs: 500, ledger: { pollIntervalMs: 20, durability: { replicas: 1, timeoutMs: LAGS } }, grant: () => undefined },
       (ctx, { ledger }) => {
-        installSud(ctx, parseSudOptions({ appId: SUD_APP_ID, appSecret: SUD_SECRET, worker: { pollIntervalMs: 20 }, onSettlement: (s) => void settled.push(s.matchId) }), { rooms: { deliver: () => undefined } });
+        installSud(ctx, parseSudOptions({ appId: SUD_APP_ID, appSecret: SUD_SECRET, worker: { pollIntervalMs: 20 }, onSettlement: (s) => void settled.push(s.matchId) }), {
+          rooms: { deliver: () => undefined },
+        });
         installVngates(ctx, parseVngatesOptions({ appId: VNG_APP_ID, secret: VNG_SECRET, signTemplate: { fields: TEMPLATE_FIELDS } } as VngatesOptionsInput), { ledger });
       },
     );
@@ -133,10 +140,15 @@ describe('replicated durability (ledger.durability) on a primary + replica pair'
       const vng = await get(addgold);
       assert.equal(vng.status, 503);
       replica.resume();
-      const sudRetry = await waitFor('the SUD retry to succeed', async () => {
-        const r = await sudPost(`${h.baseUrl}/platform/sud/notify`, notify);
-        return r.status === 503 ? undefined : r;
-      }, 10_000, 50);
+      const sudRetry = await waitFor(
+        'the SUD retry to succeed',
+        async () => {
+          const r = await sudPost(`${h.baseUrl}/platform/sud/notify`, notify);
+          return r.status === 503 ? undefined : r;
+        },
+        10_000,
+        50,
+      );
       assert.deepEqual([sudRetry.status, sudRetry.text], [200, SUD_SUCCESS]);
       assert.deepEqual(await get(addgold), { status: 200, text: '{"status":1,"msg":"success"}' });
       await waitFor('the settlement to run', () => (settled.length > 0 ? true : undefined), 5000, 20);

@@ -37,7 +37,10 @@ describe('an order is leased to the accepting process in the accept step', funct
     try {
       const bodies = [httpOrder(), httpOrder()];
       const answers = await Promise.all(bodies.map((b) => app.post(b)));
-      assert.deepEqual(answers.map((a) => a.text), [httpAnswer(1, 'succeed'), httpAnswer(1, 'succeed')]);
+      assert.deepEqual(
+        answers.map((a) => a.text),
+        [httpAnswer(1, 'succeed'), httpAnswer(1, 'succeed')],
+      );
       const keys = bodies.map((b) => `recharge:${String(b.cporder_no)}`);
       for (const key of keys) await granted(app, key);
       // a script runs as EVALSHA, or as EVAL the first time Redis sees it
@@ -54,7 +57,10 @@ describe('an order is leased to the accepting process in the accept step', funct
         assert.equal(fresh?.state, 'granted');
         assert.deepEqual({ ...run.order, state: 'granted' }, { ...fresh, state: 'granted', attempts: 0, updatedAt: run.order.updatedAt, grantedAt: undefined, result: undefined });
         const timeline = await app.ledger.timeline(key);
-        assert.deepEqual(timeline.map((e) => e.event), ['accepted', 'lease_taken', 'granted']);
+        assert.deepEqual(
+          timeline.map((e) => e.event),
+          ['accepted', 'lease_taken', 'granted'],
+        );
         assert.equal(timeline[1]!.process, timeline[0]!.process, 'leased to the process that accepted it');
       }
     } finally {

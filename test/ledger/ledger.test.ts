@@ -149,7 +149,10 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
       assert.match(failed.lastError!, /wallet offline/);
       const rec = await waitFor('granted', async () => ((await bridge.ledger.get(key))?.state === 'granted' ? bridge.ledger.get(key) : undefined));
       assert.equal(calls.length, 3);
-      assert.deepEqual(calls.map((c) => c.ctx.attempt), [1, 2, 3]);
+      assert.deepEqual(
+        calls.map((c) => c.ctx.attempt),
+        [1, 2, 3],
+      );
       assert.ok(calls.every((c) => c.ctx.idempotencyKey === key));
       assert.equal(rec!.attempts, 3);
     });
@@ -199,10 +202,18 @@ function ledgerContract(name: string, redisUrl: () => string | undefined) {
       const o1 = order({ userId: 'online-user' });
       await bridge.ledger.accept(o1);
       await waitFor('online delivery', () => (online.length === 1 ? true : undefined));
-      assert.deepEqual(
-        online[0],
-        { orderId: o1.orderId, dedupeKey: `test:${o1.orderId}`, source: 'test', userId: 'online-user', amount: 499, currency: '2', productId: 'pack5', items: [{ id: 'diamond', n: 499 }], grantedAt: (online[0] as { grantedAt: number }).grantedAt, acceptedAt: (await bridge.ledger.get(`test:${o1.orderId}`))!.createdAt },
-      );
+      assert.deepEqual(online[0], {
+        orderId: o1.orderId,
+        dedupeKey: `test:${o1.orderId}`,
+        source: 'test',
+        userId: 'online-user',
+        amount: 499,
+        currency: '2',
+        productId: 'pack5',
+        items: [{ id: 'diamond', n: 499 }],
+        grantedAt: (online[0] as { grantedAt: number }).grantedAt,
+        acceptedAt: (await bridge.ledger.get(`test:${o1.orderId}`))!.createdAt,
+      });
       detach();
 
       const o2 = order({ userId: 'offline-user' });

@@ -66,24 +66,49 @@ describe('ledger under a network partition (TCP relay between one process and Re
     writeFileSync(runsFile, '');
     const a = spawnBridge('A', relay.url, runsFile);
     const b = spawnBridge('B', redis.url, runsFile);
-    await waitUntil('both processes ready', () => [a.output(), b.output()], (o) => o.every((x) => /^ready$/m.test(x)), 30_000);
+    await waitUntil(
+      'both processes ready',
+      () => [a.output(), b.output()],
+      (o) => o.every((x) => /^ready$/m.test(x)),
+      30_000,
+    );
 
     // B frozen while A accepts and starts the orders, so that A, not B's next poll, runs them first
     b.kill('SIGSTOP');
     const orders = ['slow-1', 'slow-2'];
     for (const id of orders) a.send(id);
-    await waitUntil('A runs both orders', () => runsIn(runsFile), (runs) => orders.every((o) => runs.some((r) => r.order === `test:${o}` && r.process === 'A' && r.event === 'start')), 20_000);
+    await waitUntil(
+      'A runs both orders',
+      () => runsIn(runsFile),
+      (runs) => orders.every((o) => runs.some((r) => r.order === `test:${o}` && r.process === 'A' && r.event === 'start')),
+      20_000,
+    );
     relay.partition();
     b.kill('SIGCONT');
 
     const orderKey = (id: string) => `part:{ledger}:order:test:${id}`;
-    await waitUntil('B granted both orders', () => Promise.all(orders.map((o) => probe.hget(orderKey(o), 'state'))), (s) => s.every((x) => x === 'granted'), 30_000);
-    await waitUntil('A logged the lost lease for both', () => a.output(), (out) => orders.every((o) => new RegExp(`lease lost \\(renewals not confirmed in time\\).*test:${o}`).test(out)), 10_000);
+    await waitUntil(
+      'B granted both orders',
+      () => Promise.all(orders.map((o) => probe.hget(orderKey(o), 'state'))),
+      (s) => s.every((x) => x === 'granted'),
+      30_000,
+    );
+    await waitUntil(
+      'A logged the lost lease for both',
+      () => a.output(),
+      (out) => orders.every((o) => new RegExp(`lease lost \\(renewals not confirmed in time\\).*test:${o}`).test(out)),
+      10_000,
+    );
 
     relay.heal();
     // A works again after the heal: an order accepted there is granted
     a.send('after-heal');
-    await waitUntil('the order after the heal is granted', () => probe.hget(orderKey('after-heal'), 'state'), (s) => s === 'granted', 30_000);
+    await waitUntil(
+      'the order after the heal is granted',
+      () => probe.hget(orderKey('after-heal'), 'state'),
+      (s) => s === 'granted',
+      30_000,
+    );
 
     const runs = runsIn(runsFile);
     for (const id of orders) {
@@ -115,8 +140,18 @@ describe('ledger under a network partition (TCP relay between one process and Re
     // the same, as lease events a journal can listen to
     const events = (out: string) => [...out.matchAll(/^lease-event (.*)$/gm)].map((m) => JSON.parse(m[1]!) as { type: string; id: string; reason?: string; attempt: number });
     for (const id of orders) {
-      assert.deepEqual(events(a.output()).filter((e) => e.id === `test:${id}`).map((e) => [e.type, e.reason, e.attempt]), [['lost', 'expired', 1]]);
-      assert.deepEqual(events(bLog).filter((e) => e.id === `test:${id}`).map((e) => [e.type, e.attempt]), [['taken-over', 2]]);
+      assert.deepEqual(
+        events(a.output())
+          .filter((e) => e.id === `test:${id}`)
+          .map((e) => [e.type, e.reason, e.attempt]),
+        [['lost', 'expired', 1]],
+      );
+      assert.deepEqual(
+        events(bLog)
+          .filter((e) => e.id === `test:${id}`)
+          .map((e) => [e.type, e.attempt]),
+        [['taken-over', 2]],
+      );
     }
     a.kill('SIGTERM');
     b.kill('SIGTERM');

@@ -45,7 +45,14 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     probe?.disconnect();
   });
   const k = () => app.ledger.keys;
-  const gone = (key: string) => waitUntil(`${key} expired`, () => probe.exists(key), (n) => n === 0, 10_000, 20);
+  const gone = (key: string) =>
+    waitUntil(
+      `${key} expired`,
+      () => probe.exists(key),
+      (n) => n === 0,
+      10_000,
+      20,
+    );
   const runs = (key: string) => app.grants.filter((g) => g.dedupeKey === key).length;
   const ttlWithin = async (key: string, max: number, min = 1) => {
     const t = await probe.pttl(key);
@@ -71,7 +78,10 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     // the journal is in the record, no key of its own; a built-in platform's order needs no platform-id key
     assert.deepEqual(await probe.exists(k().journal(key), k().orderId(String(body.cporder_no))), 0);
     const timeline = await app.ledger.timeline(key);
-    assert.deepEqual(timeline.map((e) => e.event), ['accepted', 'lease_taken', 'granted']);
+    assert.deepEqual(
+      timeline.map((e) => e.event),
+      ['accepted', 'lease_taken', 'granted'],
+    );
 
     await gone(orderKey);
     assert.ok((await probe.pttl(k().seen(key))) > 500, 'still inside the dedupe window (the machine was not too slow for this test)');
@@ -135,7 +145,10 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     }
     for (const key of keys) await granted(app, key);
     const desk = new Desk(app.store, app.ledger, { now: Date.now });
-    assert.deepEqual((await desk.find(userId)).orders.map((o) => o.dedupeKey), [...keys].reverse());
+    assert.deepEqual(
+      (await desk.find(userId)).orders.map((o) => o.dedupeKey),
+      [...keys].reverse(),
+    );
     await ttlWithin(k().user(userId), RECORD_MS);
     await gone(k().user(userId));
     for (const key of keys) await gone(k().order(key));

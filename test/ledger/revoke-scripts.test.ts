@@ -15,7 +15,13 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
     const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.seen(m)];
     const args = (m: string) => [1000, m, 'reset', '{"at":1000,"event":"revoked"}', 100, 86_400_000, 2 * 86_400_000];
     const out: unknown[] = [];
-    for (const [m, state] of [['g', 'granted'], ['p', 'pending'], ['x', 'granting'], ['c', 'cancelled'], ['u', 'given_up']] as const) {
+    for (const [m, state] of [
+      ['g', 'granted'],
+      ['p', 'pending'],
+      ['x', 'granting'],
+      ['c', 'cancelled'],
+      ['u', 'given_up'],
+    ] as const) {
       await store.hset(k.order(m), { state, fence: '1' });
       if (state === 'pending') await store.zadd(k.due, [[1, m]]);
       out.push(await store.run(revokeScript, keysOf(m), args(m)));

@@ -54,7 +54,10 @@ describe('grant delivery to a real room', function () {
     // a later grant proves the connection is live and the first was not repeated
     await app.bridge.ledger.accept(paid('online-2', 'bob'));
     await waitFor('second delivery', () => (got.length === 2 ? true : undefined), 5000);
-    assert.deepEqual(got.map((g) => g.orderId), ['online-1', 'online-2']);
+    assert.deepEqual(
+      got.map((g) => g.orderId),
+      ['online-1', 'online-2'],
+    );
     await room.leave();
   });
 
@@ -75,7 +78,10 @@ describe('grant delivery to a real room', function () {
       assert.equal(await probe.hexists(new LedgerKeys(new KeySpace()).inbox('carol'), 'test:dead-claim-1'), 0, 'removed from the inbox once delivered');
       await app.bridge.ledger.accept(paid('dead-claim-2', 'carol'));
       await waitFor('a later grant', () => (got.length === 2 ? true : undefined), 5000, 20);
-      assert.deepEqual(got.map((g) => g.d.orderId), ['dead-claim-1', 'dead-claim-2']);
+      assert.deepEqual(
+        got.map((g) => g.d.orderId),
+        ['dead-claim-1', 'dead-claim-2'],
+      );
     } finally {
       probe.disconnect();
       await room.leave();
@@ -88,7 +94,14 @@ describe('grant delivery to a real room', function () {
     room.onMessage('grant', (d: GrantDelivery) => void got.push({ d, at: Date.now() }));
     await redis.stop();
     await redis.start(redis.port);
-    await waitFor('this process reconnected', async () => (await app.bridge.ledger.get('test:none').then(() => true, () => undefined)));
+    await waitFor(
+      'this process reconnected',
+      async () =>
+        await app.bridge.ledger.get('test:none').then(
+          () => true,
+          () => undefined,
+        ),
+    );
     // the other process: accepts the order for u1 and grants it there (test/fixtures/ledger-process.ts)
     const orderId = `restart-${Date.now()}`;
     const child = spawnTs('test/fixtures/ledger-process.ts', { REDIS_URL: redis.url, MODE: 'once', ORDER_ID: orderId, RUNS_KEY: `runs:${orderId}`, LEASE_MS: '5000' });

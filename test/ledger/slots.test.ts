@@ -82,7 +82,11 @@ describe('grant worker slots', function () {
       release();
       await waitFor('both granted', async () => ((await ledger.get('test:b'))?.state === 'granted' ? true : undefined));
       assert.deepEqual([(await ledger.get('test:a'))?.attempts, (await ledger.get('test:b'))?.attempts], [1, 1]);
-      assert.deepEqual((await ledger.timeline('test:b')).map((e) => e.event), ['accepted', 'lease_taken', 'granted'], 'leased at its accept, no claim');
+      assert.deepEqual(
+        (await ledger.timeline('test:b')).map((e) => e.event),
+        ['accepted', 'lease_taken', 'granted'],
+        'leased at its accept, no claim',
+      );
     } finally {
       release();
       await worker.stop();

@@ -53,13 +53,16 @@ describe('admin API', function () {
 
   it('serves the desk: order, timeline, lists, retry and cancel journaled with the caller, export', async () => {
     let broken = true;
-    app = await boot({ ipAllowList: ['127.0.0.1'] }, {
-      grant: async () => {
-        if (broken) throw new Error('wallet down');
-        return {};
+    app = await boot(
+      { ipAllowList: ['127.0.0.1'] },
+      {
+        grant: async () => {
+          if (broken) throw new Error('wallet down');
+          return {};
+        },
+        ledger: { pollIntervalMs: 20, backoffBaseMs: 5, backoffMaxMs: 5, maxAttempts: 1 },
       },
-      ledger: { pollIntervalMs: 20, backoffBaseMs: 5, backoffMaxMs: 5, maxAttempts: 1 },
-    });
+    );
     const { bridge, baseUrl } = app;
     await bridge.ledger.accept(order('v1'));
     await bridge.ledger.accept(order('v2'));
@@ -79,7 +82,10 @@ describe('admin API', function () {
     assert.equal(list.body.orders.length, 1);
     assert.equal(list.body.next, '1');
     assert.equal((await get(`/orders?state=given_up&limit=1&cursor=${list.body.next}`)).body.orders.length, 1);
-    assert.deepEqual((await get('/orders?user=p1')).body.orders.map((o: { orderId: string }) => o.orderId), ['v2', 'v1']);
+    assert.deepEqual(
+      (await get('/orders?user=p1')).body.orders.map((o: { orderId: string }) => o.orderId),
+      ['v2', 'v1'],
+    );
     assert.equal((await get('/orders?state=granted')).status, 400);
     assert.deepEqual((await get('/counts')).body, { pending: 0, granting: 0, given_up: 2, exact: true });
 
@@ -102,9 +108,15 @@ describe('admin API', function () {
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type')!, /text\/csv/);
     const csvText = await csv.text();
-    const rows = csvText.trim().split("\r\n");
+    const rows = csvText.trim().split('\r\n');
     assert.equal(rows[0], 'time,source,order_id,platform_ids,ledger_key,user_id,zone_id,amount,currency,state,granted_at');
-    assert.deepEqual(rows.slice(1).map((r) => r.split(',')[2]).sort(), ['v1', 'v2']);
+    assert.deepEqual(
+      rows
+        .slice(1)
+        .map((r) => r.split(',')[2])
+        .sort(),
+      ['v1', 'v2'],
+    );
     assert.equal((await fetch(`${baseUrl}/platform/admin/export?day=${day}&timeZone=Mars/Base`, { headers: auth })).status, 400);
   });
 });

@@ -17,7 +17,7 @@ describe('orders CLI', function () {
   const prefix = `cli${Date.now()}:`;
 
   async function cli(...args: string[]): Promise<{ code: number | null; out: string }> {
-    const child = spawnTs('src/cli.ts', { REDIS_URL: '' , USER: 'ops-tester' }, ['orders', ...args, '--redis', redis.url, '--key-prefix', prefix]);
+    const child = spawnTs('src/cli.ts', { REDIS_URL: '', USER: 'ops-tester' }, ['orders', ...args, '--redis', redis.url, '--key-prefix', prefix]);
     const { code } = await within(20_000, `orders ${args.join(' ')}`, child.exited());
     return { code, out: child.output() };
   }
@@ -44,7 +44,10 @@ describe('orders CLI', function () {
     assert.equal(t.code, 0, t.out);
     const lines = t.out.trim().split('\n');
     assert.match(lines[0]!, /^created\s+ledger key\s+user\s+amount\s+currency\s+state\s+attempts\s+granted$/);
-    assert.deepEqual(lines.slice(2).map((l) => l.split(/\s+/)[1]), ['vngates:c3', 'vngates:c2', 'vngates:c1']);
+    assert.deepEqual(
+      lines.slice(2).map((l) => l.split(/\s+/)[1]),
+      ['vngates:c3', 'vngates:c2', 'vngates:c1'],
+    );
     const j = await cli('find', 'player-9', '--json', '--limit', '2');
     const page = JSON.parse(j.out);
     assert.deepEqual([page.orders.map((o: { orderId: string }) => o.orderId), page.next], [['c3', 'c2'], '2']);
@@ -62,7 +65,10 @@ describe('orders CLI', function () {
     assert.match(done.out, /retried vngates:c1: pending again/);
     assert.equal(JSON.parse((await cli('get', 'c1', '--json')).out).state, 'pending');
     const tl = JSON.parse((await cli('timeline', 'c1', '--json')).out);
-    assert.deepEqual(tl.entries.map((e: { event: string }) => e.event), ['accepted', 'lease_taken', 'attempt_failed', 'given_up', 'retried']);
+    assert.deepEqual(
+      tl.entries.map((e: { event: string }) => e.event),
+      ['accepted', 'lease_taken', 'attempt_failed', 'given_up', 'retried'],
+    );
     assert.equal(tl.entries.at(-1).by, 'cli:ops-tester');
     const table = await cli('timeline', 'c1');
     assert.match(table.out, /retried\s+by=cli:ops-tester/);

@@ -37,7 +37,17 @@ function suite(name: string, redisUrl: () => string | undefined) {
       bridges.push(bridge);
       return bridge;
     };
-    const order = (orderId: string, userId = 'p1', extra = {}) => ({ source: 'recharge-http', orderId, dedupeKey: `recharge:${orderId}`, userId, zoneId: '3', amount: 600, currency: 'CNY', raw: { order_no: orderId, cporder_no: `cp-${orderId}` }, ...extra });
+    const order = (orderId: string, userId = 'p1', extra = {}) => ({
+      source: 'recharge-http',
+      orderId,
+      dedupeKey: `recharge:${orderId}`,
+      userId,
+      zoneId: '3',
+      amount: 600,
+      currency: 'CNY',
+      raw: { order_no: orderId, cporder_no: `cp-${orderId}` },
+      ...extra,
+    });
 
     it('finds an order by platform id, ledger key or alias; and a player’s orders newest first, paged', async () => {
       const b = boot({ grant: undefined });
@@ -51,12 +61,21 @@ function suite(name: string, redisUrl: () => string | undefined) {
       assert.equal((await b.desk.get('game-3'))?.orderId, 'o3', 'by alias (GameCenter cp: prefix)');
       assert.equal(await b.desk.get('nope'), undefined);
       const p1 = await b.desk.find('p1', { limit: 2 });
-      assert.deepEqual(p1.orders.map((o) => o.orderId), ['o5', 'o4']);
+      assert.deepEqual(
+        p1.orders.map((o) => o.orderId),
+        ['o5', 'o4'],
+      );
       const p2 = await b.desk.find('p1', { limit: 2, cursor: p1.next });
-      assert.deepEqual(p2.orders.map((o) => o.orderId), ['o3', 'o2']);
+      assert.deepEqual(
+        p2.orders.map((o) => o.orderId),
+        ['o3', 'o2'],
+      );
       const p3 = await b.desk.find('p1', { limit: 2, cursor: p2.next });
       assert.deepEqual([p3.orders.map((o) => o.orderId), p3.next], [['o1'], undefined]);
-      assert.deepEqual((await b.desk.find('p2')).orders.map((o) => o.orderId), ['x1']);
+      assert.deepEqual(
+        (await b.desk.find('p2')).orders.map((o) => o.orderId),
+        ['x1'],
+      );
     });
 
     it('keeps only the newest ledger.ordersPerUser in a player’s index', async () => {
@@ -65,16 +84,22 @@ function suite(name: string, redisUrl: () => string | undefined) {
         shift += 1000;
         await b.ledger.accept(order(`k${i}`));
       }
-      assert.deepEqual((await b.desk.find('p1')).orders.map((o) => o.orderId), ['k5', 'k4', 'k3']);
+      assert.deepEqual(
+        (await b.desk.find('p1')).orders.map((o) => o.orderId),
+        ['k5', 'k4', 'k3'],
+      );
       assert.equal((await b.desk.get('k1'))?.state, 'pending', 'the order itself is kept');
     });
 
     it('lists given-up orders, retries one (journaled with who) and cancels another; never cancels a granted one', async () => {
       let broken = true;
-      const b = boot({ grant: async () => {
-        if (broken) throw new Error('wallet down');
-        return {};
-      }, ledger: { pollIntervalMs: 20, backoffBaseMs: 5, backoffMaxMs: 5, maxAttempts: 2 } });
+      const b = boot({
+        grant: async () => {
+          if (broken) throw new Error('wallet down');
+          return {};
+        },
+        ledger: { pollIntervalMs: 20, backoffBaseMs: 5, backoffMaxMs: 5, maxAttempts: 2 },
+      });
       await b.ledger.accept(order('g1'));
       await b.ledger.accept(order('g2'));
       await waitFor('both given up', async () => ((await b.desk.list({ state: 'given_up' })).orders.length === 2 ? true : undefined));
@@ -100,16 +125,22 @@ function suite(name: string, redisUrl: () => string | undefined) {
     it('lists pending orders and orders granting for longer than a threshold; cancels pending, not granting', async () => {
       let release!: () => void;
       const hold = new Promise<void>((r) => (release = r));
-      const b = boot({ grant: async (o) => {
-        if (o.orderId === 's1') await hold;
-        return {};
-      }, ledger: { pollIntervalMs: 20 } });
+      const b = boot({
+        grant: async (o) => {
+          if (o.orderId === 's1') await hold;
+          return {};
+        },
+        ledger: { pollIntervalMs: 20 },
+      });
       await b.ledger.accept(order('s1'));
       await waitFor('s1 granting', async () => ((await b.desk.get('s1'))?.state === 'granting' ? true : undefined));
       assert.deepEqual(await b.desk.counts(), { pending: 0, granting: 1, given_up: 0, exact: true });
       assert.deepEqual((await b.desk.list({ state: 'granting', olderThanMs: 5 * 60_000 })).orders, []);
       shift += 10 * 60_000;
-      assert.deepEqual((await b.desk.list({ state: 'granting', olderThanMs: 5 * 60_000 })).orders.map((o) => o.orderId), ['s1']);
+      assert.deepEqual(
+        (await b.desk.list({ state: 'granting', olderThanMs: 5 * 60_000 })).orders.map((o) => o.orderId),
+        ['s1'],
+      );
       assert.deepEqual((await b.desk.list({ state: 'granting', olderThanMs: 20 * 60_000 })).orders, []);
       assert.deepEqual((await b.desk.list({ state: 'pending' })).orders, []);
       assert.deepEqual(await b.desk.cancel('s1', 'x'), { outcome: 'in-progress', key: 'recharge:s1' });
@@ -124,9 +155,15 @@ function suite(name: string, redisUrl: () => string | undefined) {
         await b.ledger.accept(order(`q${i}`));
       }
       const first = await b.desk.list({ state: 'pending', limit: 3 });
-      assert.deepEqual(first.orders.map((o) => o.orderId), ['q1', 'q2', 'q3']);
+      assert.deepEqual(
+        first.orders.map((o) => o.orderId),
+        ['q1', 'q2', 'q3'],
+      );
       const rest = await b.desk.list({ state: 'pending', limit: 3, cursor: first.next });
-      assert.deepEqual(rest.orders.map((o) => o.orderId), ['q4', 'q5']);
+      assert.deepEqual(
+        rest.orders.map((o) => o.orderId),
+        ['q4', 'q5'],
+      );
       assert.equal((await b.desk.counts()).pending, 5);
     });
 
@@ -147,8 +184,14 @@ function suite(name: string, redisUrl: () => string | undefined) {
           '2026-03-02T00:00:00.000+08:00,recharge-http,d2,cporder_no=cp-d2,recharge:d2,p2,3,30,CNY,pending,\r\n' +
           '2026-03-02T23:59:59.000+08:00,recharge-http,d3,cporder_no=cp-d3,recharge:d3,p1,3,600,CNY,pending,\r\n',
       );
-      const lines = (await text(b.desk.export('2026-03-01', { timeZone: 'UTC' }))).trim().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => l.order_id), ['d1', 'd2']);
+      const lines = (await text(b.desk.export('2026-03-01', { timeZone: 'UTC' })))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines.map((l) => l.order_id),
+        ['d1', 'd2'],
+      );
       assert.equal(lines[0].time, '2026-03-01T15:59:59.000+00:00');
       await assert.rejects(() => text(b.desk.export('2026-3-1')), /YYYY-MM-DD/);
     });

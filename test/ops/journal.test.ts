@@ -67,7 +67,11 @@ describe('order journal', function () {
       assert.deepEqual([e[2]!.state, e[2]!.answer], ['granting', 'duplicate'], 'the duplicate found it being granted and was answered');
       assert.equal(e[3]!.error, 'wallet service down (run 1)');
       assert.equal(e[5]!.error, 'wallet service down (run 2)');
-      assert.deepEqual([1, 3, 4, 5, 6].map((i) => e[i]!.attempt), [1, 1, 2, 2, 3], 'attempts count hand-overs');
+      assert.deepEqual(
+        [1, 3, 4, 5, 6].map((i) => e[i]!.attempt),
+        [1, 1, 2, 2, 3],
+        'attempts count hand-overs',
+      );
       assert.ok(String(e[6]!.process).endsWith(child), 'the third lease was the killed process');
       assert.ok(String(e[7]!.process).endsWith(`/${process.pid}`), 'taken over here');
       assert.deepEqual([e[7]!.attempt, e[8]!.attempt], [4, 4]);
@@ -89,7 +93,10 @@ describe('order journal', function () {
         const journal = new Journal(store, { maxEntries: 4, ttlDays: 1 });
         const key = `platform:{ledger}:journal:bound-${kind}`;
         for (let i = 0; i < 9; i++) await journal.append(key, { at: i, event: i === 0 ? 'accepted' : 'duplicate' });
-        assert.deepEqual((await journal.read(key)).map((e) => e.at), [0, 6, 7, 8]);
+        assert.deepEqual(
+          (await journal.read(key)).map((e) => e.at),
+          [0, 6, 7, 8],
+        );
         const ttl = await store.pttl(key);
         assert.ok(ttl > 86_000_000 && ttl <= 86_400_000, `ttl ${ttl}`);
         const forever = new Journal(store, { maxEntries: 4, ttlDays: 0 });

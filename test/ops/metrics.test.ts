@@ -58,17 +58,17 @@ describe('metrics route', function () {
 
     const m = await scrape(base);
     const cb = (path: string, code: string) => valueOf(m, 'platform_bridge_callbacks_total', { platform: 'recharge', path, code });
-    assert.deepEqual(
-      { ok: cb('http', '1'), dup: cb('http', '-5'), badSign: cb('http', '-4'), malformed: cb('http', '-2') },
-      { ok: 3, dup: 2, badSign: 4, malformed: 1 },
-    );
+    assert.deepEqual({ ok: cb('http', '1'), dup: cb('http', '-5'), badSign: cb('http', '-4'), malformed: cb('http', '-2') }, { ok: 3, dup: 2, badSign: 4, malformed: 1 });
     assert.deepEqual({ ok: cb('socket', '1'), dup: cb('socket', '-5'), badSign: cb('socket', '-4') }, { ok: 1, dup: 1, badSign: 2 });
     const orders_ = (source: string, state: string) => valueOf(m, 'platform_bridge_orders_total', { source, state });
     assert.deepEqual([orders_('recharge-http', 'pending'), orders_('recharge-http', 'duplicate'), orders_('recharge-socket', 'pending'), orders_('recharge-socket', 'duplicate')], [3, 2, 1, 1]);
     assert.equal(valueOf(m, 'platform_bridge_ledger_orders', { state: 'pending' }), 4, 'no grant handler: all four wait, read from Redis');
     assert.equal(valueOf(m, 'platform_bridge_ledger_orders', { state: 'given_up' }), 0);
     assert.equal(valueOf(m, 'platform_bridge_store_up'), 1);
-    assert.ok(m.some((x) => x.name === 'process_cpu_user_seconds_total'), "the bridge's own registry carries Node's process metrics");
+    assert.ok(
+      m.some((x) => x.name === 'process_cpu_user_seconds_total'),
+      "the bridge's own registry carries Node's process metrics",
+    );
   });
 
   it('times grants and deliveries; registers in a registry the game passes', async () => {

@@ -49,7 +49,10 @@ describe('SUD timeline', function () {
       const e = await app!.bridge.desk.journalOf('sud', 'match-42');
       return e.at(-1)?.event === 'duplicate' ? e : undefined;
     });
-    assert.deepEqual(entries.map((e) => e.event), ['notified', 'lease_taken', 'attempt_failed', 'lease_taken', 'completed', 'notified', 'duplicate']);
+    assert.deepEqual(
+      entries.map((e) => e.event),
+      ['notified', 'lease_taken', 'attempt_failed', 'lease_taken', 'completed', 'notified', 'duplicate'],
+    );
     assert.equal(entries[0]!.peer, '127.0.0.1');
     assert.equal(entries[2]!.error, 'score service down');
     assert.deepEqual([entries[4]!.delivered, entries[4]!.roomId], [false, 'room-1'], 'settled; no live room to show it in');
@@ -83,7 +86,10 @@ describe('GameCenter timelines and metrics', function () {
         const e = await desk.journalOf('gamecenter-order', id);
         return e.length === 2 ? e : undefined;
       });
-      assert.deepEqual(order.map((e) => e.event), ['registered', 'paid']);
+      assert.deepEqual(
+        order.map((e) => e.event),
+        ['registered', 'paid'],
+      );
       assert.equal(order[0]!.cpOrderId, 'game-77');
       assert.equal(order[1]!.ledgerKey, `gamecenter:${id}`);
       const ledgerTimeline = (await desk.timeline('game-77'))!;
@@ -91,7 +97,14 @@ describe('GameCenter timelines and metrics', function () {
       assert.deepEqual(ledgerTimeline.entries[0]!.ids, { cpOrderId: 'game-77' });
 
       w.double.addUser('645633159128785116', 'tok-1');
-      const transfers = new TransferService({ store, client: w.client({ observe: (a, c, s) => metrics.gamecenter(a, c, s) }), clock: w.clock, logger: w.logger, journal: subjects, options: { pollMs: 1000, slowPollMs: 60_000, leaseMs: 30_000, claimLimit: 100, checkChunkSize: 100, handlerRetryMs: 1000, handlerTimeoutMs: 20_000 } });
+      const transfers = new TransferService({
+        store,
+        client: w.client({ observe: (a, c, s) => metrics.gamecenter(a, c, s) }),
+        clock: w.clock,
+        logger: w.logger,
+        journal: subjects,
+        options: { pollMs: 1000, slowPollMs: 60_000, leaseMs: 30_000, claimLimit: 100, checkChunkSize: 100, handlerRetryMs: 1000, handlerTimeoutMs: 20_000 },
+      });
       const { transferId } = await transfers.newTransfer({ userToken: 'tok-1', amount: '5.00', reference: 'payout-9' });
       w.double.transfers.get(transferId)!.status = 2;
       w.clock.advance(1000);
@@ -100,7 +113,10 @@ describe('GameCenter timelines and metrics', function () {
         const e = await desk.journalOf('gamecenter-transfer', transferId);
         return e.length === 2 ? e : undefined;
       });
-      assert.deepEqual(t.map((e) => e.event), ['created', 'final']);
+      assert.deepEqual(
+        t.map((e) => e.event),
+        ['created', 'final'],
+      );
       assert.equal(t[0]!.reference, 'payout-9');
 
       const m = parsePrometheus(await registry.metrics());

@@ -33,8 +33,7 @@ describe('the packed package in a fresh project', function () {
   this.timeout(180_000);
   const redis = useRedisServer();
   let dir: string;
-  const run = (file: string, args: string[], env: Record<string, string> = {}) =>
-    exec(file, args, { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 });
+  const run = (file: string, args: string[], env: Record<string, string> = {}) => exec(file, args, { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 });
   const node = (args: string[], env?: Record<string, string>) => run(process.execPath, args, env);
 
   before(async function () {
@@ -59,7 +58,12 @@ describe('the packed package in a fresh project', function () {
 
   it('has one @colyseus/core, 0.18', async () => {
     const { stdout } = await run('npm', ['ls', '@colyseus/core', '--all', '--parseable', '--long']);
-    const versions = new Set(stdout.split('\n').filter((l) => l.includes('@colyseus/core@')).map((l) => l.split('@colyseus/core@')[1]));
+    const versions = new Set(
+      stdout
+        .split('\n')
+        .filter((l) => l.includes('@colyseus/core@'))
+        .map((l) => l.split('@colyseus/core@')[1]),
+    );
     assert.equal(versions.size, 1, stdout);
     assert.match([...versions][0]!, /^0\.18\./);
   });
@@ -176,7 +180,7 @@ describe('recipes', () => {
         "import { defineServer } from '@colyseus/core';",
         "import { WebSocketTransport } from '@colyseus/ws-transport';",
         "import { registerPlatformBridge } from 'colyseus-platform-bridge';",
-        "const redis = new Redis(process.env.REDIS_URL);",
+        'const redis = new Redis(process.env.REDIS_URL);',
         'const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });',
         "const bridge = registerPlatformBridge(server, { redis, logLevel: 'warn' });",
         'const health = await bridge.health();',
@@ -194,8 +198,8 @@ describe('recipes', () => {
   it('passes README\'s "Testing your game" example with mocha', async () => {
     mkdirSync(join(dir, 'test'), { recursive: true });
     writeFileSync(join(dir, 'test/shop.test.ts'), marked('testing-example'));
-    const { stdout } = await node([join(dir, 'node_modules/mocha/bin/mocha.js'), '-n', 'import=tsx', '--exit', 'test/shop.test.ts']).catch(
-      (err: { stdout?: string; stderr?: string }) => assert.fail(`mocha: ${err.stdout}\n${err.stderr}`),
+    const { stdout } = await node([join(dir, 'node_modules/mocha/bin/mocha.js'), '-n', 'import=tsx', '--exit', 'test/shop.test.ts']).catch((err: { stdout?: string; stderr?: string }) =>
+      assert.fail(`mocha: ${err.stdout}\n${err.stderr}`),
     );
     assert.match(stdout, /1 passing/);
   });

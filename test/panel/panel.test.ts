@@ -71,8 +71,11 @@ describe('monitor panel (chromium)', function () {
     const page = await chromium!.context.newPage();
     await signIn(page, 'not-the-token-at-all');
     await page.waitForSelector('#loginerror');
-    assert.match(await page.textContent('#loginerror') ?? '', /not the admin token/);
-    assert.deepEqual((await chromium!.context.cookies()).filter((c) => c.name === 'platform_bridge_panel'), []);
+    assert.match((await page.textContent('#loginerror')) ?? '', /not the admin token/);
+    assert.deepEqual(
+      (await chromium!.context.cookies()).filter((c) => c.name === 'platform_bridge_panel'),
+      [],
+    );
     const api = await fetch(`${panelUrl()}/api/state`);
     assert.equal(api.status, 401);
     assert.equal(app.logger.find('panel refused: wrong admin token at sign-in', 'warn').length, 1);

@@ -45,10 +45,20 @@ describe('gift handlers: claim renewal and deadline', function () {
     const request = giftRedemption();
     const sentAt = Date.now();
     const first = sendJson(app.socketPort, request);
-    await waitUntil('the handler runs', () => calls.length, (n) => n > 0);
+    await waitUntil(
+      'the handler runs',
+      () => calls.length,
+      (n) => n > 0,
+    );
     // two and a half leases on: without renewal, the claim would have expired long ago
     const claimKey = app.store.keys.key('gift', 'claim', String(request.userId), String(request.codeNo));
-    await waitUntil('2.5 leases pass with the claim still held', async () => [Date.now() - sentAt, await app.store.pttl(claimKey)], ([age, ttl]) => ttl! > 0 && age! >= 2500, 10_000, 100);
+    await waitUntil(
+      '2.5 leases pass with the claim still held',
+      async () => [Date.now() - sentAt, await app.store.pttl(claimKey)],
+      ([age, ttl]) => ttl! > 0 && age! >= 2500,
+      10_000,
+      100,
+    );
     const retry = await sendJson(app.socketPort, request);
     assert.equal(retry.reply.code, '-9', `in progress: ${JSON.stringify(retry.reply)}`);
     finish();

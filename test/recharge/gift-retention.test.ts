@@ -33,7 +33,14 @@ describe('gift-code retention: full record, then a tombstone, then nothing', fun
   const claim = (r: Record<string, unknown>) => app.store.keys.key('gift', 'claim', String(r.userId), String(r.codeNo));
   const record = (r: Record<string, unknown>) => app.store.keys.key('gift', 'record', String(r.userId), String(r.codeNo));
   const signKey = (r: Record<string, unknown>) => app.store.keys.key('gift', 'sign', String(r.sign));
-  const gone = (key: string) => waitUntil(`${key} expired`, () => app.store.pttl(key), (t) => t === -2, 10_000, 20);
+  const gone = (key: string) =>
+    waitUntil(
+      `${key} expired`,
+      () => app.store.pttl(key),
+      (t) => t === -2,
+      10_000,
+      20,
+    );
   const count = (r: Record<string, unknown>) => calls.filter((c) => c === r.codeNo).length;
 
   it('answers "-5" from the tombstone after the record expired, then redeems the code as new after the dedupe window', async () => {

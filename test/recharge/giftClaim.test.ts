@@ -31,7 +31,15 @@ async function story(store: Store): Promise<unknown[]> {
   const seen: unknown[] = [];
   const step = async (label: string, reply: Promise<unknown>) => {
     const r = await reply;
-    seen.push({ label, reply: r, value: await store.get(key), ttl: window(await store.pttl(key)), record: await store.get(record), recordTtl: window(await store.pttl(record)), signTtl: window(await store.pttl(signKey)) });
+    seen.push({
+      label,
+      reply: r,
+      value: await store.get(key),
+      ttl: window(await store.pttl(key)),
+      record: await store.get(record),
+      recordTtl: window(await store.pttl(record)),
+      signTtl: window(await store.pttl(signKey)),
+    });
   };
   await step('bind the sign: bound for the dedupe window', claims.bindSign('ABC', key));
   await store.pexpire(signKey, 1000);

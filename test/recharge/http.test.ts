@@ -152,7 +152,7 @@ describe('recharge over HTTP', () => {
       assert.equal(await app.ledger.queued(), 0);
     });
 
-    it('a JSON array or the document\'s typographic quotes get 400 and -2', async () => {
+    it("a JSON array or the document's typographic quotes get 400 and -2", async () => {
       assert.equal((await app.post('[1,2]')).text, httpAnswer(-2, 'malformed JSON: JSON value is an array, not an object'));
       const curly = await app.post('{\u201cAmount\u201d:499}');
       assert.equal(curly.status, 400);

@@ -39,10 +39,15 @@ describe('recharge while Redis is down', () => {
 
     await redis.start(redis.port);
     // the platform retries with the same order; the first attempt that reaches Redis records it
-    const accepted = await waitFor('the retried order to be accepted', async () => {
-      const r = await app.post(order);
-      return r.status === 503 ? undefined : r;
-    }, 15_000, 50);
+    const accepted = await waitFor(
+      'the retried order to be accepted',
+      async () => {
+        const r = await app.post(order);
+        return r.status === 503 ? undefined : r;
+      },
+      15_000,
+      50,
+    );
     assert.deepEqual([accepted.status, accepted.text], [200, SUCCESS]);
     await granted(app, `recharge:${order.cporder_no}`);
     assert.equal((await app.post(order)).text, httpAnswer(-1, 'duplicate order'));

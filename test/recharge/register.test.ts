@@ -21,10 +21,15 @@ describe('recharge through registerPlatformBridge', () => {
         recharge: { key: KEY, socket: { host: '127.0.0.1', port: 0 } },
       },
     });
-    socketPort = await waitFor('the recharge socket in the health report', async () => {
-      const r = (await app.bridge.health()).platforms.recharge;
-      return r?.socketState === 'listening' ? (r.socketPort as number) : undefined;
-    }, 5000, 10);
+    socketPort = await waitFor(
+      'the recharge socket in the health report',
+      async () => {
+        const r = (await app.bridge.health()).platforms.recharge;
+        return r?.socketState === 'listening' ? (r.socketPort as number) : undefined;
+      },
+      5000,
+      10,
+    );
   });
   after(async () => app.shutdown());
 

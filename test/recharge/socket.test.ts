@@ -38,7 +38,7 @@ describe('recharge over the TCP socket', () => {
       assert.equal(app.grants.filter((g) => g.orderId === order.cporder_no).length, 1);
     });
 
-    it('accepts the 3.3 variant (cmdId in the JSON) with the example\'s number literals kept for the sign', async () => {
+    it("accepts the 3.3 variant (cmdId in the JSON) with the example's number literals kept for the sign", async () => {
       const order = socketOrder({ cmdId: 50222, RoleID: 0 });
       const text = JSON.stringify(order).replace('"RoleID":0', '"RoleID":3534059070281430668');
       const r = await exchange(app.socketPort, text + '\r\n');
@@ -153,7 +153,10 @@ describe('recharge over the TCP socket', () => {
       try {
         const flood = Array.from({ length: 20 }, () => socketOrder());
         const refused = await Promise.all(flood.map((o) => exchange(app.socketPort, JSON.stringify(o))));
-        assert.ok(refused.every((r) => r.silent), 'every connection over the cap is closed without a reply');
+        assert.ok(
+          refused.every((r) => r.silent),
+          'every connection over the cap is closed without a reply',
+        );
         // one line per window, not one per refused connection
         assert.equal(app.logger.find('maxConnections (3) reached', 'warn').length, 1);
         for (const o of flood) assert.equal(await app.ledger.get(`recharge:${o.cporder_no}`), undefined);
@@ -169,10 +172,15 @@ describe('recharge over the TCP socket', () => {
         for (const s of held) s.destroy();
       }
       const later = socketOrder();
-      const answered = await waitFor('a free connection slot', async () => {
-        const r = await exchange(app.socketPort, JSON.stringify(later));
-        return r.silent ? undefined : r.text;
-      }, 5000, 20);
+      const answered = await waitFor(
+        'a free connection slot',
+        async () => {
+          const r = await exchange(app.socketPort, JSON.stringify(later));
+          return r.silent ? undefined : r.text;
+        },
+        5000,
+        20,
+      );
       assert.equal(answered, replyLine(later, 1, 'succeed') + '\n');
     });
   });

@@ -201,19 +201,20 @@ export async function bootRecharge(opts: BootOptions): Promise<RechargeApp> {
       }
     : grant;
   const { ledger } = createLedger(ctx, ledgerOptionsSchema.parse({ pollIntervalMs: 50, backoffBaseMs: 50, backoffMaxMs: 200, durability: opts.durability, ...opts.ledger }), recording);
-  installRecharge(
-    ctx,
-    parseRechargeOptions({ key: KEY, ...opts.recharge, socket: { host: '127.0.0.1', port: 0, ...opts.recharge?.socket } } as RechargeOptionsInput),
-    ledger,
-  );
+  installRecharge(ctx, parseRechargeOptions({ key: KEY, ...opts.recharge, socket: { host: '127.0.0.1', port: 0, ...opts.recharge?.socket } } as RechargeOptionsInput), ledger);
 
   let socketPort = 0;
   if (opts.awaitSocket ?? true) {
-    socketPort = await waitFor('the recharge socket to listen', () => {
-      const d = statuses.get('recharge')?.details;
-      if (d?.socketState === 'failed') throw new Error('recharge socket failed to listen');
-      return d?.socketState === 'listening' ? (d.socketPort as number) : undefined;
-    }, 5000, 10);
+    socketPort = await waitFor(
+      'the recharge socket to listen',
+      () => {
+        const d = statuses.get('recharge')?.details;
+        if (d?.socketState === 'failed') throw new Error('recharge socket failed to listen');
+        return d?.socketState === 'listening' ? (d.socketPort as number) : undefined;
+      },
+      5000,
+      10,
+    );
   }
 
   let stopped: Promise<void> | undefined;
@@ -300,10 +301,15 @@ export function httpAnswer(ret: number, msg: string, result = ret === 1 || ret =
 
 /** Polls until the ledger has granted an order. */
 export function granted(app: RechargeApp, dedupeKey: string): Promise<LedgerRecord> {
-  return waitFor(`order ${dedupeKey} to be granted`, async () => {
-    const r = await app.ledger.get(dedupeKey);
-    return r?.state === 'granted' ? r : undefined;
-  }, 5000, 10);
+  return waitFor(
+    `order ${dedupeKey} to be granted`,
+    async () => {
+      const r = await app.ledger.get(dedupeKey);
+      return r?.state === 'granted' ? r : undefined;
+    },
+    5000,
+    10,
+  );
 }
 
 /** A promise with its resolver, for handlers a test holds open. */

@@ -35,9 +35,18 @@ describe('recharge over HTTP, two processes, one order', function () {
     for (const port of ports) await waitFor(`server ${port}`, async () => ((await fetch(`http://127.0.0.1:${port}/platform/health`)).status === 200 ? true : undefined));
 
     const order: Record<string, unknown> = {
-      Amount: 999, BudanFlag: 0, cporder_no: `OurpalmHaiWai${Date.now()}`, order_no: '0522022103101002265800', Id: '4416429',
-      ItemId: '600059992', RoleID: '3534059070281430668', Time: 1667149237, UserID: '0400010000000000000000000000000013220926',
-      ZoneID: 50222, currencyType: '2', fanli: '0',
+      Amount: 999,
+      BudanFlag: 0,
+      cporder_no: `OurpalmHaiWai${Date.now()}`,
+      order_no: '0522022103101002265800',
+      Id: '4416429',
+      ItemId: '600059992',
+      RoleID: '3534059070281430668',
+      Time: 1667149237,
+      UserID: '0400010000000000000000000000000013220926',
+      ZoneID: 50222,
+      currencyType: '2',
+      fanli: '0',
     };
     order.Sign = md5Upper(`${order.Amount}${order.UserID}${order.ZoneID}${order.cporder_no}${order.order_no}${order.Time}${order.fanli}${TRIAL_SECRETS.RECHARGE_KEY}`);
     const body = JSON.stringify(order);
@@ -48,7 +57,10 @@ describe('recharge over HTTP, two processes, one order', function () {
     );
     const rets = answers.map((a) => JSON.parse(JSON.parse(a).msg).ret as number);
     assert.equal(rets.filter((r) => r === 1).length, 1, 'exactly one succeed');
-    assert.ok(rets.every((r) => r === 1 || r === -1 || r === -5), `only duplicate codes otherwise: ${[...new Set(rets)]}`);
+    assert.ok(
+      rets.every((r) => r === 1 || r === -1 || r === -5),
+      `only duplicate codes otherwise: ${[...new Set(rets)]}`,
+    );
 
     const probe = new Redis(redis.url);
     try {

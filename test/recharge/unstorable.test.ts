@@ -17,7 +17,14 @@ describe('recharge: inputs that cannot be stored as received', function () {
   const redis = useRedisServer();
   let app: RechargeApp;
   let gifts = 0;
-  before(async () => (app = await bootRecharge({ redisUrl: redis.url, maxBodyBytes: 64 * 1024, recharge: { zones: ['4', '50222', '270080'], giftKey: GIFT_KEY, giftHandler: async () => ((gifts += 1), { ok: true }) } })));
+  before(
+    async () =>
+      (app = await bootRecharge({
+        redisUrl: redis.url,
+        maxBodyBytes: 64 * 1024,
+        recharge: { zones: ['4', '50222', '270080'], giftKey: GIFT_KEY, giftHandler: async () => ((gifts += 1), { ok: true }) },
+      })),
+  );
   after(async () => app.close());
   beforeEach(() => app.logger.clear());
 
@@ -27,7 +34,10 @@ describe('recharge: inputs that cannot be stored as received', function () {
     assert.equal(app.grants.filter((g) => g.orderId === String(no)).length, 0);
   };
 
-  for (const [field, escape] of [['RoleID', '\\ud800'], ['propId', '\\udfff']] as const) {
+  for (const [field, escape] of [
+    ['RoleID', '\\ud800'],
+    ['propId', '\\udfff'],
+  ] as const) {
     it(`HTTP: a lone surrogate in ${field} gets -2 naming the field, every time, and nothing is recorded`, async () => {
       const order = httpOrder();
       const text = JSON.stringify(order).replace(new RegExp(`"${field}":"[^"]*"`), `"${field}":"${escape}"`);

@@ -98,16 +98,28 @@ describe('two processes on RedisPresence + RedisDriver, one killed with SIGKILL'
   it('a settlement posted to B naming a room on A reaches that room on A (presence IPC works here)', async () => {
     const answer = await post(`${b.http}/platform/sud/notify`, settlementNaming(tableOnA.roomId, 'live-match'));
     assert.equal(`${answer.status} ${answer.text}`, `200 ${SUCCESS_TEXT}`);
-    const seen = await waitUntil('shown in the room on A', () => probe.lrange(SEEN_KEY, 0, -1), (l) => l.length > 0);
+    const seen = await waitUntil(
+      'shown in the room on A',
+      () => probe.lrange(SEEN_KEY, 0, -1),
+      (l) => l.length > 0,
+    );
     assert.deepEqual(seen, [`${a.child.proc.pid}:${tableOnA.roomId}:live-match`]);
-    const job = await waitUntil('live-match done', () => settleJob('live-match'), (j) => j.state === 'done');
+    const job = await waitUntil(
+      'live-match done',
+      () => settleJob('live-match'),
+      (j) => j.state === 'done',
+    );
     assert.equal(job.delivered, '1');
   });
 
   it('a grant A had claimed for delivery reaches the player, joined on B, within 5 s of A being killed', async () => {
     a.child.send('accept order-1 player-1 30');
     // A's room holds the grant inside its handler: A claimed it and keeps renewing the claim
-    const holding = await waitUntil('A delivering the grant', () => probe.lrange(HOLD_KEY, 0, -1), (l) => l.length > 0);
+    const holding = await waitUntil(
+      'A delivering the grant',
+      () => probe.lrange(HOLD_KEY, 0, -1),
+      (l) => l.length > 0,
+    );
     assert.deepEqual(holding, [`${a.child.proc.pid}:order-1`]);
     const claims = await probe.keys('platform:{ledger}:delivering:*');
     assert.equal(claims.length, 1, 'one delivery claim, held by A');
@@ -124,7 +136,11 @@ describe('two processes on RedisPresence + RedisDriver, one killed with SIGKILL'
     assert.deepEqual([grant.orderId, grant.amount, grant.items], ['order-1', 30, [{ id: 'gem', n: 30 }]]);
     assert.ok(elapsed <= 5_000, `delivered ${elapsed} ms after the kill`);
     // delivered once, by B: the inbox is empty and the order's journal names B's room
-    await waitUntil('inbox emptied', () => probe.hlen('platform:{ledger}:inbox:player-1'), (n) => n === 0);
+    await waitUntil(
+      'inbox emptied',
+      () => probe.hlen('platform:{ledger}:inbox:player-1'),
+      (n) => n === 0,
+    );
     // the journal is kept in the order's hash
     const journal = entriesOf(await probe.hgetall('platform:{ledger}:order:test:order-1')) as Array<{ event: string; process?: string; rooms?: string[] }>;
     const delivered = journal.filter((e) => e.event === 'delivered');
@@ -133,7 +149,7 @@ describe('two processes on RedisPresence + RedisDriver, one killed with SIGKILL'
     assert.deepEqual(delivered[0]!.rooms, [onB.roomId]);
   });
 
-  it('a SUD settlement for the dead process\'s room (still listed by Colyseus) is settled once and ends done, not given_up', async () => {
+  it("a SUD settlement for the dead process's room (still listed by Colyseus) is settled once and ends done, not given_up", async () => {
     assert.notEqual(a.child.proc.signalCode, null, 'A was killed by the previous test');
     // the stale room cache is what made every delivery time out and count as a failed attempt
     assert.equal((await roomCache(tableOnA.roomId))?.processId, a.processId, 'Colyseus still lists the dead room');
@@ -141,7 +157,12 @@ describe('two processes on RedisPresence + RedisDriver, one killed with SIGKILL'
     const answer = await post(`${b.http}/platform/sud/notify`, settlementNaming(tableOnA.roomId, 'dead-match'));
     assert.equal(`${answer.status} ${answer.text}`, `200 ${SUCCESS_TEXT}`);
     // the delivery to the stale room times out (Colyseus's remote call waits 5 s) and is not retried
-    const job = await waitUntil('dead-match finished', () => settleJob('dead-match'), (j) => j.state === 'done' || j.state === 'given_up', 30_000);
+    const job = await waitUntil(
+      'dead-match finished',
+      () => settleJob('dead-match'),
+      (j) => j.state === 'done' || j.state === 'given_up',
+      30_000,
+    );
     assert.equal(job.state, 'done');
     assert.equal(job.handled, '1');
     assert.equal(job.delivered, '0', 'shown in no room');

@@ -79,7 +79,10 @@ describe('grants the client acknowledges', function () {
         const shown2: Grant[] = [];
         onGrant(second, (g) => void shown2.push(g));
         await waitFor('the grant sent again', () => (shown2.length ? true : undefined), 5000);
-        assert.deepEqual(shown2.map((g) => [g.key, g.orderId, g.amount]), [[`test:${roomName}-a1`, `${roomName}-a1`, 60]]);
+        assert.deepEqual(
+          shown2.map((g) => [g.key, g.orderId, g.amount]),
+          [[`test:${roomName}-a1`, `${roomName}-a1`, 60]],
+        );
         await waitFor('the acknowledgement recorded', async () => (Object.keys(await unacknowledged(userId)).length === 0 ? true : undefined), 5000);
         await drained(second);
         assert.equal(shown2.length, 1, 'shown once in the session');
@@ -117,7 +120,10 @@ describe('grants the client acknowledges', function () {
         await waitFor('the grant after reconnecting', () => (shown.length ? true : undefined), 5000);
         assert.equal(shown[0]!.key, `test:${roomName}-r1`);
         await waitFor('acknowledged', async () => (Object.keys(await unacknowledged(userId)).length === 0 ? true : undefined), 5000);
-        assert.deepEqual(app.logger.lines.filter((l) => l.level === 'error'), []);
+        assert.deepEqual(
+          app.logger.lines.filter((l) => l.level === 'error'),
+          [],
+        );
         await back.leave();
       });
     });

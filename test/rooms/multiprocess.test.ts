@@ -46,11 +46,7 @@ describe('rooms across processes', function () {
     const [a, b] = await Promise.all([start({ ZONE_ID: '9', INTERVAL_MS: String(interval) }), start({ ZONE_ID: '9', INTERVAL_MS: String(interval) })]);
     const onA = new Client(a.url);
     const onB = new Client(b.url);
-    const rooms = await Promise.all([
-      onA.joinOrCreate('plain', { userId: 'a1' }),
-      onA.joinOrCreate('plain', { userId: 'a2' }),
-      onB.joinOrCreate('plain', { userId: 'b1' }),
-    ]);
+    const rooms = await Promise.all([onA.joinOrCreate('plain', { userId: 'a1' }), onA.joinOrCreate('plain', { userId: 'a2' }), onB.joinOrCreate('plain', { userId: 'b1' })]);
     await waitFor('sum of both processes', async () => ((await onlineIn('9')) === 3 ? true : undefined));
     assert.equal(Object.keys(await probe.hgetall('platform:{serverstate}:zone:9:procs')).length, 2);
 

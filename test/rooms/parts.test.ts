@@ -48,7 +48,10 @@ describe('rooms parts', () => {
       assert.equal(b.leave('r', 'a')?.userId, 'a');
       assert.deepEqual(b.sweep(1500, 1000), [], 'within the grace period nothing is swept');
       const swept = b.sweep(2000, 1000);
-      assert.deepEqual(swept.map((s) => s.userId), ['b']);
+      assert.deepEqual(
+        swept.map((s) => s.userId),
+        ['b'],
+      );
       assert.equal(b.online('1'), 0);
     });
   });
@@ -68,11 +71,24 @@ describe('rooms parts', () => {
       assert.equal(logger.find('rank book is full', 'warn').length, 1);
       assert.equal(logger.find('reportRank ignored', 'warn').length, 1, 'throttled: one line for two bad calls');
       const snap = book.drain();
-      assert.deepEqual([...snap.score], [['a', 6], ['b', 2]]);
+      assert.deepEqual(
+        [...snap.score],
+        [
+          ['a', 6],
+          ['b', 2],
+        ],
+      );
       assert.equal(book.size, 0);
       book.report('a', 'score', 7);
       book.restore(snap);
-      assert.deepEqual([...book.drain().score], [['a', 7], ['b', 2]], 'restore never overwrites a newer value');
+      assert.deepEqual(
+        [...book.drain().score],
+        [
+          ['a', 7],
+          ['b', 2],
+        ],
+        'restore never overwrites a newer value',
+      );
     });
 
     it('the pump hands the book to the sink with GameCenter types and keeps it when the sink fails', async () => {
@@ -87,7 +103,10 @@ describe('rooms parts', () => {
       assert.equal(book.size, 2, 'kept after a failure');
       fail = false;
       await pump.pump();
-      assert.deepEqual(got, [{ userId: 'u', type: 0, value: 9 }, { userId: 'u', type: 2, value: 4 }]);
+      assert.deepEqual(got, [
+        { userId: 'u', type: 0, value: 9 },
+        { userId: 'u', type: 2, value: 4 },
+      ]);
       assert.equal(book.size, 0);
     });
   });
@@ -191,26 +210,14 @@ describe('rooms parts', () => {
     });
 
     it('writes ids as JSON numbers only when exact as doubles', () => {
-      assert.deepEqual([idValue('1081181825'), idValue('9007199254740991'), idValue('9007199254740992'), idValue('007'), idValue('-5')], [
-        1081181825,
-        9007199254740991,
-        '9007199254740992',
-        '007',
-        -5,
-      ]);
+      assert.deepEqual([idValue('1081181825'), idValue('9007199254740991'), idValue('9007199254740992'), idValue('007'), idValue('-5')], [1081181825, 9007199254740991, '9007199254740992', '007', -5]);
       assert.equal(idJson('12345678901234567890'), '"12345678901234567890"');
       assert.deepEqual([idText(12), idText(2 ** 60), idText(12345678901234567890n), idText(''), idText(1.5)], ['12', undefined, '12345678901234567890', undefined, undefined]);
     });
 
     it('options: defaults, and bad values named', () => {
       const o = roomsOptionsSchema.parse({});
-      assert.deepEqual([o.timeZone, o.serverState.hashName, o.serverState.intervalMs, o.roleInfo.hashName, o.serverState.roleCap], [
-        'Asia/Shanghai',
-        'serverstate',
-        5000,
-        'idip_server_roleinfo',
-        0,
-      ]);
+      assert.deepEqual([o.timeZone, o.serverState.hashName, o.serverState.intervalMs, o.roleInfo.hashName, o.serverState.roleCap], ['Asia/Shanghai', 'serverstate', 5000, 'idip_server_roleinfo', 0]);
       for (const [bad, message] of [
         [{ timeZone: 'Mars/Olympus' }, /IANA time zone/],
         [{ roleInfo: { extraFields: ['Item2'] } }, /Item1–Item4/],

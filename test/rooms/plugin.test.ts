@@ -92,7 +92,10 @@ describe('PlatformPlugin in a real room', function () {
         ['1081181825', '奥勒莎✷阿娜', '8061', 'Aurora', 40],
       ],
     );
-    assert.ok(roles.every((r) => r.loginTime > 0), 'every role has a login time (created, or the join)');
+    assert.ok(
+      roles.every((r) => r.loginTime > 0),
+      'every role has a login time (created, or the join)',
+    );
     await room.leave();
   });
 
@@ -165,10 +168,7 @@ describe('PlatformPlugin in a real room', function () {
       throw new Error('delivery exploded');
     };
     try {
-      const [plain, plugin] = await Promise.all([
-        app.colyseus.sdk.joinOrCreate('plain', { userId: 'boom-1' }),
-        app.colyseus.sdk.joinOrCreate('plugin', { userId: 'boom-2' }),
-      ]);
+      const [plain, plugin] = await Promise.all([app.colyseus.sdk.joinOrCreate('plain', { userId: 'boom-1' }), app.colyseus.sdk.joinOrCreate('plugin', { userId: 'boom-2' })]);
       assert.ok(plain.roomId && plugin.roomId, 'both joined');
       assert.equal(app.logger.find('the join listener failed', 'error').length, 1);
       assert.equal(app.logger.find('setting up grant delivery failed', 'error').length, 1);
@@ -197,9 +197,7 @@ describe('PlatformPlugin in a real room', function () {
     assert.ok(app.rooms.reports.size >= 2);
     await redis.start();
     await waitFor('role info after redis returned', async () =>
-      (await probe.hget('idip_server_roleinfo', 'offline-1').catch(() => null)) === '[{"serverID":8061,"roleIDs":[{"Item1":501,"Item2":"down","Item3":2,"Item4":5,"Item5":0}]}]'
-        ? true
-        : undefined,
+      (await probe.hget('idip_server_roleinfo', 'offline-1').catch(() => null)) === '[{"serverID":8061,"roleIDs":[{"Item1":501,"Item2":"down","Item3":2,"Item4":5,"Item5":0}]}]' ? true : undefined,
     );
     await waitFor('settlement after redis returned', () => (settled.some((s) => s.matchId === 'm-offline') ? true : undefined));
     assert.equal(app.rooms.reports.size, 0);

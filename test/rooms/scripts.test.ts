@@ -113,7 +113,7 @@ describe('rooms scripts: Redis and in-process twins agree', () => {
     );
   });
 
-  it('role info: keeps another writer\'s keys and exact numbers when merging', async () => {
+  it("role info: keeps another writer's keys and exact numbers when merging", async () => {
     for (const [, store] of stores) {
       const reg = new StoreRoleRegistry(store, store.keys, { hashName: 'ri', extraFields: [], zoneNames: { '5': 'Five' } }, logger);
       await store.hset('ri', { u: '[{"serverID":5,"note":"x","roleIDs":[{"Item1":98765432109876543210,"Item2":"old","Item3":1.50,"Item4":3,"other":true}]}]' });
@@ -123,9 +123,7 @@ describe('rooms scripts: Redis and in-process twins agree', () => {
       const again = await reg.apply({ mode: 'change', userId: 'u', zoneId: '5', roleId: '98765432109876543210', level: 4, extra: {}, at: 2 });
       assert.deepEqual(again, { created: false, changed: false });
       await reg.noteLogin('u', '5', undefined, 1667812169000);
-      assert.deepEqual(await reg.rolesOf('u'), [
-        { roleId: '98765432109876543210', roleName: 'old', serverId: '5', serverName: 'Five', loginTime: 1667812169000, class: JSON.parse('1.5'), level: 4 },
-      ]);
+      assert.deepEqual(await reg.rolesOf('u'), [{ roleId: '98765432109876543210', roleName: 'old', serverId: '5', serverName: 'Five', loginTime: 1667812169000, class: JSON.parse('1.5'), level: 4 }]);
     }
   });
 

@@ -87,7 +87,10 @@ describe('serverstate from room lifecycle', function () {
   it('takes QueueNum from the game, sets forceup at the role cap, and survives a throwing gameState callback', async () => {
     queueNum = 4;
     const room = await app.colyseus.sdk.joinOrCreate('plugin', { userId: 'r1' });
-    for (const [userId, roleId] of [['r1', 11], ['r2', 12]] as const) {
+    for (const [userId, roleId] of [
+      ['r1', 11],
+      ['r2', 12],
+    ] as const) {
       room.send('role', { userId, roleId, name: `n${roleId}`, class: 1, level: 1 });
     }
     await waitFor('two role accounts', async () => ((await entry())?.includes('"RoleNum":2,') ? true : undefined));

@@ -73,7 +73,7 @@ describe('safe defaults', function () {
       await b.shutdown();
     }
   });
-  const boot = async (bridge: Parameters<typeof bootBridge>[0] extends infer O ? O extends { bridge?: infer B } ? B : never : never) => {
+  const boot = async (bridge: Parameters<typeof bootBridge>[0] extends infer O ? (O extends { bridge?: infer B } ? B : never) : never) => {
     const b = await bootBridge({ bridge });
     boots.push(b);
     return b;

@@ -41,7 +41,13 @@ describe('platform simulator', function () {
     const out = tour.output();
     assert.equal(code, 0, out);
     assert.match(out, /tour finished: 17 passed, 0 failed/);
-    for (const step of ['recharge over HTTP with a bad sign', 'recharge over the socket, the same order again (duplicate)', 'the same gift code again (duplicate)', 'VNGates /rolelist', 'SUD notification with a bad signature']) {
+    for (const step of [
+      'recharge over HTTP with a bad sign',
+      'recharge over the socket, the same order again (duplicate)',
+      'the same gift code again (duplicate)',
+      'VNGates /rolelist',
+      'SUD notification with a bad signature',
+    ]) {
       assert.ok(out.includes(step), step);
     }
     // the server logged why it refused the bad signatures
@@ -51,7 +57,14 @@ describe('platform simulator', function () {
   it('exits non-zero when an answer is off (a wrong key makes every signed request fail)', async () => {
     const server = await startExample({});
     running.push(server.proc);
-    const tour = spawnTs('src/cli.ts', { PORT: server.env.PORT!, RECHARGE_SOCKET_PORT: server.env.RECHARGE_SOCKET_PORT! }, ['sim', 'tour', '--recharge-key', 'not-the-key', '--skip', 'socket,vngates,sud']);
+    const tour = spawnTs('src/cli.ts', { PORT: server.env.PORT!, RECHARGE_SOCKET_PORT: server.env.RECHARGE_SOCKET_PORT! }, [
+      'sim',
+      'tour',
+      '--recharge-key',
+      'not-the-key',
+      '--skip',
+      'socket,vngates,sud',
+    ]);
     const { code } = await within(30_000, 'the tour', tour.exited());
     assert.equal(code, 1);
     assert.match(tour.output(), /✘ expected exactly/);
@@ -60,7 +73,13 @@ describe('platform simulator', function () {
   it('the GameCenter double sees the signed zone traffic of an example server pointed at it', async () => {
     const lines: string[] = [];
     // as `sim gamecenter` runs it
-    const sim = new GameCenterDouble({ appId: TRIAL_SECRETS.GAMECENTER_APP_ID, secret: TRIAL_SECRETS.GAMECENTER_SECRET, acceptAnyToken: true, unknownOrdersPaid: true, log: (l) => void lines.push(l) });
+    const sim = new GameCenterDouble({
+      appId: TRIAL_SECRETS.GAMECENTER_APP_ID,
+      secret: TRIAL_SECRETS.GAMECENTER_SECRET,
+      acceptAnyToken: true,
+      unknownOrdersPaid: true,
+      log: (l) => void lines.push(l),
+    });
     const { url } = await sim.start();
     try {
       const server = await startExample({ GAMECENTER_URL: url });
@@ -68,13 +87,17 @@ describe('platform simulator', function () {
       const sdk = new ColyseusSDK(`ws://127.0.0.1:${server.env.PORT}`);
       // with GameCenter on, the room checks the token; here it travels as the join option `token`
       const room = await sdk.joinOrCreate('battle', { userId: '86179877528939918', token: 'trial-token' });
-      const create = await waitFor('a type-1 create-role event at the double', () =>
-        sim.requestsTo('sync.user_game_zone_data').find((r) => r.params.user_game_zone_type === '1'),
-      );
+      const create = await waitFor('a type-1 create-role event at the double', () => sim.requestsTo('sync.user_game_zone_data').find((r) => r.params.user_game_zone_type === '1'));
       assert.deepEqual(create.outcome, { code: 0 }, 'signature and limits accepted');
       assert.match(create.params.user_game_zone_data!, /^\[\[86179877528939918,1,\d{13}\]\]$/, 'the id written as its exact digits');
-      assert.ok(lines.some((l) => l.includes('sync.user_game_zone_data')), 'printed for the user to watch');
-      assert.ok(sim.requestsTo('auth.check_status').some((r) => r.params.userToken === 'trial-token' && 'code' in r.outcome && r.outcome.code === 0), 'the token was checked');
+      assert.ok(
+        lines.some((l) => l.includes('sync.user_game_zone_data')),
+        'printed for the user to watch',
+      );
+      assert.ok(
+        sim.requestsTo('auth.check_status').some((r) => r.params.userToken === 'trial-token' && 'code' in r.outcome && r.outcome.code === 0),
+        'the token was checked',
+      );
       await room.leave();
     } finally {
       await sim.stop();

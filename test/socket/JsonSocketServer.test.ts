@@ -16,9 +16,11 @@ interface LogLine {
 
 function captureLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (message: string, fields: LogFields = {}) => {
-    lines.push({ level, message, fields });
-  };
+  const at =
+    (level: LogLine['level']) =>
+    (message: string, fields: LogFields = {}) => {
+      lines.push({ level, message, fields });
+    };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -202,7 +204,10 @@ describe('JsonSocketServer: framing round trips', () => {
     const { port, calls } = await start();
     const client = await exchange(port, Buffer.concat([orderBytes, NL]));
     assert.deepEqual(client.data, Buffer.concat([okBytes(order), NL]));
-    assert.deepEqual(calls.map((c) => c.message), [order]);
+    assert.deepEqual(
+      calls.map((c) => c.message),
+      [order],
+    );
   });
 
   it('line: replies to a peer that half-closed after an unterminated line', async () => {
@@ -415,7 +420,10 @@ describe('JsonSocketServer: slow and stalled peers', () => {
     assert.ok(other.closedAt <= stalled.closedAt);
     assert.ok(stalled.closedAt - stalled.connectedAt >= idleTimeoutMs - 20, `closed after ${stalled.closedAt - stalled.connectedAt} ms`);
     assert.equal(stalled.data.length, 0);
-    assert.deepEqual(calls.map((c) => c.message), [order]);
+    assert.deepEqual(
+      calls.map((c) => c.message),
+      [order],
+    );
     const [line] = withCause(logger.lines, 'idle-timeout');
     assert.equal(line.level, 'warn');
     assert.equal(line.fields.remoteAddress, HOST);
@@ -503,7 +511,24 @@ describe('JsonSocketServer: connection admission', () => {
     await again.write(Buffer.concat([orderBytes, NL]));
     await again.untilClosed();
     assert.deepEqual(again.data, Buffer.concat([okBytes(order), NL]));
-    assert.throws(() => new JsonSocketServer({ host: HOST, port: 0, framing: 'auto', maxMessageBytes: 1, idleTimeoutMs: 1, maxConnections: 1, maxConnectionsPerIp: 0, keepAlive: false, logger, onMessage: async () => null, onMalformed: () => null, onError: () => null }), /maxConnectionsPerIp/);
+    assert.throws(
+      () =>
+        new JsonSocketServer({
+          host: HOST,
+          port: 0,
+          framing: 'auto',
+          maxMessageBytes: 1,
+          idleTimeoutMs: 1,
+          maxConnections: 1,
+          maxConnectionsPerIp: 0,
+          keepAlive: false,
+          logger,
+          onMessage: async () => null,
+          onMalformed: () => null,
+          onError: () => null,
+        }),
+      /maxConnectionsPerIp/,
+    );
   });
 
   it('refuses peers outside the allow-list', async () => {
@@ -655,7 +680,12 @@ describe('JsonSocketServer: handler failures', () => {
   });
 
   it('closes without a reply when onError returns null or throws', async () => {
-    for (const onError of [() => null, () => { throw new Error('hook'); }]) {
+    for (const onError of [
+      () => null,
+      () => {
+        throw new Error('hook');
+      },
+    ]) {
       const { port } = await start({ onMessage: async () => Promise.reject(new Error('x')), onError });
       const client = await exchange(port, Buffer.concat([orderBytes, NL]));
       assert.equal(client.data.length, 0);
@@ -895,13 +925,18 @@ describe('JsonSocketServer: garbage input', () => {
       });
       await Promise.all(garbage.map((chunk, i) => exchange(port, chunk, { halfClose: i % 2 === 0 }).catch(() => undefined)));
       assert.equal(calls.length, 0);
-      assert.deepEqual(logger.lines.filter((l) => l.level === 'error'), []);
+      assert.deepEqual(
+        logger.lines.filter((l) => l.level === 'error'),
+        [],
+      );
 
-      const valid =
-        framing === 'len32be' ? len32(orderBytes, 'be') : framing === 'len32le' ? len32(orderBytes, 'le') : framing === 'tmsk6' ? tmsk6(orderBytes, 1) : Buffer.concat([orderBytes, NL]);
+      const valid = framing === 'len32be' ? len32(orderBytes, 'be') : framing === 'len32le' ? len32(orderBytes, 'le') : framing === 'tmsk6' ? tmsk6(orderBytes, 1) : Buffer.concat([orderBytes, NL]);
       const client = await exchange(port, valid);
       assert.ok(client.data.length > 0);
-      assert.deepEqual(calls.map((c) => c.message), [order]);
+      assert.deepEqual(
+        calls.map((c) => c.message),
+        [order],
+      );
     });
   }
 });

@@ -1,14 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  createFrameDecoder,
-  encodeFrame,
-  encodeJsonReply,
-  isSocketFraming,
-  type DecodeResult,
-  type FrameDecoder,
-  type FramingError,
-  type SocketFraming,
-} from '../../src/socket/framing.js';
+import { createFrameDecoder, encodeFrame, encodeJsonReply, isSocketFraming, type DecodeResult, type FrameDecoder, type FramingError, type SocketFraming } from '../../src/socket/framing.js';
 import { parseJsonObject } from '../../src/socket/jsonPayload.js';
 
 const b = (text: string): Buffer => Buffer.from(text, 'utf8');

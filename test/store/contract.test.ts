@@ -97,7 +97,15 @@ function contract(name: string, make: () => Promise<Store>, teardown: (s: Store)
     });
 
     it('sorted sets order by score then member, with limits', async () => {
-      assert.equal(await store.zadd(k('z'), [[3, 'c'], [1, 'b'], [1, 'a'], [10, 'd']]), 4);
+      assert.equal(
+        await store.zadd(k('z'), [
+          [3, 'c'],
+          [1, 'b'],
+          [1, 'a'],
+          [10, 'd'],
+        ]),
+        4,
+      );
       assert.equal(await store.zadd(k('z'), [[2, 'c']]), 0);
       assert.deepEqual(await store.zrangeByScore(k('z'), 0, 5), [
         { member: 'a', score: 1 },
@@ -214,7 +222,10 @@ describe('redis', () => {
     (s) => s.close(),
   );
   // the game's own client, of either ioredis major: the store runs on its duplicate
-  const majors: Array<[string, new (url: string) => { disconnect(): void }]> = [['5', Redis5], ['6', Redis6]];
+  const majors: Array<[string, new (url: string) => { disconnect(): void }]> = [
+    ['5', Redis5],
+    ['6', Redis6],
+  ];
   for (const [major, Client] of majors) {
     const hosts = new Map<Store, { disconnect(): void }>();
     contract(

@@ -60,22 +60,30 @@ describe('an ioredis instance passed as `redis`', function () {
           assert.equal((await bridge.ledger.accept(order)).status, 'accepted');
           await redis.stop();
           const started = Date.now();
-          const failed = await within(5000, 'an answer while Redis is down', bridge.ledger.accept({ ...order, orderId: `${order.orderId}-b` }).then(
-            () => undefined,
-            (e: unknown) => e,
-          ));
+          const failed = await within(
+            5000,
+            'an answer while Redis is down',
+            bridge.ledger.accept({ ...order, orderId: `${order.orderId}-b` }).then(
+              () => undefined,
+              (e: unknown) => e,
+            ),
+          );
           assert.ok(failed instanceof StoreUnavailableError, `StoreUnavailableError, got ${String(failed)}`);
           assert.ok(Date.now() - started < 5000);
           await redis.start(redis.port);
-          const again = await within(15_000, 'accepted once Redis is back', (async () => {
-            for (;;) {
-              try {
-                return await bridge.ledger.accept({ ...order, orderId: `${order.orderId}-b` });
-              } catch {
-                await new Promise((r) => setTimeout(r, 100));
+          const again = await within(
+            15_000,
+            'accepted once Redis is back',
+            (async () => {
+              for (;;) {
+                try {
+                  return await bridge.ledger.accept({ ...order, orderId: `${order.orderId}-b` });
+                } catch {
+                  await new Promise((r) => setTimeout(r, 100));
+                }
               }
-            }
-          })());
+            })(),
+          );
           assert.equal(again.status, 'accepted');
         } finally {
           await bridge.close();

@@ -26,11 +26,16 @@ describe('Redis store pub/sub heals', function () {
   /** Publishes numbered messages from `pub` until `seen` has one; returns ms from `since` to that moment. */
   async function deliveredWithin(pub: RedisStore, channel: string, seen: string[], since: number): Promise<number> {
     let n = 0;
-    await waitFor(`a message on ${channel}`, async () => {
-      if (seen.length > 0) return true;
-      await pub.publish(channel, `m${++n}`).catch(() => undefined);
-      return seen.length > 0 ? true : undefined;
-    }, 15_000, 20);
+    await waitFor(
+      `a message on ${channel}`,
+      async () => {
+        if (seen.length > 0) return true;
+        await pub.publish(channel, `m${++n}`).catch(() => undefined);
+        return seen.length > 0 ? true : undefined;
+      },
+      15_000,
+      20,
+    );
     return Date.now() - since;
   }
 

@@ -60,8 +60,31 @@ function leaseQueue(name: string, leased: string, retention = false): Record<str
       { name: 'nothing due', seed: [['ZADD', '~due', 9_999_999_999_999, 'later']], calls: [claim(T, 10)] },
     ],
     [`${name}_renew`]: [
-      { name: 'held, then a stale fence', seed, calls: [claim(T + 10, 10), [['~o:a', '~due'], [T + 20, 1, 'a', 120_000]], [['~o:a', '~due'], [T + 20, 7, 'a', 120_000]]] },
-      { name: 'not leased at all', seed, calls: [[['~o:b', '~due'], [T + 20, 0, 'b', 1000]]] },
+      {
+        name: 'held, then a stale fence',
+        seed,
+        calls: [
+          claim(T + 10, 10),
+          [
+            ['~o:a', '~due'],
+            [T + 20, 1, 'a', 120_000],
+          ],
+          [
+            ['~o:a', '~due'],
+            [T + 20, 7, 'a', 120_000],
+          ],
+        ],
+      },
+      {
+        name: 'not leased at all',
+        seed,
+        calls: [
+          [
+            ['~o:b', '~due'],
+            [T + 20, 0, 'b', 1000],
+          ],
+        ],
+      },
     ],
     [`${name}_fail`]: [
       { name: 'rescheduled, then given up, then stale', seed, calls: [claim(T + 10, 10), fail(1, 2), claim(T + 6000, 10), fail(2, 2), fail(2, 2)] },
@@ -71,7 +94,18 @@ function leaseQueue(name: string, leased: string, retention = false): Record<str
       {
         name: 'a given-up one back in the schedule; one not given up',
         seed,
-        calls: [claim(T + 10, 10), fail(1, 1), [['~o:a', '~due', '~gaveup', ...tail.keys], [T + 60, 'a']], [['~o:b', '~due', '~gaveup', ...(retention ? ['~seen:b'] : [])], [T + 60, 'b']]],
+        calls: [
+          claim(T + 10, 10),
+          fail(1, 1),
+          [
+            ['~o:a', '~due', '~gaveup', ...tail.keys],
+            [T + 60, 'a'],
+          ],
+          [
+            ['~o:b', '~due', '~gaveup', ...(retention ? ['~seen:b'] : [])],
+            [T + 60, 'b'],
+          ],
+        ],
       },
     ],
   };
@@ -81,7 +115,11 @@ const journal = (e: string) => JSON.stringify({ at: T, event: e });
 
 /** A claim of GameCenter orders, as the poller makes it. */
 const gcOrderClaim = (now: number, limit = 100, leaseMs = 30_000): Call => ['gc_order_claim', ['~gcorder:due'], [now, limit, leaseMs, '~gcorder:o:']];
-const gcRegister = (id: string, now = T, userId = 'u1'): Call => ['gc_order_register', ['~gcorder:o:' + id, '~gcorder:due', '~gcorder:done:' + id], [now, id, now + 3000, 'orderId', id, 'userId', userId, 'amount', 499, 'cpOrderId', `cp-${id}`]];
+const gcRegister = (id: string, now = T, userId = 'u1'): Call => [
+  'gc_order_register',
+  ['~gcorder:o:' + id, '~gcorder:due', '~gcorder:done:' + id],
+  [now, id, now + 3000, 'orderId', id, 'userId', userId, 'amount', 499, 'cpOrderId', `cp-${id}`],
+];
 const gcSettle = (now: number, groups: Array<[id: string, fence: number, state: string, nextAt: number | '', answered: '0' | '1', reason: string, ledgerKey: string, answer: string]>): Call => [
   'gc_order_settle',
   ['~gcorder:due'],
@@ -160,14 +198,24 @@ export const CASES: Record<string, ScriptCase[]> = {
   ...leaseQueue('sud', 'running'),
 
   journal_append: [
-    { name: 'appends, trims to max, sets the ttl', calls: [[['~j'], [journal('a'), 2, DAY]], [['~j'], [journal('b'), 2, DAY]], [['~j'], [journal('c'), 2, DAY]]] },
+    {
+      name: 'appends, trims to max, sets the ttl',
+      calls: [
+        [['~j'], [journal('a'), 2, DAY]],
+        [['~j'], [journal('b'), 2, DAY]],
+        [['~j'], [journal('c'), 2, DAY]],
+      ],
+    },
   ],
   ledger_accept: [
     { name: 'new, duplicate, index trimmed to 2', calls: [accept('o1'), accept('o1'), accept('o2'), accept('o3')] },
     { name: 'declined, then paid: accepted after the decline, then a duplicate', calls: [accept('o4', 'declined'), accept('o4'), accept('o4')] },
     { name: 'duplicate by alias', calls: [accept('o5', 'pending', 'cp-1'), accept('o6', 'pending', 'cp-1')] },
     { name: 'leased to the accepting process, then a duplicate', calls: [accept('o7', 'pending', undefined, 30_000), accept('o7', 'pending', undefined, 30_000)] },
-    { name: 'declined then paid, leased, journal bounded to 2', calls: [accept('o8', 'declined', undefined, 0, 2), accept('o8', 'declined', undefined, 0, 2), accept('o8', 'pending', undefined, 30_000, 2)] },
+    {
+      name: 'declined then paid, leased, journal bounded to 2',
+      calls: [accept('o8', 'declined', undefined, 0, 2), accept('o8', 'declined', undefined, 0, 2), accept('o8', 'pending', undefined, 30_000, 2)],
+    },
     {
       name: 'only the tombstone left: a duplicate; a declined one is new when paid; by alias to an expired order',
       seed: [
@@ -181,7 +229,11 @@ export const CASES: Record<string, ScriptCase[]> = {
     {
       name: 'a platform-shaped key writes no id key; a paid report for a declined order with an alias',
       calls: [
-        ['ledger_accept', ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', '~l:seen:recharge:7', '~l:o:recharge:7'], [T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', '1', '2', '~l:o:', '~l:seen:', 5, 2, DAY, 2 * DAY, 2 * DAY, 0, '', '', '{"orderId":"7"}']],
+        [
+          'ledger_accept',
+          ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', '~l:seen:recharge:7', '~l:o:recharge:7'],
+          [T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', '1', '2', '~l:o:', '~l:seen:', 5, 2, DAY, 2 * DAY, 2 * DAY, 0, '', '', '{"orderId":"7"}'],
+        ],
         accept('o13', 'declined', 'cp-3'),
         accept('o13', 'pending', 'cp-3'),
       ],
@@ -191,67 +243,137 @@ export const CASES: Record<string, ScriptCase[]> = {
     {
       name: 'reads the hash and journals; an absent order is not created',
       seed: [['HSET', '~l:o:o1', 'state', 'granting', 'fence', 1, 'jn', 1, 'j1', journal('accepted')]],
-      calls: [[['~l:o:o1'], [journal('lease_taken'), 5]], [['~l:o:none'], [journal('lease_taken'), 5]]],
+      calls: [
+        [['~l:o:o1'], [journal('lease_taken'), 5]],
+        [['~l:o:none'], [journal('lease_taken'), 5]],
+      ],
     },
   ],
   ledger_journal_append: [
     {
       name: 'appends, keeps the first and the newest within the bound, never recreates an absent order',
-      seed: [['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')], ['PEXPIRE', '~l:o:o1', DAY]],
-      calls: [[['~l:o:o1'], [journal('a'), 3]], [['~l:o:o1'], [journal('b'), 3]], [['~l:o:o1'], [journal('c'), 3]], [['~l:o:none'], [journal('d'), 3]]],
+      seed: [
+        ['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')],
+        ['PEXPIRE', '~l:o:o1', DAY],
+      ],
+      calls: [
+        [['~l:o:o1'], [journal('a'), 3]],
+        [['~l:o:o1'], [journal('b'), 3]],
+        [['~l:o:o1'], [journal('c'), 3]],
+        [['~l:o:none'], [journal('d'), 3]],
+      ],
     },
   ],
   ledger_complete: [
     {
       name: 'under the fence, then stale',
-      seed: [['HSET', '~l:o:o1', 'state', 'granting', 'fence', 2, 'userId', 'u1'], ['ZADD', '~l:due', T + 60_000, 'o1']],
+      seed: [
+        ['HSET', '~l:o:o1', 'state', 'granting', 'fence', 2, 'userId', 'u1'],
+        ['ZADD', '~l:due', T + 60_000, 'o1'],
+      ],
       calls: [
-        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'], [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
-        [['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'], [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}']],
+        [
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'],
+          [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}'],
+        ],
+        [
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'],
+          [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}'],
+        ],
       ],
     },
     {
       name: 'a full journal drops its oldest entry after the first',
       seed: [['HSET', '~l:o:o2', 'state', 'granting', 'fence', 1, 'attempts', 2, 'leaseOwner', 'p1', 'leaseUntil', T, 'jn', 3, 'j1', journal('accepted'), 'j2', journal('x'), 'j3', journal('y')]],
-      calls: [[['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o2'], [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}']]],
+      calls: [
+        [
+          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o2'],
+          [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}'],
+        ],
+      ],
     },
   ],
   ledger_delivered: [
     {
       name: 'out of the inbox, journaled; again; an expired order is not recreated',
-      seed: [['HSET', '~l:inbox:u1', 'o1', '{}', 'o2', '{}'], ['ZADD', '~l:waiting', T, 'u1'], ['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')]],
-      calls: [[['~l:inbox:u1', '~l:o:o1', '~l:waiting'], ['o1', journal('delivered'), 5, 'u1']], [['~l:inbox:u1', '~l:o:o2', '~l:waiting'], ['o2', journal('delivered'), 5, 'u1']], [['~l:inbox:u1', '~l:o:o2', '~l:waiting'], ['o2', journal('delivered'), 5, 'u1']]],
+      seed: [
+        ['HSET', '~l:inbox:u1', 'o1', '{}', 'o2', '{}'],
+        ['ZADD', '~l:waiting', T, 'u1'],
+        ['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')],
+      ],
+      calls: [
+        [
+          ['~l:inbox:u1', '~l:o:o1', '~l:waiting'],
+          ['o1', journal('delivered'), 5, 'u1'],
+        ],
+        [
+          ['~l:inbox:u1', '~l:o:o2', '~l:waiting'],
+          ['o2', journal('delivered'), 5, 'u1'],
+        ],
+        [
+          ['~l:inbox:u1', '~l:o:o2', '~l:waiting'],
+          ['o2', journal('delivered'), 5, 'u1'],
+        ],
+      ],
     },
   ],
   ledger_inbox: [
     {
       name: 'a waiting grant read, then an empty inbox leaves the waiting set',
-      seed: [['HSET', '~l:inbox:u1', 'o1', '{"orderId":"o1"}'], ['ZADD', '~l:waiting', T, 'u1', T, 'u2']],
-      calls: [[['~l:inbox:u1', '~l:waiting'], ['u1']], [['~l:inbox:u2', '~l:waiting'], ['u2']]],
+      seed: [
+        ['HSET', '~l:inbox:u1', 'o1', '{"orderId":"o1"}'],
+        ['ZADD', '~l:waiting', T, 'u1', T, 'u2'],
+      ],
+      calls: [
+        [['~l:inbox:u1', '~l:waiting'], ['u1']],
+        [['~l:inbox:u2', '~l:waiting'], ['u2']],
+      ],
     },
   ],
   ledger_waiting_since: [
     {
       name: 'arrivals since a time, limited; everything; the clock only',
       seed: [['ZADD', '~l:waiting', T, 'u1', T + 10, 'u2', T + 20, 'u3']],
-      calls: [[['~l:waiting'], [T + 5, 1]], [['~l:waiting'], ['-inf', 10]], [['~l:waiting'], ['+inf', 10]]],
+      calls: [
+        [['~l:waiting'], [T + 5, 1]],
+        [['~l:waiting'], ['-inf', 10]],
+        [['~l:waiting'], ['+inf', 10]],
+      ],
     },
     {
       name: 'players whose grants are older than the record ms leave first',
       // scores far in the past and in the future of the store's clock: only the past ones go
       seed: [['ZADD', '~l:waiting', 1000, 'gone', 2000, 'gone2', 9_999_999_999_999, 'here']],
-      calls: [[['~l:waiting'], ['-inf', 10, DAY]], [['~l:waiting'], ['-inf', 10, 0]]],
+      calls: [
+        [['~l:waiting'], ['-inf', 10, DAY]],
+        [['~l:waiting'], ['-inf', 10, 0]],
+      ],
     },
   ],
-  grant_acks_keep: [{ name: 'kept with its expiry, then another', calls: [[['~acks:u1'], ['o1', '{"orderId":"o1"}', DAY]], [['~acks:u1'], ['o2', '{"orderId":"o2"}', 2 * DAY]]] }],
+  grant_acks_keep: [
+    {
+      name: 'kept with its expiry, then another',
+      calls: [
+        [['~acks:u1'], ['o1', '{"orderId":"o1"}', DAY]],
+        [['~acks:u1'], ['o2', '{"orderId":"o2"}', 2 * DAY]],
+      ],
+    },
+  ],
   ledger_cancel: [
     {
       name: 'pending, granting, granted, given up, missing',
       seed: [
-        ['HSET', '~l:o:a', 'state', 'pending'], ['HSET', '~l:o:b', 'state', 'granting'], ['HSET', '~l:o:c', 'state', 'granted'], ['HSET', '~l:o:d', 'state', 'given_up'],
-        ['ZADD', '~l:due', T, 'a', T, 'b'], ['ZADD', '~l:gaveup', T, 'd'],
+        ['HSET', '~l:o:a', 'state', 'pending'],
+        ['HSET', '~l:o:b', 'state', 'granting'],
+        ['HSET', '~l:o:c', 'state', 'granted'],
+        ['HSET', '~l:o:d', 'state', 'given_up'],
+        ['ZADD', '~l:due', T, 'a', T, 'b'],
+        ['ZADD', '~l:gaveup', T, 'd'],
       ],
-      calls: ['a', 'b', 'c', 'd', 'x'].map((m): Call => [[`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:seen:${m}`], [T + 5, m, 'operator', journal('cancelled'), 5, 90 * DAY, 400 * DAY]]),
+      calls: ['a', 'b', 'c', 'd', 'x'].map((m): Call => [
+        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:seen:${m}`],
+        [T + 5, m, 'operator', journal('cancelled'), 5, 90 * DAY, 400 * DAY],
+      ]),
     },
   ],
   ledger_claim_delivery: [
@@ -260,46 +382,143 @@ export const CASES: Record<string, ScriptCase[]> = {
       seed: [['HSET', '~l:inbox:u1', 'o1', '{"orderId":"o1"}']],
       // "busy for ms left" reads the key's PTTL: whole seconds on both
       normaliseReply: (r) => (Array.isArray(r) && r[0] === 0 ? [0, Math.round(Number(r[1]) / 1000)] : r),
-      calls: [[['~l:inbox:u1', '~l:dc:o1'], ['o1', 'p1', 5000]], [['~l:inbox:u1', '~l:dc:o1'], ['o1', 'p2', 5000]], [['~l:inbox:u1', '~l:dc:o2'], ['o2', 'p1', 5000]]],
+      calls: [
+        [
+          ['~l:inbox:u1', '~l:dc:o1'],
+          ['o1', 'p1', 5000],
+        ],
+        [
+          ['~l:inbox:u1', '~l:dc:o1'],
+          ['o1', 'p2', 5000],
+        ],
+        [
+          ['~l:inbox:u1', '~l:dc:o2'],
+          ['o2', 'p1', 5000],
+        ],
+      ],
     },
   ],
-  ledger_renew_delivery_claim: [{ name: 'ours, then not ours', seed: [['SET', '~l:dc:o1', 'p1', 'PX', 5000]], calls: [[['~l:dc:o1'], ['p1', 9000]], [['~l:dc:o1'], ['p2', 9000]]] }],
+  ledger_renew_delivery_claim: [
+    {
+      name: 'ours, then not ours',
+      seed: [['SET', '~l:dc:o1', 'p1', 'PX', 5000]],
+      calls: [
+        [['~l:dc:o1'], ['p1', 9000]],
+        [['~l:dc:o1'], ['p2', 9000]],
+      ],
+    },
+  ],
   ledger_revoke: [
     {
       name: 'every state',
       seed: [
-        ['HSET', '~l:o:a', 'state', 'granted', 'userId', 'u1'], ['HSET', '~l:o:b', 'state', 'granting'], ['HSET', '~l:o:c', 'state', 'pending'], ['HSET', '~l:o:d', 'state', 'cancelled'],
-        ['HSET', '~l:o:e', 'state', 'revoked'], ['ZADD', '~l:due', T, 'b', T, 'c'],
+        ['HSET', '~l:o:a', 'state', 'granted', 'userId', 'u1'],
+        ['HSET', '~l:o:b', 'state', 'granting'],
+        ['HSET', '~l:o:c', 'state', 'pending'],
+        ['HSET', '~l:o:d', 'state', 'cancelled'],
+        ['HSET', '~l:o:e', 'state', 'revoked'],
+        ['ZADD', '~l:due', T, 'b', T, 'c'],
       ],
-      calls: ['a', 'b', 'c', 'd', 'e', 'x'].map((m): Call => [[`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', `~l:seen:${m}`], [T + 5, m, 'reset', journal('revoked'), 5, 90 * DAY, 400 * DAY]]),
+      calls: ['a', 'b', 'c', 'd', 'e', 'x'].map((m): Call => [
+        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', `~l:seen:${m}`],
+        [T + 5, m, 'reset', journal('revoked'), 5, 90 * DAY, 400 * DAY],
+      ]),
     },
   ],
   ledger_revoke_done: [
     {
       name: 'under the fence, then stale',
-      seed: [['HSET', '~l:rv:a', 'state', 'revoking', 'fence', 1], ['ZADD', '~l:rvdue', T, 'a'], ['HSET', '~l:o:a', 'state', 'revoked', 'jn', 1, 'j1', journal('accepted')]],
-      calls: [[['~l:rv:a', '~l:rvdue', '~l:o:a'], [T + 9, 1, 'a', journal('revoke_done'), 5, 90 * DAY]], [['~l:rv:a', '~l:rvdue', '~l:o:a'], [T + 9, 1, 'a', journal('revoke_done'), 5, 90 * DAY]]],
+      seed: [
+        ['HSET', '~l:rv:a', 'state', 'revoking', 'fence', 1],
+        ['ZADD', '~l:rvdue', T, 'a'],
+        ['HSET', '~l:o:a', 'state', 'revoked', 'jn', 1, 'j1', journal('accepted')],
+      ],
+      calls: [
+        [
+          ['~l:rv:a', '~l:rvdue', '~l:o:a'],
+          [T + 9, 1, 'a', journal('revoke_done'), 5, 90 * DAY],
+        ],
+        [
+          ['~l:rv:a', '~l:rvdue', '~l:o:a'],
+          [T + 9, 1, 'a', journal('revoke_done'), 5, 90 * DAY],
+        ],
+      ],
     },
   ],
 
-  gift_claim: [{ name: 'claimed, then held', calls: [[['~g:c1'], ['running|p1', 30_000, 400 * DAY]], [['~g:c1'], ['running|p2', 30_000, 400 * DAY]]] }],
-  gift_finish: [{ name: 'recorded, then kept', seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]], calls: [[['~g:c1'], ['1', 400 * DAY]], [['~g:c1'], ['-5', 400 * DAY]]] }],
-  gift_release: [{ name: 'not ours, then ours', seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]], calls: [[['~g:c1'], ['running|p2']], [['~g:c1'], ['running|p1']]] }],
-  gift_renew: [{ name: 'ours, then not ours', seed: [['SET', '~g:c1', 'running|p1', 'PX', 3000]], calls: [[['~g:c1'], ['running|p1', 60_000]], [['~g:c1'], ['running|p2', 60_000]]] }],
-  gift_bind_sign: [{ name: 'bound, then the first binding stands', calls: [[['~g:sign:s1'], ['~g:c1', 400 * DAY]], [['~g:sign:s1'], ['~g:c2', 400 * DAY]]] }],
+  gift_claim: [
+    {
+      name: 'claimed, then held',
+      calls: [
+        [['~g:c1'], ['running|p1', 30_000, 400 * DAY]],
+        [['~g:c1'], ['running|p2', 30_000, 400 * DAY]],
+      ],
+    },
+  ],
+  gift_finish: [
+    {
+      name: 'recorded, then kept',
+      seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]],
+      calls: [
+        [['~g:c1'], ['1', 400 * DAY]],
+        [['~g:c1'], ['-5', 400 * DAY]],
+      ],
+    },
+  ],
+  gift_release: [
+    {
+      name: 'not ours, then ours',
+      seed: [['SET', '~g:c1', 'running|p1', 'PX', 30_000]],
+      calls: [
+        [['~g:c1'], ['running|p2']],
+        [['~g:c1'], ['running|p1']],
+      ],
+    },
+  ],
+  gift_renew: [
+    {
+      name: 'ours, then not ours',
+      seed: [['SET', '~g:c1', 'running|p1', 'PX', 3000]],
+      calls: [
+        [['~g:c1'], ['running|p1', 60_000]],
+        [['~g:c1'], ['running|p2', 60_000]],
+      ],
+    },
+  ],
+  gift_bind_sign: [
+    {
+      name: 'bound, then the first binding stands',
+      calls: [
+        [['~g:sign:s1'], ['~g:c1', 400 * DAY]],
+        [['~g:sign:s1'], ['~g:c2', 400 * DAY]],
+      ],
+    },
+  ],
 
   gc_order_register: [
     { name: 'registered, then known', calls: [gcRegister('1001'), gcRegister('1001', T + 5, 'u2')] },
     { name: 'record expired, tombstone left: known by it, not polled', seed: [['SET', '~gcorder:done:1002', `paid|${T}|u1`, 'PX', DAY]], calls: [gcRegister('1002', T + 5)] },
   ],
   gc_order_claim: [
-    { name: 'due claimed (fields returned), later left, settled one leaves', calls: [gcRegister('1'), gcRegister('2', T + 10_000), gcRegister('3'), gcSettle(T + 1, [['3', 0, 'cancelled', '', '1', 'never paid', '', '{}']]), gcOrderClaim(T + 3000)] },
+    {
+      name: 'due claimed (fields returned), later left, settled one leaves',
+      calls: [gcRegister('1'), gcRegister('2', T + 10_000), gcRegister('3'), gcSettle(T + 1, [['3', 0, 'cancelled', '', '1', 'never paid', '', '{}']]), gcOrderClaim(T + 3000)],
+    },
     { name: 'a live lease is not taken by a caller clock 20 years ahead', calls: [gcRegister('1'), gcOrderClaim(T + 3000), gcOrderClaim(T + 20 * 365 * DAY)] },
   ],
   gc_order_settle: [
     {
       name: 'polling again, paid with ledger key, stale fence',
-      calls: [gcRegister('1'), gcRegister('2'), gcOrderClaim(T + 3000), gcSettle(T + 3100, [['1', 1, 'polling', T + 6000, '1', '', '', '{"status":0}'], ['2', 1, 'paid', '', '1', '', 'gamecenter:2', '{"status":1}'], ['2', 9, 'cancelled', '', '0', 'late', '', '']])],
+      calls: [
+        gcRegister('1'),
+        gcRegister('2'),
+        gcOrderClaim(T + 3000),
+        gcSettle(T + 3100, [
+          ['1', 1, 'polling', T + 6000, '1', '', '', '{"status":0}'],
+          ['2', 1, 'paid', '', '1', '', 'gamecenter:2', '{"status":1}'],
+          ['2', 9, 'cancelled', '', '0', 'late', '', ''],
+        ]),
+      ],
     },
   ],
   gc_transfer_record: [{ name: 'records and ties the reference', calls: [gcTransferRecord('t1', 'ref-1')] }],
@@ -307,7 +526,9 @@ export const CASES: Record<string, ScriptCase[]> = {
     {
       name: 'open and reporting claimed, reported leaves',
       calls: [
-        gcTransferRecord('t1', 'r1'), gcTransferRecord('t2', 'r2'), gcTransferRecord('t3', 'r3'),
+        gcTransferRecord('t1', 'r1'),
+        gcTransferRecord('t2', 'r2'),
+        gcTransferRecord('t3', 'r3'),
         gcTransferSettle('t2', 'r2', T + 1, 0, 'reporting', T + 500, 'status', '2'),
         gcTransferSettle('t3', 'r3', T + 1, 0, 'reported', '', 'reportedAt', T + 1),
         gcTransferClaim(T + 1000),
@@ -315,17 +536,46 @@ export const CASES: Record<string, ScriptCase[]> = {
     },
   ],
   gc_transfer_settle: [
-    { name: 'open again, reported (record and reference expire), then stale', calls: [gcTransferRecord('t1', 'r1'), gcTransferClaim(T + 1000), gcTransferSettle('t1', 'r1', T + 1050, 1, 'open', T + 1500, 'status', '1'), gcTransferClaim(T + 1500), gcTransferSettle('t1', 'r1', T + 1600, 2, 'reported', '', 'reportedAt', T + 1600), gcTransferSettle('t1', 'r1', T + 1700, 2, 'open', T + 2000)] },
-    { name: 'reported for a reference kept only in the legacy hash', seed: [['HSET', '~gct:t:t9', 'state', 'reporting', 'fence', 3, 'reference', 'old'], ['HSET', '~gct:refs', 'old', 't9']], calls: [gcTransferSettle('t9', 'old', T, 3, 'reported', '')] },
+    {
+      name: 'open again, reported (record and reference expire), then stale',
+      calls: [
+        gcTransferRecord('t1', 'r1'),
+        gcTransferClaim(T + 1000),
+        gcTransferSettle('t1', 'r1', T + 1050, 1, 'open', T + 1500, 'status', '1'),
+        gcTransferClaim(T + 1500),
+        gcTransferSettle('t1', 'r1', T + 1600, 2, 'reported', '', 'reportedAt', T + 1600),
+        gcTransferSettle('t1', 'r1', T + 1700, 2, 'open', T + 2000),
+      ],
+    },
+    {
+      name: 'reported for a reference kept only in the legacy hash',
+      seed: [
+        ['HSET', '~gct:t:t9', 'state', 'reporting', 'fence', 3, 'reference', 'old'],
+        ['HSET', '~gct:refs', 'old', 't9'],
+      ],
+      calls: [gcTransferSettle('t9', 'old', T, 3, 'reported', '')],
+    },
   ],
   gc_transfer_reserve: [
     {
       name: 'taken, held, held by the legacy hash',
       seed: [['HSET', '~gct:refs', 'old', 't0']],
-      calls: [[['~gct:ref:r1', '~gct:refs'], ['r1']], [['~gct:ref:r1', '~gct:refs'], ['r1']], [['~gct:ref:old', '~gct:refs'], ['old']]],
+      calls: [
+        [['~gct:ref:r1', '~gct:refs'], ['r1']],
+        [['~gct:ref:r1', '~gct:refs'], ['r1']],
+        [['~gct:ref:old', '~gct:refs'], ['old']],
+      ],
     },
   ],
-  gc_zone_enqueue_once: [{ name: 'new (leased to its recorder on the store clock), then seen', calls: [[zone4, ['c:1:a', 60_000, '{"kind":"create"}']], [zone4, ['c:1:a', 60_000, '{"kind":"create"}']]] }],
+  gc_zone_enqueue_once: [
+    {
+      name: 'new (leased to its recorder on the store clock), then seen',
+      calls: [
+        [zone4, ['c:1:a', 60_000, '{"kind":"create"}']],
+        [zone4, ['c:1:a', 60_000, '{"kind":"create"}']],
+      ],
+    },
+  ],
   gc_zone_outbox_claim: [
     {
       name: 'due claimed, a leased one stays, a row-less member leaves',
@@ -334,8 +584,14 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['gc_zone_enqueue_once', zone4, ['c:1:a', 60_000, '{"kind":"create"}']],
         ['gc_zone_enqueue_once', zone4, ['c:1:b', 60_000, '{}']],
         ['gc_zone_settle_outbox', zone5, ['c:1:a', 1, 'retry', T, '']],
-        [['~z:outbox', '~z:rows', '~z:fences'], [T + 1, 10, 60_000]],
-        [['~z:outbox', '~z:rows', '~z:fences'], [T + 20 * 365 * DAY, 10, 60_000]],
+        [
+          ['~z:outbox', '~z:rows', '~z:fences'],
+          [T + 1, 10, 60_000],
+        ],
+        [
+          ['~z:outbox', '~z:rows', '~z:fences'],
+          [T + 20 * 365 * DAY, 10, 60_000],
+        ],
       ],
     },
   ],
@@ -343,21 +599,64 @@ export const CASES: Record<string, ScriptCase[]> = {
     {
       name: 'retry, park (fresh, again), stale, sent, release',
       calls: [
-        ['gc_zone_enqueue_once', zone4, ['a', 60_000, '{}']], ['gc_zone_enqueue_once', zone4, ['b', 60_000, '{}']],
-        [zone5, ['a', 1, 'retry', T + 100, '']], [zone5, ['a', 1, 'park', T + 200, '{"why":"999"}']], [zone5, ['a', 1, 'park', T + 300, '{"why":"999","n":2}']],
-        [zone5, ['a', 5, 'sent', 0, '']], [zone5, ['a', 1, 'sent', 0, '']], [zone5, ['b', 1, 'release', 0, '']], [zone5, ['b', 1, 'failed', 0, '']],
+        ['gc_zone_enqueue_once', zone4, ['a', 60_000, '{}']],
+        ['gc_zone_enqueue_once', zone4, ['b', 60_000, '{}']],
+        [zone5, ['a', 1, 'retry', T + 100, '']],
+        [zone5, ['a', 1, 'park', T + 200, '{"why":"999"}']],
+        [zone5, ['a', 1, 'park', T + 300, '{"why":"999","n":2}']],
+        [zone5, ['a', 5, 'sent', 0, '']],
+        [zone5, ['a', 1, 'sent', 0, '']],
+        [zone5, ['b', 1, 'release', 0, '']],
+        [zone5, ['b', 1, 'failed', 0, '']],
       ],
     },
-    { name: 'failed keeps the guard', calls: [['gc_zone_enqueue_once', zone4, ['a', 60_000, '{}']], [zone5, ['a', 1, 'failed', 0, '']]] },
+    {
+      name: 'failed keeps the guard',
+      calls: [
+        ['gc_zone_enqueue_once', zone4, ['a', 60_000, '{}']],
+        [zone5, ['a', 1, 'failed', 0, '']],
+      ],
+    },
   ],
   gc_zone_retry_parked: [
-    { name: 'queued ones due now, ghosts dropped', seed: [['ZADD', '~z:outbox', T + 500, 'a'], ['HSET', '~z:parked', 'a', '{}', 'ghost', '{}']], calls: [[['~z:outbox', '~z:parked'], [T + 1]]] },
+    {
+      name: 'queued ones due now, ghosts dropped',
+      seed: [
+        ['ZADD', '~z:outbox', T + 500, 'a'],
+        ['HSET', '~z:parked', 'a', '{}', 'ghost', '{}'],
+      ],
+      calls: [[['~z:outbox', '~z:parked'], [T + 1]]],
+    },
   ],
-  gc_zone_record_active: [{ name: 'latest time kept, queued once', calls: [[['~z:active', '~z:activeAt'], [T, 'u1|3', T - 10, 'u2|3', T - 5]], [['~z:active', '~z:activeAt'], [T + 9, 'u1|3', T - 20, 'u2|3', T + 1]]] }],
+  gc_zone_record_active: [
+    {
+      name: 'latest time kept, queued once',
+      calls: [
+        [
+          ['~z:active', '~z:activeAt'],
+          [T, 'u1|3', T - 10, 'u2|3', T - 5],
+        ],
+        [
+          ['~z:active', '~z:activeAt'],
+          [T + 9, 'u1|3', T - 20, 'u2|3', T + 1],
+        ],
+      ],
+    },
+  ],
   gc_zone_claim_active: [
     {
       name: 'a batch under one fence; nothing due',
-      calls: [['gc_zone_record_active', ['~z:active', '~z:activeAt'], [T, 'u1|3', T - 10, 'u2|3', T - 5]], [['~z:active', '~z:activeAt', '~z:claims', '~z:seq'], [T + 1, 10, 60_000]], [['~z:active', '~z:activeAt', '~z:claims', '~z:seq'], [T + 2, 10, 60_000]]],
+      calls: [
+        ['gc_zone_record_active', ['~z:active', '~z:activeAt'], [T, 'u1|3', T - 10, 'u2|3', T - 5]],
+        [
+          ['~z:active', '~z:activeAt', '~z:claims', '~z:seq'],
+          [T + 1, 10, 60_000],
+        ],
+        [
+          ['~z:active', '~z:activeAt', '~z:claims', '~z:seq'],
+          [T + 2, 10, 60_000],
+        ],
+      ],
     },
   ],
   gc_zone_settle_active: [
@@ -367,51 +666,176 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['gc_zone_record_active', ['~z:active', '~z:activeAt'], [T, 'u1|3', T - 10, 'u2|3', T - 5, 'u3|3', T - 1]],
         ['gc_zone_claim_active', ['~z:active', '~z:activeAt', '~z:claims', '~z:seq'], [T + 1, 10, 60_000]],
         ['gc_zone_record_active', ['~z:active', '~z:activeAt'], [T + 2, 'u2|3', T + 2]],
-        [['~z:active', '~z:activeAt', '~z:claims'], [1, '1', T + 500, 'u1|3', 'u2|3']],
-        [['~z:active', '~z:activeAt', '~z:claims'], [1, '0', T + 600, 'u3|3']],
-        [['~z:active', '~z:activeAt', '~z:claims'], [7, '1', T + 600, 'u3|3']],
+        [
+          ['~z:active', '~z:activeAt', '~z:claims'],
+          [1, '1', T + 500, 'u1|3', 'u2|3'],
+        ],
+        [
+          ['~z:active', '~z:activeAt', '~z:claims'],
+          [1, '0', T + 600, 'u3|3'],
+        ],
+        [
+          ['~z:active', '~z:activeAt', '~z:claims'],
+          [7, '1', T + 600, 'u3|3'],
+        ],
       ],
     },
   ],
-  gc_rank_record: [{ name: 'new users queued, unchanged ones not', seed: [['HSET', '~r:sent', 'u2', '20231114|5']], calls: [[rank3, [T, '20231114', T + DAY, 'u1', 3, 'u2', 5, 'u3', 7]], [rank3, [T + 1, '20231114', T + DAY, 'u1', 4]]] }],
+  gc_rank_record: [
+    {
+      name: 'new users queued, unchanged ones not',
+      seed: [['HSET', '~r:sent', 'u2', '20231114|5']],
+      calls: [
+        [rank3, [T, '20231114', T + DAY, 'u1', 3, 'u2', 5, 'u3', 7]],
+        [rank3, [T + 1, '20231114', T + DAY, 'u1', 4]],
+      ],
+    },
+  ],
   gc_rank_claim: [
-    { name: 'claims dirty users, skips unchanged', calls: [['gc_rank_record', rank3, [T, '20231114', T + DAY, 'u1', 3, 'u2', 5]], [rank5, [T + 1, 10, 60_000, '20231114', T + DAY]]] },
+    {
+      name: 'claims dirty users, skips unchanged',
+      calls: [
+        ['gc_rank_record', rank3, [T, '20231114', T + DAY, 'u1', 3, 'u2', 5]],
+        [rank5, [T + 1, 10, 60_000, '20231114', T + DAY]],
+      ],
+    },
     generatedRanks(1),
   ],
   gc_rank_sent: [generatedRanks(2), generatedRanks(3)],
   gc_rank_release: [generatedRanks(4), generatedRanks(5)],
 
   roles_cas_field: [
-    { name: 'absent → written, stale read → conflict with current, absent expected but present', calls: [[['~h'], ['f', '0', '', 'v1']], [['~h'], ['f', '1', 'v0', 'v2']], [['~h'], ['f', '0', '', 'v3']], [['~h'], ['f', '1', 'v1', 'v4']], [['~h'], ['g', '1', 'x', 'y']]] },
-  ],
-  roles_mark_active: [{ name: 'moves forward only, ttl set', calls: [[['~act:20231114'], ['u1', T, DAY]], [['~act:20231114'], ['u1', T - 5, DAY]], [['~act:20231114'], ['u1', T + 5, DAY]]] }],
-  serverstate_write_zone: [
     {
-      name: 'two live hosts, a dead one dropped, then withdrawn',
-      seed: [['HSET', '~ss:procs', 'dead', contribution(T - 1, 9)], ['SADD', '~ss:roles', 'r1', 'r2'], ['ZADD', '~ss:recent', T - 400_000, 'old', T - 1000, 'new']],
+      name: 'absent → written, stale read → conflict with current, absent expected but present',
       calls: [
-        [['~ss', '~ss:procs', '~ss:roles', '~ss:recent'], ['1', 'p1', contribution(T + 30_000, 5), T, 300_000, '1', '"2023-11-14 22:13:20"', '"2023-11-14 22:13:20"', 0]],
-        [['~ss', '~ss:procs', '~ss:roles', '~ss:recent'], ['1', 'p2', contribution(T + 30_000, 7, 'h2'), T, 300_000, '1', '"2023-11-14 22:13:20"', '"2023-11-14 22:13:21"', 2]],
-        [['~ss', '~ss:procs', '~ss:roles', '~ss:recent'], ['1', 'p1', '', T, 300_000, '1', '"a"', '"b"', 0]],
-        [['~ss', '~ss:procs', '~ss:roles', '~ss:recent'], ['1', 'p2', '', T, 300_000, '1', '"a"', '"b"', 0]],
+        [['~h'], ['f', '0', '', 'v1']],
+        [['~h'], ['f', '1', 'v0', 'v2']],
+        [['~h'], ['f', '0', '', 'v3']],
+        [['~h'], ['f', '1', 'v1', 'v4']],
+        [['~h'], ['g', '1', 'x', 'y']],
       ],
     },
   ],
-  serverstate_note_account: [{ name: 'first sighting, then seen', calls: [[['~ss:acc', '~ss:recent'], ['u1', T, 300_000]], [['~ss:acc', '~ss:recent'], ['u1', T + 5, 300_000]], [['~ss:acc', '~ss:recent'], ['u2', T + 400_000, 300_000]]] }],
+  roles_mark_active: [
+    {
+      name: 'moves forward only, ttl set',
+      calls: [
+        [['~act:20231114'], ['u1', T, DAY]],
+        [['~act:20231114'], ['u1', T - 5, DAY]],
+        [['~act:20231114'], ['u1', T + 5, DAY]],
+      ],
+    },
+  ],
+  serverstate_write_zone: [
+    {
+      name: 'two live hosts, a dead one dropped, then withdrawn',
+      seed: [
+        ['HSET', '~ss:procs', 'dead', contribution(T - 1, 9)],
+        ['SADD', '~ss:roles', 'r1', 'r2'],
+        ['ZADD', '~ss:recent', T - 400_000, 'old', T - 1000, 'new'],
+      ],
+      calls: [
+        [
+          ['~ss', '~ss:procs', '~ss:roles', '~ss:recent'],
+          ['1', 'p1', contribution(T + 30_000, 5), T, 300_000, '1', '"2023-11-14 22:13:20"', '"2023-11-14 22:13:20"', 0],
+        ],
+        [
+          ['~ss', '~ss:procs', '~ss:roles', '~ss:recent'],
+          ['1', 'p2', contribution(T + 30_000, 7, 'h2'), T, 300_000, '1', '"2023-11-14 22:13:20"', '"2023-11-14 22:13:21"', 2],
+        ],
+        [
+          ['~ss', '~ss:procs', '~ss:roles', '~ss:recent'],
+          ['1', 'p1', '', T, 300_000, '1', '"a"', '"b"', 0],
+        ],
+        [
+          ['~ss', '~ss:procs', '~ss:roles', '~ss:recent'],
+          ['1', 'p2', '', T, 300_000, '1', '"a"', '"b"', 0],
+        ],
+      ],
+    },
+  ],
+  serverstate_note_account: [
+    {
+      name: 'first sighting, then seen',
+      calls: [
+        [
+          ['~ss:acc', '~ss:recent'],
+          ['u1', T, 300_000],
+        ],
+        [
+          ['~ss:acc', '~ss:recent'],
+          ['u1', T + 5, 300_000],
+        ],
+        [
+          ['~ss:acc', '~ss:recent'],
+          ['u2', T + 400_000, 300_000],
+        ],
+      ],
+    },
+  ],
   settlement_record_once: [
-    { name: 'recorded with retention, then already recorded; kept forever', calls: [[['~st:c1', '~st:r1'], [DAY, 'v', 'a', '1', 'b', '2']], [['~st:c1', '~st:r1'], [DAY, 'v', 'a', '9']], [['~st:c2', '~st:r2'], [0, 'v', 'a', '1']]] },
+    {
+      name: 'recorded with retention, then already recorded; kept forever',
+      calls: [
+        [
+          ['~st:c1', '~st:r1'],
+          [DAY, 'v', 'a', '1', 'b', '2'],
+        ],
+        [
+          ['~st:c1', '~st:r1'],
+          [DAY, 'v', 'a', '9'],
+        ],
+        [
+          ['~st:c2', '~st:r2'],
+          [0, 'v', 'a', '1'],
+        ],
+      ],
+    },
   ],
   sud_record: [
     { name: 'new leased job, duplicate notify, duplicate job', calls: [sudRecord('n1', 'j1', 30_000), sudRecord('n1', 'j1', 30_000), sudRecord('n2', 'j1', 30_000)] },
     { name: 'new job due now; a room report; a notification without job', calls: [sudRecord('n3', 'j3', 0), sudRecord('', 'j4', 0), sudRecord('n5', 'j5', 0, '0')] },
-    { name: 'leased without a recorder token', calls: [['sud_record', ['~s:n:n6', '~s:j:j6', '~s:due', '~s:t:s:j6'], [T, 'n6', '{"raw":1}', 'settle', 'j6', 'settle', 'key-j6', '', 'sud', 'room-1', 7 * DAY, '1', 30_000, '']]] },
+    {
+      name: 'leased without a recorder token',
+      calls: [['sud_record', ['~s:n:n6', '~s:j:j6', '~s:due', '~s:t:s:j6'], [T, 'n6', '{"raw":1}', 'settle', 'j6', 'settle', 'key-j6', '', 'sud', 'room-1', 7 * DAY, '1', 30_000, '']]],
+    },
   ],
   sud_unlease: [
-    { name: 'handed back, absent, not ours', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due'], [T + 5, 'j1', 'tok-1']], [['~s:j:jx', '~s:due'], [T + 5, 'jx', 'tok-1']], [['~s:j:j1', '~s:due'], [T + 6, 'j1', 'tok-2']]] },
+    {
+      name: 'handed back, absent, not ours',
+      calls: [
+        sudRecord('n1', 'j1', 30_000),
+        [
+          ['~s:j:j1', '~s:due'],
+          [T + 5, 'j1', 'tok-1'],
+        ],
+        [
+          ['~s:j:jx', '~s:due'],
+          [T + 5, 'jx', 'tok-1'],
+        ],
+        [
+          ['~s:j:j1', '~s:due'],
+          [T + 6, 'j1', 'tok-2'],
+        ],
+      ],
+    },
   ],
   sud_mark: [{ name: 'under the fence, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1'], [T + 5, 1, 'handled', '1']], [['~s:j:j1'], [T + 5, 2, 'delivered', '1']]] }],
   sud_complete: [
-    { name: 'done under the fence with steps, then stale', calls: [sudRecord('n1', 'j1', 30_000), [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY, 'handled', '1', 'delivered', '1']], [['~s:j:j1', '~s:due', '~s:t:s:j1'], [T + 9, 1, 'j1', 7 * DAY, 90 * DAY]]] },
+    {
+      name: 'done under the fence with steps, then stale',
+      calls: [
+        sudRecord('n1', 'j1', 30_000),
+        [
+          ['~s:j:j1', '~s:due', '~s:t:s:j1'],
+          [T + 9, 1, 'j1', 7 * DAY, 90 * DAY, 'handled', '1', 'delivered', '1'],
+        ],
+        [
+          ['~s:j:j1', '~s:due', '~s:t:s:j1'],
+          [T + 9, 1, 'j1', 7 * DAY, 90 * DAY],
+        ],
+      ],
+    },
     {
       name: 'a second attempt done: attempts counted on; a record without attempts counts from 0',
       seed: [
@@ -429,20 +853,52 @@ export const CASES: Record<string, ScriptCase[]> = {
     {
       name: 'pending and granting by rank, granting since',
       seed: [
-        ['HSET', '~l:o:a', 'state', 'pending'], ['HSET', '~l:o:b', 'state', 'granting', 'updatedAt', T - 10], ['HSET', '~l:o:c', 'state', 'granting', 'updatedAt', T + 10], ['HSET', '~l:o:d', 'state', 'pending'],
+        ['HSET', '~l:o:a', 'state', 'pending'],
+        ['HSET', '~l:o:b', 'state', 'granting', 'updatedAt', T - 10],
+        ['HSET', '~l:o:c', 'state', 'granting', 'updatedAt', T + 10],
+        ['HSET', '~l:o:d', 'state', 'pending'],
         ['ZADD', '~l:due', T, 'a', T + 1, 'b', T + 2, 'c', T + 3, 'd'],
       ],
-      calls: [[['~l:due'], ['~l:o:', 'pending', 0, 2, 10, 0]], [['~l:due'], ['~l:o:', 'pending', 2, 10, 10, 0]], [['~l:due'], ['~l:o:', 'granting', 0, 10, 10, T]]],
+      calls: [
+        [['~l:due'], ['~l:o:', 'pending', 0, 2, 10, 0]],
+        [['~l:due'], ['~l:o:', 'pending', 2, 10, 10, 0]],
+        [['~l:due'], ['~l:o:', 'granting', 0, 10, 10, T]],
+      ],
     },
   ],
   desk_state_counts: [
     {
       name: 'exact and bounded',
-      seed: [['HSET', '~l:o:a', 'state', 'pending'], ['HSET', '~l:o:b', 'state', 'granting'], ['HSET', '~l:o:c', 'state', 'granting'], ['ZADD', '~l:due', T - 5, 'a', T + 100, 'b', T + 200, 'c'], ['ZADD', '~l:gaveup', T, 'z']],
-      calls: [[['~l:due', '~l:gaveup'], ['~l:o:', T, 100]], [['~l:due', '~l:gaveup'], ['~l:o:', T, 1]]],
+      seed: [
+        ['HSET', '~l:o:a', 'state', 'pending'],
+        ['HSET', '~l:o:b', 'state', 'granting'],
+        ['HSET', '~l:o:c', 'state', 'granting'],
+        ['ZADD', '~l:due', T - 5, 'a', T + 100, 'b', T + 200, 'c'],
+        ['ZADD', '~l:gaveup', T, 'z'],
+      ],
+      calls: [
+        [
+          ['~l:due', '~l:gaveup'],
+          ['~l:o:', T, 100],
+        ],
+        [
+          ['~l:due', '~l:gaveup'],
+          ['~l:o:', T, 1],
+        ],
+      ],
     },
   ],
-  desk_page: [{ name: 'oldest and newest first', seed: [['ZADD', '~u', T, 'a', T + 1, 'b', T + 2, 'c']], calls: [[['~u'], [0, 2, 0]], [['~u'], [1, 2, 1]], [['~u'], [5, 2, 1]]] }],
+  desk_page: [
+    {
+      name: 'oldest and newest first',
+      seed: [['ZADD', '~u', T, 'a', T + 1, 'b', T + 2, 'c']],
+      calls: [
+        [['~u'], [0, 2, 0]],
+        [['~u'], [1, 2, 1]],
+        [['~u'], [5, 2, 1]],
+      ],
+    },
+  ],
 };
 
 // a few cases state what they must have exercised, so a case that quietly stopped doing it fails

@@ -64,7 +64,10 @@ async function dumpRedis(r: Redis, prefix: string): Promise<Dump> {
 
 function dumpMemory(db: MemoryDb, prefix: string): Dump {
   const out: Dump = {};
-  for (const k of db.keys().filter((k) => k.startsWith(prefix)).sort()) {
+  for (const k of db
+    .keys()
+    .filter((k) => k.startsWith(prefix))
+    .sort()) {
     const type = db.type(k);
     let value: unknown;
     if (type === 'string') value = db.get(k);
@@ -161,7 +164,7 @@ describe('every StoreScript: Lua on redis-server and its in-process twin agree',
 
   it('finds the scripts of src/, and each has cases (a new script needs some in scriptCases.ts)', () => {
     assert.ok(scripts.size >= 50, `only ${scripts.size} scripts found`);
-    const missing = [...scripts.keys()].filter((n) => !(CASES[n]?.length));
+    const missing = [...scripts.keys()].filter((n) => !CASES[n]?.length);
     assert.deepEqual(missing, [], `scripts without differential cases: ${missing.join(', ')}`);
     const stale = Object.keys(CASES).filter((n) => !scripts.has(n));
     assert.deepEqual(stale, [], `cases for scripts that no longer exist: ${stale.join(', ')}`);

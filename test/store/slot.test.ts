@@ -59,7 +59,10 @@ describe('one Redis Cluster slot per batch', () => {
           { keys: [ks.tagged('ledger', 'c'), ks.tagged('ledger', 'd')], args: ['2'] },
         ];
         const outcomes = await store.runBatch(setOne, good);
-        assert.deepEqual(outcomes.map((o) => o.ok), [true, true]);
+        assert.deepEqual(
+          outcomes.map((o) => o.ok),
+          [true, true],
+        );
         const bad = [good[0]!, { keys: [ks.tagged('ledger', 'e'), ks.tagged('grant-acks', 'u1')], args: ['3'] }];
         await assert.rejects(store.runBatch(setOne, bad), (e: unknown) => e instanceof CrossSlotError && e.message.includes(ks.tagged('grant-acks', 'u1')));
         assert.equal(await store.get(ks.tagged('ledger', 'e')), null, 'nothing of the refused batch was written');

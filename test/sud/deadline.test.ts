@@ -37,7 +37,11 @@ describe('SUD handler deadlines', function () {
       },
     });
     assert.equal((await post(url, signed(JSON.stringify(specExample('dl-n1', 'm-deadline'))))).text, SUCCESS_TEXT);
-    const job = await waitUntil('settled', () => h.installed.settlements.get('m-deadline'), (j) => j?.state === 'done');
+    const job = await waitUntil(
+      'settled',
+      () => h.installed.settlements.get('m-deadline'),
+      (j) => j?.state === 'done',
+    );
     assert.equal(calls.length, 2);
     assert.equal(calls[0]!.signal.aborted, true);
     assert.equal(calls[1]!.signal.aborted, false);

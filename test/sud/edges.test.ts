@@ -59,7 +59,10 @@ describe('SUD options and processing', function () {
     const junk = await post(url, signed(JSON.stringify(specExample('ts-junk', 'm-ts-junk')), { timestamp: 'yesterday' }));
     assert.deepEqual(junk.json, { ret_code: 1003, ret_msg: 'Sud-Timestamp is not a number' });
     assert.equal(h.logger.find(/sud notify refused: Sud-Timestamp/, 'warn').length, 2);
-    assert.deepEqual((await keys()).filter((k) => /ts-old|ts-junk/.test(k)), []);
+    assert.deepEqual(
+      (await keys()).filter((k) => /ts-old|ts-junk/.test(k)),
+      [],
+    );
   });
 
   it('with Redis down: 503 and ret_code 5001 so SUD retries; SUCCESS once Redis is back', async () => {
@@ -98,7 +101,11 @@ describe('SUD options and processing', function () {
       { deliver: (roomId) => void rooms.push(roomId) },
     );
     assert.equal((await post(url, signed(JSON.stringify(specExample('retry-1', 'm-retry'))))).text, SUCCESS_TEXT);
-    const job = (await waitUntil('settled after retries', () => h.installed.settlements.get('m-retry'), (j) => j?.state === 'done'))!;
+    const job = (await waitUntil(
+      'settled after retries',
+      () => h.installed.settlements.get('m-retry'),
+      (j) => j?.state === 'done',
+    ))!;
     assert.deepEqual(attempts, [1, 2, 3]);
     assert.equal(job.attempts, 3);
     assert.equal(job.lastError, 'wallet service down (2)');
@@ -146,7 +153,11 @@ describe('SUD options and processing', function () {
       },
     );
     assert.equal((await post(url, signed(JSON.stringify(specExample('slow-room-1', 'm-slow-room'))))).text, SUCCESS_TEXT);
-    const job = await waitUntil('finished', () => h.installed.settlements.get('m-slow-room'), (j) => j !== undefined && j.state !== 'running' && j.state !== 'pending');
+    const job = await waitUntil(
+      'finished',
+      () => h.installed.settlements.get('m-slow-room'),
+      (j) => j !== undefined && j.state !== 'running' && j.state !== 'pending',
+    );
     assert.equal(job!.state, 'done');
     assert.equal(job!.attempts, 1);
     assert.equal(settles, 1);
@@ -158,12 +169,7 @@ describe('SUD options and processing', function () {
   it('a settlement recorded while Redis stalled (answered 503) starts when Redis returns, as attempt 1, not after its lease', async () => {
     const seen: Array<{ attempt: number; at: number }> = [];
     // a long lease: a run before it ends proves the job was handed back, not taken over
-    const { h, url } = await boot(
-      { worker: { leaseMs: 30_000, pollIntervalMs: 50 }, onSettlement: (_s, ctx) => void seen.push({ attempt: ctx.attempt, at: Date.now() }) },
-      undefined,
-      redis.url,
-      300,
-    );
+    const { h, url } = await boot({ worker: { leaseMs: 30_000, pollIntervalMs: 50 }, onSettlement: (_s, ctx) => void seen.push({ attempt: ctx.attempt, at: Date.now() }) }, undefined, redis.url, 300);
     redis.pause();
     let resumedAt = 0;
     try {
@@ -268,7 +274,10 @@ describe('SUD options and processing', function () {
         held += calls;
         await gate;
       });
-      return installSud({ ...ctx, store }, parseSudOptions({ appId: APP_ID, appSecret: APP_SECRET, worker: { pollIntervalMs: 60_000, concurrency: 1 }, onSettlement: (s) => void runs.push(s.matchId) }));
+      return installSud(
+        { ...ctx, store },
+        parseSudOptions({ appId: APP_ID, appSecret: APP_SECRET, worker: { pollIntervalMs: 60_000, concurrency: 1 }, onSettlement: (s) => void runs.push(s.matchId) }),
+      );
     });
     open.push(h);
     const url = `${h.baseUrl}/platform/sud/notify`;
@@ -325,7 +334,11 @@ describe('SUD options and processing', function () {
       },
     });
     assert.equal((await post(url, signed(JSON.stringify(specExample('gu-1', 'm-gu'))))).text, SUCCESS_TEXT);
-    await waitUntil('given up', () => h.installed.settlements.get('m-gu'), (j) => j?.state === 'given_up');
+    await waitUntil(
+      'given up',
+      () => h.installed.settlements.get('m-gu'),
+      (j) => j?.state === 'given_up',
+    );
     assert.equal(runs, 2);
     assert.equal(h.logger.find('job given up', 'error').length, 1);
     fail = false;
@@ -351,7 +364,10 @@ describe('SUD options and processing', function () {
     const second = await h.installed.settlements.report({ ...report, matchId: 'm-shared-2' });
     assert.equal(second.status, 'duplicate');
     await waitFor('sud settled', async () => ((await h.installed.settlements.get('m-shared-2'))?.state === 'done' ? true : undefined));
-    assert.deepEqual(seen, [{ source: 'room', key: 'm-shared' }, { source: 'sud', key: 'm-shared-2' }]);
+    assert.deepEqual(seen, [
+      { source: 'room', key: 'm-shared' },
+      { source: 'sud', key: 'm-shared-2' },
+    ]);
   });
 
   it('settlements.report refuses an invalid settlement with the field at fault', async () => {

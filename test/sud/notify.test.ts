@@ -93,7 +93,10 @@ describe('SUD notify route', function () {
         raw: undefined,
       },
     );
-    assert.deepEqual(delivered.map((d) => [d.roomId, d.settlement.matchId]), [['9010', 'ce56b6lzi1a7-cf75pcvbs7j1-cxjfg7fzupz0']]);
+    assert.deepEqual(
+      delivered.map((d) => [d.roomId, d.settlement.matchId]),
+      [['9010', 'ce56b6lzi1a7-cf75pcvbs7j1-cxjfg7fzupz0']],
+    );
     const job = await probe.hgetall('platform:{sud}:job:settle:ce56b6lzi1a7-cf75pcvbs7j1-cxjfg7fzupz0');
     assert.equal(job.state, 'done');
     assert.equal(job.handled, '1');
@@ -195,7 +198,13 @@ describe('SUD notify route', function () {
           return r;
         },
       },
-      { name: 'signed with another secret', code: 1001, status: 401, reason: /Sud-Signature does not match/, build: () => signed(JSON.stringify(specExample('bad-3', 'm-bad-3')), { secret: 'not-the-secret' }) },
+      {
+        name: 'signed with another secret',
+        code: 1001,
+        status: 401,
+        reason: /Sud-Signature does not match/,
+        build: () => signed(JSON.stringify(specExample('bad-3', 'm-bad-3')), { secret: 'not-the-secret' }),
+      },
       {
         name: 'a signature over other bytes (body re-serialised)',
         code: 1001,
@@ -206,12 +215,18 @@ describe('SUD notify route', function () {
           return { ...r, body: JSON.stringify(specExample('bad-4', 'm-bad-4'), null, 2) };
         },
       },
-      { name: 'another Sud-AppId', code: 1002, status: 403, reason: /Sud-AppId "42" is not the configured appId/, build: () => signed(JSON.stringify(specExample('bad-5', 'm-bad-5')), { appId: '42' }) },
+      {
+        name: 'another Sud-AppId',
+        code: 1002,
+        status: 403,
+        reason: /Sud-AppId "42" is not the configured appId/,
+        build: () => signed(JSON.stringify(specExample('bad-5', 'm-bad-5')), { appId: '42' }),
+      },
       { name: 'another app_id in the body', code: 1002, status: 403, reason: /body app_id/, build: () => signed(JSON.stringify({ ...specExample('bad-6', 'm-bad-6'), app_id: '42' })) },
       { name: 'malformed JSON', code: 1004, status: 400, reason: /malformed JSON/, build: () => signed('{"notify_id": "bad-7", ') },
       { name: 'a JSON array', code: 1004, status: 400, reason: /expected an object/, build: () => signed('[1,2]') },
       {
-        name: 'an unknown field nested 1,000 levels deep (within this route\'s 4 KiB body limit)',
+        name: "an unknown field nested 1,000 levels deep (within this route's 4 KiB body limit)",
         code: 1004,
         status: 400,
         reason: /field deep is nested deeper than 32 levels/,

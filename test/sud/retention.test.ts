@@ -44,7 +44,14 @@ describe('SUD retention: full record, then a tombstone, then nothing', function 
   const tombstone = (m: string) => `platform:{sud}:t:s:${m}`;
   const journal = (m: string) => `platform:{journal}:sud:settle:${m}`;
   const settledCount = (m: string) => settled.filter((s) => s.matchId === m).length;
-  const gone = (key: string) => waitUntil(`${key} expired`, () => probe.exists(key), (n) => n === 0, 10_000, 20);
+  const gone = (key: string) =>
+    waitUntil(
+      `${key} expired`,
+      () => probe.exists(key),
+      (n) => n === 0,
+      10_000,
+      20,
+    );
 
   it('keeps the record recordDays and the tombstone dedupeDays, answers duplicates SUCCESS meanwhile, then takes the match as new', async () => {
     const body = JSON.stringify(specExample('ret-notify-1', 'ret-match-1'));

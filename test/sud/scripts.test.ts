@@ -31,13 +31,21 @@ async function story(store: Store, prefix: string): Promise<unknown[]> {
     seen.push({ label, reply, data });
   };
   const sud = (n: string, m: string, now: number, leaseMs: number) =>
-    record(`notify ${n} of ${m}, lease ${leaseMs}`, [notify(n), job(`settle:${m}`), due, tomb(m)], [now, n, `{"notify_id":"${n}"}`, 'sud.mg.merchant.match.settle', `settle:${m}`, 'settle', m, '', 'sud', '9010', TTL, '1', leaseMs]);
+    record(
+      `notify ${n} of ${m}, lease ${leaseMs}`,
+      [notify(n), job(`settle:${m}`), due, tomb(m)],
+      [now, n, `{"notify_id":"${n}"}`, 'sud.mg.merchant.match.settle', `settle:${m}`, 'settle', m, '', 'sud', '9010', TTL, '1', leaseMs],
+    );
 
   await sud('n1', 'm1', T0, 0);
   await sud('n2', 'm2', T0 + 1, LEASE);
   await sud('n1', 'm1', T0 + 2, LEASE);
   await sud('n3', 'm2', T0 + 3, LEASE);
-  await record('room report of m3, leased', [job('settle:m3'), job('settle:m3'), due, tomb('m3')], [T0 + 4, '', '', '', 'settle:m3', 'settle', 'm3', '{"matchId":"m3"}', 'room', '77', TTL, '1', LEASE]);
+  await record(
+    'room report of m3, leased',
+    [job('settle:m3'), job('settle:m3'), due, tomb('m3')],
+    [T0 + 4, '', '', '', 'settle:m3', 'settle', 'm3', '{"matchId":"m3"}', 'room', '77', TTL, '1', LEASE],
+  );
   await record('room report of m3 again', [job('settle:m3'), job('settle:m3'), due, tomb('m3')], [T0 + 5, '', '', '', 'settle:m3', 'settle', 'm3', '{"matchId":"m3"}', 'room', '77', TTL, '1', LEASE]);
   await record('a notification without a job', [notify('n4'), notify('n4'), due, notify('n4')], [T0 + 6, 'n4', '{"notify_id":"n4"}', 'sud.mg.other', '', '', '', '', 'sud', '', TTL, '0', 0]);
   // m9 finished long ago: its record expired, its tombstone lives

@@ -35,7 +35,9 @@ export function specExample(notifyId = '144884c98000100c-15da5e428a821000', matc
 }
 
 export function sign(secret: string, appId: string, timestamp: string, nonce: string, body: string): string {
-  return createHmac('sha1', secret).update(appId + '\n' + timestamp + '\n' + nonce + '\n' + body + '\n', 'utf8').digest('hex');
+  return createHmac('sha1', secret)
+    .update(appId + '\n' + timestamp + '\n' + nonce + '\n' + body + '\n', 'utf8')
+    .digest('hex');
 }
 
 export interface SignedRequest {

@@ -32,9 +32,8 @@ describe('VNGates /addgold', function () {
   const granted: LedgerRecord[] = [];
   async function boot(vngates: Partial<VngatesOptionsInput>, redisUrl = redis.url) {
     const keyPrefix = `vg${++n}:`;
-    const h = await bootHarness(
-      { redis: redisUrl, keyPrefix, redisCommandTimeoutMs: 300, ledger: { pollIntervalMs: 20 }, grant: (order) => void granted.push(order) },
-      (ctx, { ledger }) => installVngates(ctx, parseVngatesOptions({ appId: APP_ID, ...vngates } as VngatesOptionsInput), { ledger }),
+    const h = await bootHarness({ redis: redisUrl, keyPrefix, redisCommandTimeoutMs: 300, ledger: { pollIntervalMs: 20 }, grant: (order) => void granted.push(order) }, (ctx, { ledger }) =>
+      installVngates(ctx, parseVngatesOptions({ appId: APP_ID, ...vngates } as VngatesOptionsInput), { ledger }),
     );
     open.push(h);
     return { h, keys: async () => (await probe.keys(`${keyPrefix}*`)).sort() };
@@ -151,7 +150,12 @@ describe('VNGates /addgold', function () {
 
     // each case uses transaction_id bad-<n>; nothing with that id may reach Redis
     const refusals: Array<{ name: string; url: () => string; text: string; log: RegExp }> = [
-      { name: 'a sign made with another secret', url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-1' }), templateSign(addgoldExample({ transaction_id: 'bad-1' }), 'guess')), text: '{"status":0,"msg":"invalid sign"}', log: /refused: invalid sign/ },
+      {
+        name: 'a sign made with another secret',
+        url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-1' }), templateSign(addgoldExample({ transaction_id: 'bad-1' }), 'guess')),
+        text: '{"status":0,"msg":"invalid sign"}',
+        log: /refused: invalid sign/,
+      },
       { name: 'no sign', url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-2' }), null), text: '{"status":0,"msg":"missing sign"}', log: /refused: missing sign/ },
       {
         name: 'a tampered amount',
@@ -168,21 +172,39 @@ describe('VNGates /addgold', function () {
         text: '{"status":0,"msg":"missing or invalid fields: user_id: missing"}',
         log: /user_id: missing/,
       },
-      { name: 'an amount that is not a number', url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-5', amount: 'ten' })), text: '{"status":0,"msg":"missing or invalid fields: amount: expected a number"}', log: /amount: expected a number/ },
+      {
+        name: 'an amount that is not a number',
+        url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-5', amount: 'ten' })),
+        text: '{"status":0,"msg":"missing or invalid fields: amount: expected a number"}',
+        log: /amount: expected a number/,
+      },
       {
         name: 'a field given twice',
         url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-6' })) + '&amount=1',
         text: '{"status":0,"msg":"field amount given more than once"}',
         log: /field amount given more than once/,
       },
-      { name: 'an amount the catalogue does not match', url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-7', amount: '500' })), text: '{"status":0,"msg":"amount 500 does not match the price 1000 of com.team.demo.goivang1"}', log: /amount 500 does not match/ },
-      { name: 'an unknown product', url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-8', product_id: 'com.x' })), text: '{"status":0,"msg":"unknown product com.x"}', log: /unknown product com\.x/ },
+      {
+        name: 'an amount the catalogue does not match',
+        url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-7', amount: '500' })),
+        text: '{"status":0,"msg":"amount 500 does not match the price 1000 of com.team.demo.goivang1"}',
+        log: /amount 500 does not match/,
+      },
+      {
+        name: 'an unknown product',
+        url: () => addgoldUrl(h.baseUrl, addgoldExample({ transaction_id: 'bad-8', product_id: 'com.x' })),
+        text: '{"status":0,"msg":"unknown product com.x"}',
+        log: /unknown product com\.x/,
+      },
     ];
     refusals.forEach((r, i) => {
       it(`refuses ${r.name}: status 0 with the reason, a log line, nothing recorded`, async () => {
         assert.deepEqual(await get(r.url()), { status: 200, text: r.text });
         assert.equal(h.logger.find(r.log, 'warn').length, 1);
-        assert.deepEqual((await keys()).filter((k) => k.includes(`bad-${i + 1}`)), []);
+        assert.deepEqual(
+          (await keys()).filter((k) => k.includes(`bad-${i + 1}`)),
+          [],
+        );
         assert.equal(await h.ledger.get(`vngates:bad-${i + 1}`), undefined);
       });
     });
@@ -197,13 +219,19 @@ describe('VNGates /addgold', function () {
     const line = h.logger.find('no signTemplate is configured', 'error');
     assert.equal(line.length, 1);
     assert.match(line[0]!.message, /vngates\.signTemplate.*vngates\.verifyMode "log-only".*vngates\.ipAllowList/);
-    assert.deepEqual((await keys()).filter((k) => k.includes('unconf-1')), []);
+    assert.deepEqual(
+      (await keys()).filter((k) => k.includes('unconf-1')),
+      [],
+    );
     assert.equal(h.platforms.get('vngates')?.details?.acceptingPayments, false);
   });
 
   it('log-only or off without an ipAllowList is refused at configuration, naming the field', () => {
     for (const verifyMode of ['log-only', 'off'] as const) {
-      assert.throws(() => parseVngatesOptions({ appId: APP_ID, verifyMode }), (err: Error) => /ipAllowList/.test(err.message) && /required with verifyMode/.test(err.message));
+      assert.throws(
+        () => parseVngatesOptions({ appId: APP_ID, verifyMode }),
+        (err: Error) => /ipAllowList/.test(err.message) && /required with verifyMode/.test(err.message),
+      );
     }
     assert.throws(() => parseVngatesOptions({ appId: APP_ID, signTemplate: { fields: ['transaction_id', '{secret}'] } }), /secret/);
   });

@@ -44,7 +44,7 @@ describe('VNGates /rolelist', function () {
     assert.equal(typeof fits, 'function');
   });
 
-  it('lists the roles in the document\'s shape', async () => {
+  it("lists the roles in the document's shape", async () => {
     const h = await boot({});
     const res = await get(url(h, '229', md5('229')));
     assert.equal(res.status, 200);

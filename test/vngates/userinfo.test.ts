@@ -30,8 +30,7 @@ describe('VNGates userinfo', function () {
     calls.length = 0;
   });
 
-  const client = (over: Partial<ConstructorParameters<typeof VngatesClient>[0]> = {}) =>
-    new VngatesClient({ appId: APP_ID, userinfoUrl: url, timeoutMs: 1000, retries: 2, retryDelayMs: 1, ...over });
+  const client = (over: Partial<ConstructorParameters<typeof VngatesClient>[0]> = {}) => new VngatesClient({ appId: APP_ID, userinfoUrl: url, timeoutMs: 1000, retries: 2, retryDelayMs: 1, ...over });
 
   it('sends the signed form of the document and reads its answer', async () => {
     const user = await client().userinfo(TOKEN);

@@ -90,7 +90,10 @@ describe('lease scripts: Lua and in-process twin agree for every queue setting',
         for (const end of [...ends, ...onRedisStory.ends]) assert.ok(end >= before + LEASE && end <= Date.now() + 600_000, `lease end ${end - before}`);
 
         const claimed = (expected[0] as { reply: Array<{ id: string; hash?: Record<string, string> }> }).reply;
-        assert.deepEqual(claimed.map((c) => c.id), ['a', 'b']);
+        assert.deepEqual(
+          claimed.map((c) => c.id),
+          ['a', 'b'],
+        );
         assert.equal(claimed[0]!.hash !== undefined, spec.returnsHash);
         const a = (expected[0] as { data: { a: Record<string, string> } }).data.a;
         assert.equal(a.state, spec.leased);
@@ -98,7 +101,10 @@ describe('lease scripts: Lua and in-process twin agree for every queue setting',
         const replies = expected.map((e) => (e as { reply: unknown }).reply);
         assert.deepEqual(replies.slice(1, 3), [true, false]);
         assert.deepEqual(replies[4], [], 'nothing taken over on the caller clock alone');
-        assert.deepEqual((replies[5] as Array<{ id: string; fence: number; previous: string }>).map((c) => [c.id, c.fence, c.previous]), [['b', 2, spec.leased]]);
+        assert.deepEqual(
+          (replies[5] as Array<{ id: string; fence: number; previous: string }>).map((c) => [c.id, c.fence, c.previous]),
+          [['b', 2, spec.leased]],
+        );
         assert.deepEqual(replies.slice(6, 9), ['stale', 'rescheduled', false]);
         assert.deepEqual(replies.slice(10), ['given_up', true]);
         const b = (expected.at(-1) as { data: { b: Record<string, string> } }).data.b;
@@ -122,7 +128,12 @@ describe('lease scripts: Lua and in-process twin agree for every queue setting',
     const story = async (store: Store, prefix: string) => {
       const item = `${prefix}t:`;
       const due = `${prefix}due`;
-      for (const [i, [m, state]] of [['a', 'open'], ['b', 'reporting'], ['c', 'reported'], ['d', 'open']].entries()) {
+      for (const [i, [m, state]] of [
+        ['a', 'open'],
+        ['b', 'reporting'],
+        ['c', 'reported'],
+        ['d', 'open'],
+      ].entries()) {
         await store.hset(item + m, { state: state!, fence: 0, createdAt: T0 + i });
         await store.zadd(due, [[m === 'd' ? T0 + 100 : T0 + i, m!]]);
       }
@@ -138,9 +149,19 @@ describe('lease scripts: Lua and in-process twin agree for every queue setting',
       const first = await run(T0 + 10, 600_000);
       for (const end of leaseEnds(seen[0])) assert.ok(end >= before + 600_000 && end <= Date.now() + 600_000);
       // d is due at T0 + 100 on the caller's clock: not yet, though the store's clock (real time) is far past it
-      assert.deepEqual(first.map((c) => [c.id, c.fence, c.previous, c.hash]), [['a', 1, 'open', { createdAt: String(T0) }], ['b', 1, 'reporting', { createdAt: String(T0 + 1) }]]);
+      assert.deepEqual(
+        first.map((c) => [c.id, c.fence, c.previous, c.hash]),
+        [
+          ['a', 1, 'open', { createdAt: String(T0) }],
+          ['b', 1, 'reporting', { createdAt: String(T0 + 1) }],
+        ],
+      );
       const far = await run(T0 + 20 * 365 * 86_400_000, 600_000);
-      assert.deepEqual(far.map((c) => c.id), ['d'], 'a caller clock 20 years ahead takes the due d, and neither live lease');
+      assert.deepEqual(
+        far.map((c) => c.id),
+        ['d'],
+        'a caller clock 20 years ahead takes the due d, and neither live lease',
+      );
       return seen;
     };
     try {
@@ -148,8 +169,16 @@ describe('lease scripts: Lua and in-process twin agree for every queue setting',
       const expected = await story(memory, prefix);
       assert.deepEqual(await story(onRedis, prefix), expected);
       const data = (expected[0] as { data: Record<string, Record<string, string>> }).data;
-      assert.deepEqual([data.a!.state, data.b!.state, data.c, data.a!.updatedAt], ['open', 'reporting', { state: 'reported', fence: '0', createdAt: String(T0 + 2) }, undefined], 'states kept, nothing but the fence written, the finished one untouched');
-      assert.deepEqual((expected[0] as { data: { due: Array<{ member: string }> } }).data.due.map((d) => d.member), ['d', 'a', 'b'], 'c left the schedule');
+      assert.deepEqual(
+        [data.a!.state, data.b!.state, data.c, data.a!.updatedAt],
+        ['open', 'reporting', { state: 'reported', fence: '0', createdAt: String(T0 + 2) }, undefined],
+        'states kept, nothing but the fence written, the finished one untouched',
+      );
+      assert.deepEqual(
+        (expected[0] as { data: { due: Array<{ member: string }> } }).data.due.map((d) => d.member),
+        ['d', 'a', 'b'],
+        'c left the schedule',
+      );
     } finally {
       await onRedis.close();
     }

@@ -123,7 +123,10 @@ export class PanelActivity implements OpsHooks {
     return {
       callbacks: Object.fromEntries(this.callbacks),
       gamecenterCalls: [...this.gcCalls.values()].sort((a, b) => b.at - a.at),
-      refusals: [...this.refusals.values()].filter((g) => g.last >= since).sort((a, b) => b.count - a.count || b.last - a.last).slice(0, 100),
+      refusals: [...this.refusals.values()]
+        .filter((g) => g.last >= since)
+        .sort((a, b) => b.count - a.count || b.last - a.last)
+        .slice(0, 100),
       settlements: this.settlements.slice(),
     };
   }

@@ -9,7 +9,13 @@ export const panelOptionsSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Serve the monitor panel at `panel.path` (sign-in with `admin.token`, which is then required; `admin.ipAllowList` applies).'),
     path: routePath('/platform/panel', 'Path of the panel page; its JSON and actions live under it.'),
-    sessionTtlMs: z.number().int().min(60_000).max(7 * 86_400_000).default(8 * 3_600_000).describe('How long a panel sign-in lasts (the session cookie expires then).'),
+    sessionTtlMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .max(7 * 86_400_000)
+      .default(8 * 3_600_000)
+      .describe('How long a panel sign-in lasts (the session cookie expires then).'),
     refreshMs: z.number().int().min(1000).max(600_000).default(3000).describe('How often the open page refreshes its figures.'),
     stuckGrantingMs: z
       .number()

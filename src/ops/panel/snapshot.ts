@@ -138,11 +138,7 @@ async function gamecenterQueues(d: SnapshotDeps, now: number) {
 async function sudQueue(d: SnapshotDeps) {
   const { store } = d.ctx;
   const k = new SudKeys(store.keys);
-  const [queued, givenUp, head] = await Promise.all([
-    store.zcard(k.due),
-    store.zcard(k.gaveUp),
-    store.zrangeByScore(k.due, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 10),
-  ]);
+  const [queued, givenUp, head] = await Promise.all([store.zcard(k.due), store.zcard(k.gaveUp), store.zrangeByScore(k.due, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 10)]);
   const jobs = await Promise.all(
     head.map(async ({ member, score }) => {
       const job = decodeJob(member, await store.hgetall(k.job(member)));

@@ -47,10 +47,7 @@ export class GameCenterAuthError extends ServerError {
   /** GameCenter's `msg` when it answered the check. */
   readonly gameCenterMsg: string | undefined;
 
-  constructor(
-    message: string,
-    details: { code?: number; gameCenterCode?: number; gameCenterMsg?: string; cause?: unknown } = {},
-  ) {
+  constructor(message: string, details: { code?: number; gameCenterCode?: number; gameCenterMsg?: string; cause?: unknown } = {}) {
     super(details.code ?? ErrorCode.AUTH_FAILED, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'GameCenterAuthError';
     this.gameCenterCode = details.gameCenterCode;
@@ -106,6 +103,12 @@ function refusal(err: unknown, userId: string, logger: Logger | undefined): Game
 }
 
 function refused(logger: Logger | undefined, e: GameCenterAuthError, userId: unknown): GameCenterAuthError {
-  logger?.info('GameCenter onAuth: join refused', { userId: typeof userId === 'string' ? userId : undefined, code: e.code, gameCenterCode: e.gameCenterCode, gameCenterMsg: e.gameCenterMsg, reason: e.message });
+  logger?.info('GameCenter onAuth: join refused', {
+    userId: typeof userId === 'string' ? userId : undefined,
+    code: e.code,
+    gameCenterCode: e.gameCenterCode,
+    gameCenterMsg: e.gameCenterMsg,
+    reason: e.message,
+  });
   return e;
 }

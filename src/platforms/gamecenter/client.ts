@@ -9,24 +9,11 @@ import { consoleLogger, guardLogger } from '../../logger.js';
 import type { Logger } from '../../logger.js';
 import { formatAmount2 } from './amount.js';
 import { CallLog } from './callLog.js';
-import {
-  GameCenterError,
-  GameCenterErrorCode,
-  GameCenterRequestError,
-  GameCenterTransportError,
-  gameCenterErrorFor,
-} from './errors.js';
+import { GameCenterError, GameCenterErrorCode, GameCenterRequestError, GameCenterTransportError, gameCenterErrorFor } from './errors.js';
 import { stringifyIdRows } from './idRows.js';
 import { parseGameCenterOptions } from './options.js';
 import type { GameCenterOptions, GameCenterOptionsInput } from './options.js';
-import {
-  createdIdSchema,
-  friendListSchema,
-  orderStatusMapSchema,
-  orderStatusSchema,
-  playingUserListSchema,
-  transferStatusMapSchema,
-} from './schemas.js';
+import { createdIdSchema, friendListSchema, orderStatusMapSchema, orderStatusSchema, playingUserListSchema, transferStatusMapSchema } from './schemas.js';
 import type { GameCenterFriend, GameCenterOrderStatus, GameCenterPlayingUser, GameCenterTransferStatus } from './schemas.js';
 import { buildSignedForm, createNonceSource } from './signer.js';
 import type { FormParams, NonceSource } from './signer.js';
@@ -206,10 +193,7 @@ export class GameCenterClient {
    * sync.user_game_zone_data: type 1 = role created (submit immediately, once per user and zone), 2 = role
    * active. Rows are [userId, zone 0..32767, time in ms]; at most 1000 per call.
    */
-  async syncUserGameZoneData(
-    type: ZoneEventType,
-    rows: ReadonlyArray<readonly [userId: string, zone: number, timeMs: number]>,
-  ): Promise<void> {
+  async syncUserGameZoneData(type: ZoneEventType, rows: ReadonlyArray<readonly [userId: string, zone: number, timeMs: number]>): Promise<void> {
     const api = 'sync.user_game_zone_data';
     if (!isOneOf(type, [1, 2])) throw new GameCenterRequestError(api, `type ${type} is not 1 (create) or 2 (active)`);
     if (rows.length > MAX_ZONE_ROWS) throw new GameCenterRequestError(api, `${rows.length} rows in one call; at most ${MAX_ZONE_ROWS}`);
@@ -257,7 +241,11 @@ export class GameCenterClient {
     for (const [id, entry] of Object.entries(data)) {
       const parsed = orderStatusSchema.safeParse(entry);
       if (parsed.success) out.set(id, parsed.data);
-      else this.logger.warn('GameCenter order.check_status: one order’s answer is malformed; it is left out and asked again later', { orderId: id, issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`).join('; ') });
+      else
+        this.logger.warn('GameCenter order.check_status: one order’s answer is malformed; it is left out and asked again later', {
+          orderId: id,
+          issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(entry)'}: ${i.message}`).join('; '),
+        });
     }
     return out;
   }
@@ -273,11 +261,7 @@ export class GameCenterClient {
     requireText(api, 'orderRef', input.orderRef);
     if (!isOneOf(input.env, [0, 1])) throw new GameCenterRequestError(api, `env ${input.env} is not 0 (sandbox) or 1 (production)`);
     const amount = amountText(api, input.amount);
-    return this.call(
-      api,
-      { userId: input.userId, channel: '5', env: input.env, sku: input.sku, orderRef: input.orderRef, amount, currency: 'USD' },
-      createdIdSchema,
-    );
+    return this.call(api, { userId: input.userId, channel: '5', env: input.env, sku: input.sku, orderRef: input.orderRef, amount, currency: 'USD' }, createdIdSchema);
   }
 
   /**

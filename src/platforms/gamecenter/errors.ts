@@ -139,12 +139,7 @@ export class GameCenterTransportError extends Error {
   /** Whether repeating could help (it does not say whether repeating is safe: that depends on the API). */
   readonly transient: boolean;
 
-  constructor(
-    endpoint: string,
-    kind: TransportFailureKind,
-    message: string,
-    details: { reachedServer: boolean | 'unknown'; transient: boolean; status?: number; errno?: string; cause?: unknown },
-  ) {
+  constructor(endpoint: string, kind: TransportFailureKind, message: string, details: { reachedServer: boolean | 'unknown'; transient: boolean; status?: number; errno?: string; cause?: unknown }) {
     super(`GameCenter ${endpoint}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
     this.endpoint = endpoint;
     this.kind = kind;

@@ -22,13 +22,7 @@ export {
 export type { GameCenterKnownCode, TransportFailureKind } from './errors.js';
 export { jsonIdLiteral, stringifyIdRows } from './idRows.js';
 export { GAMECENTER_BASE_URLS, gameCenterOptionsSchema, gameCenterSignSchema, parseGameCenterOptions } from './options.js';
-export type {
-  GameCenterEnvironmentName,
-  GameCenterOptions,
-  GameCenterOptionsInput,
-  GameCenterSignInput,
-  GameCenterSignOptions,
-} from './options.js';
+export type { GameCenterEnvironmentName, GameCenterOptions, GameCenterOptionsInput, GameCenterSignInput, GameCenterSignOptions } from './options.js';
 export { ORDER_STATUS, TRANSFER_STATUS, orderOutcome } from './schemas.js';
 export type { GameCenterFriend, GameCenterOrderStatus, GameCenterPlayingUser, GameCenterTransferStatus, OrderOutcome } from './schemas.js';
 export { MAX_NONCE, buildSignedForm, createNonceSource, signParams, stringToSign } from './signer.js';

@@ -28,10 +28,7 @@ export const gameCenterSignSchema = z
       .describe(
         "How values are written into the string to sign: 'none' = raw decoded values (as the server sees them after form decoding), 'rfc3986' = percent-encoded, 'form' = application/x-www-form-urlencoded (space as '+').",
       ),
-    includeKeys: z
-      .boolean()
-      .default(true)
-      .describe('Write `key=value` pairs (true) or values only (false) into the string to sign.'),
+    includeKeys: z.boolean().default(true).describe('Write `key=value` pairs (true) or values only (false) into the string to sign.'),
     separator: z.string().default('&').describe('Text placed between the sorted pairs in the string to sign.'),
     secretPlacement: z
       .enum(['append', 'append&key=', 'prepend', 'hmacKey'])
@@ -42,18 +39,10 @@ export const gameCenterSignSchema = z
     hash: z
       .enum(['sha256', 'md5', 'hmac-sha256'])
       .default('sha256')
-      .describe(
-        "Digest applied to the string to sign. 'hmac-sha256' always keys the HMAC with the secret, in addition to wherever secretPlacement puts it.",
-      ),
+      .describe("Digest applied to the string to sign. 'hmac-sha256' always keys the HMAC with the secret, in addition to wherever secretPlacement puts it."),
     hexCase: z.enum(['lower', 'upper']).default('lower').describe('Letter case of the hex signature that is sent.'),
-    skipEmpty: z
-      .boolean()
-      .default(true)
-      .describe('Leave parameters with an empty value out of the signature. They are then also left out of the request, so what is signed is what is sent.'),
-    excludeKeys: z
-      .array(z.string())
-      .default(['signature'])
-      .describe('Parameter names that are sent but not signed; `signature` belongs here so a received request can be re-verified.'),
+    skipEmpty: z.boolean().default(true).describe('Leave parameters with an empty value out of the signature. They are then also left out of the request, so what is signed is what is sent.'),
+    excludeKeys: z.array(z.string()).default(['signature']).describe('Parameter names that are sent but not signed; `signature` belongs here so a received request can be re-verified.'),
   })
   .prefault({})
   .describe('How request signatures are computed. The defaults implement the platform document; change them only to match a verified signed example from the platform.');
@@ -74,12 +63,7 @@ export const gameCenterOptionsSchema = z.object({
     ),
   appId: z.string().min(1).describe('Game app id issued by GameCenter; sent as `appId` in every request.'),
   secret: z.string().min(1).describe('Server secret issued by GameCenter; only used to sign, never sent or logged.'),
-  timeoutMs: z
-    .number()
-    .int()
-    .positive()
-    .default(5000)
-    .describe('Per-attempt limit in milliseconds for the whole HTTP exchange (connect, send, read the body).'),
+  timeoutMs: z.number().int().positive().default(5000).describe('Per-attempt limit in milliseconds for the whole HTTP exchange (connect, send, read the body).'),
   retries: z
     .number()
     .int()
@@ -88,12 +72,7 @@ export const gameCenterOptionsSchema = z.object({
     .describe(
       'Extra attempts after a failure, used only where repeating is safe: read-only calls on transport errors or code 900; sync calls only when the request provably never reached the server; never for order.new_exchange or transfer.new.',
     ),
-  retryBackoffMs: z
-    .number()
-    .int()
-    .min(0)
-    .default(200)
-    .describe('Base delay before the first retry in milliseconds; it doubles with each further retry, with jitter in the upper half.'),
+  retryBackoffMs: z.number().int().min(0).default(200).describe('Base delay before the first retry in milliseconds; it doubles with each further retry, with jitter in the upper half.'),
   sign: gameCenterSignSchema,
   ...outboundOptionShape,
 });

@@ -21,9 +21,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
       .string()
       .refine(isTimeZone, { message: 'expected an IANA time zone such as "UTC" or "Asia/Dubai"' })
       .default('UTC')
-      .describe(
-        'IANA time zone in which a rank "day" turns: GameCenter keeps one rank submission per user per day, and the document does not say whose day. Ask GameCenter and set it to match.',
-      ),
+      .describe('IANA time zone in which a rank "day" turns: GameCenter keeps one rank submission per user per day, and the document does not say whose day. Ask GameCenter and set it to match.'),
     rankFlushIntervalMs: ms(60_000, 100, 'How often each process submits changed ranks (each user at most once a day, in batches of at most 999).'),
     rankBatchSize: z.number().int().min(1).max(MAX_RANK_PAIRS).default(MAX_RANK_PAIRS).describe('Users per sync.rank_data request (the platform accepts fewer than 1000).'),
     rankRetryMs: ms(60_000, 100, 'When the users of a failed rank request are tried again.'),
@@ -35,7 +33,14 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
     zoneActiveFlushMs: ms(60_000, 100, 'How often role activity (sync.user_game_zone_data type 2) is sent, one row per user and zone.'),
     zoneActiveBatchSize: z.number().int().min(1).max(MAX_ZONE_ROWS).default(MAX_ZONE_ROWS).describe('Activity rows per request (at most 1000).'),
     zoneRetryMs: ms(5_000, 50, 'Delay before retrying a create-role or order-zone event that failed; doubles per attempt up to 32×. Also how often the retry queue is looked at.'),
-    zoneMaxAttempts: z.number().int().min(1).default(20).describe('Failed sends (no usable answer) of one create-role or order-zone event before it is parked: logged as an error, listed by `zones.parked()` and in health, and still retried at the longest backoff. Refusals (999, 923) are parked at once.'),
+    zoneMaxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe(
+        'Failed sends (no usable answer) of one create-role or order-zone event before it is parked: logged as an error, listed by `zones.parked()` and in health, and still retried at the longest backoff. Refusals (999, 923) are parked at once.',
+      ),
     pollTickMs: ms(1_000, 50, 'How often each process looks for orders and transfers due for a check (orders are checked every 3 s in their first 30 s).'),
     pollClaimLimit: z.number().int().min(1).max(10_000).default(1000).describe('Orders (and transfers) one process claims per tick at most.'),
     checkChunkSize: z.number().int().min(1).max(500).default(100).describe('Order or transfer ids per order.check_status / transfer.check_status request.'),
@@ -47,7 +52,7 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
         "What a paid order GameCenter marks sandbox (`env: 0`) or test user (`test: true`) gets. 'grant': granted, reaching the grant handler with `order.sandbox` / `order.testUser` set; 'refuse': recorded in the ledger as `declined` (for audit) and never granted. Default: 'refuse' when baseUrl is production (https://api.amusgame.net: no real money was paid), 'grant' otherwise (the test host, a local double).",
       ),
     acceptRetryMs: ms(3_000, 50, 'When a paid order that the ledger could not record (Redis away) is tried again.'),
-    transferPollMs: ms(10_000, 50, "Check interval of a transfer in its first hour."),
+    transferPollMs: ms(10_000, 50, 'Check interval of a transfer in its first hour.'),
     transferSlowPollMs: ms(300_000, 50, 'Check interval of a transfer after its first hour.'),
     transferHandlerRetryMs: ms(5_000, 50, 'Delay before calling a failed onTransfer handler again; doubles per attempt up to 32×.'),
     transferHandlerTimeoutMs: z
@@ -63,13 +68,15 @@ export const gameCenterPlatformOptionsSchema = gameCenterOptionsSchema
       .number()
       .positive()
       .default(90)
-      .describe('Days a final GameCenter order (paid, cancelled, mismatch, expired, revoked, declined) or a reported transfer keeps its full record in Redis, counted from when it became final. Then only a tombstone is left.'),
+      .describe(
+        'Days a final GameCenter order (paid, cancelled, mismatch, expired, revoked, declined) or a reported transfer keeps its full record in Redis, counted from when it became final. Then only a tombstone is left.',
+      ),
     dedupeDays: z
       .number()
       .positive()
       .default(400)
       .describe(
-        'Days, from when it became final, that a GameCenter order stays known by its tombstone (registering it again changes nothing and polls nothing) and a transfer reference stays used (a second transfer.new with it is refused). Then nothing is kept: a paid order registered again is polled again, and the ledger\'s own dedupe (ledger.dedupeDays) is what keeps it from being granted twice.',
+        "Days, from when it became final, that a GameCenter order stays known by its tombstone (registering it again changes nothing and polls nothing) and a transfer reference stays used (a second transfer.new with it is refused). Then nothing is kept: a paid order registered again is polled again, and the ledger's own dedupe (ledger.dedupeDays) is what keeps it from being granted twice.",
       ),
     authCacheMs: ms(30_000, 0, 'How long the onAuth verifier trusts a confirmed token without asking auth.check_status again (0: always ask).'),
     authCacheEntries: z.number().int().min(1).default(10_000).describe('Confirmed tokens the onAuth verifier keeps at most (least recently used dropped first).'),

@@ -6,10 +6,7 @@
 import { z } from 'zod';
 
 /** A number, or a string holding one. */
-const num = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v),
-  z.number(),
-);
+const num = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v), z.number());
 
 const bool = z.preprocess((v) => {
   if (v === 1 || v === '1' || v === 'true') return true;

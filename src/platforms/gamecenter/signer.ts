@@ -75,14 +75,7 @@ export function createNonceSource(random: () => number = () => randomInt(1, MAX_
  * The complete form for one attempt: caller parameters as strings (empty ones dropped when the variant does
  * not sign them), then `appId`, `timestamp` = `nowMs`, a fresh `nonce` and the `signature` over all of it.
  */
-export function buildSignedForm(
-  appId: string,
-  secret: string,
-  params: FormParams,
-  sign: GameCenterSignOptions,
-  nowMs: number,
-  nonceSource: NonceSource,
-): Record<string, string> {
+export function buildSignedForm(appId: string, secret: string, params: FormParams, sign: GameCenterSignOptions, nowMs: number, nonceSource: NonceSource): Record<string, string> {
   const form: Record<string, string> = {};
   for (const [key, value] of Object.entries(params)) {
     if (RESERVED_PARAMS.includes(key)) throw new TypeError(`parameter "${key}" is set by the signer`);

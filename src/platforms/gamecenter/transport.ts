@@ -21,14 +21,7 @@ export interface TransportConfig {
  * Errors raised while connecting, before a byte of the request is written. Only these prove that the server
  * never saw the request; a reset or a timeout after connecting proves nothing either way.
  */
-const NEVER_SENT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export async function postForm(config: TransportConfig, api: string, form: Record<string, string>): Promise<GameCenterEnvelope> {
   const signal = AbortSignal.timeout(config.timeoutMs);

@@ -44,10 +44,7 @@ export interface RechargeFormatInput {
 export function rechargeFormatProblem(f: RechargeFormatInput, idPattern: RegExp, unit: TimeUnit): FormatProblem | undefined {
   if (!AMOUNT.test(f.Amount)) return { field: 'Amount', reason: 'expected a positive whole amount without leading zeros' };
   return (
-    zoneFormatProblem('ZoneID', f.ZoneID) ??
-    idFormatProblem('cporder_no', f.cporder_no, idPattern) ??
-    idFormatProblem('order_no', f.order_no, idPattern) ??
-    timeFormatProblem('Time', f.Time, unit)
+    zoneFormatProblem('ZoneID', f.ZoneID) ?? idFormatProblem('cporder_no', f.cporder_no, idPattern) ?? idFormatProblem('order_no', f.order_no, idPattern) ?? timeFormatProblem('Time', f.Time, unit)
   );
 }
 
@@ -59,10 +56,5 @@ export interface GiftFormatInput {
 }
 
 export function giftFormatProblem(f: GiftFormatInput, idPattern: RegExp, unit: TimeUnit): FormatProblem | undefined {
-  return (
-    zoneFormatProblem('zoneId', f.zoneId) ??
-    idFormatProblem('codeNo', f.codeNo, idPattern) ??
-    idFormatProblem('giftId', f.giftId, idPattern) ??
-    timeFormatProblem('lTime', f.lTime, unit)
-  );
+  return zoneFormatProblem('zoneId', f.zoneId) ?? idFormatProblem('codeNo', f.codeNo, idPattern) ?? idFormatProblem('giftId', f.giftId, idPattern) ?? timeFormatProblem('lTime', f.lTime, unit);
 }

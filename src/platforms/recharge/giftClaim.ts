@@ -181,10 +181,13 @@ export class HeldClaim {
 
   private arm(): void {
     const until = this.lastConfirmed + this.claims.leaseMs - leaseMarginMs(this.claims.leaseMs);
-    this.deadlineTimer = setTimeout(() => {
-      if (performance.now() >= this.lastConfirmed + this.claims.leaseMs - leaseMarginMs(this.claims.leaseMs)) this.lose('renewals not confirmed in time');
-      else this.arm();
-    }, Math.max(0, Math.ceil(until - performance.now())));
+    this.deadlineTimer = setTimeout(
+      () => {
+        if (performance.now() >= this.lastConfirmed + this.claims.leaseMs - leaseMarginMs(this.claims.leaseMs)) this.lose('renewals not confirmed in time');
+        else this.arm();
+      },
+      Math.max(0, Math.ceil(until - performance.now())),
+    );
     this.deadlineTimer.unref();
   }
 

@@ -50,8 +50,7 @@ export function createRechargeEndpoint(ctx: BridgeContext, options: RechargeOpti
       ctx.logger.error('recharge route called without a request object', { peer });
       return respond(500, { code: RECHARGE_CODE.internal, msg: 'internal error, retry later' });
     }
-    const tooLarge = () =>
-      respond(413, intake.refuse('http', peer, { code: RECHARGE_CODE.malformed, msg: `body larger than ${limit} bytes` }), { connection: 'close' });
+    const tooLarge = () => respond(413, intake.refuse('http', peer, { code: RECHARGE_CODE.malformed, msg: `body larger than ${limit} bytes` }), { connection: 'close' });
     // refused on the declared length without touching the body: cancelling the body stream would reset the
     // connection before the answer is written
     if (declaresTooLarge(request, limit)) return tooLarge();

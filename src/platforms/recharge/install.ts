@@ -75,12 +75,15 @@ export function installRecharge(ctx: BridgeContext, options: RechargeOptions, le
       problem = `recharge socket not listening on ${options.socket.host}:${port.port} (${error.code ?? error.message})`;
       report();
       const option = port.offset > 0 ? `recharge.socket.port (+ ${options.socket.portOffsetFromEnv}=${port.offset})` : 'recharge.socket.port';
-      ctx.logger.error(`recharge socket could not listen on ${options.socket.host}:${port.port} (${error.code ?? error.message}); change ${option} or set recharge.socket.enabled to false. Orders still arrive over HTTP.`, {
-        host: options.socket.host,
-        port: port.port,
-        option,
-        error,
-      });
+      ctx.logger.error(
+        `recharge socket could not listen on ${options.socket.host}:${port.port} (${error.code ?? error.message}); change ${option} or set recharge.socket.enabled to false. Orders still arrive over HTTP.`,
+        {
+          host: options.socket.host,
+          port: port.port,
+          option,
+          error,
+        },
+      );
     },
   );
 }

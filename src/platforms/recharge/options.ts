@@ -16,9 +16,7 @@ export const DEDUPE_FIELDS = ['cporder_no', 'order_no'] as const;
 export type DedupeField = (typeof DEDUPE_FIELDS)[number];
 
 const ZONE_ID = 'expected a zone id (a whole number)';
-const zoneIdSchema = z
-  .union([z.number().int(ZONE_ID).nonnegative(ZONE_ID), z.string().regex(/^\d+$/, ZONE_ID)], { error: ZONE_ID })
-  .transform((v) => canonicalZone(String(v)));
+const zoneIdSchema = z.union([z.number().int(ZONE_ID).nonnegative(ZONE_ID), z.string().regex(/^\d+$/, ZONE_ID)], { error: ZONE_ID }).transform((v) => canonicalZone(String(v)));
 
 /** `"04"`, `4` and `"4"` are one zone; comparing digit strings keeps ids beyond 2^53 exact. */
 export function canonicalZone(digits: string): string {
@@ -65,10 +63,7 @@ export const rechargeSocketOptionsSchema = z
       .describe(
         "Open connections one peer address may hold; more from it are refused on accept, so one address cannot take every `maxConnections` slot. A cap, not a defence: `ipAllowList` is the real guard (many addresses still add up to `maxConnections`). With `ipAllowList` holding only the platform's addresses, raise it to `maxConnections` if the platform opens that many at once.",
       ),
-    keepAlive: z
-      .boolean()
-      .default(false)
-      .describe('false: one request per connection, closed after the reply. true: further requests on the connection are read and answered in order.'),
+    keepAlive: z.boolean().default(false).describe('false: one request per connection, closed after the reply. true: further requests on the connection are read and answered in order.'),
   })
   .prefault({})
   .describe('The TCP socket the platform delivers recharge orders and gift codes on.');
@@ -80,15 +75,11 @@ const giftHandlerSchema = z.custom<GiftHandler>((v) => typeof v === 'function', 
 export const rechargeOptionsSchema = z
   .strictObject({
     key: z.string().min(1, 'expected the recharge sign key').describe('Recharge sign key (私钥) agreed with the platform; only used to verify signs, never logged.'),
-    giftKey: z
-      .string()
-      .min(1, 'expected the gift-code sign key')
-      .optional()
-      .describe('Gift-code sign key (strGameKey). Absent: gift codes are disabled and answered code "-3".'),
+    giftKey: z.string().min(1, 'expected the gift-code sign key').optional().describe('Gift-code sign key (strGameKey). Absent: gift codes are disabled and answered code "-3".'),
     giftHandler: giftHandlerSchema
       .optional()
       .describe(
-        "Required with `giftKey`: redeems one verified gift code for a player and resolves `{ ok, desc?, code? }`. Runs once per (userId, codeNo) across all processes; its answer is recorded and repeated to duplicates. Throw to have a later retry run it again. Use `request.idempotencyKey` if the game can credit twice otherwise (after a crash mid-handler, the claim expires after `giftClaimLeaseMs`).",
+        'Required with `giftKey`: redeems one verified gift code for a player and resolves `{ ok, desc?, code? }`. Runs once per (userId, codeNo) across all processes; its answer is recorded and repeated to duplicates. Throw to have a later retry run it again. Use `request.idempotencyKey` if the game can credit twice otherwise (after a crash mid-handler, the claim expires after `giftClaimLeaseMs`).',
       ),
     giftClaimLeaseMs: z
       .number()
@@ -137,13 +128,10 @@ export const rechargeOptionsSchema = z
         "The game's check of a well-signed order before it is recorded: product (`unsigned.productId`) and amount against its catalogue, that `unsigned.roleId` belongs to the user. A refusal is answered -3 and nothing is recorded; a throw is answered -7 (retry).",
       ),
     idPattern: idPattern(
-      'Regular expression every signed id must match: `cporder_no` and `order_no` of a recharge (both required), `codeNo` and `giftId` of a gift code. Anything else is refused (-2 / gift -2). The signs concatenate fields without separators, so a strict format narrows how a captured request can be re-cut; the sign dedupe is what stops a replay. The default takes the platform\'s documented ids (letters, digits, `_`, `.`, `-`, up to 64 characters); widen it only if your platform sends other characters.',
+      "Regular expression every signed id must match: `cporder_no` and `order_no` of a recharge (both required), `codeNo` and `giftId` of a gift code. Anything else is refused (-2 / gift -2). The signs concatenate fields without separators, so a strict format narrows how a captured request can be re-cut; the sign dedupe is what stops a replay. The default takes the platform's documented ids (letters, digits, `_`, `.`, `-`, up to 64 characters); widen it only if your platform sends other characters.",
     ),
     ipAllowList: ipAllowList('Platform addresses (IPs or CIDR ranges) allowed to call the HTTP route and connect to the socket; absent or empty allows every address.'),
-    zones: z
-      .array(zoneIdSchema)
-      .optional()
-      .describe('Zone ids (ZoneID / zoneId) this server accepts orders and gift codes for; others are answered -3. Absent: every zone.'),
+    zones: z.array(zoneIdSchema).optional().describe('Zone ids (ZoneID / zoneId) this server accepts orders and gift codes for; others are answered -3. Absent: every zone.'),
     duplicateCode: z
       .union([z.literal('auto'), z.literal(-1), z.literal(-5)])
       .default('auto')
@@ -156,10 +144,7 @@ export const rechargeOptionsSchema = z
       .nonnegative()
       .default(0)
       .describe('Refuse (code -8) orders and gift codes whose signed Time / lTime is further than this from our clock. 0 = off: make-up orders (BudanFlag) may legitimately be old.'),
-    timeUnit: z
-      .enum(['auto', 's', 'ms'])
-      .default('auto')
-      .describe("Unit of Time / lTime for `maxClockSkewSec`: 'auto' reads up to 10 digits as seconds and longer values as milliseconds."),
+    timeUnit: z.enum(['auto', 's', 'ms']).default('auto').describe("Unit of Time / lTime for `maxClockSkewSec`: 'auto' reads up to 10 digits as seconds and longer values as milliseconds."),
     socket: rechargeSocketOptionsSchema,
   })
   .superRefine((o, ctx) => {

@@ -12,8 +12,7 @@ const missingOr = (expected: string) => (issue: { input?: unknown }) => (issue.i
 /** A string or a number; both are text to the platform. */
 const text = (expected = 'a string or a number') => z.union([z.string(), z.number()], { error: missingOr(expected) });
 
-const nonEmptyText = (expected = 'a non-empty string or a number') =>
-  z.union([z.string().min(1, `expected ${expected}`), z.number()], { error: missingOr(expected) });
+const nonEmptyText = (expected = 'a non-empty string or a number') => z.union([z.string().min(1, `expected ${expected}`), z.number()], { error: missingOr(expected) });
 
 /** Digits only, as a number or a string (zones, timestamps, flags). */
 const wholeNumber = (expected: string) =>

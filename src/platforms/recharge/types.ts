@@ -64,6 +64,4 @@ export interface RechargeOrderCheck {
  * against the user. `true` (or `{ ok: true }`) records it; `false`, a reason string or `{ ok: false, reason }`
  * refuses it with -3 and records nothing; a throw answers -7 so the platform retries.
  */
-export type VerifyRechargeOrder = (
-  check: RechargeOrderCheck,
-) => boolean | string | { ok: boolean; reason?: string } | Promise<boolean | string | { ok: boolean; reason?: string }>;
+export type VerifyRechargeOrder = (check: RechargeOrderCheck) => boolean | string | { ok: boolean; reason?: string } | Promise<boolean | string | { ok: boolean; reason?: string }>;

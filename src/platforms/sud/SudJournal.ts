@@ -75,7 +75,15 @@ export class SudJournal {
     const args: Array<string | number> = [now, n.notifyId, n.rawBody, n.event, job?.id ?? '', job?.kind ?? '', job?.key ?? '', '', 'sud', job?.roomId ?? '', this.recordMs, job ? '1' : '0', 0, ''];
     if (!job) return this.records.run([notifyKey, notifyKey, this.keys.due, notifyKey], args);
     // what the route parsed from this body is what reading the stored body gives a retry (same text, same parse)
-    return this.recordJob([notifyKey, this.keys.job(job.id), this.keys.due, this.keys.tombstone(job.id)], args, { id: job.id, kind: job.kind, key: job.key, payload: job.payload, source: 'sud', notifyId: n.notifyId, now });
+    return this.recordJob([notifyKey, this.keys.job(job.id), this.keys.due, this.keys.tombstone(job.id)], args, {
+      id: job.id,
+      kind: job.kind,
+      key: job.key,
+      payload: job.payload,
+      source: 'sud',
+      notifyId: n.notifyId,
+      now,
+    });
   }
 
   /** A settlement a room reports itself: same job (and so the same dedupe) as SUD's notification of the match. */

@@ -21,9 +21,7 @@ export class UnstartedJobs {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
-  constructor(
-    private readonly d: { store: Store; keys: SudKeys; clock: Clock; logger: Logger; onReleased: () => void },
-  ) {}
+  constructor(private readonly d: { store: Store; keys: SudKeys; clock: Clock; logger: Logger; onReleased: () => void }) {}
 
   add(jobId: string, recorder: string): void {
     this.later(jobId, recorder, 0, 0);
@@ -37,10 +35,13 @@ export class UnstartedJobs {
 
   private later(jobId: string, recorder: string, tries: number, absent: number): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.handBack(jobId, recorder, tries + 1, absent);
-    }, backoffDelay(tries + 1, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        void this.handBack(jobId, recorder, tries + 1, absent);
+      },
+      backoffDelay(tries + 1, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }),
+    );
     timer.unref();
     this.timers.add(timer);
   }

@@ -4,15 +4,4 @@ export { sudOptionsSchema, sudWorkerOptionsSchema, parseSudOptions, type SudOpti
 export { SUD_RET, type SudRetCode, type SudAnswer } from './codes.js';
 export { MATCH_SETTLE_EVENT, type SettlementReport } from './schemas.js';
 export { sudSettlementSink, type RoomSettlementLike } from './settlementSink.js';
-export type {
-  Settlement,
-  PlayerResult,
-  SudEvent,
-  HandlerContext,
-  SettlementHandler,
-  SudEventHandler,
-  RoomSettlementDelivery,
-  SudJobRecord,
-  SettlementJobState,
-  ReportOutcome,
-} from './types.js';
+export type { Settlement, PlayerResult, SudEvent, HandlerContext, SettlementHandler, SudEventHandler, RoomSettlementDelivery, SudJobRecord, SettlementJobState, ReportOutcome } from './types.js';

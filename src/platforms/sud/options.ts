@@ -35,12 +35,7 @@ export const sudWorkerOptionsSchema = z
       .max(256)
       .default(8)
       .describe('Handlers running at once on one process. As many new jobs again may wait there for a slot (leased to it); beyond that they are left for any process to claim.'),
-    maxAttempts: z
-      .number()
-      .int()
-      .min(1)
-      .default(30)
-      .describe('Failed attempts before a job is marked `given_up` and logged as an error (retry it with `settlements.retry`).'),
+    maxAttempts: z.number().int().min(1).default(30).describe('Failed attempts before a job is marked `given_up` and logged as an error (retry it with `settlements.retry`).'),
     backoffBaseMs: z.number().int().min(1).default(1000).describe('Delay before the second attempt; doubles per failure.'),
     backoffMaxMs: z.number().int().min(1).default(600_000).describe('Longest delay between attempts.'),
     handlerTimeoutMs: z
@@ -48,20 +43,18 @@ export const sudWorkerOptionsSchema = z
       .int()
       .min(100)
       .default(60_000)
-      .describe('Deadline of one settlement or event handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). Showing a settled match in its room comes after, outside this deadline, and never fails an attempt.'),
+      .describe(
+        'Deadline of one settlement or event handler run: past it, `ctx.signal` aborts and the attempt counts as failed (retried with backoff). Showing a settled match in its room comes after, outside this deadline, and never fails an attempt.',
+      ),
   })
   .prefault({})
   .describe('How recorded SUD notifications are processed: leases, concurrency and retry backoff.');
 
 export const sudOptionsSchema = z
   .strictObject({
-    appId: idText.describe('Your SUD app id; `Sud-AppId` and the body\'s `app_id` must equal it.'),
+    appId: idText.describe("Your SUD app id; `Sud-AppId` and the body's `app_id` must equal it."),
     appSecret: z.string().min(1, 'expected the SUD app secret').describe('SUD app secret: the HMAC-SHA1 key of `Sud-Signature`. Never logged.'),
-    previousAppSecret: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('The secret being rotated out: signatures made with it are accepted too until you remove it.'),
+    previousAppSecret: z.string().min(1).optional().describe('The secret being rotated out: signatures made with it are accepted too until you remove it.'),
     path: routePath('/platform/sud/notify', 'Path of the POST route SUD sends notifications to (its `notify_url`).'),
     maxSkewSec: z
       .number()
@@ -77,15 +70,13 @@ export const sudOptionsSchema = z
       .describe(
         "The game's settlement handler: runs once per match (`ctx.idempotencyKey` = match_id) across all processes, for SUD `match.settle` notifications and room reports alike. Retried with backoff when it throws. Absent: settlements are recorded and delivered to their room only.",
       ),
-    onEvent: eventHandlerSchema
-      .optional()
-      .describe('Receives every other SUD notification once (`ctx.idempotencyKey` = notify_id). Absent: other notifications are recorded and acknowledged only.'),
+    onEvent: eventHandlerSchema.optional().describe('Receives every other SUD notification once (`ctx.idempotencyKey` = notify_id). Absent: other notifications are recorded and acknowledged only.'),
     recordDays: z
       .number()
       .positive()
       .default(30)
       .describe(
-        "Days a finished job (its settlement or event, raw body included), a recorded notification and their journal are kept in full, counted from when the job finished (a notification: from when it arrived). Fractions of a day are allowed. A job that is `given_up` is kept until it is retried.",
+        'Days a finished job (its settlement or event, raw body included), a recorded notification and their journal are kept in full, counted from when the job finished (a notification: from when it arrived). Fractions of a day are allowed. A job that is `given_up` is kept until it is retried.',
       ),
     dedupeDays: z
       .number()

@@ -92,7 +92,20 @@ return {code, state}
   local(db: MemoryDb, keys, args): ScriptReply {
     const [notify, job, due, tombstone] = keys as [string, string, string, string];
     const [now, notifyId, body, event, jobId, kind, key, payload, source, roomId, ttlText, createJob, leaseText, recorder] = args as string[] as [
-      string, string, string, string, string, string, string, string, string, string, string, string, string, string | undefined,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string | undefined,
     ];
     const fromSud = notifyId !== '';
     if (fromSud && db.exists(notify)) return [0, db.hget(notify, 'job') ?? ''];
@@ -112,7 +125,20 @@ return {code, state}
         state = leased ? JOB_LEASED : 'pending';
         const content: Record<string, string> = fromSud ? { body } : { payload };
         bodyInJob = fromSud;
-        db.hset(job, { state, kind, key, ...content, source, roomId, notifyId, fence: leased ? '1' : '0', attempts: '0', createdAt: now, updatedAt: now, ...(leased && recorder ? { recordedBy: recorder } : {}) });
+        db.hset(job, {
+          state,
+          kind,
+          key,
+          ...content,
+          source,
+          roomId,
+          notifyId,
+          fence: leased ? '1' : '0',
+          attempts: '0',
+          createdAt: now,
+          updatedAt: now,
+          ...(leased && recorder ? { recordedBy: recorder } : {}),
+        });
         db.zadd(due, [[leased ? db.time() + leaseMs : Number(now), jobId]]);
       }
     }

@@ -34,86 +34,95 @@ export function createAddgoldEndpoint(ctx: BridgeContext, options: VngatesOption
     return answer(answers, 'failure', reason, status);
   };
 
-  return createEndpoint(options.addgoldPath, { method: 'GET', disableBody: true }, countedHandler(ctx.ops, 'vngates', 'addgold', async (ectx) => {
-    const request = ectx.request;
-    if (!request) {
-      ctx.logger.error('vngates addgold route called without a request object');
-      return answer(answers, 'failure', 'internal error, retry later', 500);
-    }
-    const peer = ctx.peer.peerOf(request.headers);
-    if (ctx.stopping) return refuse('server is shutting down, retry later', { peer }, 503);
-    if (!allowed(peer)) return refuse('caller address not allowed', { peer }, 403);
-
-    const query = new URL(request.url).searchParams;
-    const transactionId = query.get('transaction_id') ?? undefined;
-    const repeated = SINGLE.filter((k) => query.getAll(k).length > 1);
-    if (repeated.length) return refuse(`field ${repeated.join(', ')} given more than once`, { peer, transactionId });
-
-    const signed = checkSign(ctx, options, query, { peer, transactionId });
-    if (signed) return signed;
-
-    const raw = Object.fromEntries([...query.keys()].map((k) => [k, query.get(k)!]));
-    const parsed = addgoldQuerySchema.safeParse(raw);
-    if (!parsed.success) return refuse(`missing or invalid fields: ${describeIssues(parsed.error, raw)}`, { peer, transactionId });
-    const q = parsed.data;
-    const recut = options.signTemplate?.separator === '' && options.verifyMode === 'enforce' ? idFormatProblem(q, options.idPattern) : undefined;
-    if (recut) return refuse(recut, { peer, transactionId });
-
-    const order: PaidOrder = {
-      source: 'vngates',
-      orderId: q.transaction_id,
-      userId: q.user_id,
-      ...(q.char_id !== undefined ? { roleId: q.char_id } : {}),
-      ...(q.server_id !== undefined ? { zoneId: q.server_id } : {}),
-      amount: q.amount,
-      ...(q.product_id !== undefined ? { productId: q.product_id } : {}),
-      raw,
-    };
-    const paid = q.status === 1;
-
-    if (paid && options.verifyProduct) {
-      const check: ProductCheck = { productId: q.product_id, amount: q.amount, userId: q.user_id, serverId: q.server_id };
-      let verdict: Awaited<ReturnType<NonNullable<VngatesOptions['verifyProduct']>>>;
-      try {
-        verdict = await options.verifyProduct(check);
-      } catch (error) {
-        ctx.logger.error('vngates addgold: verifyProduct threw; answered "retry later", nothing recorded', { transactionId: q.transaction_id, error });
+  return createEndpoint(
+    options.addgoldPath,
+    { method: 'GET', disableBody: true },
+    countedHandler(ctx.ops, 'vngates', 'addgold', async (ectx) => {
+      const request = ectx.request;
+      if (!request) {
+        ctx.logger.error('vngates addgold route called without a request object');
         return answer(answers, 'failure', 'internal error, retry later', 500);
       }
-      const refusal = verdict === true ? undefined : verdict === false ? 'product check failed' : typeof verdict === 'string' ? verdict : verdict.ok ? undefined : (verdict.reason ?? 'product check failed');
-      if (refusal !== undefined) return refuse(refusal, { peer, transactionId: q.transaction_id, productId: q.product_id, amount: q.amount });
-    }
+      const peer = ctx.peer.peerOf(request.headers);
+      if (ctx.stopping) return refuse('server is shutting down, retry later', { peer }, 503);
+      if (!allowed(peer)) return refuse('caller address not allowed', { peer }, 403);
 
-    try {
-      const journaled = { peer, duplicateAnswer: { settled: answers.duplicate, inProgress: answers.duplicate } };
-      // a verified sign is a second identity of a paid order: the same signed text re-cut is this order
-      const alias = paid ? signAlias(options, query) : undefined;
-      const outcome = await ledger.accept(order, paid ? { ...journaled, alias } : { ...journaled, decline: `status=${q.status}` });
-      if (outcome.status === 'duplicate') {
-        ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
-        return answer(answers, 'duplicate', 'success');
+      const query = new URL(request.url).searchParams;
+      const transactionId = query.get('transaction_id') ?? undefined;
+      const repeated = SINGLE.filter((k) => query.getAll(k).length > 1);
+      if (repeated.length) return refuse(`field ${repeated.join(', ')} given more than once`, { peer, transactionId });
+
+      const signed = checkSign(ctx, options, query, { peer, transactionId });
+      if (signed) return signed;
+
+      const raw = Object.fromEntries([...query.keys()].map((k) => [k, query.get(k)!]));
+      const parsed = addgoldQuerySchema.safeParse(raw);
+      if (!parsed.success) return refuse(`missing or invalid fields: ${describeIssues(parsed.error, raw)}`, { peer, transactionId });
+      const q = parsed.data;
+      const recut = options.signTemplate?.separator === '' && options.verifyMode === 'enforce' ? idFormatProblem(q, options.idPattern) : undefined;
+      if (recut) return refuse(recut, { peer, transactionId });
+
+      const order: PaidOrder = {
+        source: 'vngates',
+        orderId: q.transaction_id,
+        userId: q.user_id,
+        ...(q.char_id !== undefined ? { roleId: q.char_id } : {}),
+        ...(q.server_id !== undefined ? { zoneId: q.server_id } : {}),
+        amount: q.amount,
+        ...(q.product_id !== undefined ? { productId: q.product_id } : {}),
+        raw,
+      };
+      const paid = q.status === 1;
+
+      if (paid && options.verifyProduct) {
+        const check: ProductCheck = { productId: q.product_id, amount: q.amount, userId: q.user_id, serverId: q.server_id };
+        let verdict: Awaited<ReturnType<NonNullable<VngatesOptions['verifyProduct']>>>;
+        try {
+          verdict = await options.verifyProduct(check);
+        } catch (error) {
+          ctx.logger.error('vngates addgold: verifyProduct threw; answered "retry later", nothing recorded', { transactionId: q.transaction_id, error });
+          return answer(answers, 'failure', 'internal error, retry later', 500);
+        }
+        const refusal =
+          verdict === true ? undefined : verdict === false ? 'product check failed' : typeof verdict === 'string' ? verdict : verdict.ok ? undefined : (verdict.reason ?? 'product check failed');
+        if (refusal !== undefined) return refuse(refusal, { peer, transactionId: q.transaction_id, productId: q.product_id, amount: q.amount });
       }
-      if (!paid) ctx.logger.info('vngates addgold: recorded a payment that is not successful; it is not granted (unless VNGates later reports it paid)', { transactionId: q.transaction_id, status: q.status });
-      else if (outcome.afterDecline) {
-        ctx.logger.warn('vngates addgold: a transaction first reported not successful is now reported paid; granting it once', {
-          transactionId: q.transaction_id,
-          userId: q.user_id,
-          amount: q.amount,
-          declinedReason: outcome.record.declinedReason,
-        });
-      } else ctx.logger.info('vngates addgold: payment recorded', { transactionId: q.transaction_id, userId: q.user_id, amount: q.amount });
-      return answer(answers, 'success', 'success');
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        ctx.logger.error('vngates addgold could not be recorded (store unavailable); answered "retry later"', { transactionId: q.transaction_id, error: error.message });
-        return answer(answers, 'failure', 'temporarily unavailable, retry later', 503);
+
+      try {
+        const journaled = { peer, duplicateAnswer: { settled: answers.duplicate, inProgress: answers.duplicate } };
+        // a verified sign is a second identity of a paid order: the same signed text re-cut is this order
+        const alias = paid ? signAlias(options, query) : undefined;
+        const outcome = await ledger.accept(order, paid ? { ...journaled, alias } : { ...journaled, decline: `status=${q.status}` });
+        if (outcome.status === 'duplicate') {
+          ctx.logger.info('vngates addgold: duplicate transaction, answered as already done', { transactionId: q.transaction_id, state: outcome.state });
+          return answer(answers, 'duplicate', 'success');
+        }
+        if (!paid)
+          ctx.logger.info('vngates addgold: recorded a payment that is not successful; it is not granted (unless VNGates later reports it paid)', {
+            transactionId: q.transaction_id,
+            status: q.status,
+          });
+        else if (outcome.afterDecline) {
+          ctx.logger.warn('vngates addgold: a transaction first reported not successful is now reported paid; granting it once', {
+            transactionId: q.transaction_id,
+            userId: q.user_id,
+            amount: q.amount,
+            declinedReason: outcome.record.declinedReason,
+          });
+        } else ctx.logger.info('vngates addgold: payment recorded', { transactionId: q.transaction_id, userId: q.user_id, amount: q.amount });
+        return answer(answers, 'success', 'success');
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) {
+          ctx.logger.error('vngates addgold could not be recorded (store unavailable); answered "retry later"', { transactionId: q.transaction_id, error: error.message });
+          return answer(answers, 'failure', 'temporarily unavailable, retry later', 503);
+        }
+        // terminal: the same payment can never be stored as received; a retry answer would loop forever
+        if (error instanceof UnstorableOrderError) return refuse(`bad field ${error.field}: ${error.problem}`, { peer, transactionId: q.transaction_id });
+        ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
+        return answer(answers, 'failure', 'internal error, retry later', 500);
       }
-      // terminal: the same payment can never be stored as received; a retry answer would loop forever
-      if (error instanceof UnstorableOrderError) return refuse(`bad field ${error.field}: ${error.problem}`, { peer, transactionId: q.transaction_id });
-      ctx.logger.error('vngates addgold could not be recorded', { transactionId: q.transaction_id, error });
-      return answer(answers, 'failure', 'internal error, retry later', 500);
-    }
-  }));
+    }),
+  );
 }
 
 /** The ledger alias of a verified /addgold sign, when the sign is checked (`enforce` with a template). */
@@ -129,7 +138,12 @@ function signAlias(options: VngatesOptions, query: URLSearchParams): string | un
  */
 function idFormatProblem(q: { transaction_id: string; user_id: string; server_id?: string; char_id?: string }, pattern: string): string | undefined {
   const re = new RegExp(pattern);
-  for (const [field, value] of [['transaction_id', q.transaction_id], ['user_id', q.user_id], ['server_id', q.server_id], ['char_id', q.char_id]] as const) {
+  for (const [field, value] of [
+    ['transaction_id', q.transaction_id],
+    ['user_id', q.user_id],
+    ['server_id', q.server_id],
+    ['char_id', q.char_id],
+  ] as const) {
     if (value !== undefined && !re.test(value)) return `field ${field} does not match vngates.idPattern`;
   }
   return undefined;

@@ -67,7 +67,7 @@ export class VngatesClient {
     } catch (err) {
       if (err instanceof ResponseTooLargeError) throw new VngatesTransportError('invalid-response', err.message, false, undefined, { cause: err });
       if (signal.aborted) throw new VngatesTransportError('timeout', `no complete answer within ${this.o.timeoutMs} ms`, true, undefined, { cause: err });
-      throw new VngatesTransportError('network', `network error: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`, true, undefined, { cause: err });
+      throw new VngatesTransportError('network', `network error: ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)}`, true, undefined, { cause: err });
     }
     if (status < 200 || status > 299) throw new VngatesTransportError('http', `HTTP ${status}`, status >= 500 || status === 429, status);
     let body: unknown;

@@ -48,7 +48,9 @@ export function installVngates(ctx: BridgeContext, options: VngatesOptions, deps
     ctx.logger.warn(`vngates: /addgold signs are not enforced (verifyMode ${options.verifyMode}); payments are accepted from the IP allow-list alone`, { ipAllowList: options.ipAllowList });
   }
   if (!rolelistServed) {
-    ctx.logger.warn(`vngates: ${options.rolelistPath} is not served: no ipAllowList, and its sign has no secret (anyone could list any user's roles). Set vngates.ipAllowList to VNGates' addresses, or vngates.rolelistPublic: true to serve it to everyone`);
+    ctx.logger.warn(
+      `vngates: ${options.rolelistPath} is not served: no ipAllowList, and its sign has no secret (anyone could list any user's roles). Set vngates.ipAllowList to VNGates' addresses, or vngates.rolelistPublic: true to serve it to everyone`,
+    );
   } else if (!options.ipAllowList?.length) {
     ctx.logger.warn('vngates: rolelistPublic: /rolelist answers anyone who knows a user id (its sign has no secret)');
   }

@@ -26,10 +26,7 @@ export const signTemplateSchema = z
       ),
     separator: z.string().default('').describe('Text put between the parts (default none).'),
     hash: z.enum(SIGN_HASHES).default('md5').describe('Digest of the joined text, compared as hex.'),
-    case: z
-      .enum(['insensitive', 'lower', 'upper'])
-      .default('insensitive')
-      .describe("Hex case the received `sign` must have: 'insensitive' (default) accepts either."),
+    case: z.enum(['insensitive', 'lower', 'upper']).default('insensitive').describe("Hex case the received `sign` must have: 'insensitive' (default) accepts either."),
   })
   .describe('How the /addgold `sign` is computed, once VNGates has confirmed the formula.');
 
@@ -41,9 +38,7 @@ export const answersSchema = z
   .strictObject({
     success: jsonObject.default({ status: 1, msg: 'success' }).describe('Body answered when a payment is recorded.'),
     duplicate: jsonObject.default({ status: 1, msg: 'success' }).describe('Body answered for a payment already recorded (VNGates must stop resending it).'),
-    failure: jsonObject
-      .default({ status: 0, msg: '{msg}' })
-      .describe('Body answered when a payment is refused or cannot be recorded now; every "{msg}" in its string values becomes the reason.'),
+    failure: jsonObject.default({ status: 0, msg: '{msg}' }).describe('Body answered when a payment is refused or cannot be recorded now; every "{msg}" in its string values becomes the reason.'),
   })
   .prefault({})
   .describe('JSON bodies of /addgold answers. VNGates does not document them; the defaults mirror its own endpoints.');
@@ -54,12 +49,11 @@ const verifyProductSchema = z.custom<VerifyProduct>((v) => typeof v === 'functio
 
 export const vngatesOptionsSchema = z
   .strictObject({
-    appId: z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String).describe('Your game\'s VNGates `app_id`.'),
-    secret: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(`The per-game key VNGates signs /addgold with (the '${SECRET_TOKEN}' of \`signTemplate\`). Never logged.`),
+    appId: z
+      .union([z.string().min(1), z.number().int().nonnegative()])
+      .transform(String)
+      .describe("Your game's VNGates `app_id`."),
+    secret: z.string().min(1).optional().describe(`The per-game key VNGates signs /addgold with (the '${SECRET_TOKEN}' of \`signTemplate\`). Never logged.`),
     userinfoUrl: z.url().default('https://vngates.com/api/userinfo').describe('The userinfo endpoint (access token → user).'),
     timeoutMs: z.number().int().positive().default(5000).describe('Upper bound of one userinfo request, connect to last byte.'),
     retries: z
@@ -75,7 +69,7 @@ export const vngatesOptionsSchema = z
       .boolean()
       .default(false)
       .describe(
-        'Serve /rolelist without an `ipAllowList`. Its sign is md5(user_id) with no secret, so then anyone can list any user\'s roles. Off (default): without an allow-list the route is not mounted (404).',
+        "Serve /rolelist without an `ipAllowList`. Its sign is md5(user_id) with no secret, so then anyone can list any user's roles. Off (default): without an allow-list the route is not mounted (404).",
       ),
     ...outboundOptionShape,
     signTemplate: signTemplateSchema.optional(),

@@ -7,14 +7,17 @@ import { z } from 'zod';
 
 const idText = z.union([z.string(), z.number()]).transform(String).pipe(z.string().trim().min(1, 'must not be empty'));
 
-const numeric = z.union([
-  z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-    .transform(Number),
-], { error: 'expected a number' });
+const numeric = z.union(
+  [
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+      .transform(Number),
+  ],
+  { error: 'expected a number' },
+);
 
 /** The /addgold query, as an object of its (first) values. */
 export const addgoldQuerySchema = z.looseObject({

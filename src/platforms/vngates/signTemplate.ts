@@ -8,9 +8,7 @@ import { hashHex, safeEqual } from '../../signing.js';
 import { APP_ID_TOKEN, SECRET_TOKEN, type SignTemplate } from './options.js';
 
 export function signText(template: SignTemplate, query: URLSearchParams, keys: { secret?: string; appId: string }): string {
-  return template.fields
-    .map((part) => (part === SECRET_TOKEN ? (keys.secret ?? '') : part === APP_ID_TOKEN ? keys.appId : (query.get(part) ?? '')))
-    .join(template.separator);
+  return template.fields.map((part) => (part === SECRET_TOKEN ? (keys.secret ?? '') : part === APP_ID_TOKEN ? keys.appId : (query.get(part) ?? ''))).join(template.separator);
 }
 
 export function expectedSign(template: SignTemplate, query: URLSearchParams, keys: { secret?: string; appId: string }): string {

@@ -142,10 +142,7 @@ export class PlatformPlugin extends RoomPlugin {
       }
       this.zones.set(userId, s.identity.zoneIdOf(client, options, this.room));
       this.detachers.get(client.sessionId)?.();
-      const grants = new SessionGrants(
-        { room: this.room, sessionId: client.sessionId, userId, deliveries: s.deliveries, acks: s.grantAcks, logger: s.logger },
-        () => this.grantHandler,
-      );
+      const grants = new SessionGrants({ room: this.room, sessionId: client.sessionId, userId, deliveries: s.deliveries, acks: s.grantAcks, logger: s.logger }, () => this.grantHandler);
       const forget = s.grantSessions.set(this.room.roomId, client.sessionId, grants);
       const detach = grants.attach();
       this.detachers.set(client.sessionId, () => {

@@ -7,10 +7,7 @@ import { idText } from '../../roles/ids.js';
 import { jsonCopy, type Normalized } from '../../roles/normalize.js';
 import type { JsonValue, Settlement, SettlementInput } from '../services.js';
 
-export function normalizeSettlement(
-  input: SettlementInput,
-  stamp: { zoneId: string; roomId: string; roomName: string; reportedAt: number },
-): Normalized<Settlement> {
+export function normalizeSettlement(input: SettlementInput, stamp: { zoneId: string; roomId: string; roomName: string; reportedAt: number }): Normalized<Settlement> {
   if (input === null || typeof input !== 'object') return { ok: false, reason: 'expected an object' };
   const matchId = idText(input.matchId);
   if (!matchId) return { ok: false, reason: 'matchId must be a non-empty string or a safe integer' };

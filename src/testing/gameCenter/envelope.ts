@@ -34,7 +34,9 @@ export function checkEnvelope(method: string, contentType: string, rawBody: stri
     .sort()
     .map((k) => `${k}=${params[k]}`)
     .join('&');
-  const expected = createHash('sha256').update(canonical + secret, 'utf8').digest('hex');
+  const expected = createHash('sha256')
+    .update(canonical + secret, 'utf8')
+    .digest('hex');
   if (params.signature !== expected) return { params, refused: 'invalid signature' };
   if (lastNonce.get(params.appId) === nonce) return { params, refused: 'nonce equals the previous request' };
   lastNonce.set(params.appId, nonce);

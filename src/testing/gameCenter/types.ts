@@ -49,11 +49,7 @@ export interface BlockInfo {
 }
 
 /** What the next matching calls get instead of normal processing. */
-export type ScriptedFailure =
-  | { code: number; msg?: string; data?: unknown }
-  | { httpStatus: number; body?: string }
-  | { hang: true }
-  | { drop: true };
+export type ScriptedFailure = { code: number; msg?: string; data?: unknown } | { httpStatus: number; body?: string } | { hang: true } | { drop: true };
 
 export interface RecordedRequest {
   method: string;

@@ -154,10 +154,13 @@ export class Lease {
 
   private armDeadline(): void {
     clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = setTimeout(() => {
-      if (performance.now() >= this.heldUntil) this.lose('expired');
-      else this.armDeadline();
-    }, Math.max(0, Math.ceil(this.heldUntil - performance.now())));
+    this.deadlineTimer = setTimeout(
+      () => {
+        if (performance.now() >= this.heldUntil) this.lose('expired');
+        else this.armDeadline();
+      },
+      Math.max(0, Math.ceil(this.heldUntil - performance.now())),
+    );
     this.deadlineTimer.unref();
   }
 
@@ -199,11 +202,15 @@ export class Lease {
     const { store, clock, keys, scripts, options } = this.host;
     const retryAt = clock.now() + backoffDelay(this.attempt, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, jitter: 'spread' });
     const retention = this.host.retention;
-    const outcome = await store.run(
-      scripts.fail,
-      retention ? [this.key, keys.due, keys.gaveUp, retention.tombstone(this.claim.id)] : [this.key, keys.due, keys.gaveUp],
-      [clock.now(), this.claim.fence, this.claim.id, error.slice(0, 1000), retryAt, options.maxAttempts, ...(retention ? [retention.recordMs, retention.dedupeMs] : [])],
-    );
+    const outcome = await store.run(scripts.fail, retention ? [this.key, keys.due, keys.gaveUp, retention.tombstone(this.claim.id)] : [this.key, keys.due, keys.gaveUp], [
+      clock.now(),
+      this.claim.fence,
+      this.claim.id,
+      error.slice(0, 1000),
+      retryAt,
+      options.maxAttempts,
+      ...(retention ? [retention.recordMs, retention.dedupeMs] : []),
+    ]);
     return { outcome, retryAt };
   }
 }

@@ -206,10 +206,7 @@ export class LeaseWorker {
   private async afterPrior(lease: Lease, prior: Promise<void>): Promise<void> {
     const release = lease.keep();
     let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([
-      prior.then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.d.options.handlerTimeoutMs)).unref()),
-    ]);
+    const waited = await Promise.race([prior.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.d.options.handlerTimeoutMs)).unref())]);
     clearTimeout(timer);
     release();
     if (!waited) {

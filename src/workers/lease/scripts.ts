@@ -138,7 +138,16 @@ interface ClaimShape {
 }
 
 function toClaimShape(spec: LeaseQueueSpec): ClaimShape {
-  return { name: spec.name, layout: 'hash', claimable: ['pending', spec.leased], leased: spec.leased, recordsHolder: spec.recordsHolder, returns: spec.returnsHash ? 'hash' : 'none', dueOn: 'either', touches: true };
+  return {
+    name: spec.name,
+    layout: 'hash',
+    claimable: ['pending', spec.leased],
+    leased: spec.leased,
+    recordsHolder: spec.recordsHolder,
+    returns: spec.returnsHash ? 'hash' : 'none',
+    dueOn: 'either',
+    touches: true,
+  };
 }
 
 /** The claim of an {@link InPlaceLeaseSpec} queue; such queues keep their own renew and settle steps. */

@@ -104,7 +104,8 @@ export class OrderPoller {
     if (!fresh && order.userId !== input.userId) {
       this.d.logger.warn('GameCenter order registered again for another user: the first registration stands', { orderId: input.orderId, userId: order.userId, otherUserId: input.userId });
     }
-    if (fresh) this.d.journal?.note('gamecenter-order', input.orderId, 'registered', { userId: input.userId, cpOrderId: input.cpOrderId, amount: input.amount, productId: input.productId, zone: input.zone });
+    if (fresh)
+      this.d.journal?.note('gamecenter-order', input.orderId, 'registered', { userId: input.userId, cpOrderId: input.cpOrderId, amount: input.amount, productId: input.productId, zone: input.zone });
     return { status: fresh ? 'registered' : 'known', order };
   }
 

@@ -6,11 +6,7 @@ import { orderOutcome } from '../schemas.js';
 import type { GameCenterOrderStatus } from '../schemas.js';
 import type { ClaimedOrder } from './scripts.js';
 
-export type OrderVerdict =
-  | { kind: 'paid' }
-  | { kind: 'mismatch'; reason: string }
-  | { kind: 'cancelled'; reason: string }
-  | { kind: 'pending' };
+export type OrderVerdict = { kind: 'paid' } | { kind: 'mismatch'; reason: string } | { kind: 'cancelled'; reason: string } | { kind: 'pending' };
 
 const CANCEL_REASON: Record<number, string> = {
   0: 'final and never paid (checked=1, status=0)',

@@ -191,7 +191,15 @@ export class TransferService {
     }
     if (!this.d.handler) this.d.logger.info('GameCenter transfer final (no onTransfer handler configured)', { transferId: c.transferId, outcome: outcome.outcome });
     await this.settle(c, 'reported', '', { reportAttempts: String(attempts), reportedAt: String(this.d.clock.now()) });
-    this.d.journal?.note('gamecenter-transfer', c.transferId, 'final', { outcome: outcome.outcome, status: outcome.status, amount: outcome.amount, currency: outcome.currency, userId: outcome.userId, reported: this.d.handler !== undefined, attempt: attempts });
+    this.d.journal?.note('gamecenter-transfer', c.transferId, 'final', {
+      outcome: outcome.outcome,
+      status: outcome.status,
+      amount: outcome.amount,
+      currency: outcome.currency,
+      userId: outcome.userId,
+      reported: this.d.handler !== undefined,
+      attempt: attempts,
+    });
   }
 
   /** Calls the handler under its deadline: past it, the signal aborts and the call counts as failed. */
@@ -226,7 +234,11 @@ export class TransferService {
       const pairs = Object.entries(fields).flat();
       if (answered) pairs.push('lastCheckAt', String(this.d.clock.now()));
       const { recordMs, dedupeMs } = this.d.options.retention ?? DEFAULT_TRANSFER_RETENTION;
-      const ok = await this.d.store.run(settleTransferScript, [k, this.keys.due, this.keys.refPrefix + c.reference], [this.d.clock.now(), c.fence, c.transferId, state, nextAt, recordMs, dedupeMs, ...pairs]);
+      const ok = await this.d.store.run(
+        settleTransferScript,
+        [k, this.keys.due, this.keys.refPrefix + c.reference],
+        [this.d.clock.now(), c.fence, c.transferId, state, nextAt, recordMs, dedupeMs, ...pairs],
+      );
       if (ok && answered) await this.d.store.hincrby(k, 'checks', 1);
       return ok;
     } catch (err) {

@@ -16,16 +16,7 @@ import type { GameCenterClient } from '../client.js';
 import { GameCenterErrorCode, GameCenterRequestError, isGameCenterError } from '../errors.js';
 import { zoneKeys } from './keys.js';
 import type { ZoneKeys } from './keys.js';
-import {
-  claimActiveScript,
-  claimOutboxScript,
-  enqueueOnceScript,
-  outboxClaim,
-  recordActiveScript,
-  retryParkedScript,
-  settleActiveScript,
-  settleOutboxScript,
-} from './scripts.js';
+import { claimActiveScript, claimOutboxScript, enqueueOnceScript, outboxClaim, recordActiveScript, retryParkedScript, settleActiveScript, settleOutboxScript } from './scripts.js';
 import type { OutboxOutcome } from './scripts.js';
 import { errorText } from '../../../errorText.js';
 import { backoffDelay } from '../../../backoff.js';
@@ -217,7 +208,16 @@ export class ZoneSync {
       } catch {
         continue;
       }
-      out.push({ ...describe(row), why: info.why ?? 'failing', code: info.code, msg: info.msg, error: info.error ?? '', attempts: info.attempts ?? 0, lastAttemptAt: info.at ?? 0, nextAttemptAt: nextAt ?? undefined });
+      out.push({
+        ...describe(row),
+        why: info.why ?? 'failing',
+        code: info.code,
+        msg: info.msg,
+        error: info.error ?? '',
+        attempts: info.attempts ?? 0,
+        lastAttemptAt: info.at ?? 0,
+        nextAttemptAt: nextAt ?? undefined,
+      });
     }
     return out;
   }
