@@ -8,24 +8,8 @@ import type { GrantDelivery, GrantResult, LedgerRecord, OrderState, PaidOrder, U
  */
 export const ARRIVAL_FIELD = 'o';
 
-interface Arrival {
-  dedupeKey: string;
-  source: string;
-  orderId: string;
-  userId: string;
-  zoneId?: string;
-  roleId?: string;
-  amount: number;
-  currency?: string;
-  productId?: string;
-  budanFlag?: number;
-  sandbox?: true;
-  testUser?: true;
-  signed?: readonly string[];
-  unsigned?: UnsignedOrderFields;
-  raw: Record<string, unknown>;
-  alias?: string;
-}
+/** A {@link PaidOrder} as stored: its ledger key settled, its alias beside it. */
+type Arrival = Omit<PaidOrder, 'dedupeKey'> & { dedupeKey: string; alias?: string };
 
 /** Hash fields of a new order (besides state/attempts/fence/times, which the accept script sets): the arrival first. */
 export function orderFields(order: PaidOrder, dedupeKey: string, reason?: string, alias?: string): string[] {
