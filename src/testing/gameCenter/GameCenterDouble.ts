@@ -22,17 +22,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkEnvelope } from './envelope.js';
 import { bare, isZone, playerJson, readBody, readRows } from './json.js';
-import {
-  trialOrder,
-  type BlockInfo,
-  type DoubleFriend,
-  type DoubleOrder,
-  type DoublePlayer,
-  type DoubleTransfer,
-  type GameCenterDoubleOptions,
-  type RecordedRequest,
-  type ScriptedFailure,
-} from './types.js';
+import { trialOrder } from './types.js';
+import type { BlockInfo, DoubleFriend, DoubleOrder, DoublePlayer, DoubleTransfer, GameCenterDoubleOptions, RecordedRequest, ScriptedFailure } from './types.js';
 
 export type { BlockInfo, DoubleFriend, DoubleOrder, DoublePlayer, DoubleTransfer, GameCenterDoubleOptions, RecordedRequest, ScriptedFailure } from './types.js';
 
