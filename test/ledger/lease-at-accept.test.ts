@@ -31,7 +31,9 @@ describe('an order is leased to the accepting process in the accept step', funct
 
   it('grants it without a claim: attempt 1, under fence 1, the same record a claim would have read', async () => {
     const claimSha = createHash('sha1').update(grantLease.claim.lua).digest('hex');
-    const monitor = await new Redis(redis.url).monitor();
+    // monitor() opens a connection of its own: both are closed at the end
+    const base = new Redis(redis.url);
+    const monitor = await base.monitor();
     const calls: string[][] = [];
     monitor.on('monitor', (_time: string, args: string[]) => void calls.push(args));
     try {
@@ -65,6 +67,7 @@ describe('an order is leased to the accepting process in the accept step', funct
       }
     } finally {
       monitor.disconnect();
+      base.disconnect();
     }
   });
 });
