@@ -37,9 +37,12 @@ export function revokeKeyOf(dedupeKey: string): string {
 export class RevokeWorker {
   private readonly loop: LeaseWorker;
   private readonly journal: Journal;
+  /** How long a handled revocation job is kept: as long as a finished order's record. */
+  private readonly recordMs: number;
 
   constructor(private readonly d: RevokeWorkerDeps) {
     this.journal = d.journal ?? new Journal(d.store, journalOptionsSchema.parse({}));
+    this.recordMs = retentionOf(d.options).recordMs;
     this.loop = new LeaseWorker({
       name: 'revocation worker',
       work: 'due revocations',
@@ -80,7 +83,7 @@ export class RevokeWorker {
         const ok = await store.run(
           revokeDoneScript,
           [lease.key, keys.revokeDue, keys.order(id)],
-          [clock.now(), lease.claim.fence, id, JSON.stringify(note), this.journal.options.maxEntries, retentionOf(this.d.options).recordMs],
+          [clock.now(), lease.claim.fence, id, JSON.stringify(note), this.journal.options.maxEntries, this.recordMs],
         );
         if (ok) logger.info('onRevoked handled a revoked order', { order: id, userId: record.userId, attempt });
         return;

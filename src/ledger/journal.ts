@@ -120,11 +120,6 @@ export class Journal {
     this.ttlMs = Math.round(options.ttlDays * 86_400_000);
   }
 
-  /** The ARGV tail every embedding script passes: max entries, ttl ms. */
-  get bounds(): [number, number] {
-    return [this.options.maxEntries, this.ttlMs];
-  }
-
   /**
    * Appends one entry. Never throws: the journal tells what happened, it is not the record of it, so a
    * store that cannot take the entry does not fail the step that already happened. `ttlMs` replaces
