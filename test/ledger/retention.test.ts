@@ -13,12 +13,7 @@ import { bootRecharge, granted, httpAnswer, httpOrder, type RechargeApp } from '
 import { rechargeSignAlias } from '../../src/platforms/recharge/toOrder.js';
 import { utcDay } from '../../src/ledger/StoreLedger.js';
 import { Desk } from '../../src/ops/desk.js';
-
-const DAY = 86_400_000;
-const RECORD_DAYS = 0.00001; // 864 ms
-const DEDUPE_DAYS = 0.00006; // 5,184 ms
-const RECORD_MS = Math.round(RECORD_DAYS * DAY);
-const DEDUPE_MS = Math.round(DEDUPE_DAYS * DAY);
+import { DEDUPE_DAYS, DEDUPE_MS, RECORD_DAYS, RECORD_MS } from '../helpers/retentionDays.js';
 
 describe('ledger retention: full record, then a tombstone, then nothing', function () {
   this.timeout(60_000);

@@ -10,29 +10,11 @@ import { GrantWorker } from '../../src/ledger/GrantWorker.js';
 import { StoreLedger } from '../../src/ledger/StoreLedger.js';
 import { ledgerOptionsSchema } from '../../src/ledger/options.js';
 import type { LedgerRecord, PaidOrder } from '../../src/ledger/types.js';
-import { KeySpace, RedisStore, type Store } from '../../src/store/index.js';
-import type { ScriptCall, StoreScript } from '../../src/store/Store.js';
+import { KeySpace, RedisStore } from '../../src/store/index.js';
+import { holdScript } from '../helpers/heldScript.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { waitFor } from '../helpers/processes.js';
 import { useRedisServer } from '../helpers/redisServer.js';
-
-/** `inner`, except that each run of the grant's record step (one call or a batch) first awaits `wait`. */
-function beforeComplete(inner: Store, wait: () => Promise<void>): Store {
-  return Object.create(inner, {
-    run: {
-      value: async <R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>) => {
-        if (script.name === 'ledger_complete') await wait();
-        return inner.run(script, keys, args);
-      },
-    },
-    runBatch: {
-      value: async <R>(script: StoreScript<R>, calls: readonly ScriptCall[]) => {
-        if (script.name === 'ledger_complete') await wait();
-        return inner.runBatch(script, calls);
-      },
-    },
-  }) as Store;
-}
 
 describe('grant worker slots', function () {
   this.timeout(30_000);
@@ -42,7 +24,7 @@ describe('grant worker slots', function () {
 
   async function boot(wait: () => Promise<void>) {
     const real = new RedisStore({ connection: redis.url, keys: new KeySpace(`slots${++n}:`), logger: new CapturingLogger() });
-    const store = beforeComplete(real, wait);
+    const store = holdScript(real, 'ledger_complete', wait);
     const clock = { now: Date.now };
     const ledger = new StoreLedger(store, clock);
     const runs: string[] = [];

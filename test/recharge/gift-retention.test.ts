@@ -9,10 +9,7 @@ import { waitUntil } from '../helpers/processes.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import type { GiftHandler } from '../../src/platforms/recharge/index.js';
 import { GIFT_KEY, bootRecharge, exchange, giftRedemption, type RechargeApp } from './support.js';
-
-const DAY = 86_400_000;
-const RECORD_DAYS = 0.00001; // 864 ms
-const DEDUPE_DAYS = 0.00006; // 5,184 ms
+import { DAY, RECORD_DAYS, DEDUPE_DAYS } from '../helpers/retentionDays.js';
 
 /** The reply the document (4.4) describes: the request's text, then code and desc. */
 const echoed = (requestText: string, code: string, desc: string) => `${requestText.slice(0, -1)},"code":"${code}","desc":"${desc}"}\n`;

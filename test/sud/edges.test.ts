@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { installSud, parseSudOptions, type Settlement, type SudEvent, type SudOptionsInput, type SudService } from '../../src/platforms/sud/index.js';
 import { RedisServer, useRedisServer } from '../helpers/redisServer.js';
 import { waitFor, waitUntil } from '../helpers/processes.js';
-import type { ScriptCall, Store, StoreScript } from '../../src/store/Store.js';
+import { holdScript } from '../helpers/heldScript.js';
 import { bootHarness, type Harness } from './harness.js';
 import { APP_ID, APP_SECRET, SUCCESS_TEXT, post, signed, specExample } from './support.js';
 
@@ -270,7 +270,7 @@ describe('SUD options and processing', function () {
     const runs: string[] = [];
     const keyPrefix = `e${++prefixes}:`;
     const h = await bootHarness({ redis: redis.url, keyPrefix }, (ctx) => {
-      const store = beforeDone(ctx.store, async (calls) => {
+      const store = holdScript(ctx.store, 'sud_complete', async (calls) => {
         held += calls;
         await gate;
       });
@@ -299,7 +299,7 @@ describe('SUD options and processing', function () {
     const booted: { h?: Harness<SudService> } = {};
     const h = (booted.h = await bootHarness({ redis: redis.url, keyPrefix }, (ctx) => {
       // "done" reaches the store a while after the handler returned, as under load
-      const store = beforeDone(ctx.store, () => new Promise((r) => setTimeout(r, 200)));
+      const store = holdScript(ctx.store, 'sud_complete', () => new Promise((r) => setTimeout(r, 200)));
       return installSud({ ...ctx, store }, parseSudOptions({ appId: APP_ID, appSecret: APP_SECRET, worker: { pollIntervalMs: 60_000 }, onSettlement: () => void (closing ??= booted.h!.close()) }));
     }));
     assert.equal((await post(`${h.baseUrl}/platform/sud/notify`, signed(JSON.stringify(specExample('close-1', 'm-close'))))).text, SUCCESS_TEXT);
@@ -405,21 +405,3 @@ describe('SUD options and processing', function () {
     assert.equal(await h.installed.events.get('ev-2'), undefined);
   });
 });
-
-/** `inner`, except that each run of the SUD "done" step (one call or a batch) first awaits `wait`. */
-function beforeDone(inner: Store, wait: (calls: number) => Promise<void>): Store {
-  return Object.create(inner, {
-    run: {
-      value: async <R>(script: StoreScript<R>, keys: string[], args: ReadonlyArray<string | number>) => {
-        if (script.name === 'sud_complete') await wait(1);
-        return inner.run(script, keys, args);
-      },
-    },
-    runBatch: {
-      value: async <R>(script: StoreScript<R>, calls: readonly ScriptCall[]) => {
-        if (script.name === 'sud_complete') await wait(calls.length);
-        return inner.runBatch(script, calls);
-      },
-    },
-  }) as Store;
-}

@@ -11,12 +11,7 @@ import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
 import { waitFor, waitUntil } from '../helpers/processes.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { APP_ID, APP_SECRET, SUCCESS_TEXT, post, signed, specExample } from './support.js';
-
-const DAY = 86_400_000;
-const RECORD_DAYS = 0.00001; // 864 ms
-const DEDUPE_DAYS = 0.00006; // 5,184 ms
-const RECORD_MS = Math.round(RECORD_DAYS * DAY);
-const DEDUPE_MS = Math.round(DEDUPE_DAYS * DAY);
+import { DEDUPE_DAYS, DEDUPE_MS, RECORD_DAYS, RECORD_MS } from '../helpers/retentionDays.js';
 
 describe('SUD retention: full record, then a tombstone, then nothing', function () {
   this.timeout(60_000);
