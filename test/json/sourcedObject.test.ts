@@ -3,7 +3,8 @@
  * platform sent); these pin it to an independent reading of the literals, on the awkward inputs.
  */
 import assert from 'node:assert/strict';
-import { parseSourced } from '../../src/json/sourcedObject.js';
+import { echoObject, fieldText, parseSourced } from '../../src/json/sourcedObject.js';
+import { parseBigSafe } from '../../src/json/exactNumbers.js';
 
 function viaReviver(text: string): Record<string, string> {
   const top: Record<string, string> = {};
@@ -25,6 +26,12 @@ const cases: Array<[string, string]> = [
   ['whitespace everywhere', ' \n{ "Amount" : 12 ,\t"Time":\r\n 3 } '],
   ['duplicate keys: the last wins', '{"Amount":1,"Amount":2.50}'],
   ['a 19-digit top-level id', '{"RoleID":3534059070281430668,"n":1}'],
+  // only integer literals: the native parse alone, which must read the same
+  ['a top-level -0 among integers', '{"d":-0,"n":5}'],
+  ['digits before E and . inside strings only', '{"Sign":"3E4A9C","v":"1.5","w":"2e","Amount":5}'],
+  ['true and false beside integers', '{"a":true,"b":false,"Amount":3,"c":null}'],
+  ['a nested id beyond 2^53 among integers', '{"x":[{"id":3534059070281430668}],"Amount":1}'],
+  ['an escaped quote before a number-like tail', '{"s":"x\\"","t":"1.","Amount":10}'],
 ];
 
 describe('recharge JSON number literals', () => {
@@ -32,7 +39,11 @@ describe('recharge JSON number literals', () => {
     it(`keeps the literals an independent reviver reads: ${what}`, () => {
       const parsed = parseSourced(text);
       assert.ok(parsed.ok);
-      assert.deepEqual(parsed.object.numberText, viaReviver(text));
+      for (const [key, literal] of Object.entries(viaReviver(text))) assert.equal(fieldText(parsed.object, key), literal, key);
+      assert.deepEqual(parsed.object.value, parseBigSafe(text));
+      // an exact echo writes every top-level number as it arrived
+      const echoed = JSON.stringify(echoObject(parsed.object));
+      for (const [key, literal] of Object.entries(viaReviver(text))) assert.ok(echoed.includes(`${JSON.stringify(key)}:${literal}`), `${key} in ${echoed}`);
     });
   }
 
@@ -40,7 +51,7 @@ describe('recharge JSON number literals', () => {
     const parsed = parseSourced('{"RoleID":3534059070281430668,"Amount":999}');
     assert.ok(parsed.ok);
     assert.equal(parsed.object.value.RoleID, '3534059070281430668');
-    assert.equal(parsed.object.numberText.RoleID, '3534059070281430668');
+    assert.equal(fieldText(parsed.object, 'RoleID'), '3534059070281430668');
     assert.equal(parsed.object.value.Amount, 999);
   });
 
@@ -48,7 +59,7 @@ describe('recharge JSON number literals', () => {
     const parsed = parseSourced('{"x":{"id":3534059070281430668},"Amount":1}');
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.object.value.x, { id: '3534059070281430668' });
-    assert.equal(parsed.object.numberText.Amount, '1');
+    assert.equal(fieldText(parsed.object, 'Amount'), '1');
   });
 
   it('still refuses what is not a JSON object, without quoting it', () => {
