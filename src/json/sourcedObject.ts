@@ -6,7 +6,7 @@
  */
 import { MAX_JSON_DEPTH, tooDeepField } from './depth.js';
 import { isUnsafeIntegerLiteral, parseWithSource, rawJson } from './exactNumbers.js';
-import { decodeUtf8, jsonSyntaxReason, notAnObjectReason } from './objectParse.js';
+import { decodeUtf8, jsonSyntaxReason, notAnObjectReason, parseJsonObjectText } from './objectParse.js';
 
 export interface SourcedObject {
   /** The parsed object. Integers beyond 2^53 are kept as their digit strings, so ids are never rounded. */
@@ -31,15 +31,9 @@ export function parseSourced(text: string): SourcedParse {
   // almost every callback has only plain integer literals, whose text String(n) gives back: native
   // JSON.parse alone then, the reviver (a JS call per value, 3-4x slower) only when a literal needs it
   if (onlyPlainIntegers(text)) {
-    let plain: unknown;
-    try {
-      plain = JSON.parse(text);
-    } catch (error) {
-      return { ok: false, reason: jsonSyntaxReason(error) };
-    }
-    const notObject = notAnObjectReason(plain);
-    if (notObject) return { ok: false, reason: notObject };
-    if (textsAreExact(plain as Record<string, unknown>)) return { ok: true, object: { value: plain as Record<string, unknown>, numberText: {} } };
+    const plain = parseJsonObjectText(text);
+    if (!plain.ok) return plain;
+    if (textsAreExact(plain.value)) return { ok: true, object: { value: plain.value, numberText: {} } };
   }
   const literals = new Map<object, Record<string, string>>();
   let value: unknown;
