@@ -593,6 +593,49 @@ describe('JsonSocketServer: keepAlive', () => {
     assert.equal(maxRunning, 1);
   });
 
+  it('stops reading a peer that pipelines more than one request ahead of a slow handler, and reads on once it is answered', async () => {
+    const gate = deferred();
+    const seen: number[] = [];
+    const { port } = await start({
+      keepAlive: true,
+      maxMessageBytes: 65_536,
+      onMessage: async (message) => {
+        const n = (message as { n: number }).n;
+        seen.push(n);
+        if (n === 0) await gate.promise;
+        return { n };
+      },
+    });
+    const client = await Client.open(port);
+    const pad = 'x'.repeat(60_000);
+    const count = 600; // 36 MB: more than the kernel's loopback buffers can hold for a reader that stopped
+    const all = Buffer.concat(Array.from({ length: count }, (_, n) => b(`{"n":${n},"pad":"${pad}"}\n`)));
+    client.socket.write(all);
+    await waitUntil(() => seen.length === 1, 'request 0 to be handled');
+    // the bytes queued on our side stop shrinking, with most of them still here, only if the server stopped
+    // reading while request 0 is handled (a server reading on would take all 36 MB into its memory)
+    let last = -1;
+    let steady = 0;
+    await waitUntil(
+      () => {
+        const queued = client.socket.writableLength;
+        steady = queued === last && queued > 16_000_000 ? steady + 1 : 0;
+        last = queued;
+        return steady >= 10;
+      },
+      'the server to stop reading',
+      5000,
+    );
+    assert.deepEqual(seen, [0]);
+    gate.resolve();
+    await client.waitFor((d) => d.toString().split('\n').length === count + 1, 20_000);
+    assert.equal(seen.length, count);
+    assert.deepEqual(
+      seen,
+      Array.from({ length: count }, (_, n) => n),
+    );
+  });
+
   it('keeps length-prefixed replies in order', async () => {
     const { port } = await start({ keepAlive: true, framing: 'len32be' });
     const client = await Client.open(port);
