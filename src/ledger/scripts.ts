@@ -27,14 +27,15 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revok
  * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the player's order
  * index, the creation day's index, the order's tombstone, the platform order id's key (what the desk finds
  * an order by when given only the platform's id; the order hash again when its ledger key already says it).
- * ARGV: 1 now, 2 member (ledger key), 3 initial state ('pending' | 'declined'), 4 the order's field/value
- * pairs as one JSON array (one argument instead of two dozen: each argument costs the client and Redis a
- * conversion), 5 the journal entry of an accept, 6 the journal entry of a duplicate without its closing
- * brace (the script adds the state found and the answer given), 7/8 the answer (JSON) to a duplicate of a
- * settled / an unsettled order, 9 order hash prefix, 10 tombstone prefix, 11 journal max entries,
- * 12 orders kept per player in the index, 13 record ms, 14 dedupe ms, 15 alias ms, 16 lease ms (0: not
- * leased), 17 lease owner, 18 the journal entry of the lease, 19 the order as it arrived (JSON, its `o`
- * field: passed alone so its text is not escaped again inside argument 4).
+ * ARGV, first the ten every accept of one ledger passes alike (sent once per batch, `sharedArgs`): 1/2 the
+ * answer (JSON) to a duplicate of a settled / an unsettled order, 3 order hash prefix, 4 tombstone prefix,
+ * 5 journal max entries, 6 orders kept per player in the index, 7 record ms, 8 dedupe ms, 9 alias ms,
+ * 10 lease owner; then the order's own: 11 now, 12 member (ledger key), 13 initial state ('pending' |
+ * 'declined'), 14 the order's field/value pairs as one JSON array (one argument instead of two dozen: each
+ * argument costs the client and Redis a conversion), 15 the journal entry of an accept, 16 the journal entry
+ * of a duplicate without its closing brace (the script adds the state found and the answer given), 17 lease
+ * ms (0: not leased), 18 the journal entry of the lease, 19 the order as it arrived (JSON, its `o` field:
+ * passed alone so its text is not escaped again inside argument 14).
  *
  * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
  * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process
@@ -73,28 +74,29 @@ const tombstoneState = (t: string | null): string | null => (t === null ? null :
 export const acceptScript = defineScript<AcceptReply>({
   name: 'ledger_accept',
   numberOfKeys: 7,
+  sharedArgs: 10,
   lua: `
 ${LUA_TOMBSTONE_STATE}
 local function noteDuplicate(okey, existing, via)
-  local answer = ARGV[8]
-  if ${TERMINAL_LUA} then answer = ARGV[7] end
+  local answer = ARGV[2]
+  if ${TERMINAL_LUA} then answer = ARGV[1] end
   -- an order only its tombstone remembers has no journal left to write to
   if redis.call('EXISTS', okey) == 0 then return end
-  ${nextEntryLua('okey', 'ARGV[11]')}
-  redis.call('HSET', okey, jfield, ARGV[6] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}')
+  ${nextEntryLua('okey', 'ARGV[5]')}
+  redis.call('HSET', okey, jfield, ARGV[16] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}')
 end
 local existing = redis.call('HGET', KEYS[1], 'state')
 local hasAlias = KEYS[3] ~= KEYS[1]
 local other = false
 local code, declinedReason, declinedAt, n0 = 1, '', '', 0
 if existing then
-  if existing ~= 'declined' or ARGV[3] ~= 'pending' then
+  if existing ~= 'declined' or ARGV[13] ~= 'pending' then
     noteDuplicate(KEYS[1], existing, '')
     return {0, existing}
   end
   code = 3
   local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt', '${JOURNAL_COUNT_FIELD}')
-  declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[1], tonumber(was[3] or '0')
+  declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[11], tonumber(was[3] or '0')
   redis.call('HDEL', KEYS[1], 'reason')
   if hasAlias then other = redis.call('GET', KEYS[3]) end
 else
@@ -103,36 +105,36 @@ else
   local seen = tombstoneState(got[1])
   other = got[2] or false
   if seen then
-    if seen ~= 'declined' or ARGV[3] ~= 'pending' then return {4, seen} end
+    if seen ~= 'declined' or ARGV[13] ~= 'pending' then return {4, seen} end
     -- paid after a decline whose record expired: a new order, the decline forgotten
     redis.call('DEL', KEYS[6])
   end
 end
 if hasAlias then
-  if other and (code == 1 or other ~= ARGV[2]) then
-    local found = redis.call('HGET', ARGV[9] .. other, 'state') or tombstoneState(redis.call('GET', ARGV[10] .. other))
-    noteDuplicate(ARGV[9] .. other, found, ',"byAlias":true')
+  if other and (code == 1 or other ~= ARGV[12]) then
+    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(redis.call('GET', ARGV[4] .. other))
+    noteDuplicate(ARGV[3] .. other, found, ',"byAlias":true')
     return {2, other, found or 'unknown'}
   end
-  if not other then redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[15]) end
+  if not other then redis.call('SET', KEYS[3], ARGV[12], 'PX', ARGV[9]) end
 end
-local leaseMs = tonumber(ARGV[16])
-local state, fence, dueAt = ARGV[3], '0', ARGV[1]
-local entries = {ARGV[5]}
+local leaseMs = tonumber(ARGV[17])
+local state, fence, dueAt = ARGV[13], '0', ARGV[11]
+local entries = {ARGV[15]}
 local fields = {}
 if state == 'pending' and leaseMs > 0 then
   ${LUA_CLOCK}
   state, fence, dueAt = 'granting', '1', clock + leaseMs
   entries[2] = ARGV[18]
-  fields = {'leaseOwner', ARGV[17], 'leaseUntil', dueAt}
+  fields = {'leaseOwner', ARGV[10], 'leaseUntil', dueAt}
 end
-for _, v in ipairs({'state', state, 'attempts', '0', 'fence', fence, 'createdAt', ARGV[1], 'updatedAt', ARGV[1]}) do fields[#fields + 1] = v end
+for _, v in ipairs({'state', state, 'attempts', '0', 'fence', fence, 'createdAt', ARGV[11], 'updatedAt', ARGV[11]}) do fields[#fields + 1] = v end
 if code == 3 then
   for _, v in ipairs({'declinedReason', declinedReason, 'declinedAt', declinedAt}) do fields[#fields + 1] = v end
   redis.call('PERSIST', KEYS[1])
   redis.call('DEL', KEYS[6])
 end
-local max = tonumber(ARGV[11])
+local max = tonumber(ARGV[5])
 for i, e in ipairs(entries) do
   local n = n0 + i
   fields[#fields + 1] = 'j' .. n
@@ -141,35 +143,29 @@ for i, e in ipairs(entries) do
 end
 fields[#fields + 1] = '${JOURNAL_COUNT_FIELD}'
 fields[#fields + 1] = n0 + #entries
-for _, v in ipairs(cjson.decode(ARGV[4])) do fields[#fields + 1] = v end
+for _, v in ipairs(cjson.decode(ARGV[14])) do fields[#fields + 1] = v end
 fields[#fields + 1] = '${ARRIVAL_FIELD}'
 fields[#fields + 1] = ARGV[19]
 redis.call('HSET', KEYS[1], unpack(fields))
-if ARGV[3] == 'pending' then
-  redis.call('ZADD', KEYS[2], dueAt, ARGV[2])
+if ARGV[13] == 'pending' then
+  redis.call('ZADD', KEYS[2], dueAt, ARGV[12])
 else
-  redis.call('PEXPIRE', KEYS[1], ARGV[13])
-  redis.call('SET', KEYS[6], 'declined|' .. ARGV[1], 'PX', ARGV[14])
+  redis.call('PEXPIRE', KEYS[1], ARGV[7])
+  redis.call('SET', KEYS[6], 'declined|' .. ARGV[11], 'PX', ARGV[8])
 end
-redis.call('ZADD', KEYS[4], ARGV[1], ARGV[2])
-local keep = tonumber(ARGV[12])
+redis.call('ZADD', KEYS[4], ARGV[11], ARGV[12])
+local keep = tonumber(ARGV[6])
 if redis.call('ZCARD', KEYS[4]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(keep + 1)) end
-redis.call('PEXPIRE', KEYS[4], ARGV[13])
-redis.call('ZADD', KEYS[5], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[5], ARGV[13])
-if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[2], 'NX', 'PX', ARGV[13]) end
+redis.call('PEXPIRE', KEYS[4], ARGV[7])
+redis.call('ZADD', KEYS[5], ARGV[11], ARGV[12])
+redis.call('PEXPIRE', KEYS[5], ARGV[7])
+if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[12], 'NX', 'PX', ARGV[7]) end
 if code == 3 then return {code, state, declinedReason, declinedAt} end
 return {1, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
     const [order, due, alias, user, day, seenKey, id] = keys as [string, string, string, string, string, string, string];
     const [
-      now,
-      member,
-      initial,
-      pairsJson,
-      acceptedEntry,
-      dupHead,
       settledAnswer,
       pendingAnswer,
       orderPrefix,
@@ -179,8 +175,14 @@ return {1, state}
       recordMs,
       dedupeMs,
       aliasMs,
-      leaseText,
       owner,
+      now,
+      member,
+      initial,
+      pairsJson,
+      acceptedEntry,
+      dupHead,
+      leaseText,
       leaseEntry,
       arrival,
     ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];

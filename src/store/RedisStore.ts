@@ -205,7 +205,7 @@ export class RedisStore implements Store {
       if (call.keys.length !== script.numberOfKeys) throw new Error(`script ${script.name} takes ${script.numberOfKeys} keys, got ${call.keys.length}`);
     }
     if (calls.length === 0) return [];
-    const { keys, args } = batchArgs(calls);
+    const { keys, args } = batchArgs(calls, script.sharedArgs);
     // one EVAL: on a Cluster every key must be in one slot, so it is checked here on every layout
     assertOneSlot(`script ${script.name} batch`, keys);
     const command = `pb_${script.name}_batch`;

@@ -3,6 +3,7 @@
  * own reply (or its own error), a lone call runs as the plain script, and an unreachable store fails every
  * waiting caller. Run on both stores, counting the round trips each makes.
  */
+import { batchArgs } from '../../src/store/batchLua.js';
 import assert from 'node:assert/strict';
 import { KeySpace, MemoryStore, RedisStore, ScriptBatcher, StoreUnavailableError, defineScript, type ScriptCall, type Store, type StoreScript } from '../../src/store/index.js';
 import { CapturingLogger } from '../helpers/logs.js';
@@ -125,4 +126,31 @@ suite('the in-process store', () => new MemoryStore(new KeySpace('pbbatch:')));
 describe('redis', () => {
   const redis = useRedisServer();
   suite('Redis', () => new RedisStore({ connection: redis.url, keys: new KeySpace('pbbatch:'), logger: new CapturingLogger() }));
+});
+
+describe('batchArgs: shared leading arguments', () => {
+  it('sends the shared ones once when every call agrees, and each call its own otherwise', () => {
+    const key = ['{t}k'];
+    assert.deepEqual(
+      batchArgs(
+        [
+          { keys: key, args: ['s1', 2, 'a'] },
+          { keys: key, args: ['s1', '2', 'b', 'c'] },
+        ],
+        2,
+      ).args,
+      [2, 2, 's1', 2, 1, 'a', 2, 'b', 'c'],
+    );
+    assert.deepEqual(
+      batchArgs(
+        [
+          { keys: key, args: ['s1', 2, 'a'] },
+          { keys: key, args: ['s2', 2, 'b'] },
+        ],
+        2,
+      ).args,
+      [2, 0, 3, 's1', 2, 'a', 3, 's2', 2, 'b'],
+    );
+    assert.deepEqual(batchArgs([{ keys: key, args: ['x'] }]).args, [1, 0, 1, 'x']);
+  });
 });

@@ -30,6 +30,19 @@ const recordOnce = defineScript<{ added: boolean; total: number }>({
   },
 });
 
+/** Echoes every ARGV it sees: a batch that sends the shared leading ones once must still hand them to each call. */
+const echoArgs = defineScript<string[]>({
+  name: 'test_echo_args',
+  numberOfKeys: 1,
+  sharedArgs: 2,
+  lua: `redis.call('INCR', KEYS[1]) return ARGV`,
+  local(db, keys, args) {
+    db.incrBy(keys[0]!, 1);
+    return args;
+  },
+  decode: (r) => r as string[],
+});
+
 const nilScript = defineScript({
   name: 'test_nil',
   numberOfKeys: 1,
@@ -181,6 +194,35 @@ function contract(name: string, make: () => Promise<Store>, teardown: (s: Store)
       assert.deepEqual(await store.hgetall(keys[0]!), { 'order-1': 'v', 'order-2': 'v' });
       assert.deepEqual(await store.runBatch(nilScript, [{ keys: [k('missing')], args: [] }]), [{ ok: true, value: null }]);
       assert.deepEqual(await store.runBatch(recordOnce, []), []);
+    });
+
+    it('gives every call of a batch its shared leading arguments, whether the calls agree on them or not', async () => {
+      const key = store.keys.tagged(`e${n}`, 'count');
+      // agreeing: sent once on the wire, seen by each call
+      assert.deepEqual(
+        await store.runBatch(echoArgs, [
+          { keys: [key], args: ['s1', 2, 'a'] },
+          { keys: [key], args: ['s1', '2', 'b', 'c'] },
+        ]),
+        [
+          { ok: true, value: ['s1', '2', 'a'] },
+          { ok: true, value: ['s1', '2', 'b', 'c'] },
+        ],
+      );
+      // disagreeing, or a call shorter than the shared part: each call sends its own
+      assert.deepEqual(
+        await store.runBatch(echoArgs, [
+          { keys: [key], args: ['s1', '2', 'a'] },
+          { keys: [key], args: ['s2', '2', 'b'] },
+          { keys: [key], args: ['s1'] },
+        ]),
+        [
+          { ok: true, value: ['s1', '2', 'a'] },
+          { ok: true, value: ['s2', '2', 'b'] },
+          { ok: true, value: ['s1'] },
+        ],
+      );
+      assert.equal(await store.get(key), '5');
     });
 
     it('publishes to subscribers and stops after unsubscribe', async () => {
