@@ -23,8 +23,9 @@ export interface ConnectionHost {
 /**
  * One accepted socket. States: `reading` (waiting for a complete request, idle deadline armed),
  * `handling` (the handler runs; in keepAlive mode, once more than one whole request is buffered behind it,
- * the socket is paused so further pipelined requests wait in the kernel, not in memory), `flushing` (a keepAlive reply waits for the peer to read it), `ending` (the
- * final reply is being flushed and the peer's close awaited), `closed`.
+ * the socket is paused so further pipelined requests wait in the kernel, not in memory), `flushing` (a
+ * keepAlive reply waits for the peer to read it), `ending` (the final reply is being flushed and the
+ * peer's close awaited), `closed`.
  */
 export class Connection {
   private state: ConnectionState = 'reading';
