@@ -43,8 +43,8 @@ const DEFAULT_DUPLICATE_ANSWER = JSON.stringify('duplicate');
 /**
  * Accepts per script run. Small batches keep Redis and this process working side by side: Redis runs one
  * batch while the next is parsed here. With 128 a burst of callbacks became one long script, during which
- * this process waited, then one long parse, during which Redis waited (keep-alive socket bench: 8,300
- * orders/s at 128, 11,000-15,000 at 8; 2 and 4 pay the per-run cost too often).
+ * this process waited, then one long parse, during which Redis waited (`recharge_socket_per_s` on 2 cores:
+ * 7,800-8,600 orders/s at 128, 8,600-10,600 at 8; 2 and 4 pay the per-run cost too often).
  */
 const ACCEPT_BATCH = 8;
 
