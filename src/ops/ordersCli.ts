@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StoreLedger } from '../ledger/StoreLedger.js';
+import { ledgerOptionsSchema, retentionOf, type LedgerRetention } from '../ledger/options.js';
 import type { LedgerRecord } from '../ledger/types.js';
 import { JOURNAL_SUBJECTS, type JournalEntry, type JournalSubject } from '../ledger/journal.js';
 import { consoleLogger } from '../logger.js';
@@ -38,6 +39,9 @@ options
   --older-than D        list granting: leased at least this long ago (90s, 10m, 2h)
   --by NAME             who is acting, for the order's journal ($USER)
   --yes                 confirm a retry or a cancel
+  --record-days N, --dedupe-days N, --alias-days N
+                        the deployment's ledger.recordDays / dedupeDays / aliasDays (90 / 400 / dedupe):
+                        a cancel sets the order's expiry and tombstone from them, as the server would
 `;
 
 export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = process.stdout, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -60,6 +64,9 @@ export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = 
         subject: { type: 'string' },
         format: { type: 'string' },
         out: { type: 'string' },
+        'record-days': { type: 'string' },
+        'dedupe-days': { type: 'string' },
+        'alias-days': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -78,10 +85,12 @@ export async function runOrdersCli(argv: string[], out: NodeJS.WritableStream = 
   const limit = o.limit === undefined ? undefined : Number(o.limit);
   if (limit !== undefined && !(limit > 0)) return usage(out, '--limit must be a positive number');
   const by = o.by ?? env.USER ?? safeUser();
+  const retention = retentionFrom(o['record-days'], o['dedupe-days'], o['alias-days']);
+  if (typeof retention === 'string') return usage(out, retention);
 
   const store = new RedisStore({ connection: redis, keys: new KeySpace(o['key-prefix'] ?? 'platform:'), logger: consoleLogger('error'), commandTimeoutMs: 10_000 });
   const clock = { now: Date.now };
-  const desk = new Desk(store, new StoreLedger(store, clock), clock);
+  const desk = new Desk(store, new StoreLedger(store, clock, { retention }), clock);
   const print = (value: unknown, table: () => string) => out.write(o.json ? JSON.stringify(value) + '\n' : table());
   try {
     switch (command) {
@@ -247,4 +256,21 @@ function timelineTable(entries: JournalEntry[]): string {
       .join(' '),
   ]);
   return table(['at', 'event', 'details'], rows);
+}
+
+/**
+ * The deployment's ledger retention, from the three flags, checked by the ledger's own option rules
+ * (positive, dedupe at least record); a usage message otherwise. Unset flags take the ledger's defaults,
+ * so a cancel from the CLI expires its order as a server with default options would.
+ */
+function retentionFrom(record?: string, dedupe?: string, alias?: string): LedgerRetention | string {
+  const days = (v?: string) => (v === undefined ? undefined : v.trim() === '' ? NaN : Number(v));
+  const picked = { recordDays: days(record), dedupeDays: days(dedupe), aliasDays: days(alias) };
+  const checked = ledgerOptionsSchema.safeParse(Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)));
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const flag = `--${String(issue.path[0]).replace('Days', '-days')}`;
+    return `${flag}: ${issue.code === 'custom' ? issue.message : 'must be a positive number of days'}`;
+  }
+  return retentionOf(checked.data);
 }

@@ -10,6 +10,7 @@ import { registerPlatformBridge } from '../../src/index.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { spawnTs, waitFor, within } from '../helpers/processes.js';
 import { CapturingLogger } from '../helpers/logs.js';
+import { Redis } from 'ioredis';
 
 describe('orders CLI', function () {
   this.timeout(60_000);
@@ -74,8 +75,24 @@ describe('orders CLI', function () {
     assert.match(table.out, /retried\s+by=cli:ops-tester/);
 
     assert.equal((await cli('cancel', 'c2', '--yes')).code, 2, 'a reason is required');
-    const cancelled = await cli('cancel', 'c2', '--reason', 'refunded by VNGates', '--yes');
+    assert.match((await cli('cancel', 'c2', '--reason', 'x', '--yes', '--record-days', '5', '--dedupe-days', '2')).out, /--dedupe-days: must be at least recordDays/);
+    assert.match((await cli('cancel', 'c2', '--reason', 'x', '--yes', '--record-days', 'abc')).out, /--record-days: must be a positive number of days/);
+    assert.equal(JSON.parse((await cli('get', 'c2', '--json')).out).state, 'given_up', 'a refused flag changes nothing');
+    // the deployment's retention, not the defaults: the cancelled record and its tombstone expire on its schedule
+    const cancelled = await cli('cancel', 'c2', '--reason', 'refunded by VNGates', '--yes', '--record-days', '2', '--dedupe-days', '3');
     assert.equal(cancelled.code, 0, cancelled.out);
+    const probe = new Redis(redis.url);
+    try {
+      const day = 86_400_000;
+      const [orderKey] = await probe.keys(`${prefix}*order:vngates:c2`);
+      const [seenKey] = await probe.keys(`${prefix}*seen:vngates:c2`);
+      assert.ok(orderKey && seenKey, 'the order hash and its tombstone');
+      const [recordTtl, seenTtl] = [await probe.pttl(orderKey), await probe.pttl(seenKey)];
+      assert.ok(recordTtl > 2 * day - 60_000 && recordTtl <= 2 * day, `record ttl ${recordTtl}`);
+      assert.ok(seenTtl > 3 * day - 60_000 && seenTtl <= 3 * day, `tombstone ttl ${seenTtl}`);
+    } finally {
+      probe.disconnect();
+    }
     assert.equal((await cli('cancel', 'c3', '--reason', 'x', '--yes')).code, 1, 'a granted order is never cancelled');
     assert.equal((await cli('get', 'nope')).code, 1);
   });
