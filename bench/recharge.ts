@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { freePort } from '../test/helpers/ports.js';
 import { spawnTs, waitFor } from '../test/helpers/processes.js';
-import { runLoad, type LoadResult } from './lib/httpLoad.js';
+import { runLoad, type LoadOptions, type LoadResult } from './lib/httpLoad.js';
 import type { Figure } from './lib/report.js';
 
 const KEY = 'bench-recharge-key';
@@ -58,40 +58,33 @@ export async function benchRechargeHttp(redisUrl: string, durationMs = 9000): Pr
     const common = { connections: 64, durationMs: Math.round(durationMs / 3), warmupMs: 500 };
     const baseRuns: LoadResult[] = [];
     const fullRuns: LoadResult[] = [];
-    // both routes warmed until the JIT has settled (throughput still rose by half from one 3 s round to the next)
-    for (const [path, tag] of [
-      ['/bench/setnx', 'wb'],
-      ['/platform/recharge', 'wf'],
-      ['/bench/setnx', 'wb2'],
-      ['/platform/recharge', 'wf2'],
-    ] as const) {
-      await runLoad({
+    // one round on one route: the bare SET NX route or the full recharge path, each order fresh under its tag
+    const ROUTES = {
+      bare: { path: '/bench/setnx', ok: (status: number) => status === 200 },
+      full: { path: '/platform/recharge', ok: (status: number, body: string) => status === 200 && body.includes('\\"ret\\":1') },
+    };
+    const round = (route: keyof typeof ROUTES, tag: string, over: Partial<LoadOptions> = {}) =>
+      runLoad({
         ...common,
-        durationMs: 3000,
-        url: `http://127.0.0.1:${port}${path}`,
+        url: `http://127.0.0.1:${port}${ROUTES[route].path}`,
         body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, tag, true)), headers: { 'content-type': 'application/json' } }),
-        ok: () => true,
+        ok: ROUTES[route].ok,
+        ...over,
       });
+    // both routes warmed until the JIT has settled (throughput still rose by half from one 3 s round to the next)
+    for (const [route, tag] of [
+      ['bare', 'wb'],
+      ['full', 'wf'],
+      ['bare', 'wb2'],
+      ['full', 'wf2'],
+    ] as const) {
+      await round(route, tag, { durationMs: 3000, ok: () => true });
     }
     // paired rounds, each pair's own ratio, the median pair reported: on 2 shared cores throughput drifts
     // by ±20 % over seconds (host load, clock), and a pair's two halves share the same moment. The order
     // inside a pair alternates, so a drift within a pair favours neither route
-    const bare = (r: number) =>
-      runLoad({
-        ...common,
-        durationMs: PAIR_MS,
-        url: `http://127.0.0.1:${port}/bench/setnx`,
-        body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `base${r}`, true)), headers: { 'content-type': 'application/json' } }),
-        ok: (status) => status === 200,
-      });
-    const fullPath = (r: number) =>
-      runLoad({
-        ...common,
-        durationMs: PAIR_MS,
-        url: `http://127.0.0.1:${port}/platform/recharge`,
-        body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `http${r}`, true)), headers: { 'content-type': 'application/json' } }),
-        ok: (status, body) => status === 200 && body.includes('\\"ret\\":1'),
-      });
+    const bare = (r: number) => round('bare', `base${r}`, { durationMs: PAIR_MS });
+    const fullPath = (r: number) => round('full', `http${r}`, { durationMs: PAIR_MS });
     for (let r = 0; r < PAIRS; r++) {
       if (r % 2 === 0) {
         baseRuns.push(await bare(r));
@@ -111,24 +104,8 @@ export async function benchRechargeHttp(redisUrl: string, durationMs = 9000): Pr
     const pacedBaseRuns: LoadResult[] = [];
     const pacedRuns: LoadResult[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      pacedBaseRuns.push(
-        await runLoad({
-          ...common,
-          ratePerSec: PACED_RATE,
-          url: `http://127.0.0.1:${port}/bench/setnx`,
-          body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `pbase${r}`, true)), headers: { 'content-type': 'application/json' } }),
-          ok: (status) => status === 200,
-        }),
-      );
-      pacedRuns.push(
-        await runLoad({
-          ...common,
-          ratePerSec: PACED_RATE,
-          url: `http://127.0.0.1:${port}/platform/recharge`,
-          body: (i) => ({ method: 'POST', body: JSON.stringify(rechargeOrder(i, `paced${r}`, true)), headers: { 'content-type': 'application/json' } }),
-          ok: (status, body) => status === 200 && body.includes('\\"ret\\":1'),
-        }),
-      );
+      pacedBaseRuns.push(await round('bare', `pbase${r}`, { ratePerSec: PACED_RATE }));
+      pacedRuns.push(await round('full', `paced${r}`, { ratePerSec: PACED_RATE }));
     }
     const byP99 = (runs: LoadResult[]) => [...runs].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(runs.length / 2)]!;
     const pacedBase = byP99(pacedBaseRuns);
