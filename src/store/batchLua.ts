@@ -49,7 +49,7 @@ return out
  */
 export function batchArgs(calls: ReadonlyArray<{ keys: string[]; args: ReadonlyArray<string | number> }>, shared = 0): { keys: string[]; args: Array<string | number> } {
   const first = calls[0]?.args ?? [];
-  const ns = shared > 0 && first.length >= shared && calls.every((c) => c.args.length >= shared && sameLead(c.args, first, shared)) ? shared : 0;
+  const ns = shared > 0 && calls.every((c) => c.args.length >= shared && sameLead(c.args, first, shared)) ? shared : 0;
   const keys: string[] = [];
   const args: Array<string | number> = [calls.length, ns];
   for (let j = 0; j < ns; j++) args.push(first[j]!);
