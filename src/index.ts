@@ -35,6 +35,7 @@ export type {
   GrantResult,
   GrantDelivery,
   GrantSink,
+  HandOver,
   OrderSource,
 } from './ledger/index.js';
 export { UnstorableOrderError, MAX_RAW_DEPTH } from './ledger/index.js';

@@ -16,10 +16,10 @@ import type { Store } from '../store/Store.js';
 import type { Deliveries } from './Ledger.js';
 import type { LedgerKeys } from './keys.js';
 import { retentionOf, type LedgerOptions } from './options.js';
-import { claimDeliveryScript, deliveredScript, inboxScript, renewDeliveryClaimScript, waitingSinceScript } from './deliveryScripts.js';
+import { claimDeliveryScript, deliveredScript, handOverScript, inboxScript, renewDeliveryClaimScript, waitingSinceScript } from './deliveryScripts.js';
 import { grantNotice, parseGrantNotice } from './grantNotice.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
-import type { GrantDelivery, GrantSink } from './types.js';
+import type { GrantDelivery, GrantSink, HandOver } from './types.js';
 import { PlayerAwayError } from './away.js';
 import type { Clock } from '../context.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
@@ -168,6 +168,16 @@ export class DeliveryHub implements Deliveries {
       const sinks = [...(this.sinks.get(userId) ?? [])];
       if (!sinks.length) break;
       const claimKey = this.keys.deliveryClaim(key);
+      const overs = handOvers(sinks);
+      if (overs) {
+        const handed = await this.handOver(userId, key, claimKey, sinks, overs);
+        if (handed === 'away') {
+          this.unsettled.add(userId);
+          return delivered;
+        }
+        if (handed) delivered++;
+        continue;
+      }
       let claim: { json: string } | { busyMs: number } | null;
       try {
         claim = await this.store.run(claimDeliveryScript, [this.keys.inbox(userId), claimKey], [key, this.owner, this.options.deliveryClaimMs]);
@@ -223,6 +233,56 @@ export class DeliveryHub implements Deliveries {
     if (leftBehind) this.unsettled.add(userId);
     else if (only === undefined) this.unsettled.delete(userId);
     return delivered;
+  }
+
+  /**
+   * Delivers to sinks that all offer a hand-over: one step takes the grant from the inbox into the kept
+   * (unacknowledged) hash and journals it, then each sink sends it. Returns whether it was handed over, or
+   * 'away' when the store is.
+   */
+  private async handOver(userId: string, key: string, claimKey: string, sinks: GrantSink[], overs: HandOver[]): Promise<boolean | 'away'> {
+    const rooms = this.roomsOf(sinks);
+    const now = this.clock.now();
+    const note = entry(now, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: overs.length });
+    let taken: { json: string } | { busyMs: number } | null;
+    try {
+      taken = await this.store.run(
+        handOverScript,
+        [this.keys.inbox(userId), claimKey, this.keys.order(key), this.keys.waiting, overs[0]!.keepKey],
+        [key, userId, JSON.stringify(note), this.journal.options.maxEntries, overs[0]!.keepMs],
+      );
+    } catch {
+      return 'away';
+    }
+    if (taken === null) return false; // delivered elsewhere
+    if ('busyMs' in taken) {
+      // another process claimed it for a sink of its own: it delivers, or its claim ends
+      this.lookAgain(userId, taken.busyMs);
+      return false;
+    }
+    const delivery = safeParse(taken.json);
+    if (!delivery) return false;
+    let sent = 0;
+    for (const over of overs) {
+      try {
+        if (over.send(delivery)) sent++;
+      } catch (err) {
+        this.logger.error("a room's grant sink threw", { userId, order: key, error: errorText(err) });
+      }
+    }
+    // kept until acknowledged, so a send that did not happen is made at the player's next join or reconnect
+    if (!sent) this.logger.debug('a grant handed over was not sent: the player left meanwhile; it is sent at their next join', { userId, order: key });
+    if (delivery.acceptedAt !== undefined) this.ops.delivery(Math.max(0, this.clock.now() - delivery.acceptedAt) / 1000);
+    return true;
+  }
+
+  private roomsOf(sinks: GrantSink[]): string[] {
+    const rooms: string[] = [];
+    for (const sink of sinks) {
+      const roomId = this.labels.get(sink)?.roomId;
+      if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
+    }
+    return rooms;
   }
 
   /** Renews a claim while this process delivers, so that only a dead holder's claim runs out. */
@@ -297,6 +357,17 @@ const SWEEP_READ_LIMIT = 5000;
  * little behind must not hide grants. Delivered players have left the set, so re-reading costs little.
  */
 const SWEEP_MARGIN_MS = 2000;
+
+/** Every sink's hand-over, when all of them offer one into the same kept hash; else undefined (claim instead). */
+function handOvers(sinks: GrantSink[]): HandOver[] | undefined {
+  const overs: HandOver[] = [];
+  for (const sink of sinks) {
+    const over = sink.handOver?.();
+    if (!over || (overs.length && over.keepKey !== overs[0]!.keepKey)) return undefined;
+    overs.push(over);
+  }
+  return overs.length ? overs : undefined;
+}
 
 function safeParse(json: string): GrantDelivery | undefined {
   try {

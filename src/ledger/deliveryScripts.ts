@@ -36,6 +36,55 @@ return n
   decode: (r) => Number(r),
 });
 
+/** A delivery taken (claimed or handed over): {1, json} taken, {0, ms left} claimed elsewhere, nil gone. */
+function decodeTaken(r: unknown): { json: string } | { busyMs: number } | null {
+  if (!Array.isArray(r)) return null;
+  return r[0] === 1 ? { json: String(r[1]) } : { busyMs: Number(r[1]) };
+}
+
+/**
+ * KEYS: the player's inbox hash, the delivery's claim key, the order hash (its journal), the waiting set, the
+ * player's unacknowledged grants. ARGV: member, user id, journal entry, max entries, keep ms.
+ * Hands a waiting grant to sinks that send it at once and keep it until the client acknowledges it (the
+ * default `grant` message with acknowledgements on): out of the inbox and into the unacknowledged hash,
+ * journaled, the player out of the waiting set once nothing else waits, in the one step a claim would have
+ * taken. No claim and no second "delivered" step are needed: the grant is never in neither place, and one
+ * that could not be sent after all (the player left in the meantime, the process died) is sent again from
+ * the unacknowledged hash at the player's next join or reconnect. A delivery another process has claimed is
+ * left to it. Reply: {1, delivery JSON} handed over, {0, ms left} claimed elsewhere, nil when it is gone.
+ */
+export const handOverScript = defineScript<{ json: string } | { busyMs: number } | null>({
+  name: 'ledger_hand_over',
+  numberOfKeys: 5,
+  lua: `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return false end
+local left = redis.call('PTTL', KEYS[2])
+if left ~= -2 then return {0, math.max(left, 0)} end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[4], ARGV[2]) end
+redis.call('HSET', KEYS[5], ARGV[1], v)
+redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[5]))
+${appendEntryLua('KEYS[3]', 'ARGV[3]', 'ARGV[4]')}
+return {1, v}
+`,
+  local(db, keys, args) {
+    const [inbox, claim, order, waiting, unacked] = keys as [string, string, string, string, string];
+    const [member, userId, note, max, keepMs] = args as [string, string, string, string, string];
+    const v = db.hget(inbox, member);
+    if (v === null) return null;
+    const left = db.pttl(claim);
+    if (left !== -2) return [0, Math.max(left, 0)];
+    db.hdel(inbox, member);
+    if (db.hlen(inbox) === 0) db.zrem(waiting, userId);
+    db.hset(unacked, { [member]: v });
+    db.pexpire(unacked, Number(keepMs));
+    appendEntryLocal(db, order, note, max);
+    return [1, v];
+  },
+  decode: decodeTaken,
+});
+
 /**
  * KEYS: the player's inbox hash, the waiting set. ARGV: user id. Everything in the player's inbox, as
  * field/value pairs; an empty inbox also takes the player out of the waiting set (it may have expired, or
@@ -134,10 +183,7 @@ return {0, redis.call('PTTL', KEYS[2])}
     if (v === null) return null;
     return db.set(claim, args[1]!, { nx: true, px: Number(args[2]) }) ? [1, v] : [0, db.pttl(claim)];
   },
-  decode: (r) => {
-    if (!Array.isArray(r)) return null;
-    return r[0] === 1 ? { json: String(r[1]) } : { busyMs: Number(r[1]) };
-  },
+  decode: decodeTaken,
 });
 
 /** KEYS: the delivery claim key. ARGV: owner, claimMs. Extends the claim while this owner still holds it. Reply 1/0. */

@@ -12,6 +12,7 @@ export type {
   GrantResult,
   GrantDelivery,
   GrantSink,
+  HandOver,
   OrderSource,
 } from './types.js';
 export { TERMINAL_STATES } from './types.js';

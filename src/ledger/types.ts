@@ -137,9 +137,26 @@ export interface GrantDelivery {
   acceptedAt?: number;
 }
 
+/**
+ * How a sink that sends at once, and keeps what it sent until the client acknowledges it, takes a grant: in
+ * one Redis step that moves it from the inbox to `keepKey`, instead of a claim, the send and a "delivered"
+ * step. The room plugin's default `grant` message does this while acknowledgements are on.
+ */
+export interface HandOver {
+  /** The hash, in the ledger's `{ledger}` slot, keeping the player's grants until acknowledged; and its expiry. */
+  keepKey: string;
+  keepMs: number;
+  /** Sends it now; false when the player is no longer there (it stays kept, and is sent at their next join). */
+  send(delivery: GrantDelivery): boolean;
+}
+
 /** A live destination for one player's grants (their room, through the room plugin). */
-/** @remarks Extension point: `bridge.deliveries.attach(userId, sink)` receives a player's grants somewhere other than a room. */
-export type GrantSink = (delivery: GrantDelivery) => void | Promise<void>;
+/**
+ * @remarks Extension point: `bridge.deliveries.attach(userId, sink)` receives a player's grants somewhere other than a room.
+ * `handOver`, asked at each delivery, may offer a {@link HandOver}; without one the grant is claimed, given to the
+ * sink, and marked delivered once the sink returns.
+ */
+export type GrantSink = ((delivery: GrantDelivery) => void | Promise<void>) & { handOver?: () => HandOver | undefined };
 
 export interface RevokeContext {
   /** Stable per order and distinct from the grant's key: a repeated key is "already clawed back". */

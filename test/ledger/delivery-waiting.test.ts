@@ -148,6 +148,43 @@ describe('delivery by the set of players with waiting grants', function () {
       assert.deepEqual(got.sort(), ['w-1', 'w-2']);
     });
 
+    it('a sink that offers a hand-over gets each grant in one step: kept until acknowledged, a send that failed stays kept', async () => {
+      const { bridge, logger } = await boot(60_000);
+      const keepKey = `${keys.orderPrefix.split('{')[0]}{ledger}:unacked:hana`;
+      const sent: string[] = [];
+      let present = true;
+      const sink = Object.assign(() => assert.fail('a hand-over sink is not called as a plain sink'), {
+        handOver: () => ({
+          keepKey,
+          keepMs: 60_000,
+          send: (d: GrantDelivery) => {
+            if (present) sent.push(d.orderId);
+            return present;
+          },
+        }),
+      });
+      // another process holds the claim of h-1's delivery: the hand-over waits for it to end
+      await probe.set(keys.deliveryClaim('test:h-1'), 'other-process', 'PX', 300);
+      await bridge.ledger.accept(paid('h-1', 'hana'));
+      await waitFor('granted', async () => ((await probe.hlen(keys.inbox('hana'))) === 1 ? true : undefined));
+      const detach = bridge.deliveries.attach('hana', sink);
+      await waitFor('handed over once the other claim ended', () => (sent.length ? true : undefined), 5000, 10);
+      assert.ok((await probe.pttl(keys.deliveryClaim('test:h-1'))) === -2, 'the other claim had ended');
+      assert.deepEqual(Object.keys(await probe.hgetall(keepKey)), ['test:h-1']);
+      assert.ok((await probe.pttl(keepKey)) > 50_000);
+      assert.equal(await probe.exists(keys.inbox('hana')), 0);
+      assert.equal(await waitingScore('hana'), null);
+
+      // the player is gone by the time of the send: the grant is not lost, it is kept for their next join
+      present = false;
+      await bridge.ledger.accept(paid('h-2', 'hana'));
+      await waitFor('the unsent hand-over logged', () => (logger.find('a grant handed over was not sent', 'debug').length ? true : undefined), 5000, 10);
+      assert.deepEqual(Object.keys(await probe.hgetall(keepKey)).sort(), ['test:h-1', 'test:h-2']);
+      assert.equal(await probe.exists(keys.inbox('hana')), 0);
+      assert.deepEqual(sent, ['h-1']);
+      detach();
+    });
+
     it('the sweep delivers a grant whose notice nobody heard', async () => {
       const { bridge } = await boot(150);
       const got: Array<{ d: GrantDelivery; at: number }> = [];

@@ -56,7 +56,9 @@ describe('grants the client acknowledges', function () {
 
   const paid = (orderId: string, userId: string) => ({ source: 'test', orderId, userId, amount: 60, raw: {} });
   const granted = (key: string) => waitFor(`${key} granted`, async () => ((await app.bridge.ledger.get(key))?.state === 'granted' ? true : undefined));
-  const unacknowledged = (userId: string) => app.bridge.store.hgetall(app.bridge.store.keys.tagged('grant-acks', userId));
+  const unacknowledged = (userId: string) => app.bridge.store.hgetall(app.bridge.store.keys.tagged('ledger', 'unacked', userId));
+  /** Where versions before the hand-over kept them. */
+  const keptByOlderVersion = (userId: string) => app.bridge.store.keys.tagged('grant-acks', userId);
 
   for (const roomName of ['shop', 'arena']) {
     describe(`in a ${roomName === 'shop' ? 'room without bridge code' : 'room with the PlatformPlugin'}`, () => {
@@ -72,6 +74,10 @@ describe('grants the client acknowledges', function () {
         await waitFor('the grant in the first session', () => (seen1.length ? true : undefined), 5000);
         assert.equal(seen1[0]!.key, `test:${roomName}-a1`);
         assert.deepEqual(Object.keys(await unacknowledged(userId)), [`test:${roomName}-a1`]);
+        // handed over in one step: out of the inbox, no delivery claim taken, journaled as delivered
+        assert.deepEqual(await app.bridge.store.hgetall(app.bridge.store.keys.tagged('ledger', 'inbox', userId)), {});
+        assert.equal(await app.bridge.store.get(app.bridge.store.keys.tagged('ledger', 'delivering', `test:${roomName}-a1`)), null);
+        assert.deepEqual((await app.bridge.desk.timeline(`${roomName}-a1`))?.entries.at(-1)?.event, 'delivered');
         await first.leave();
 
         // join 2: the helper shows it once and acknowledges it
@@ -99,6 +105,33 @@ describe('grants the client acknowledges', function () {
         await drained(third);
         assert.deepEqual(seen3, []);
         await third.leave();
+      });
+
+      it('sends again, once, a grant an older version kept unacknowledged, and its acknowledgement removes it there', async () => {
+        const userId = `${roomName}-legacy-player`;
+        const key = `test:${roomName}-old1`;
+        const kept = { orderId: `${roomName}-old1`, dedupeKey: key, source: 'test', userId, amount: 7, grantedAt: Date.now() - 60_000 };
+        await app.bridge.store.hset(keptByOlderVersion(userId), { [key]: JSON.stringify(kept) });
+
+        const room = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        const shown: Grant[] = [];
+        onGrant(room, (g) => void shown.push(g));
+        await waitFor('the older grant sent again', () => (shown.length ? true : undefined), 5000);
+        assert.deepEqual(
+          shown.map((g) => [g.key, g.amount]),
+          [[key, 7]],
+        );
+        await waitFor('acknowledged where it was kept', async () => (Object.keys(await app.bridge.store.hgetall(keptByOlderVersion(userId))).length === 0 ? true : undefined), 5000);
+        await drained(room);
+        assert.equal(shown.length, 1);
+        await room.leave();
+
+        const again = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        const seen: Grant[] = [];
+        again.onMessage('grant', (g: Grant) => void seen.push(g));
+        await drained(again);
+        assert.deepEqual(seen, []);
+        await again.leave();
       });
 
       it('waits for a player inside the reconnection window (debug, no error) and delivers on reconnect', async () => {

@@ -318,6 +318,48 @@ export const CASES: Record<string, ScriptCase[]> = {
       ],
     },
   ],
+  ledger_hand_over: [
+    {
+      name: 'into the kept hash, journaled, the player leaves the waiting set with the last; gone; claimed elsewhere',
+      seed: [
+        ['HSET', '~l:inbox:u1', 'o1', '{"orderId":"o1"}', 'o2', '{"orderId":"o2"}', 'o3', '{"orderId":"o3"}'],
+        ['ZADD', '~l:waiting', T, 'u1'],
+        ['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')],
+        ['SET', '~l:delivering:o3', 'p2', 'PX', 30_000],
+      ],
+      calls: [
+        [
+          ['~l:inbox:u1', '~l:delivering:o1', '~l:o:o1', '~l:waiting', '~l:unacked:u1'],
+          ['o1', 'u1', journal('delivered'), 5, 30 * DAY],
+        ],
+        [
+          ['~l:inbox:u1', '~l:delivering:o1', '~l:o:o1', '~l:waiting', '~l:unacked:u1'],
+          ['o1', 'u1', journal('delivered'), 5, 30 * DAY],
+        ],
+        [
+          ['~l:inbox:u1', '~l:delivering:o3', '~l:o:o3', '~l:waiting', '~l:unacked:u1'],
+          ['o3', 'u1', journal('delivered'), 5, 30 * DAY],
+        ],
+        [
+          ['~l:inbox:u1', '~l:delivering:o2', '~l:o:o2', '~l:waiting', '~l:unacked:u1'],
+          ['o2', 'u1', journal('delivered'), 5, 30 * DAY],
+        ],
+      ],
+    },
+    {
+      name: 'the last waiting grant: the player leaves the waiting set; an expired order is not recreated',
+      seed: [
+        ['HSET', '~l:inbox:u2', 'o4', '{"orderId":"o4"}'],
+        ['ZADD', '~l:waiting', T, 'u2', T, 'u3'],
+      ],
+      calls: [
+        [
+          ['~l:inbox:u2', '~l:delivering:o4', '~l:o:o4', '~l:waiting', '~l:unacked:u2'],
+          ['o4', 'u2', journal('delivered'), 5, DAY],
+        ],
+      ],
+    },
+  ],
   ledger_inbox: [
     {
       name: 'a waiting grant read, then an empty inbox leaves the waiting set',

@@ -5,6 +5,10 @@
  * key (the helper in `colyseus-platform-bridge/client` does), and one not acknowledged is sent again at the
  * player's next join or reconnect. Entries expire after `keepDays`, so a client that never acknowledges
  * (an old build) does not keep them forever.
+ *
+ * The hash lives in the ledger's `{ledger}` slot, so the ledger can move a grant from the inbox into it in
+ * the same step (a hand-over: see `handOverScript`). Before that it was `{grant-acks}:<userId>`; entries
+ * kept there by an older version are still read, sent again and acknowledged until they expire.
  */
 import type { GrantDelivery } from '../../ledger/types.js';
 import type { Logger } from '../../logger.js';
@@ -53,18 +57,37 @@ export class GrantAcks {
     return this.options.enabled;
   }
 
-  private key(userId: string): string {
+  /**
+   * Grants read from the older `{grant-acks}` hash on this process, by player: only their acknowledgements
+   * also delete there, so an acknowledgement costs one command. They were sent again from here (at a join),
+   * so their acknowledgements come back here.
+   */
+  private readonly legacy = new Map<string, Set<string>>();
+
+  /** The hash keeping a player's grants until acknowledged. */
+  keyOf(userId: string): string {
+    return this.keys.tagged('ledger', 'unacked', userId);
+  }
+
+  private legacyKey(userId: string): string {
     return this.keys.tagged('grant-acks', userId);
+  }
+
+  get keepMs(): number {
+    return this.options.keepDays * 86_400_000;
   }
 
   /** Keeps a grant until acknowledged (one step). Throws when Redis is away, so the grant stays in the inbox instead. */
   async sending(delivery: GrantDelivery): Promise<void> {
-    await this.store.run(keepUnacknowledgedScript, [this.key(delivery.userId)], [delivery.dedupeKey, JSON.stringify(delivery), this.options.keepDays * 86_400_000]);
+    await this.store.run(keepUnacknowledgedScript, [this.keyOf(delivery.userId)], [delivery.dedupeKey, JSON.stringify(delivery), this.keepMs]);
   }
 
   async acknowledged(userId: string, dedupeKey: string): Promise<boolean> {
     try {
-      return (await this.store.hdel(this.key(userId), dedupeKey)) > 0;
+      const old = this.legacy.get(userId);
+      const fromOld = old?.delete(dedupeKey) ? await this.store.hdel(this.legacyKey(userId), dedupeKey) : 0;
+      if (old?.size === 0) this.legacy.delete(userId);
+      return (await this.store.hdel(this.keyOf(userId), dedupeKey)) + fromOld > 0;
     } catch (err) {
       // the grant is shown again at the next join; the client's helper acknowledges it again
       this.logger.warn('could not record a grant acknowledgement', { userId, order: dedupeKey, error: errorText(err) });
@@ -72,11 +95,14 @@ export class GrantAcks {
     }
   }
 
-  /** Grants sent to the player and not acknowledged yet, oldest first. */
+  /** Grants sent to the player and not acknowledged yet, oldest first (one entry per grant, wherever kept). */
   async waiting(userId: string): Promise<GrantDelivery[]> {
-    const all = await this.store.hgetall(this.key(userId));
+    const [all, old] = await Promise.all([this.store.hgetall(this.keyOf(userId)), this.store.hgetall(this.legacyKey(userId))]);
+    if (Object.keys(old).length) this.legacy.set(userId, new Set(Object.keys(old)));
+    else this.legacy.delete(userId);
+    const oldKeys = Object.keys(old).filter((k) => !(k in all));
     const out: GrantDelivery[] = [];
-    for (const json of Object.values(all)) {
+    for (const json of [...Object.values(all), ...oldKeys.map((k) => old[k]!)]) {
       try {
         out.push(JSON.parse(json) as GrantDelivery);
       } catch {

@@ -8,7 +8,7 @@
 import { ClientState, type Client, type Room } from '@colyseus/core';
 import { PlayerAwayError } from '../../ledger/away.js';
 import type { Deliveries } from '../../ledger/Ledger.js';
-import type { GrantDelivery, GrantSink } from '../../ledger/types.js';
+import type { GrantDelivery, GrantSink, HandOver } from '../../ledger/types.js';
 import type { Logger } from '../../logger.js';
 import type { GrantAcks } from './grantAcks.js';
 import { errorText } from '../../logging/throttle.js';
@@ -64,11 +64,34 @@ export class SessionGrants {
     this.sendDefault = defaultGrantSender(deps.acks);
   }
 
-  readonly sink: GrantSink = async (delivery) => {
-    const client = this.client();
-    if (!client) throw new PlayerAwayError(`player ${delivery.userId} is not in room ${this.deps.room.roomId} right now (left, or inside the reconnection window)`);
-    await (this.handler() ?? this.sendDefault)(client, delivery);
-  };
+  readonly sink: GrantSink = Object.assign(
+    async (delivery: GrantDelivery) => {
+      const client = this.client();
+      if (!client) throw new PlayerAwayError(`player ${delivery.userId} is not in room ${this.deps.room.roomId} right now (left, or inside the reconnection window)`);
+      await (this.handler() ?? this.sendDefault)(client, delivery);
+    },
+    { handOver: () => this.handOver() },
+  );
+
+  /**
+   * The default message with acknowledgements on is sent at once and kept until acknowledged, so the ledger
+   * can hand the grant over in one step instead of claiming it (see `HandOver`). Not for a room's own
+   * handler, nor while the player is away (the claim path then waits for them).
+   */
+  private handOver(): HandOver | undefined {
+    const { acks, userId } = this.deps;
+    if (!acks.enabled || this.handler() !== undefined || !this.client()) return undefined;
+    return {
+      keepKey: acks.keyOf(userId),
+      keepMs: acks.keepMs,
+      send: (delivery) => {
+        const client = this.client();
+        if (!client) return false;
+        client.send('grant', grantMessage(delivery));
+        return true;
+      },
+    };
+  }
 
   /** Attaches the sink (which delivers what waits in the inbox) and sends again what was not acknowledged. */
   attach(): () => void {
