@@ -320,13 +320,15 @@ export const CASES: Record<string, ScriptCase[]> = {
   ],
   ledger_hand_over: [
     {
-      name: 'into the kept hash, journaled, the player leaves the waiting set with the last; gone; claimed elsewhere',
+      name: 'into the kept hash, journaled; gone; claimed elsewhere; the next one',
       seed: [
         ['HSET', '~l:inbox:u1', 'o1', '{"orderId":"o1"}', 'o2', '{"orderId":"o2"}', 'o3', '{"orderId":"o3"}'],
         ['ZADD', '~l:waiting', T, 'u1'],
         ['HSET', '~l:o:o1', 'state', 'granted', 'jn', 1, 'j1', journal('accepted')],
         ['SET', '~l:delivering:o3', 'p2', 'PX', 30_000],
       ],
+      // "claimed elsewhere for ms left" reads the claim's PTTL: whole seconds on both
+      normaliseReply: (r) => (Array.isArray(r) && r[0] === 0 ? [0, Math.round(Number(r[1]) / 1000)] : r),
       calls: [
         [
           ['~l:inbox:u1', '~l:delivering:o1', '~l:o:o1', '~l:waiting', '~l:unacked:u1'],
