@@ -10,8 +10,10 @@
  * - `redis_bytes_per_order`: that once every order is granted (the ledger's queued count is 0)
  *   minus the same before the orders, per order: record, indexes, the waiting inbox entry.
  * - `redis_bytes_per_tombstone`: the same on a process with `ledger.recordDays` RECORD_MS and
- *   `dedupeDays` 400, read once the key groups the orders added whose TTL was within recordDays are gone
- *   and the key count has stopped changing (bounded: EXPIRY_GRACE_MS past recordDays), minus before.
+ *   `dedupeDays` 400, read once the key groups the orders added whose TTL was within recordDays are gone,
+ *   the waiting set is back to its size before them (its players whose inboxes expired leave at the next
+ *   delivery sweep) and the key count has stopped changing (bounded: EXPIRY_GRACE_MS past recordDays),
+ *   minus before.
  *
  * The command path: process A serves the recharge route and grants; process B is the game server, where
  * PLAYERS real SDK clients are joined. ORDERS orders go to A at RATE a second, round robin over the
@@ -310,10 +312,11 @@ async function reading(probe: Redis, prefix: string): Promise<Reading> {
  * One warm-up order, a baseline, ORDERS orders to as many offline players, every one granted, a reading:
  * settled, or at once (`settle` false: keys whose records last only seconds are read before they go).
  */
-async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string, settle = true): Promise<{ before: Reading; after: Reading; grantedAt: number }> {
+async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string, settle = true): Promise<{ before: Reading; after: Reading; grantedAt: number; waitingBefore: number }> {
   await postOrder(p.port, rechargeOrder(0, `${tag}w`, true, 'fp-warm'));
   await allGranted(p);
   const before = await reading(probe, prefix);
+  const waitingBefore = await probe.zcard(`${prefix}{ledger}:waiting`);
   await sendAll(
     p.port,
     Array.from({ length: ORDERS }, (_, i) => rechargeOrder(i, tag, true, `fp-off-${i}`)),
@@ -321,7 +324,7 @@ async function grantedRun(probe: Redis, p: Started, prefix: string, tag: string,
   await allGranted(p);
   const grantedAt = Date.now();
   const after = settle ? await reading(probe, prefix) : { ...(await memory(probe)), groups: await keyGroups(probe, prefix) };
-  return { before, after, grantedAt };
+  return { before, after, grantedAt, waitingBefore };
 }
 
 function memoryNote(from: Reading, to: Reading, prefix: string): string {
@@ -351,25 +354,30 @@ async function memoryFigures(probe: Redis, k: Started, e: Started): Promise<{ by
   const dueToExpire = perOrderGroups.filter((g) => g.ttlMs && g.ttlMs.max <= RECORD_MS + 1000).map((g) => g.pattern);
   await sleep(run.grantedAt + RECORD_MS - Date.now());
   const deadline = run.grantedAt + RECORD_MS + EXPIRY_GRACE_MS;
+  // a player whose inbox expired leaves the waiting set at the next delivery sweep (ledger.deliverySweepMs),
+  // not by a TTL: in steady state that is seconds past recordDays, so the reading waits for it too
+  const waitingKey = `${expiring}{ledger}:waiting`;
   const counts: number[] = [];
   let left: Map<string, string[]>;
+  let waitingNow: number;
   for (;;) {
     // SCAN also expires the keys it meets, so polling hastens what it waits for
     left = await keysByPattern(probe, expiring);
     counts.push([...left.values()].reduce((n, keys) => n + keys.length, 0));
-    const gone = dueToExpire.every((p) => !left.has(p));
+    waitingNow = await probe.zcard(waitingKey);
+    const gone = dueToExpire.every((p) => !left.has(p)) && waitingNow <= run.waitingBefore;
     const still = counts.length >= 5 && counts.slice(-5).every((c) => c === counts.at(-1));
     if ((gone && still) || Date.now() > deadline) break;
     await sleep(250);
   }
-  const timedOut = !dueToExpire.every((p) => !left.has(p));
+  const timedOut = !dueToExpire.every((p) => !left.has(p)) || waitingNow > run.waitingBefore;
   const after = await reading(probe, expiring);
   const perTombstone = (held(after) - held(run.before)) / ORDERS;
   const expired = groupChanges(run.after.groups, after.groups, expiring).filter((c) => c.keys < 0);
   const removed = expired.length ? `removed per order once records expired: ${describeChanges(expired, ORDERS, 'order')}` : 'NOTHING expired';
   const why = dueToExpire.length
     ? timedOut
-      ? `; key groups ${dueToExpire.join(', ')} were still there ${EXPIRY_GRACE_MS / 1000} s past recordDays`
+      ? `; ${waitingNow > run.waitingBefore ? `the waiting set still held ${waitingNow - run.waitingBefore} players` : `key groups ${dueToExpire.join(', ')} were still there`} ${EXPIRY_GRACE_MS / 1000} s past recordDays`
       : ''
     : `; no per-order key group had a TTL within recordDays (${perOrderGroups.map((g) => `${g.pattern} ${g.ttlMs ? `TTL ${ttlText(g.ttlMs)}` : 'no TTL'}`).join(', ')})`;
   const tombstones: Figure = {
