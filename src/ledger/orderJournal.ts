@@ -37,17 +37,31 @@ export function nextEntryLocal(db: MemoryDb, key: string, max: string): string {
   return `j${n}`;
 }
 
-/** Lua: appends `entry` to the journal of order hash `key`, when the order still exists (never recreates an expired one). */
+/**
+ * Lua: appends `entry` to the journal of order hash `key`, when the order still exists (never recreates an
+ * expired one). Reads the count and writes entry and count in one HSET: two commands where an existence
+ * check, an increment and a write were three; only a hash without a count (journaled before it moved into
+ * the hash) pays the existence check.
+ */
 export function appendEntryLua(key: string, entry: string, max: string): string {
-  return `if redis.call('EXISTS', ${key}) == 1 then
-  ${nextEntryLua(key, max).replace(/\n/g, '\n  ')}
-  redis.call('HSET', ${key}, jfield, ${entry})
+  return `do
+  local count = redis.call('HGET', ${key}, '${JOURNAL_COUNT_FIELD}')
+  if count or redis.call('EXISTS', ${key}) == 1 then
+    local n = tonumber(count or '0') + 1
+    redis.call('HSET', ${key}, 'j' .. n, ${entry}, '${JOURNAL_COUNT_FIELD}', n)
+    local drop = n - tonumber(${max}) + 1
+    if drop > 1 then redis.call('HDEL', ${key}, 'j' .. drop) end
+  end
 end`;
 }
 
 export function appendEntryLocal(db: MemoryDb, key: string, entry: string, max: string): void {
-  if (!db.exists(key)) return;
-  db.hset(key, { [nextEntryLocal(db, key, max)]: entry });
+  const count = db.hget(key, JOURNAL_COUNT_FIELD);
+  if (count === null && !db.exists(key)) return;
+  const n = Number(count ?? 0) + 1;
+  db.hset(key, { [`j${n}`]: entry, [JOURNAL_COUNT_FIELD]: String(n) });
+  const drop = n - Number(max) + 1;
+  if (drop > 1) db.hdel(key, `j${drop}`);
 }
 
 /** KEYS: the order hash. ARGV: entry JSON, max entries. One entry outside the ledger's own steps (a failed attempt, a lost lease, a retry). */

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { consoleLogger, registerPlatformBridge, type Store } from '../../src/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { Journal } from '../../src/ledger/journal.js';
+import { entriesOf, orderJournalAppendScript } from '../../src/ledger/orderJournal.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { spawnTs, waitFor, within } from '../helpers/processes.js';
 
@@ -85,6 +86,33 @@ describe('order journal', function () {
       await bridge.close();
     }
   });
+
+  for (const kind of ['memory', 'redis'] as const) {
+    it(`an order's own journal keeps the first entry and the newest within the bound, and never recreates a gone order (${kind})`, async () => {
+      const store: Store = kind === 'memory' ? new MemoryStore() : new RedisStore({ connection: redis.url, logger: consoleLogger('error') });
+      try {
+        const order = `platform:{ledger}:order:test:jb-${kind}`;
+        await store.hset(order, { state: 'granted', jn: '1', j1: JSON.stringify({ at: 0, event: 'accepted' }) });
+        for (let i = 1; i <= 5; i++) await store.run(orderJournalAppendScript, [order], [JSON.stringify({ at: i, event: 'delivered' }), 3]);
+        const hash = await store.hgetall(order);
+        assert.deepEqual(
+          entriesOf(hash).map((e) => e.at),
+          [0, 4, 5],
+        );
+        assert.equal(hash.jn, '6');
+        // an order journaled before the journal moved into its hash has no count yet: it starts at 1
+        const older = `platform:{ledger}:order:test:jb-old-${kind}`;
+        await store.hset(older, { state: 'granted' });
+        await store.run(orderJournalAppendScript, [older], [JSON.stringify({ at: 9, event: 'delivered' }), 3]);
+        assert.deepEqual([(await store.hgetall(older)).jn, entriesOf(await store.hgetall(older)).map((e) => e.at)], ['1', [9]]);
+        const gone = `platform:{ledger}:order:test:jb-gone-${kind}`;
+        await store.run(orderJournalAppendScript, [gone], [JSON.stringify({ at: 1, event: 'delivered' }), 3]);
+        assert.deepEqual(await store.hgetall(gone), {});
+      } finally {
+        await store.close();
+      }
+    });
+  }
 
   for (const kind of ['memory', 'redis'] as const) {
     it(`keeps at most maxEntries per order, always the first, and sets its TTL (${kind})`, async () => {
