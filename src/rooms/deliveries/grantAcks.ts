@@ -60,7 +60,8 @@ export class GrantAcks {
   /**
    * Grants read from the older `{grant-acks}` hash on this process, by player: only their acknowledgements
    * also delete there, so an acknowledgement costs one command. They were sent again from here (at a join),
-   * so their acknowledgements come back here.
+   * so their acknowledgements come back here. Bounded by the players an older build left grants for (none
+   * are added since), each refreshed at their next join.
    */
   private readonly legacy = new Map<string, Set<string>>();
 
