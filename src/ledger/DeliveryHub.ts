@@ -19,7 +19,7 @@ import { retentionOf, type LedgerOptions } from './options.js';
 import { claimDeliveryScript, deliveredScript, handOverScript, inboxScript, renewDeliveryClaimScript, waitingSinceScript } from './deliveryScripts.js';
 import { grantNotice, parseGrantNotice } from './grantNotice.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
-import type { GrantDelivery, GrantSink, HandOver } from './types.js';
+import type { GrantDelivery, GrantSink, HandOver, LocalHandOver } from './types.js';
 import { PlayerAwayError } from './away.js';
 import type { Clock } from '../context.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
@@ -86,6 +86,24 @@ export class DeliveryHub implements Deliveries {
   /** The notice the grant's recording step publishes (it names this hub, which delivers its own grants at once). */
   notice(delivery: GrantDelivery): string {
     return grantNotice(delivery, this.owner);
+  }
+
+  /**
+   * A hand-over for the step recording a grant on this process, when every sink of the player here offers
+   * one: the grant then skips the inbox, the waiting set and the notice (one Redis step less, and no
+   * commands for them), and is sent when recorded. Undefined: record it for delivery as usual.
+   */
+  handOverHere(userId: string): LocalHandOver | undefined {
+    const sinks = [...(this.sinks.get(userId) ?? [])];
+    const overs = this.closed ? undefined : handOvers(sinks);
+    if (!overs) return undefined;
+    const rooms = this.roomsOf(sinks);
+    return {
+      keepKey: overs[0]!.keepKey,
+      keepMs: overs[0]!.keepMs,
+      entry: (at) => JSON.stringify(entry(at, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: overs.length })),
+      send: (delivery) => this.sendHandedOver(delivery, overs),
+    };
   }
 
   /** A grant was recorded on this process (its notice is already published): deliver it if the player is here. */
@@ -262,18 +280,22 @@ export class DeliveryHub implements Deliveries {
     }
     const delivery = safeParse(taken.json);
     if (!delivery) return false;
+    this.sendHandedOver(delivery, overs);
+    return true;
+  }
+
+  private sendHandedOver(delivery: GrantDelivery, overs: HandOver[]): void {
     let sent = 0;
     for (const over of overs) {
       try {
         if (over.send(delivery)) sent++;
       } catch (err) {
-        this.logger.error("a room's grant sink threw", { userId, order: key, error: errorText(err) });
+        this.logger.error("a room's grant sink threw", { userId: delivery.userId, order: delivery.dedupeKey, error: errorText(err) });
       }
     }
     // kept until acknowledged, so a send that did not happen is made at the player's next join or reconnect
-    if (!sent) this.logger.debug('a grant handed over was not sent: the player left meanwhile; it is sent at their next join', { userId, order: key });
+    if (!sent) this.logger.debug('a grant handed over was not sent: the player left meanwhile; it is sent at their next join', { userId: delivery.userId, order: delivery.dedupeKey });
     if (delivery.acceptedAt !== undefined) this.ops.delivery(Math.max(0, this.clock.now() - delivery.acceptedAt) / 1000);
-    return true;
   }
 
   private roomsOf(sinks: GrantSink[]): string[] {

@@ -16,11 +16,12 @@ import { retentionOf, type LedgerOptions, type LedgerRetention } from './options
 import type { GrantTaker } from './StoreLedger.js';
 import { OrderJournal } from './orderJournal.js';
 import { decodeRecord, deliveryOf } from './record.js';
-import { beginScript, completeScript, grantLease } from './scripts.js';
+import { beginScript, grantLease } from './scripts.js';
+import { completeScript } from './completeScript.js';
 import { Journal, PROCESS_NAME, entry, journalOptionsSchema } from './journal.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 import { grantNotice } from './grantNotice.js';
-import type { GrantDelivery, GrantHandler, GrantResult, LedgerRecord } from './types.js';
+import type { GrantDelivery, GrantHandler, GrantResult, LedgerRecord, LocalHandOver } from './types.js';
 import { errorText } from '../errorText.js';
 import { backoffDelay } from '../backoff.js';
 
@@ -33,6 +34,12 @@ export interface GrantWorkerDeps {
   handler: GrantHandler;
   /** Told about every grant recorded here, to wake the player's room if it is on this process. */
   onGranted: (delivery: GrantDelivery) => void;
+  /**
+   * A hand-over to the player's room on this process, when it can take one right now (see `HandOver`): the
+   * grant is then recorded straight into the player's unacknowledged grants and sent, instead of going
+   * through the inbox.
+   */
+  handOverHere?: (userId: string) => LocalHandOver | undefined;
   /** The notice published to every process in the step that records a grant (default: one naming no hub). */
   notice?: (delivery: GrantDelivery) => string;
   /** Told when a grant lease of this process is lost, taken over, or its handler times out. */
@@ -199,8 +206,9 @@ export class GrantWorker implements GrantTaker {
         const grantedAt = clock.now();
         const delivery = deliveryOf(record, result, grantedAt);
         const granted = entry(grantedAt, 'granted', { attempt, process: PROCESS_NAME, handlerMs: ranMs });
+        const here = this.d.handOverHere?.(record.userId);
         const ok = await this.completions.run(
-          [lease.key, keys.due, keys.inbox(record.userId), keys.waiting, keys.seen(id)],
+          [lease.key, keys.due, keys.inbox(record.userId), keys.waiting, keys.seen(id), here ? here.keepKey : keys.inbox(record.userId)],
           [
             grantedAt,
             lease.claim.fence,
@@ -214,13 +222,16 @@ export class GrantWorker implements GrantTaker {
             keys.channel,
             record.userId,
             (this.d.notice ?? grantNotice)(delivery),
+            here ? here.entry(grantedAt) : '',
+            here ? here.keepMs : 0,
           ],
         );
         if (ok) {
           logger.info('order granted', { order: id, userId: record.userId, attempt });
           ops.order(record.source, 'granted');
           ops.grantDuration(ranMs / 1000);
-          this.d.onGranted(delivery);
+          if (here) here.send(delivery);
+          else this.d.onGranted(delivery);
           this.confirm(id, 1);
         } else {
           logger.warn('grant finished after the lease was lost; the current holder records the outcome', { order: id });

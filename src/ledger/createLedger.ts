@@ -40,6 +40,7 @@ export function createLedger(
       options,
       handler,
       onGranted: (d) => deliveries.announce(d),
+      handOverHere: (userId) => deliveries.handOverHere(userId),
       notice: (d) => deliveries.notice(d),
       onLeaseEvent: ctx.leaseEvents,
       journal,

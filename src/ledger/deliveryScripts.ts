@@ -1,5 +1,5 @@
 /**
- * The atomic steps of grant delivery (the grant itself is recorded by `completeScript` in scripts.ts, which
+ * The atomic steps of grant delivery (the grant itself is recorded by `completeScript` in completeScript.ts, which
  * writes the inbox entry, the waiting-set entry and the PUBLISH in the same step).
  *
  * The waiting set (`{ledger}:waiting`, a sorted set) holds every player with a grant in their inbox, scored

@@ -5,7 +5,8 @@
  * slot and a script may touch an order hash it derives from the prefix it is given.
  *
  * Claiming, renewing, failing and retrying an order are the lease steps every job queue shares
- * (workers/lease/scripts.ts); the steps below are the ledger's own.
+ * (workers/lease/scripts.ts); the steps below are the ledger's own, but for the grant's record itself
+ * (completeScript.ts).
  */
 import { defineScript } from '../store/defineScript.js';
 import type { MemoryDb } from '../store/MemoryDb.js';
@@ -299,59 +300,6 @@ return redis.call('HGETALL', KEYS[1])
     for (let i = 0; i + 1 < pairs.length; i += 2) h[String(pairs[i])] = String(pairs[i + 1]);
     return h;
   },
-});
-
-/**
- * KEYS: order hash, due zset, the player's inbox hash, the waiting set, the order's tombstone.
- * ARGV: 1 now, 2 fence, 3 member, 4 result JSON, 5 delivery JSON, 6 journal entry, 7 max entries, 8 record
- * ms, 9 dedupe ms, then the delivery notice: 10 channel, 11 user id, 12 message.
- * Records the grant if the fence is still ours, and in the same step puts the delivery in the player's
- * inbox (kept `recordDays`, like the order, for a player who never comes back), the player in the waiting
- * set (at the store's clock, which the delivery sweep reads by), starts the record's retention (its TTL
- * and tombstone) and publishes the notice, so a granted order is never without its delivery and costs no
- * second round trip to announce (a PUBLISH from a script is allowed on a Cluster too). Reply 1 recorded,
- * 0 stale fence.
- */
-export const completeScript = defineScript<boolean>({
-  name: 'ledger_complete',
-  numberOfKeys: 5,
-  lua: `
-local h = redis.call('HMGET', KEYS[1], 'fence', 'state', 'attempts', '${JOURNAL_COUNT_FIELD}')
-if h[1] ~= ARGV[2] or h[2] ~= 'granting' then return 0 end
-${LUA_CLOCK}
-local n = tonumber(h[4] or '0') + 1
-local drop = {'leaseOwner', 'leaseUntil'}
-if n - tonumber(ARGV[7]) + 1 > 1 then drop[3] = 'j' .. (n - tonumber(ARGV[7]) + 1) end
-redis.call('HSET', KEYS[1], 'state', 'granted', 'grantedAt', ARGV[1], 'updatedAt', ARGV[1], 'result', ARGV[4], 'attempts', tonumber(h[3] or '0') + 1, '${JOURNAL_COUNT_FIELD}', n, 'j' .. n, ARGV[6])
-redis.call('HDEL', KEYS[1], unpack(drop))
-redis.call('PEXPIRE', KEYS[1], ARGV[8])
-redis.call('SET', KEYS[5], 'granted|' .. ARGV[1], 'PX', ARGV[9])
-redis.call('ZREM', KEYS[2], ARGV[3])
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
-redis.call('PEXPIRE', KEYS[3], ARGV[8])
-redis.call('ZADD', KEYS[4], clock, ARGV[11])
-redis.call('PUBLISH', ARGV[10], ARGV[12])
-return 1
-`,
-  local(db, keys, args) {
-    const [order, due, inbox, waiting, seen] = keys as [string, string, string, string, string];
-    if (!grantLease.guard.held(db, order, args[1])) return 0;
-    const n = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0) + 1;
-    const attempts = Number(db.hget(order, 'attempts') ?? 0) + 1;
-    db.hset(order, { state: 'granted', grantedAt: args[0]!, updatedAt: args[0]!, result: args[3]!, attempts, [JOURNAL_COUNT_FIELD]: n, [`j${n}`]: args[5]! });
-    const drop = ['leaseOwner', 'leaseUntil'];
-    if (n - Number(args[6]) + 1 > 1) drop.push(`j${n - Number(args[6]) + 1}`);
-    db.hdel(order, ...drop);
-    db.pexpire(order, Number(args[7]));
-    db.set(seen, `granted|${args[0]!}`, { px: Number(args[8]) });
-    db.zrem(due, args[2]!);
-    db.hset(inbox, { [args[2]!]: args[4]! });
-    db.pexpire(inbox, Number(args[7]));
-    db.zadd(waiting, [[db.time(), args[10]!]]);
-    db.publish(args[9]!, args[11]!);
-    return 1;
-  },
-  decode: (r) => r === 1,
 });
 
 /**

@@ -150,6 +150,16 @@ export interface HandOver {
   send(delivery: GrantDelivery): boolean;
 }
 
+/** A hand-over to the sinks of one player on this process, offered to the step that records their grant. */
+export interface LocalHandOver {
+  keepKey: string;
+  keepMs: number;
+  /** The `delivered` journal entry (JSON) the recording step writes with the grant. */
+  entry(at: number): string;
+  /** Sends the recorded grant to each of the sinks. */
+  send(delivery: GrantDelivery): void;
+}
+
 /** A live destination for one player's grants (their room, through the room plugin). */
 /**
  * @remarks Extension point: `bridge.deliveries.attach(userId, sink)` receives a player's grants somewhere other than a room.

@@ -10,7 +10,7 @@ import { Client } from '@colyseus/sdk';
 import { Redis } from 'ioredis';
 import type { GrantDelivery } from '../../src/index.js';
 import { LedgerKeys } from '../../src/ledger/keys.js';
-import { completeScript } from '../../src/ledger/scripts.js';
+import { completeScript } from '../../src/ledger/completeScript.js';
 import { deliveredScript, inboxScript, waitingSinceScript } from '../../src/ledger/deliveryScripts.js';
 import { KeySpace, MemoryStore, RedisStore, type Store } from '../../src/store/index.js';
 import { bootRooms, type RoomsApp } from '../rooms/harness.js';
@@ -27,8 +27,8 @@ async function complete(store: Store, k: LedgerKeys, userId: string, member: str
   const d = delivery(userId, member, at);
   return store.run(
     completeScript,
-    [k.order(member), k.due, k.inbox(userId), k.waiting, k.seen(member)],
-    [at, 1, member, '{}', JSON.stringify(d), '{"event":"granted"}', 100, 86_400_000, 2 * 86_400_000, channel, userId, JSON.stringify({ userId, key: member })],
+    [k.order(member), k.due, k.inbox(userId), k.waiting, k.seen(member), k.inbox(userId)],
+    [at, 1, member, '{}', JSON.stringify(d), '{"event":"granted"}', 100, 86_400_000, 2 * 86_400_000, channel, userId, JSON.stringify({ userId, key: member }), '', 0],
   );
 }
 
@@ -56,8 +56,8 @@ describe('delivery by the set of players with waiting grants', function () {
       seen.push(
         await store.run(
           completeScript,
-          [k.order('test:stale'), k.due, k.inbox('cid'), k.waiting, k.seen('test:stale')],
-          [1, 1, 'test:stale', '{}', '{}', '{}', 100, 86_400_000, 2 * 86_400_000, k.channel, 'cid', '{"userId":"cid"}'],
+          [k.order('test:stale'), k.due, k.inbox('cid'), k.waiting, k.seen('test:stale'), k.inbox('cid')],
+          [1, 1, 'test:stale', '{}', '{}', '{}', 100, 86_400_000, 2 * 86_400_000, k.channel, 'cid', '{"userId":"cid"}', '', 0],
         ),
       );
       seen.push(await waiting(), Object.keys(await store.hgetall(k.inbox('ann'))).sort());

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { Room, definePlugins, type Client } from '@colyseus/core';
 import type { Room as SdkRoom } from '@colyseus/sdk';
+import { Redis } from 'ioredis';
 import { PlatformPlugin } from '../../src/index.js';
 import { onGrant, type Grant } from '../../src/client.js';
 import { bootBridge, type BootedBridge } from '../helpers/colyseus.js';
@@ -105,6 +106,45 @@ describe('grants the client acknowledges', function () {
         await drained(third);
         assert.deepEqual(seen3, []);
         await third.leave();
+      });
+
+      it('a grant made on the process where the player is connected is handed over in its own step: no inbox, waiting set or notice', async () => {
+        const userId = `${roomName}-here-player`;
+        const key = `test:${roomName}-h1`;
+        const room = await app.colyseus.sdk.joinOrCreate(roomName, { userId });
+        const shown: Grant[] = [];
+        onGrant(room, (g) => void shown.push(g));
+        await drained(room);
+        const channel = app.bridge.store.keys.channel('grants');
+        const heard: string[] = [];
+        const probe = new Redis(redis.url);
+        const listener = new Redis(redis.url);
+        try {
+          await listener.subscribe(channel);
+          listener.on('message', (_c: string, m: string) => void heard.push(m));
+          await app.bridge.ledger.accept(paid(`${roomName}-h1`, userId));
+          await waitFor('the grant shown', () => (shown.length ? true : undefined), 5000);
+          assert.deepEqual(
+            shown.map((g) => [g.key, g.amount]),
+            [[key, 60]],
+          );
+          // a marker published after it: pub/sub keeps a channel's order, so a notice of the grant would come first
+          await probe.publish(channel, 'marker');
+          await waitFor('the marker', () => (heard.includes('marker') ? true : undefined), 5000);
+          assert.deepEqual(heard, ['marker'], 'no notice published for a grant handed over where it was made');
+          assert.equal(await probe.zscore(app.bridge.store.keys.tagged('ledger', 'waiting'), userId), null);
+          assert.equal(await probe.exists(app.bridge.store.keys.tagged('ledger', 'inbox', userId)), 0);
+          const events = (await app.bridge.desk.timeline(`${roomName}-h1`))?.entries.map((e) => e.event);
+          assert.deepEqual(events?.slice(-2), ['granted', 'delivered']);
+          // acknowledged by the helper: nothing kept
+          await waitFor('acknowledged', async () => (Object.keys(await unacknowledged(userId)).length === 0 ? true : undefined), 5000);
+          await drained(room);
+          assert.equal(shown.length, 1);
+        } finally {
+          listener.disconnect();
+          probe.disconnect();
+          await room.leave();
+        }
       });
 
       it('sends again, once, a grant an older version kept unacknowledged, and its acknowledgement removes it there', async () => {

@@ -274,12 +274,12 @@ export const CASES: Record<string, ScriptCase[]> = {
       ],
       calls: [
         [
-          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'],
-          [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}'],
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1', '~l:inbox:u1'],
+          [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}', '', 0],
         ],
         [
-          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1'],
-          [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}'],
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1', '~l:inbox:u1'],
+          [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}', '', 0],
         ],
       ],
     },
@@ -288,8 +288,21 @@ export const CASES: Record<string, ScriptCase[]> = {
       seed: [['HSET', '~l:o:o2', 'state', 'granting', 'fence', 1, 'attempts', 2, 'leaseOwner', 'p1', 'leaseUntil', T, 'jn', 3, 'j1', journal('accepted'), 'j2', journal('x'), 'j3', journal('y')]],
       calls: [
         [
-          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o2'],
-          [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}'],
+          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o2', '~l:inbox:u1'],
+          [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}', '', 0],
+        ],
+      ],
+    },
+    {
+      name: 'handed over to the player here: kept unacknowledged and journaled delivered, no inbox, waiting set or notice; a full journal drops two',
+      seed: [
+        ['HSET', '~l:o:o3', 'state', 'granting', 'fence', 1, 'attempts', 0, 'leaseOwner', 'p1', 'leaseUntil', T, 'jn', 3, 'j1', journal('accepted'), 'j2', journal('x'), 'j3', journal('y')],
+        ['ZADD', '~l:due', T + 60_000, 'o3'],
+      ],
+      calls: [
+        [
+          ['~l:o:o3', '~l:due', '~l:inbox:u3', '~l:waiting', '~l:seen:o3', '~l:unacked:u3'],
+          [T + 10, 1, 'o3', '{}', '{"orderId":"o3"}', journal('granted'), 4, DAY, 2 * DAY, '~grants', 'u3', '{}', journal('delivered'), 30 * DAY],
         ],
       ],
     },
