@@ -3,7 +3,9 @@
  * player to the set of players with waiting grants, and a notice is published to every process, all in the
  * step that records it as granted. The process where the player is connected delivers it and removes it
  * from the inbox (and the player from the waiting set once the inbox is empty). A player who is offline
- * finds it there on their next join.
+ * finds it there on their next join. Rooms sending the default message with acknowledgements take it in
+ * one step instead (a hand-over, see `HandOver`), and a grant recorded where its player is connected is
+ * handed over by the recording step itself, with no inbox entry or notice at all.
  *
  * Work is proportional to grants, not to connected players: a connected player with nothing waiting costs no
  * Redis command. A missed notice (the subscriber reconnecting) is covered by a sweep every
@@ -97,11 +99,10 @@ export class DeliveryHub implements Deliveries {
     const sinks = [...(this.sinks.get(userId) ?? [])];
     const overs = this.closed ? undefined : handOvers(sinks);
     if (!overs) return undefined;
-    const rooms = this.roomsOf(sinks);
     return {
       keepKey: overs[0]!.keepKey,
       keepMs: overs[0]!.keepMs,
-      entry: (at) => JSON.stringify(entry(at, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: overs.length })),
+      entry: (at) => this.deliveredEntry(at, sinks),
       send: (delivery) => this.sendHandedOver(delivery, overs),
     };
   }
@@ -259,15 +260,12 @@ export class DeliveryHub implements Deliveries {
    * 'away' when the store is.
    */
   private async handOver(userId: string, key: string, claimKey: string, sinks: GrantSink[], overs: HandOver[]): Promise<boolean | 'away'> {
-    const rooms = this.roomsOf(sinks);
-    const now = this.clock.now();
-    const note = entry(now, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: overs.length });
     let taken: { json: string } | { busyMs: number } | null;
     try {
       taken = await this.store.run(
         handOverScript,
         [this.keys.inbox(userId), claimKey, this.keys.order(key), this.keys.waiting, overs[0]!.keepKey],
-        [key, userId, JSON.stringify(note), this.journal.options.maxEntries, overs[0]!.keepMs],
+        [key, userId, this.deliveredEntry(this.clock.now(), sinks), this.journal.options.maxEntries, overs[0]!.keepMs],
       );
     } catch {
       return 'away';
@@ -298,13 +296,14 @@ export class DeliveryHub implements Deliveries {
     if (delivery.acceptedAt !== undefined) this.ops.delivery(Math.max(0, this.clock.now() - delivery.acceptedAt) / 1000);
   }
 
-  private roomsOf(sinks: GrantSink[]): string[] {
+  /** The `delivered` journal entry (JSON) of a hand-over to these sinks, each one session. */
+  private deliveredEntry(at: number, sinks: GrantSink[]): string {
     const rooms: string[] = [];
     for (const sink of sinks) {
       const roomId = this.labels.get(sink)?.roomId;
       if (roomId && !rooms.includes(roomId)) rooms.push(roomId);
     }
-    return rooms;
+    return JSON.stringify(entry(at, 'delivered', { process: PROCESS_NAME, rooms: rooms.length ? rooms : undefined, sessions: sinks.length }));
   }
 
   /** Renews a claim while this process delivers, so that only a dead holder's claim runs out. */
