@@ -25,6 +25,9 @@
  *   whose source is a client, not `lua`; the probe's own left out), minus the background the same way, per
  *   order. Each pipelined command counts as one: MONITOR does not show how they were batched.
  *
+ * The notes also give the same two readings on one process that grants and has the players (a
+ * single-process game), where a grant is handed over by the step that records it.
+ *
  * Notes break the figures down: commands by name, by script (sha, first key) and by process; bytes by key
  * group (SCAN grouped by key shape, MEMORY USAGE sampled) and what used_memory holds beyond the keys' usage.
  */
@@ -58,7 +61,7 @@ interface Started {
 }
 
 /** Every connection of the process is named `name` (ioredis takes it from the URL), so MONITOR lines tell processes apart. */
-async function start(role: 'accept' | 'rooms', redisUrl: string, prefix: string, name: string, ledger?: Record<string, number>): Promise<Started> {
+async function start(role: 'accept' | 'rooms' | 'both', redisUrl: string, prefix: string, name: string, ledger?: Record<string, number>): Promise<Started> {
   const port = await freePort();
   const proc = spawnTs(FILE, { ROLE: role, REDIS_URL: `${redisUrl}?connectionName=${name}`, PORT: String(port), KEY_PREFIX: prefix, ...(ledger ? { LEDGER: JSON.stringify(ledger) } : {}) }, [], {
     stdin: true,
@@ -269,6 +272,58 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
   }
 }
 
+const ONE_PREFIX = 'bench-fp-one:';
+
+/**
+ * The same order path on one process that both grants and has the players (a single-process game), for the
+ * notes: commands and requests per order, background taken out the same way. Stops `p` before it returns.
+ */
+async function onOneProcess(probe: Redis, p: Started): Promise<{ commands: number; requests: number; orders: number }> {
+  const orders = Math.ceil(ORDERS / 2);
+  let rooms: SdkRoom[] = [];
+  let traffic: TrafficRecorder | undefined;
+  try {
+    const client = new Client(`ws://127.0.0.1:${p.port}`);
+    rooms = await Promise.all(Array.from({ length: PLAYERS }, (_, k) => client.joinOrCreate('battle', { userId: `fp1-p${k}` })));
+    let received = 0;
+    for (const room of rooms) room.onMessage('grant', () => void received++);
+    const batch = (n: number, tag: string) => Array.from({ length: n }, (_, i) => rechargeOrder(i, tag, true, `fp1-p${i % PLAYERS}`));
+    await sendPaced(p.port, batch(PLAYERS * 2, 'fp1w'), RATE);
+    await waitUntil(
+      'warm-up grants received',
+      () => received,
+      (n) => n >= PLAYERS * 2,
+      30_000,
+      20,
+    );
+    traffic = await TrafficRecorder.start(probe, ONE_PREFIX);
+    await sleep(SETTLE_MS);
+    const background = await counted(probe, () => sleep(BACKGROUND_MS));
+    const expected = received + orders;
+    const run = await counted(probe, async () => {
+      await sendPaced(p.port, batch(orders, 'fp1c'), RATE);
+      await waitUntil(
+        'every grant received',
+        () => received,
+        (n) => n >= expected,
+        30_000,
+        20,
+      );
+      await sleep(TAIL_MS);
+    });
+    await traffic.caughtUp(run.to + 50);
+    const names = await clientNames(probe);
+    const probeAddrs = new Set([...names].filter(([, n]) => n === PROBE).map(([addr]) => addr));
+    const requests = (w: Window) => traffic!.window(w.from, w.to, probeAddrs).filter((l) => l.source !== 'lua').length;
+    const scale = (run.to - run.from) / (background.to - background.from);
+    return { commands: (sum(run.calls) - sum(background.calls) * scale) / orders, requests: (requests(run) - requests(background) * scale) / orders, orders };
+  } finally {
+    traffic?.stop();
+    await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
+    await stop(p);
+  }
+}
+
 interface Reading {
   used: number;
   clients: number;
@@ -406,6 +461,10 @@ export async function benchFootprint(redisUrl: string): Promise<Record<string, F
     const { bytes, tombstones } = await memoryFigures(probe, k, e);
     await stop(k, e);
     const { commands, roundtrips } = await commandPath(probe, a, b);
+    const one = await onOneProcess(probe, await start('both', redisUrl, ONE_PREFIX, 'fp-one'));
+    const alone = `; on one process that grants and has the players (a single-process game; ${one.orders} orders, the same way): ${round2(one.commands)} commands and ${round2(one.requests)} requests per order`;
+    commands.note += alone;
+    roundtrips.note += alone;
     return { redis_commands_per_order: commands, redis_roundtrips_per_order: roundtrips, redis_bytes_per_order: bytes, redis_bytes_per_tombstone: tombstones };
   } finally {
     await stop(...all);

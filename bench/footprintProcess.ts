@@ -5,6 +5,7 @@
  * - ROLE=accept: the recharge HTTP route (signed with the recharge bench's key, socket off) and a grant
  *   handler; no players. Prints `ready`. On the stdin line `queued` it prints `queued <n>`: the orders still
  *   pending or being granted (the ledger's public count), so the bench knows when every order is granted.
+ * - ROLE=both: the two in one process (a single-process game: players on the process that grants).
  * LEDGER (JSON) is passed as the `ledger` options of both, so retention options reach whichever process writes.
  */
 import { createInterface } from 'node:readline';
@@ -19,13 +20,13 @@ class BattleRoom extends Room {
 }
 
 const server = defineServer({ transport: new WebSocketTransport(), greet: false, gracefullyShutdown: false, rooms: {} });
-if (ROLE === 'rooms') server.define('battle', BattleRoom);
+if (ROLE === 'rooms' || ROLE === 'both') server.define('battle', BattleRoom);
 const bridge = registerPlatformBridge(server, {
   redis: REDIS_URL,
   keyPrefix: KEY_PREFIX,
   logLevel: 'error',
   ...(LEDGER ? { ledger: JSON.parse(LEDGER) as PlatformBridgeOptions['ledger'] } : {}),
-  ...(ROLE === 'accept'
+  ...(ROLE === 'accept' || ROLE === 'both'
     ? {
         recharge: { key: 'bench-recharge-key', socket: { enabled: false } },
         grant: (o) => Promise.resolve({ items: [{ id: 'gem', n: o.amount }] }),
