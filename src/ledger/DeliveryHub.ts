@@ -96,8 +96,11 @@ export class DeliveryHub implements Deliveries {
    * commands for them), and is sent when recorded. Undefined: record it for delivery as usual.
    */
   handOverHere(userId: string): LocalHandOver | undefined {
-    const sinks = [...(this.sinks.get(userId) ?? [])];
-    const overs = this.closed ? undefined : handOvers(sinks);
+    // asked for every grant recorded here: a player not on this process costs a map lookup only
+    const here = this.sinks.get(userId);
+    if (!here || this.closed) return undefined;
+    const sinks = [...here];
+    const overs = handOvers(sinks);
     if (!overs) return undefined;
     return {
       keepKey: overs[0]!.keepKey,

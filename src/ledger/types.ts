@@ -151,9 +151,7 @@ export interface HandOver {
 }
 
 /** A hand-over to the sinks of one player on this process, offered to the step that records their grant. */
-export interface LocalHandOver {
-  keepKey: string;
-  keepMs: number;
+export interface LocalHandOver extends Pick<HandOver, 'keepKey' | 'keepMs'> {
   /** The `delivered` journal entry (JSON) the recording step writes with the grant. */
   entry(at: number): string;
   /** Sends the recorded grant to each of the sinks. */

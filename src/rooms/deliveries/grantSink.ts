@@ -87,7 +87,7 @@ export class SessionGrants {
       send: (delivery) => {
         const client = this.client();
         if (!client) return false;
-        client.send('grant', grantMessage(delivery));
+        void sendGrantMessage(client, delivery);
         return true;
       },
     };
