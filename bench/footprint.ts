@@ -71,8 +71,9 @@ async function start(role: 'accept' | 'rooms' | 'both', redisUrl: string, prefix
 }
 
 async function stop(...started: Started[]): Promise<void> {
-  for (const s of started) s.proc.kill('SIGKILL');
-  await Promise.all(started.map((s) => s.proc.exited()));
+  const each = [...new Set(started)];
+  for (const s of each) s.proc.kill('SIGKILL');
+  await Promise.all(each.map((s) => s.proc.exited()));
 }
 
 async function postOrder(port: number, order: Record<string, unknown>): Promise<void> {
@@ -190,13 +191,33 @@ const CMD_PREFIX = 'bench-fp-cmd:';
 const KEPT_PREFIX = 'bench-fp-mem:';
 const EXPIRING_PREFIX = 'bench-fp-tomb:';
 
-/** A grants, B has the players; both are stopped before it returns. */
-async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ commands: Figure; roundtrips: Figure }> {
+/** What one run of the order path read: the windows with and without orders, and MONITOR's lines of each. */
+interface PathReading {
+  orders: number;
+  background: Window;
+  run: Window;
+  bgLines: Line[];
+  runLines: Line[];
+  /** Connection address → client name. */
+  names: Map<string, string>;
+  /** The order window's length over the background's. */
+  scale: number;
+  /** Grants that never reached their client, and those that reached it twice. */
+  lost: number;
+  twice: number;
+}
+
+/**
+ * `orders` orders at RATE a second to `grants`, round robin over PLAYERS SDK players joined on `players`
+ * (the same process or another), after a warm-up; the window ends TAIL_MS after the last grant reached its
+ * client. `tag` names the orders and players. Both processes are stopped before it returns.
+ */
+async function readPath(probe: Redis, grants: Started, players: Started, keyPrefix: string, tag: string, orders: number): Promise<PathReading> {
   let rooms: SdkRoom[] = [];
   let traffic: TrafficRecorder | undefined;
   try {
-    const client = new Client(`ws://127.0.0.1:${b.port}`);
-    rooms = await Promise.all(Array.from({ length: PLAYERS }, (_, k) => client.joinOrCreate('battle', { userId: `fp-p${k}` })));
+    const client = new Client(`ws://127.0.0.1:${players.port}`);
+    rooms = await Promise.all(Array.from({ length: PLAYERS }, (_, k) => client.joinOrCreate('battle', { userId: `${tag}-p${k}` })));
     const received = new Set<string>();
     let duplicates = 0;
     for (const room of rooms)
@@ -204,9 +225,9 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
         if (received.has(g.orderId)) duplicates++;
         else received.add(g.orderId);
       });
-    const orders = (n: number, tag: string) => Array.from({ length: n }, (_, i) => rechargeOrder(i, tag, true, `fp-p${i % PLAYERS}`));
+    const batch = (n: number, t: string) => Array.from({ length: n }, (_, i) => rechargeOrder(i, t, true, `${tag}-p${i % PLAYERS}`));
     // scripts loaded and both processes' paths warm before anything is counted
-    await sendPaced(a.port, orders(PLAYERS * 2, 'fpw'), RATE);
+    await sendPaced(grants.port, batch(PLAYERS * 2, `${tag}w`), RATE);
     await waitUntil(
       'warm-up grants received',
       () => received.size,
@@ -214,14 +235,14 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
       30_000,
       20,
     );
-    traffic = await TrafficRecorder.start(probe, CMD_PREFIX);
+    traffic = await TrafficRecorder.start(probe, keyPrefix);
     await sleep(SETTLE_MS);
 
     const background = await counted(probe, () => sleep(BACKGROUND_MS));
-    const expected = received.size + ORDERS;
+    const expected = received.size + orders;
     const duplicatesBefore = duplicates;
     const run = await counted(probe, async () => {
-      await sendPaced(a.port, orders(ORDERS, 'fpc'), RATE);
+      await sendPaced(grants.port, batch(orders, `${tag}c`), RATE);
       await waitUntil(
         'every grant received',
         () => received.size,
@@ -231,45 +252,57 @@ async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ comm
       ).catch(() => undefined);
       await sleep(TAIL_MS);
     });
-    const lost = expected - received.size;
     await traffic.caughtUp(run.to + 50);
 
     const names = await clientNames(probe);
     const probeAddrs = new Set([...names].filter(([, n]) => n === PROBE).map(([addr]) => addr));
-    const bgLines = traffic.window(background.from, background.to, probeAddrs);
-    const runLines = traffic.window(run.from, run.to, probeAddrs);
-    const scale = (run.to - run.from) / (background.to - background.from);
-
-    const commands = (sum(run.calls) - sum(background.calls) * scale) / ORDERS;
-    const requests = (lines: Line[]) => lines.filter((l) => l.source !== 'lua');
-    const byProcess = (lines: Line[]) => tally(requests(lines), (l) => `${names.get(l.source) ?? 'closed connection'} ${l.command}`);
-    const roundtrips = (requests(runLines).length - requests(bgLines).length * scale) / ORDERS;
-    const monitored = (runLines.length - bgLines.length * scale) / ORDERS;
-    const seconds = (w: Window) => round1((w.to - w.from) / 1000);
-    const path = `${ORDERS} orders at ${RATE}/s over the recharge HTTP route to process A, granted there, delivered to ${PLAYERS} SDK players on process B; window ${seconds(run)} s (to ${TAIL_MS} ms after the last grant reached its client)${lost ? `; ${lost} grants NOT received` : ''}${duplicates > duplicatesBefore ? `; ${duplicates - duplicatesBefore} grants received twice` : ''}`;
     return {
-      commands: {
-        value: commands,
-        unit: 'commands/order',
-        baseline: (sum(background.calls) * scale) / ORDERS,
-        target: '≤ 10',
-        ok: commands <= 10 && lost === 0,
-        note: `INFO commandstats calls over every command (script internals included) minus the background (baseline, per order: ${sum(background.calls)} calls in ${seconds(background)} s without orders, scaled to the window); ${path}; per order by command: ${perOrder(run.calls, background.calls, scale)}; per order by script (process, sha and first key, from MONITOR): ${scriptCosts(runLines, bgLines, scale, names)}; MONITOR counted ${round2(monitored)} lines/order (cross-check)`,
-      },
-      roundtrips: {
-        value: roundtrips,
-        unit: 'requests/order',
-        baseline: (requests(bgLines).length * scale) / ORDERS,
-        target: '≤ 3',
-        ok: roundtrips <= 3 && lost === 0,
-        note: `MONITOR lines sent by the bridge's connections (not by Lua, not by the bench's probe) minus the background the same way (baseline, per order; ${requests(bgLines).length} requests in ${seconds(background)} s); a pipelined command counts as one; ${path}; per order by process (connection name) and command: ${perOrder(byProcess(runLines), byProcess(bgLines), scale)}`,
-      },
+      orders,
+      background,
+      run,
+      bgLines: traffic.window(background.from, background.to, probeAddrs),
+      runLines: traffic.window(run.from, run.to, probeAddrs),
+      names,
+      scale: (run.to - run.from) / (background.to - background.from),
+      lost: expected - received.size,
+      twice: duplicates - duplicatesBefore,
     };
   } finally {
     traffic?.stop();
     await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
-    await stop(a, b);
+    await stop(grants, players);
   }
+}
+
+const requestsOf = (lines: Line[]) => lines.filter((l) => l.source !== 'lua');
+
+/** A grants, B has the players; both are stopped before it returns. */
+async function commandPath(probe: Redis, a: Started, b: Started): Promise<{ commands: Figure; roundtrips: Figure }> {
+  const { background, run, bgLines, runLines, names, scale, lost, twice } = await readPath(probe, a, b, CMD_PREFIX, 'fp', ORDERS);
+  const commands = (sum(run.calls) - sum(background.calls) * scale) / ORDERS;
+  const byProcess = (lines: Line[]) => tally(requestsOf(lines), (l) => `${names.get(l.source) ?? 'closed connection'} ${l.command}`);
+  const roundtrips = (requestsOf(runLines).length - requestsOf(bgLines).length * scale) / ORDERS;
+  const monitored = (runLines.length - bgLines.length * scale) / ORDERS;
+  const seconds = (w: Window) => round1((w.to - w.from) / 1000);
+  const path = `${ORDERS} orders at ${RATE}/s over the recharge HTTP route to process A, granted there, delivered to ${PLAYERS} SDK players on process B; window ${seconds(run)} s (to ${TAIL_MS} ms after the last grant reached its client)${lost ? `; ${lost} grants NOT received` : ''}${twice ? `; ${twice} grants received twice` : ''}`;
+  return {
+    commands: {
+      value: commands,
+      unit: 'commands/order',
+      baseline: (sum(background.calls) * scale) / ORDERS,
+      target: '≤ 10',
+      ok: commands <= 10 && lost === 0,
+      note: `INFO commandstats calls over every command (script internals included) minus the background (baseline, per order: ${sum(background.calls)} calls in ${seconds(background)} s without orders, scaled to the window); ${path}; per order by command: ${perOrder(run.calls, background.calls, scale)}; per order by script (process, sha and first key, from MONITOR): ${scriptCosts(runLines, bgLines, scale, names)}; MONITOR counted ${round2(monitored)} lines/order (cross-check)`,
+    },
+    roundtrips: {
+      value: roundtrips,
+      unit: 'requests/order',
+      baseline: (requestsOf(bgLines).length * scale) / ORDERS,
+      target: '≤ 3',
+      ok: roundtrips <= 3 && lost === 0,
+      note: `MONITOR lines sent by the bridge's connections (not by Lua, not by the bench's probe) minus the background the same way (baseline, per order; ${requestsOf(bgLines).length} requests in ${seconds(background)} s); a pipelined command counts as one; ${path}; per order by process (connection name) and command: ${perOrder(byProcess(runLines), byProcess(bgLines), scale)}`,
+    },
+  };
 }
 
 const ONE_PREFIX = 'bench-fp-one:';
@@ -278,50 +311,11 @@ const ONE_PREFIX = 'bench-fp-one:';
  * The same order path on one process that both grants and has the players (a single-process game), for the
  * notes: commands and requests per order, background taken out the same way. Stops `p` before it returns.
  */
-async function onOneProcess(probe: Redis, p: Started): Promise<{ commands: number; requests: number; orders: number }> {
-  const orders = Math.ceil(ORDERS / 2);
-  let rooms: SdkRoom[] = [];
-  let traffic: TrafficRecorder | undefined;
-  try {
-    const client = new Client(`ws://127.0.0.1:${p.port}`);
-    rooms = await Promise.all(Array.from({ length: PLAYERS }, (_, k) => client.joinOrCreate('battle', { userId: `fp1-p${k}` })));
-    let received = 0;
-    for (const room of rooms) room.onMessage('grant', () => void received++);
-    const batch = (n: number, tag: string) => Array.from({ length: n }, (_, i) => rechargeOrder(i, tag, true, `fp1-p${i % PLAYERS}`));
-    await sendPaced(p.port, batch(PLAYERS * 2, 'fp1w'), RATE);
-    await waitUntil(
-      'warm-up grants received',
-      () => received,
-      (n) => n >= PLAYERS * 2,
-      30_000,
-      20,
-    );
-    traffic = await TrafficRecorder.start(probe, ONE_PREFIX);
-    await sleep(SETTLE_MS);
-    const background = await counted(probe, () => sleep(BACKGROUND_MS));
-    const expected = received + orders;
-    const run = await counted(probe, async () => {
-      await sendPaced(p.port, batch(orders, 'fp1c'), RATE);
-      await waitUntil(
-        'every grant received',
-        () => received,
-        (n) => n >= expected,
-        30_000,
-        20,
-      );
-      await sleep(TAIL_MS);
-    });
-    await traffic.caughtUp(run.to + 50);
-    const names = await clientNames(probe);
-    const probeAddrs = new Set([...names].filter(([, n]) => n === PROBE).map(([addr]) => addr));
-    const requests = (w: Window) => traffic!.window(w.from, w.to, probeAddrs).filter((l) => l.source !== 'lua').length;
-    const scale = (run.to - run.from) / (background.to - background.from);
-    return { commands: (sum(run.calls) - sum(background.calls) * scale) / orders, requests: (requests(run) - requests(background) * scale) / orders, orders };
-  } finally {
-    traffic?.stop();
-    await Promise.all(rooms.map((r) => r.leave().catch(() => undefined)));
-    await stop(p);
-  }
+async function onOneProcess(probe: Redis, p: Started): Promise<string> {
+  const r = await readPath(probe, p, p, ONE_PREFIX, 'fp1', Math.ceil(ORDERS / 2));
+  const commands = (sum(r.run.calls) - sum(r.background.calls) * r.scale) / r.orders;
+  const requests = (requestsOf(r.runLines).length - requestsOf(r.bgLines).length * r.scale) / r.orders;
+  return `on one process that grants and has the players (a single-process game; ${r.orders} orders, the same way): ${round2(commands)} commands and ${round2(requests)} requests per order${r.lost ? `; ${r.lost} grants NOT received` : ''}${r.twice ? `; ${r.twice} grants received twice` : ''}`;
 }
 
 interface Reading {
@@ -461,8 +455,7 @@ export async function benchFootprint(redisUrl: string): Promise<Record<string, F
     const { bytes, tombstones } = await memoryFigures(probe, k, e);
     await stop(k, e);
     const { commands, roundtrips } = await commandPath(probe, a, b);
-    const one = await onOneProcess(probe, await start('both', redisUrl, ONE_PREFIX, 'fp-one'));
-    const alone = `; on one process that grants and has the players (a single-process game; ${one.orders} orders, the same way): ${round2(one.commands)} commands and ${round2(one.requests)} requests per order`;
+    const alone = `; ${await onOneProcess(probe, await start('both', redisUrl, ONE_PREFIX, 'fp-one'))}`;
     commands.note += alone;
     roundtrips.note += alone;
     return { redis_commands_per_order: commands, redis_roundtrips_per_order: roundtrips, redis_bytes_per_order: bytes, redis_bytes_per_tombstone: tombstones };
