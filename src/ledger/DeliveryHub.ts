@@ -23,6 +23,7 @@ import { grantNotice, parseGrantNotice } from './grantNotice.js';
 import { PROCESS_NAME, entry, type Journal } from './journal.js';
 import type { GrantDelivery, GrantSink, HandOver, LocalHandOver } from './types.js';
 import { PlayerAwayError } from './away.js';
+import { handOvers } from './handOvers.js';
 import type { Clock } from '../context.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 import { errorText } from '../errorText.js';
@@ -381,17 +382,6 @@ const SWEEP_READ_LIMIT = 5000;
  * little behind must not hide grants. Delivered players have left the set, so re-reading costs little.
  */
 const SWEEP_MARGIN_MS = 2000;
-
-/** Every sink's hand-over, when all of them offer one into the same kept hash; else undefined (claim instead). */
-function handOvers(sinks: GrantSink[]): HandOver[] | undefined {
-  const overs: HandOver[] = [];
-  for (const sink of sinks) {
-    const over = sink.handOver?.();
-    if (!over || (overs.length && over.keepKey !== overs[0]!.keepKey)) return undefined;
-    overs.push(over);
-  }
-  return overs.length ? overs : undefined;
-}
 
 function safeParse(json: string): GrantDelivery | undefined {
   try {
