@@ -15,6 +15,7 @@ import { Journal, PROCESS_NAME, entry, journalOptionsSchema, parseEntries, type 
 import { OrderJournal, entriesOf } from './orderJournal.js';
 import { DEFAULT_RETENTION, type LedgerRetention } from './options.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
+import { parseTombstone, readEntry } from './tombstones.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 
 export interface StoreLedgerOptions {
@@ -92,7 +93,8 @@ export class StoreLedger implements Ledger {
     const dedupeKey = this.keyOf(order);
     const now = this.clock.now();
     const orderKey = this.keys.order(dedupeKey);
-    const aliasKey = opts.alias && opts.alias !== dedupeKey ? this.keys.alias(opts.alias) : orderKey;
+    const alias = opts.alias && opts.alias !== dedupeKey ? opts.alias : '';
+    const aliasKey = alias ? this.keys.aliases(alias) : orderKey;
     const initial = opts.decline === undefined ? 'pending' : 'declined';
     const k = this.keys;
     // [ARRIVAL_FIELD, its JSON, …the rest]: the arrival goes to the script as an argument of its own
@@ -109,13 +111,23 @@ export class StoreLedger implements Ledger {
     let r: AcceptReply;
     try {
       r = await this.accepts.run(
-        [orderKey, k.due, aliasKey, k.user(order.userId), k.day(utcDay(now)), k.seen(dedupeKey), findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId)],
+        [
+          orderKey,
+          k.due,
+          aliasKey,
+          k.user(order.userId),
+          k.day(utcDay(now)),
+          k.tombstones(dedupeKey),
+          findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId),
+          k.legacyTombstone(dedupeKey),
+          alias ? k.legacyAlias(alias) : orderKey,
+        ],
         [
           // alike for every accept of this ledger (the script's sharedArgs)
           answers.settled !== undefined ? JSON.stringify(answers.settled) : DEFAULT_DUPLICATE_ANSWER,
           answers.inProgress !== undefined ? JSON.stringify(answers.inProgress) : DEFAULT_DUPLICATE_ANSWER,
           k.orderPrefix,
-          k.seenPrefix,
+          k.tombstonesPrefix,
           this.journal.options.maxEntries,
           this.ordersPerUser,
           recordMs,
@@ -132,6 +144,8 @@ export class StoreLedger implements Ledger {
           leased ? taker!.leaseMs : 0,
           leased ? JSON.stringify(entry(now, 'lease_taken', { attempt: 1, process: PROCESS_NAME })) : '',
           fields[1]!,
+          alias,
+          k.legacyTombstonePrefix,
         ],
       );
     } catch (err) {
@@ -189,7 +203,7 @@ export class StoreLedger implements Ledger {
     const { recordMs, dedupeMs } = this.retention;
     const outcome = await this.store.run(
       cancelScript,
-      [k.order(dedupeKey), k.due, k.gaveUp, k.seen(dedupeKey)],
+      [k.order(dedupeKey), k.due, k.gaveUp, k.tombstones(dedupeKey)],
       [now, dedupeKey, reason, JSON.stringify(note), this.journal.options.maxEntries, recordMs, dedupeMs],
     );
     if (outcome === 'cancelled') this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', 'cancelled');
@@ -207,7 +221,7 @@ export class StoreLedger implements Ledger {
     const note = entry(now, 'revoked', { reason, process: PROCESS_NAME });
     const outcome = await this.store.run(
       revokeScript,
-      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.seen(dedupeKey)],
+      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.tombstones(dedupeKey)],
       [now, dedupeKey, reason, JSON.stringify(note), this.journal.options.maxEntries, this.retention.recordMs, this.retention.dedupeMs],
     );
     if (outcome === 'revoked' || outcome === 'cancelled') {
@@ -219,7 +233,7 @@ export class StoreLedger implements Ledger {
 
   async retry(dedupeKey: string, actor: OperatorAction = {}): Promise<boolean> {
     const now = this.clock.now();
-    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp, this.keys.seen(dedupeKey)], [now, dedupeKey]);
+    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp, this.keys.tombstones(dedupeKey)], [now, dedupeKey]);
     if (ok) {
       await this.orderJournal.append(this.keys.order(dedupeKey), entry(now, 'retried', { by: actor.by, address: actor.address, process: PROCESS_NAME }));
       this.onAccepted?.(undefined);
@@ -246,10 +260,9 @@ export class StoreLedger implements Ledger {
 
   /** The tombstone of a finished order whose record may have expired: its final state and when it finished. */
   async tombstone(dedupeKey: string): Promise<{ state: string; at: number } | undefined> {
-    const t = await this.store.get(this.keys.seen(dedupeKey));
-    if (t === null) return undefined;
-    const [state, at] = t.split('|');
-    return { state: state!, at: Number(at) };
+    const k = this.keys;
+    const t = await readEntry(this.store, 'tombstone', k.tombstones(dedupeKey), dedupeKey, this.clock.now(), this.retention.dedupeMs, k.legacyTombstone(dedupeKey));
+    return t === null ? undefined : parseTombstone(t);
   }
 
   queued(): Promise<number> {

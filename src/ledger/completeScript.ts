@@ -6,9 +6,10 @@ import { defineScript } from '../store/defineScript.js';
 import { LUA_CLOCK } from '../workers/lease/scripts.js';
 import { JOURNAL_COUNT_FIELD } from './orderJournal.js';
 import { grantLease } from './scripts.js';
+import { LUA_TOMBSTONES, localTombstones } from './tombstones.js';
 
 /**
- * KEYS: order hash, due zset, the player's inbox hash, the waiting set, the order's tombstone, the player's
+ * KEYS: order hash, due zset, the player's inbox hash, the waiting set, the order's tombstone shard, the player's
  * unacknowledged grants (the inbox again when not handing over).
  * ARGV: 1 now, 2 fence, 3 member, 4 result JSON, 5 delivery JSON, 6 journal entry, 7 max entries, 8 record
  * ms, 9 dedupe ms, then the delivery notice: 10 channel, 11 user id, 12 message; then 13 the `delivered`
@@ -29,6 +30,7 @@ export const completeScript = defineScript<boolean>({
   name: 'ledger_complete',
   numberOfKeys: 6,
   lua: `
+${LUA_TOMBSTONES}
 local h = redis.call('HMGET', KEYS[1], 'fence', 'state', 'attempts', '${JOURNAL_COUNT_FIELD}')
 if h[1] ~= ARGV[2] or h[2] ~= 'granting' then return 0 end
 local handed = ARGV[13] ~= ''
@@ -47,7 +49,7 @@ end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HDEL', KEYS[1], unpack(drop))
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
-redis.call('SET', KEYS[5], 'granted|' .. ARGV[1], 'PX', ARGV[9])
+putTombstone(KEYS[5], ARGV[3], 'granted', ARGV[1], ARGV[9])
 redis.call('ZREM', KEYS[2], ARGV[3])
 if handed then
   redis.call('HSET', KEYS[6], ARGV[3], ARGV[5])
@@ -75,7 +77,7 @@ return 1
     for (let k = n; k <= last; k++) if (k - Number(args[6]) + 1 > 1) drop.push(`j${k - Number(args[6]) + 1}`);
     db.hdel(order, ...drop);
     db.pexpire(order, Number(args[7]));
-    db.set(seen, `granted|${args[0]!}`, { px: Number(args[8]) });
+    localTombstones.put(db, seen, args[2]!, 'granted', Number(args[0]), Number(args[8]));
     db.zrem(due, args[2]!);
     if (handed) {
       db.hset(unacked, { [args[2]!]: args[4]! });

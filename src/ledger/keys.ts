@@ -1,4 +1,5 @@
 import type { KeySpace } from '../store/KeySpace.js';
+import { shardOf } from './tombstones.js';
 
 /**
  * Ledger keys the built-in platforms give their orders: `<prefix><platform order id>`. An order keyed so
@@ -20,8 +21,12 @@ export class LedgerKeys {
   readonly revokePrefix: string;
   readonly revokeDue: string;
   readonly revokeGaveUp: string;
-  /** A finished order's tombstone is `seenPrefix + member`: `state|finishedAt`, kept `dedupeDays`. */
-  readonly seenPrefix: string;
+  /** Finished orders' tombstones (`state|finishedAt`, by ledger key) are fields of `tombstonesPrefix + shard` (see tombstones.ts). */
+  readonly tombstonesPrefix: string;
+  /** Orders' aliases (`arrivedAt|ledger key`, by alias) are fields of `aliasesPrefix + shard`. */
+  readonly aliasesPrefix: string;
+  /** Where builds before the shards kept a tombstone: the key `legacyTombstonePrefix + member`, still read. */
+  readonly legacyTombstonePrefix: string;
 
   constructor(private readonly ks: KeySpace) {
     this.orderPrefix = ks.tagged('ledger', 'order') + ':';
@@ -33,7 +38,9 @@ export class LedgerKeys {
     this.revokePrefix = ks.tagged('ledger', 'revoke') + ':';
     this.revokeDue = ks.tagged('ledger', 'revoke-due');
     this.revokeGaveUp = ks.tagged('ledger', 'revoke-given-up');
-    this.seenPrefix = ks.tagged('ledger', 'seen') + ':';
+    this.tombstonesPrefix = ks.tagged('ledger', 'tombstones') + ':';
+    this.aliasesPrefix = ks.tagged('ledger', 'aliases') + ':';
+    this.legacyTombstonePrefix = ks.tagged('ledger', 'seen') + ':';
   }
 
   /** Where an order's journal lived before it moved into the order hash (still read by the timeline). */
@@ -41,8 +48,18 @@ export class LedgerKeys {
     return this.journalPrefix + member;
   }
 
-  seen(member: string): string {
-    return this.seenPrefix + member;
+  /** The shard hash holding this order's tombstone. */
+  tombstones(member: string): string {
+    return this.tombstonesPrefix + shardOf(member);
+  }
+
+  /** The shard hash holding this alias. */
+  aliases(alias: string): string {
+    return this.aliasesPrefix + shardOf(alias);
+  }
+
+  legacyTombstone(member: string): string {
+    return this.legacyTombstonePrefix + member;
   }
 
   /**
@@ -67,7 +84,8 @@ export class LedgerKeys {
     return this.orderPrefix + member;
   }
 
-  alias(alias: string): string {
+  /** Where builds before the shards kept an alias (its ledger key, with its own TTL), still read. */
+  legacyAlias(alias: string): string {
     return this.ks.tagged('ledger', 'alias', alias);
   }
 

@@ -72,7 +72,7 @@ export const ledgerOptionsSchema = z
       .positive()
       .default(400)
       .describe(
-        "Days a finished order's tombstone (its ledger key, final state and time: about 130 bytes) keeps answering a repeat of the order as a duplicate, counted from when it finished; at least `recordDays`. After it the same order id is accepted as a new order, so keep it longer than any platform may resend or replay an order.",
+        "Days a finished order's tombstone (its ledger key, final state and time: about 60 bytes, a field of a shard hash) keeps answering a repeat of the order as a duplicate, counted from when it finished; at least `recordDays`. After it the same order id is accepted as a new order, so keep it longer than any platform may resend or replay an order.",
       ),
     aliasDays: z
       .number()

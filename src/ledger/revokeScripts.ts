@@ -7,6 +7,7 @@
 import { defineScript } from '../store/defineScript.js';
 import { leaseScripts } from '../workers/lease/scripts.js';
 import { nextEntryLocal, nextEntryLua } from './orderJournal.js';
+import { LUA_TOMBSTONES, localTombstones } from './tombstones.js';
 
 /** Lease steps of the revocation queue: a job is `revoking` while a process runs `onRevoked`. */
 export const revokeLease = leaseScripts({ name: 'ledger_revoke', leased: 'revoking', recordsHolder: true, returnsHash: false });
@@ -36,6 +37,7 @@ export const revokeScript = defineScript<RevokeOutcome>({
   name: 'ledger_revoke',
   numberOfKeys: 6,
   lua: `
+${LUA_TOMBSTONES}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'revoked' then return 5 end
@@ -54,7 +56,7 @@ else
   redis.call('ZREM', KEYS[3], ARGV[2])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('SET', KEYS[6], final .. '|' .. ARGV[1], 'PX', ARGV[7])
+putTombstone(KEYS[6], ARGV[2], final, ARGV[1], ARGV[7])
 if final == 'revoked' then return 1 end
 return 4
 `,
@@ -78,7 +80,7 @@ return 4
       db.zrem(gaveUp, member);
     }
     db.pexpire(order, Number(recordMs));
-    db.set(seen, `${final}|${now}`, { px: Number(dedupeMs) });
+    localTombstones.put(db, seen, member, final, Number(now), Number(dedupeMs));
     return final === 'revoked' ? 1 : 4;
   },
   decode: (r) => REPLIES[Number(r)] ?? 'not-found',

@@ -13,30 +13,40 @@ import type { MemoryDb } from '../store/MemoryDb.js';
 import type { ScriptReply } from '../store/Store.js';
 import { LUA_CLOCK, leaseScripts } from '../workers/lease/scripts.js';
 import { ARRIVAL_FIELD } from './record.js';
+import { LUA_TOMBSTONES, localTombstones, shardOf, tombstoneState } from './tombstones.js';
 import { JOURNAL_COUNT_FIELD, appendEntryLocal, appendEntryLua, nextEntryLocal, nextEntryLua } from './orderJournal.js';
 
 /**
  * The grant queue's lease steps: an order is `granting` while a process runs its grant handler, and its
  * hash names that process and the lease's end (`leaseOwner`, `leaseUntil`), as order hashes always have.
  */
-export const grantLease = leaseScripts({ name: 'ledger', leased: 'granting', recordsHolder: true, returnsHash: false, retention: true });
+export const grantLease = leaseScripts({
+  name: 'ledger',
+  leased: 'granting',
+  recordsHolder: true,
+  returnsHash: false,
+  retention: { lua: LUA_TOMBSTONES, put: localTombstones.put },
+});
 
 const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined' or existing == 'revoked'";
 const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revoked']);
 
 /**
- * KEYS: order hash, due zset, alias key (the order hash again when there is no alias), the player's order
- * index, the creation day's index, the order's tombstone, the platform order id's key (what the desk finds
- * an order by when given only the platform's id; the order hash again when its ledger key already says it).
+ * KEYS: order hash, due zset, the alias's shard (the order hash again when there is no alias), the player's
+ * order index, the creation day's index, the order's tombstone shard, the platform order id's key (what the
+ * desk finds an order by when given only the platform's id; the order hash again when its ledger key already
+ * says it), where an older build kept the order's tombstone and its alias (the order hash again when no
+ * alias); see tombstones.ts.
  * ARGV, first the ten every accept of one ledger passes alike (sent once per batch, `sharedArgs`): 1/2 the
- * answer (JSON) to a duplicate of a settled / an unsettled order, 3 order hash prefix, 4 tombstone prefix,
+ * answer (JSON) to a duplicate of a settled / an unsettled order, 3 order hash prefix, 4 tombstone shards' prefix,
  * 5 journal max entries, 6 orders kept per player in the index, 7 record ms, 8 dedupe ms, 9 alias ms,
  * 10 lease owner; then the order's own: 11 now, 12 member (ledger key), 13 initial state ('pending' |
  * 'declined'), 14 the order's field/value pairs as one JSON array (one argument instead of two dozen: each
  * argument costs the client and Redis a conversion), 15 the journal entry of an accept, 16 the journal entry
  * of a duplicate without its closing brace (the script adds the state found and the answer given), 17 lease
  * ms (0: not leased), 18 the journal entry of the lease, 19 the order as it arrived (JSON, its `o` field:
- * passed alone so its text is not escaped again inside argument 14).
+ * passed alone so its text is not escaped again inside argument 14), 20 the alias ('' for none), 21 where
+ * older builds kept tombstones (prefix).
  *
  * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
  * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process
@@ -68,16 +78,12 @@ export interface AcceptReply {
   tombstone?: boolean;
 }
 
-/** The state a tombstone (`state|ms`) remembers. */
-const LUA_TOMBSTONE_STATE = `local function tombstoneState(t) return t and string.match(t, '^([^|]*)') or nil end`;
-const tombstoneState = (t: string | null): string | null => (t === null ? null : t.split('|')[0]!);
-
 export const acceptScript = defineScript<AcceptReply>({
   name: 'ledger_accept',
-  numberOfKeys: 7,
+  numberOfKeys: 9,
   sharedArgs: 10,
   lua: `
-${LUA_TOMBSTONE_STATE}
+${LUA_TOMBSTONES}
 local function noteDuplicate(okey, existing, via)
   local answer = ARGV[2]
   if ${TERMINAL_LUA} then answer = ARGV[1] end
@@ -99,25 +105,39 @@ if existing then
   local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt', '${JOURNAL_COUNT_FIELD}')
   declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[11], tonumber(was[3] or '0')
   redis.call('HDEL', KEYS[1], 'reason')
-  if hasAlias then other = redis.call('GET', KEYS[3]) end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], ARGV[9], KEYS[9]) or false end
 else
-  local got
-  if hasAlias then got = redis.call('MGET', KEYS[6], KEYS[3]) else got = {redis.call('GET', KEYS[6])} end
-  local seen = tombstoneState(got[1])
-  other = got[2] or false
+  -- a shard entry is judged by its time; only a name no shard holds is looked up where older builds kept it
+  local t = redis.call('HGET', KEYS[6], ARGV[12])
+  local a = false
+  if hasAlias then a = redis.call('HGET', KEYS[3], ARGV[20]) end
+  local legacy = {}
+  if not t or (hasAlias and not a) then legacy = redis.call('MGET', KEYS[8], KEYS[9]) end
+  local seen
+  if t then
+    if liveAt(tombstoneAt(t), ARGV[11], ARGV[8]) then seen = tombstoneState(t) end
+  else
+    seen = tombstoneState(legacy[1] or nil)
+  end
   if seen then
     if seen ~= 'declined' or ARGV[13] ~= 'pending' then return {4, seen} end
     -- paid after a decline whose record expired: a new order, the decline forgotten
-    redis.call('DEL', KEYS[6])
+    dropEntry(KEYS[6], ARGV[12])
+    redis.call('DEL', KEYS[8])
+  end
+  if a then
+    if liveAt(aliasAt(a), ARGV[11], ARGV[9]) then other = string.match(a, '^%w+|(.*)$') end
+  elseif hasAlias then
+    other = legacy[2] or false
   end
 end
 if hasAlias then
   if other and (code == 1 or other ~= ARGV[12]) then
-    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(redis.call('GET', ARGV[4] .. other))
+    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(readTombstone(shardKey(ARGV[4], other), other, ARGV[11], ARGV[8], ARGV[21] .. other))
     noteDuplicate(ARGV[3] .. other, found, ',"byAlias":true')
     return {2, other, found or 'unknown'}
   end
-  if not other then redis.call('SET', KEYS[3], ARGV[12], 'PX', ARGV[9]) end
+  if not other then putAlias(KEYS[3], ARGV[20], ARGV[12], ARGV[11], ARGV[9]) end
 end
 local leaseMs = tonumber(ARGV[17])
 local state, fence, dueAt = ARGV[13], '0', ARGV[11]
@@ -133,7 +153,8 @@ for _, v in ipairs({'state', state, 'attempts', '0', 'fence', fence, 'createdAt'
 if code == 3 then
   for _, v in ipairs({'declinedReason', declinedReason, 'declinedAt', declinedAt}) do fields[#fields + 1] = v end
   redis.call('PERSIST', KEYS[1])
-  redis.call('DEL', KEYS[6])
+  dropEntry(KEYS[6], ARGV[12])
+  redis.call('DEL', KEYS[8])
 end
 local max = tonumber(ARGV[5])
 for i, e in ipairs(entries) do
@@ -152,7 +173,7 @@ if ARGV[13] == 'pending' then
   redis.call('ZADD', KEYS[2], dueAt, ARGV[12])
 else
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  redis.call('SET', KEYS[6], 'declined|' .. ARGV[11], 'PX', ARGV[8])
+  putTombstone(KEYS[6], ARGV[12], 'declined', ARGV[11], ARGV[8])
 end
 redis.call('ZADD', KEYS[4], ARGV[11], ARGV[12])
 local keep = tonumber(ARGV[6])
@@ -165,12 +186,12 @@ if code == 3 then return {code, state, declinedReason, declinedAt} end
 return {1, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [order, due, alias, user, day, seenKey, id] = keys as [string, string, string, string, string, string, string];
+    const [order, due, alias, user, day, seenKey, id, legacySeen, legacyAlias] = keys as [string, string, string, string, string, string, string, string, string];
     const [
       settledAnswer,
       pendingAnswer,
       orderPrefix,
-      seenPrefix,
+      tombstonesPrefix,
       max,
       keep,
       recordMs,
@@ -186,7 +207,10 @@ return {1, state}
       leaseText,
       leaseEntry,
       arrival,
-    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+      aliasText,
+      legacyPrefix,
+    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+    const at = Number(now);
     const noteDuplicate = (okey: string, existing: string | null, via: string) => {
       const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
       if (!db.exists(okey)) return;
@@ -209,20 +233,23 @@ return {1, state}
       declinedAt = db.hget(order, 'createdAt') ?? now;
       n0 = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0);
       db.hdel(order, 'reason');
-      if (hasAlias) other = db.get(alias);
+      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, Number(aliasMs), legacyAlias);
     } else {
-      const seen = tombstoneState(db.get(seenKey));
-      if (hasAlias) other = db.get(alias);
+      const seen = tombstoneState(localTombstones.read(db, seenKey, member, at, Number(dedupeMs), legacySeen));
       if (seen !== null && (seen !== 'declined' || initial !== 'pending')) return [4, seen];
-      if (seen !== null) db.del(seenKey);
+      if (seen !== null) {
+        db.hdel(seenKey, member);
+        db.del(legacySeen);
+      }
+      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, Number(aliasMs), legacyAlias);
     }
     if (hasAlias) {
       if (other !== null && (code === 1 || other !== member)) {
-        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(db.get(seenPrefix + other));
+        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(localTombstones.read(db, tombstonesPrefix + shardOf(other), other, at, Number(dedupeMs), legacyPrefix + other));
         noteDuplicate(orderPrefix + other, found, ',"byAlias":true');
         return [2, other, found ?? 'unknown'];
       }
-      if (other === null) db.set(alias, member, { px: Number(aliasMs) });
+      if (other === null) localTombstones.putAlias(db, alias, aliasText, member, at, Number(aliasMs));
     }
     const leaseMs = Number(leaseText);
     let state = initial;
@@ -242,7 +269,8 @@ return {1, state}
     if (code === 3) {
       Object.assign(values, { declinedReason, declinedAt });
       db.persist(order);
-      db.del(seenKey);
+      db.hdel(seenKey, member);
+      db.del(legacySeen);
     }
     entries.forEach((e, i) => {
       const n = n0 + i + 1;
@@ -257,7 +285,7 @@ return {1, state}
     if (initial === 'pending') db.zadd(due, [[dueAt, member]]);
     else {
       db.pexpire(order, Number(recordMs));
-      db.set(seenKey, `declined|${now}`, { px: Number(dedupeMs) });
+      localTombstones.put(db, seenKey, member, 'declined', at, Number(dedupeMs));
     }
     db.zadd(user, [[Number(now), member]]);
     const all = db.zrangeByScore(user, -Infinity, Infinity);
@@ -312,6 +340,7 @@ export const cancelScript = defineScript<'cancelled' | 'not-found' | 'in-progres
   name: 'ledger_cancel',
   numberOfKeys: 4,
   lua: `
+${LUA_TOMBSTONES}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'granting' then return 2 end
@@ -321,7 +350,7 @@ redis.call('HSET', KEYS[1], 'state', 'cancelled', 'reason', ARGV[3], 'updatedAt'
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('SET', KEYS[4], 'cancelled|' .. ARGV[1], 'PX', ARGV[7])
+putTombstone(KEYS[4], ARGV[2], 'cancelled', ARGV[1], ARGV[7])
 return 1
 `,
   local(db, keys, args) {
@@ -335,7 +364,7 @@ return 1
     db.zrem(due, args[1]!);
     db.zrem(gaveUp, args[1]!);
     db.pexpire(order, Number(args[5]));
-    db.set(seen, `cancelled|${args[0]!}`, { px: Number(args[6]) });
+    localTombstones.put(db, seen, args[1]!, 'cancelled', Number(args[0]), Number(args[6]));
     return 1;
   },
   decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),

@@ -12,6 +12,7 @@ import { useRedisServer } from '../helpers/redisServer.js';
 import { bootRecharge, granted, httpAnswer, httpOrder, type RechargeApp } from '../recharge/support.js';
 import { rechargeSignAlias } from '../../src/platforms/recharge/toOrder.js';
 import { utcDay } from '../../src/ledger/StoreLedger.js';
+import { parseTombstone } from '../../src/ledger/tombstones.js';
 import { Desk } from '../../src/ops/desk.js';
 import { DEDUPE_DAYS, DEDUPE_MS, RECORD_DAYS, RECORD_MS } from '../helpers/retentionDays.js';
 
@@ -48,6 +49,13 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
       10_000,
       20,
     );
+  // tombstones and aliases are fields of shard hashes (src/ledger/tombstones.ts), each judged by its own time
+  const tombstone = (key: string) => probe.hget(k().tombstones(key), key);
+  const aliasEntry = (alias: string) => probe.hget(k().aliases(alias), alias);
+  // a tombstone is the state's letter and base-36 ms; an alias `base-36 ms|ledger key`
+  const timeOf = (entry: string | null, at: 'head' | 'tail') => (at === 'head' ? parseInt(entry?.split('|')[0] ?? '', 36) : (parseTombstone(entry ?? '')?.at ?? NaN));
+  const pastWindow = (what: string, read: () => Promise<string | null>, at: 'head' | 'tail') =>
+    waitUntil(`${what} past dedupeDays`, read, (v) => v === null || Date.now() - timeOf(v, at) >= DEDUPE_MS, 10_000, 20);
   const runs = (key: string) => app.grants.filter((g) => g.dedupeKey === key).length;
   const ttlWithin = async (key: string, max: number, min = 1) => {
     const t = await probe.pttl(key);
@@ -62,11 +70,13 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
 
     const orderKey = k().order(key);
     await ttlWithin(orderKey, RECORD_MS);
-    await ttlWithin(k().seen(key), DEDUPE_MS, RECORD_MS);
-    assert.match((await probe.get(k().seen(key)))!, /^granted\|\d{13}$/);
-    assert.ok(Buffer.byteLength(k().seen(key)) + (await probe.get(k().seen(key)))!.length < 150, 'a tombstone is short');
+    await ttlWithin(k().tombstones(key), DEDUPE_MS, RECORD_MS);
+    assert.match((await tombstone(key))!, /^g[0-9a-z]{8}$/);
+    assert.ok(Buffer.byteLength(key) + (await tombstone(key))!.length < 80, 'a tombstone is short');
     // the sign alias (the same signed request re-cut) dedupes as long as the tombstone by default
-    await ttlWithin(k().alias(rechargeSignAlias(String(body.Sign))), DEDUPE_MS, RECORD_MS);
+    const alias = rechargeSignAlias(String(body.Sign));
+    await ttlWithin(k().aliases(alias), DEDUPE_MS, RECORD_MS);
+    assert.equal((await aliasEntry(alias))?.replace(/^[0-9a-z]{8}\|/, ''), key, 'the alias names the order, after its arrival time');
     await ttlWithin(k().user(record.userId), RECORD_MS);
     await ttlWithin(k().day(utcDay(record.createdAt)), RECORD_MS);
     await ttlWithin(k().inbox(record.userId), RECORD_MS);
@@ -79,7 +89,7 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     );
 
     await gone(orderKey);
-    assert.ok((await probe.pttl(k().seen(key))) > 500, 'still inside the dedupe window (the machine was not too slow for this test)');
+    assert.ok(DEDUPE_MS - (Date.now() - timeOf(await tombstone(key), 'tail')) > 500, 'still inside the dedupe window (the machine was not too slow for this test)');
     const again = await app.post(body);
     assert.equal(again.text, httpAnswer(-1, 'duplicate order'), 'the duplicate answer, from the tombstone');
     assert.equal(await probe.exists(orderKey), 0, 'nothing recorded for the duplicate');
@@ -87,8 +97,9 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     const line = app.logger.find('recharge order is a duplicate').find((l) => JSON.stringify(l.fields).includes(String(body.cporder_no)));
     assert.deepEqual([line?.fields?.state, line?.fields?.recordExpired], ['granted', true], 'a log line says it was a duplicate of an expired record');
 
-    await gone(k().seen(key));
-    await gone(k().alias(rechargeSignAlias(String(body.Sign))));
+    await pastWindow('the tombstone', () => tombstone(key), 'tail');
+    await pastWindow('the alias', () => aliasEntry(alias), 'head');
+    assert.equal(await app.ledger.tombstone(key), undefined, 'an entry past its window is not a tombstone any more, whatever the shard still holds');
     assert.equal((await app.post(body)).text, httpAnswer(1, 'succeed'), 'after dedupeDays the order id is new');
     await granted(app, key);
     assert.equal(runs(key), 2);
@@ -102,20 +113,20 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     assert.equal((await app.post(body)).text, httpAnswer(1, 'succeed'));
     await waitFor('given up', async () => ((await app.ledger.get(key))?.state === 'given_up' ? true : undefined), 5000, 10);
     await ttlWithin(k().order(key), RECORD_MS);
-    assert.match((await probe.get(k().seen(key)))!, /^given_up\|/);
+    assert.match((await tombstone(key))!, /^u/);
     // an operator's retry: the record is kept again and the tombstone goes (the order is live again)
     assert.equal(await app.ledger.retry(key, { by: 'ops' }), true);
     assert.equal(await probe.pttl(k().order(key)), -1);
-    assert.equal(await probe.exists(k().seen(key)), 0);
+    assert.equal(await tombstone(key), null);
     await granted(app, key);
-    assert.match((await probe.get(k().seen(key)))!, /^granted\|/);
+    assert.match((await tombstone(key))!, /^g/);
 
     // declined at once (a test order of the ledger API, not a platform's), and an operator's cancel
     const declined = await app.ledger.accept({ source: 'test', orderId: `d-${Date.now()}`, userId: 'u-ret', amount: 1, raw: {} }, { decline: 'test user' });
     assert.equal(declined.status, 'accepted');
     const dkey = declined.status === 'accepted' ? declined.record.dedupeKey : '';
     await ttlWithin(k().order(dkey), RECORD_MS);
-    assert.match((await probe.get(k().seen(dkey)))!, /^declined\|/);
+    assert.match((await tombstone(dkey))!, /^d/);
     await ttlWithin(k().orderId(dkey.slice('test:'.length)), RECORD_MS);
   });
 
@@ -127,7 +138,7 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     assert.deepEqual(await app.ledger.accept(order, { decline: 'payment failed' }), { status: 'duplicate', state: 'declined', dedupeKey: `test:${orderId}`, recordExpired: true });
     const paid = await app.ledger.accept(order);
     assert.equal(paid.status, 'accepted');
-    assert.equal(await probe.exists(k().seen(`test:${orderId}`)), 0, 'the decline is forgotten');
+    assert.equal(await tombstone(`test:${orderId}`), null, 'the decline is forgotten');
     await granted(app, `test:${orderId}`);
   });
 

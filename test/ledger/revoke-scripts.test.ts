@@ -12,7 +12,7 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
 
   async function run(store: Store): Promise<unknown[]> {
     const k = new LedgerKeys(store.keys);
-    const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.seen(m)];
+    const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.tombstones(m)];
     const args = (m: string) => [1000, m, 'reset', '{"at":1000,"event":"revoked"}', 100, 86_400_000, 2 * 86_400_000];
     const out: unknown[] = [];
     for (const [m, state] of [
@@ -37,7 +37,14 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
     out.push(await store.zcard(k.revokeDue), await store.zcard(k.due), [g.j1, g.j2, g.jn]);
     // finished either way: the order expires after its record days and leaves its tombstone; the handled job expires too
     const ttl = async (key: string) => Math.round((await store.pttl(key)) / 3_600_000);
-    out.push(await ttl(k.order('g')), await ttl(k.order('p')), await ttl(k.revokePrefix + 'g'), await store.get(k.seen('g')), await store.get(k.seen('p')), await ttl(k.seen('g')));
+    out.push(
+      await ttl(k.order('g')),
+      await ttl(k.order('p')),
+      await ttl(k.revokePrefix + 'g'),
+      await store.hget(k.tombstones('g'), 'g'),
+      await store.hget(k.tombstones('p'), 'p'),
+      await ttl(k.tombstones('g')),
+    );
     return out;
   }
 
@@ -49,7 +56,7 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
       assert.deepEqual(a, b);
       assert.deepEqual(a.slice(0, 7), ['revoked', 'cancelled', 'in-progress', 'already-terminal', 'cancelled', 'already-revoked', 'not-found']);
       assert.deepEqual(a.slice(8, 15), [false, true, 'done', '1', 'revoked', 'cancelled', 'cancelled']);
-      assert.deepEqual(a.slice(-6), [24, 24, 24, 'revoked|1000', 'cancelled|1000', 48]);
+      assert.deepEqual(a.slice(-6), [24, 24, 24, `r${(1000).toString(36)}`, `c${(1000).toString(36)}`, 48]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

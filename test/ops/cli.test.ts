@@ -11,6 +11,7 @@ import { useRedisServer } from '../helpers/redisServer.js';
 import { spawnTs, waitFor, within } from '../helpers/processes.js';
 import { CapturingLogger } from '../helpers/logs.js';
 import { Redis } from 'ioredis';
+import { shardOf } from '../../src/ledger/tombstones.js';
 
 describe('orders CLI', function () {
   this.timeout(60_000);
@@ -85,8 +86,9 @@ describe('orders CLI', function () {
     try {
       const day = 86_400_000;
       const [orderKey] = await probe.keys(`${prefix}*order:vngates:c2`);
-      const [seenKey] = await probe.keys(`${prefix}*seen:vngates:c2`);
-      assert.ok(orderKey && seenKey, 'the order hash and its tombstone');
+      const [seenKey] = await probe.keys(`${prefix}*tombstones:${shardOf('vngates:c2')}`);
+      assert.ok(orderKey && seenKey, 'the order hash and its tombstone shard');
+      assert.match((await probe.hget(seenKey, 'vngates:c2'))!, /^c[0-9a-z]{8}$/, 'the tombstone says cancelled');
       const [recordTtl, seenTtl] = [await probe.pttl(orderKey), await probe.pttl(seenKey)];
       assert.ok(recordTtl > 2 * day - 60_000 && recordTtl <= 2 * day, `record ttl ${recordTtl}`);
       assert.ok(seenTtl > 3 * day - 60_000 && seenTtl <= 3 * day, `tombstone ttl ${seenTtl}`);

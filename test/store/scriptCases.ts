@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ScriptReply } from '../../src/store/Store.js';
+import { cleansShard, shardOf } from '../../src/ledger/tombstones.js';
 
 export type Seed = readonly [command: string, key: string, ...rest: Array<string | number>];
 type Args = ReadonlyArray<string | number>;
@@ -154,11 +155,22 @@ function generatedRanks(seed: number): ScriptCase {
   return { name: `generated from seed ${seed}`, calls };
 }
 
-const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, '~l:user:u1', '~l:day:20231114', `~l:seen:${id}`, `~l:id:${id}`];
+/** The shard hashes of tombstones and aliases (src/ledger/tombstones.ts), as the ledger names them. */
+const tombShard = (member: string) => `~l:t:${shardOf(member)}`;
+const aliasShard = (alias: string) => `~l:a:${shardOf(alias)}`;
+/** A name that falls in `shard` of the tombstones and whether a write of it cleans that shard is `cleans`. */
+function nameIn(shardOfName: string, cleans: boolean, stem: string): string {
+  for (let i = 0; i < 100_000; i++) if (tombShard(`${stem}${i}`) === shardOfName && cleansShard(`${stem}${i}`) === cleans) return `${stem}${i}`;
+  throw new Error('no such name');
+}
+const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, '~l:user:u1', '~l:day:20231114', tombShard(id), `~l:id:${id}`, `~l:seen:${id}`, `~l:o:${id}`];
 /** An accept; `leaseMs` above 0 records it leased to the accepting process; `journalMax` bounds its journal. */
-const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5): Call => {
+const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5, now = T): Call => {
   const keys = ledgerOrderKeys(id);
-  if (alias) keys[2] = `~l:alias:${alias}`;
+  if (alias) {
+    keys[2] = aliasShard(alias);
+    keys[8] = `~l:alias:${alias}`;
+  }
   return [
     'ledger_accept',
     keys,
@@ -167,14 +179,14 @@ const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, jour
       '{"code":-1}',
       '{"code":-5}',
       '~l:o:',
-      '~l:seen:',
+      '~l:t:',
       journalMax,
       2,
       90 * DAY,
       400 * DAY,
       300 * DAY,
       'p1',
-      T,
+      now,
       id,
       state,
       JSON.stringify(['userId', 'u1', 'amount', '100', ...(state === 'declined' ? ['reason', 'test user'] : [])]),
@@ -183,9 +195,14 @@ const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, jour
       leaseMs,
       journal('lease_taken'),
       JSON.stringify({ dedupeKey: id, userId: 'u1', amount: 100, raw: { Amount: 100 } }),
+      alias ?? '',
+      '~l:seen:',
     ],
   ];
 };
+// a shard holding live and dead entries, and two names in it: one whose write cleans it, one whose write does not
+const SHARD = tombShard('o20');
+const [CLEANS, KEEPS] = [nameIn(SHARD, true, 'c'), nameIn(SHARD, false, 'k')];
 const sudRecord = (notifyId: string, jobId: string, leaseMs: number, createJob = '1'): Call => [
   'sud_record',
   [`~s:n:${notifyId || jobId}`, `~s:j:${jobId}`, '~s:due', `~s:t:s:${jobId}`],
@@ -218,7 +235,43 @@ export const CASES: Record<string, ScriptCase[]> = {
       calls: [accept('o8', 'declined', undefined, 0, 2), accept('o8', 'declined', undefined, 0, 2), accept('o8', 'pending', undefined, 30_000, 2)],
     },
     {
-      name: 'only the tombstone left: a duplicate; a declined one is new when paid; by alias to an expired order',
+      name: 'tombstones and aliases in their shards: live ones dedupe, ones past their window do not, by alias to an expired order',
+      seed: [
+        ['HSET', tombShard('o20'), 'o20', `g${(T - 399 * DAY).toString(36)}`],
+        ['HSET', tombShard('o21'), 'o21', `g${(T - 401 * DAY).toString(36)}`],
+        ['HSET', tombShard('o22'), 'o22', `d${(T - DAY).toString(36)}`],
+        ['HSET', aliasShard('cp-20'), 'cp-20', `${(T - 299 * DAY).toString(36)}|o23`],
+        ['HSET', tombShard('o23'), 'o23', `c${(T - 200 * DAY).toString(36)}`],
+        ['HSET', aliasShard('cp-21'), 'cp-21', `${(T - 301 * DAY).toString(36)}|o24`],
+        // a past-window shard entry wins over an older build's key: it is the newer word
+        ['HSET', tombShard('o26'), 'o26', `g${(T - 401 * DAY).toString(36)}`],
+        ['SET', '~l:seen:o26', 'granted|1', 'PX', 400 * DAY],
+      ],
+      calls: [accept('o20'), accept('o21'), accept('o22', 'declined'), accept('o22'), accept('o25', 'pending', 'cp-20'), accept('o27', 'pending', 'cp-21'), accept('o26')],
+    },
+    {
+      name: 'a write that cleans its shard deletes the entries past their window, one that does not leaves them',
+      seed: [
+        [
+          'HSET',
+          SHARD,
+          'dead-1',
+          `g${(T - 401 * DAY).toString(36)}`,
+          'dead-2',
+          `cancelled|${T - 500 * DAY}`,
+          'live-1',
+          `r${(T - 10 * DAY).toString(36)}`,
+          'live-2',
+          `granted|${T - 10 * DAY}`,
+          'junk',
+          'no time',
+        ],
+        ['PEXPIRE', SHARD, DAY],
+      ],
+      calls: [accept(KEEPS, 'declined'), accept(CLEANS, 'declined')],
+    },
+    {
+      name: 'only the tombstone left (kept by an older build): a duplicate; a declined one is new when paid; by alias to an expired order',
       seed: [
         ['SET', '~l:seen:o9', 'granted|1700000000000', 'PX', 400 * DAY],
         ['SET', '~l:seen:o10', 'declined|1700000000000', 'PX', 400 * DAY],
@@ -232,8 +285,8 @@ export const CASES: Record<string, ScriptCase[]> = {
       calls: [
         [
           'ledger_accept',
-          ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', '~l:seen:recharge:7', '~l:o:recharge:7'],
-          ['1', '2', '~l:o:', '~l:seen:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}'],
+          ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', tombShard('recharge:7'), '~l:o:recharge:7', '~l:seen:recharge:7', '~l:o:recharge:7'],
+          ['1', '2', '~l:o:', '~l:t:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', '', '~l:seen:'],
         ],
         accept('o13', 'declined', 'cp-3'),
         accept('o13', 'pending', 'cp-3'),
@@ -274,11 +327,11 @@ export const CASES: Record<string, ScriptCase[]> = {
       ],
       calls: [
         [
-          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1', '~l:inbox:u1'],
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', tombShard('o1'), '~l:inbox:u1'],
           [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}', '', 0],
         ],
         [
-          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o1', '~l:inbox:u1'],
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', tombShard('o1'), '~l:inbox:u1'],
           [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}', '', 0],
         ],
       ],
@@ -288,7 +341,7 @@ export const CASES: Record<string, ScriptCase[]> = {
       seed: [['HSET', '~l:o:o2', 'state', 'granting', 'fence', 1, 'attempts', 2, 'leaseOwner', 'p1', 'leaseUntil', T, 'jn', 3, 'j1', journal('accepted'), 'j2', journal('x'), 'j3', journal('y')]],
       calls: [
         [
-          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:seen:o2', '~l:inbox:u1'],
+          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', tombShard('o2'), '~l:inbox:u1'],
           [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}', '', 0],
         ],
       ],
@@ -301,7 +354,7 @@ export const CASES: Record<string, ScriptCase[]> = {
       ],
       calls: [
         [
-          ['~l:o:o3', '~l:due', '~l:inbox:u3', '~l:waiting', '~l:seen:o3', '~l:unacked:u3'],
+          ['~l:o:o3', '~l:due', '~l:inbox:u3', '~l:waiting', tombShard('o3'), '~l:unacked:u3'],
           [T + 10, 1, 'o3', '{}', '{"orderId":"o3"}', journal('granted'), 4, DAY, 2 * DAY, '~grants', 'u3', '{}', journal('delivered'), 30 * DAY],
         ],
       ],
@@ -429,7 +482,7 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['ZADD', '~l:gaveup', T, 'd'],
       ],
       calls: ['a', 'b', 'c', 'd', 'x'].map((m): Call => [
-        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:seen:${m}`],
+        [`~l:o:${m}`, '~l:due', '~l:gaveup', tombShard(m)],
         [T + 5, m, 'operator', journal('cancelled'), 5, 90 * DAY, 400 * DAY],
       ]),
     },
@@ -478,7 +531,7 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['ZADD', '~l:due', T, 'b', T, 'c'],
       ],
       calls: ['a', 'b', 'c', 'd', 'e', 'x'].map((m): Call => [
-        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', `~l:seen:${m}`],
+        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', tombShard(m)],
         [T + 5, m, 'reset', journal('revoked'), 5, 90 * DAY, 400 * DAY],
       ]),
     },

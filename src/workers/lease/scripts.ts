@@ -27,11 +27,19 @@ export interface LeaseQueueSpec {
   /** Whether a claim returns each member's whole hash, saving the holder a read per member. */
   returnsHash: boolean;
   /**
-   * Whether a member given up starts its retention like any finished member (the hash expires after the
-   * record ms, a tombstone `given_up|ms` at KEYS[4] is kept the dedupe ms), undone by a retry. The fail and
-   * retry steps then take the tombstone as KEYS[4], and fail the two ms values as ARGV[7] and ARGV[8].
+   * Set when a member given up starts its retention like any finished member (the hash expires after the
+   * record ms, its tombstone `given_up` is kept the dedupe ms), undone by a retry. The fail and retry steps
+   * then take the hash the tombstone is a field of as KEYS[4], and fail the two ms values as ARGV[7] and
+   * ARGV[8].
    */
-  retention?: boolean;
+  retention?: LeaseRetention;
+}
+
+/** How a queue's tombstones are written: as a field (the member's name) of the hash its steps are given. */
+export interface LeaseRetention {
+  /** Lua defining `putTombstone(key, member, state, now, window)` and `dropEntry(key, member)`. */
+  lua: string;
+  put: (db: MemoryDb, key: string, member: string, state: string, now: number, window: number) => void;
 }
 
 /**
@@ -291,11 +299,12 @@ return 1
  */
 function failScript({ name, recordsHolder, retention }: LeaseQueueSpec, guard: FenceGuard): StoreScript<FailOutcome> {
   const clearHolder = recordsHolder ? `\nredis.call('HDEL', KEYS[1], 'leaseOwner', 'leaseUntil')` : '';
-  const expire = retention ? `\n  redis.call('PEXPIRE', KEYS[1], ARGV[7])\n  redis.call('SET', KEYS[4], 'given_up|' .. ARGV[1], 'PX', ARGV[8])` : '';
+  const expire = retention ? `\n  redis.call('PEXPIRE', KEYS[1], ARGV[7])\n  putTombstone(KEYS[4], ARGV[3], 'given_up', ARGV[1], ARGV[8])` : '';
   return defineScript<FailOutcome>({
     name: `${name}_fail`,
     numberOfKeys: retention ? 4 : 3,
     lua: `
+${retention?.lua ?? ''}
 ${guard.lua}
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'updatedAt', ARGV[1])${clearHolder}
@@ -321,7 +330,7 @@ return 1
         db.zadd(gaveUp, [[Number(args[0]), args[2]!]]);
         if (retention) {
           db.pexpire(member, Number(args[6]));
-          db.set(keys[3]!, `given_up|${args[0]!}`, { px: Number(args[7]) });
+          retention.put(db, keys[3]!, args[2]!, 'given_up', Number(args[0]), Number(args[7]));
         }
         return 2;
       }
@@ -335,11 +344,12 @@ return 1
 
 /** Puts a given-up member back in the schedule with a fresh attempt count. Reply 1 requeued, 0 not given up. */
 function retryScript({ name, retention }: LeaseQueueSpec): StoreScript<boolean> {
-  const unexpire = retention ? `\nredis.call('PERSIST', KEYS[1])\nredis.call('DEL', KEYS[4])` : '';
+  const unexpire = retention ? `\nredis.call('PERSIST', KEYS[1])\ndropEntry(KEYS[4], ARGV[2])` : '';
   return defineScript<boolean>({
     name: `${name}_retry`,
     numberOfKeys: retention ? 4 : 3,
     lua: `
+${retention?.lua ?? ''}
 if redis.call('HGET', KEYS[1], 'state') ~= 'given_up' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])${unexpire}
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
@@ -352,7 +362,7 @@ return 1
       db.hset(member, { state: 'pending', attempts: '0', updatedAt: args[0]! });
       if (retention) {
         db.persist(member);
-        db.del(keys[3]!);
+        db.hdel(keys[3]!, args[1]!);
       }
       db.zadd(due, [[Number(args[0]), args[1]!]]);
       db.zrem(gaveUp, args[1]!);
