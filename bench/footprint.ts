@@ -16,7 +16,7 @@
  *   minus before, less what the keyspace's bucket arrays grew meanwhile: Redis sized them for the record
  *   phase's keys and shrinks a dict only once it is under a tenth full, so that growth is the records'
  *   (and, with the bench's other keys, depends on where their count falls between two powers of two; it
- *   read 73 and 259 B/order in two runs). The note gives the figure with it too.
+ *   read 67 and 73 B/order in two runs). The note gives the figure with it too.
  *
  * The command path: process A serves the recharge route and grants; process B is the game server, where
  * PLAYERS real SDK clients are joined. ORDERS orders go to A at RATE a second, round robin over the
