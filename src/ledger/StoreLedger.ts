@@ -119,7 +119,6 @@ export class StoreLedger implements Ledger {
           k.day(utcDay(now)),
           k.tombstones(dedupeKey),
           findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId),
-          k.legacyTombstone(dedupeKey),
           alias ? k.legacyAlias(alias) : orderKey,
         ],
         [
@@ -145,7 +144,6 @@ export class StoreLedger implements Ledger {
           leased ? JSON.stringify(entry(now, 'lease_taken', { attempt: 1, process: PROCESS_NAME })) : '',
           fields[1]!,
           alias,
-          k.legacyTombstonePrefix,
         ],
       );
     } catch (err) {
@@ -261,7 +259,7 @@ export class StoreLedger implements Ledger {
   /** The tombstone of a finished order whose record may have expired: its final state and when it finished. */
   async tombstone(dedupeKey: string): Promise<{ state: string; at: number } | undefined> {
     const k = this.keys;
-    const t = await readEntry(this.store, 'tombstone', k.tombstones(dedupeKey), dedupeKey, this.clock.now(), this.retention.dedupeMs, k.legacyTombstone(dedupeKey));
+    const t = await readEntry(this.store, 'tombstone', k.tombstones(dedupeKey), dedupeKey, this.clock.now(), this.retention.dedupeMs);
     return t === null ? undefined : parseTombstone(t);
   }
 

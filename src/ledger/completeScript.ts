@@ -29,8 +29,8 @@ import { LUA_TOMBSTONES, localTombstones } from './tombstones.js';
 export const completeScript = defineScript<boolean>({
   name: 'ledger_complete',
   numberOfKeys: 6,
+  prelude: LUA_TOMBSTONES,
   lua: `
-${LUA_TOMBSTONES}
 local h = redis.call('HMGET', KEYS[1], 'fence', 'state', 'attempts', '${JOURNAL_COUNT_FIELD}')
 if h[1] ~= ARGV[2] or h[2] ~= 'granting' then return 0 end
 local handed = ARGV[13] ~= ''

@@ -25,8 +25,6 @@ export class LedgerKeys {
   readonly tombstonesPrefix: string;
   /** Orders' aliases (`arrivedAt|ledger key`, by alias) are fields of `aliasesPrefix + shard`. */
   readonly aliasesPrefix: string;
-  /** Where builds before the shards kept a tombstone: the key `legacyTombstonePrefix + member`, still read. */
-  readonly legacyTombstonePrefix: string;
 
   constructor(private readonly ks: KeySpace) {
     this.orderPrefix = ks.tagged('ledger', 'order') + ':';
@@ -40,7 +38,6 @@ export class LedgerKeys {
     this.revokeGaveUp = ks.tagged('ledger', 'revoke-given-up');
     this.tombstonesPrefix = ks.tagged('ledger', 'tombstones') + ':';
     this.aliasesPrefix = ks.tagged('ledger', 'aliases') + ':';
-    this.legacyTombstonePrefix = ks.tagged('ledger', 'seen') + ':';
   }
 
   /** Where an order's journal lived before it moved into the order hash (still read by the timeline). */
@@ -56,10 +53,6 @@ export class LedgerKeys {
   /** The shard hash holding this alias. */
   aliases(alias: string): string {
     return this.aliasesPrefix + shardOf(alias);
-  }
-
-  legacyTombstone(member: string): string {
-    return this.legacyTombstonePrefix + member;
   }
 
   /**

@@ -36,8 +36,8 @@ const REPLIES: readonly RevokeOutcome[] = ['not-found', 'revoked', 'in-progress'
 export const revokeScript = defineScript<RevokeOutcome>({
   name: 'ledger_revoke',
   numberOfKeys: 6,
+  prelude: LUA_TOMBSTONES,
   lua: `
-${LUA_TOMBSTONES}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'revoked' then return 5 end

@@ -35,8 +35,8 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revok
  * KEYS: order hash, due zset, the alias's shard (the order hash again when there is no alias), the player's
  * order index, the creation day's index, the order's tombstone shard, the platform order id's key (what the
  * desk finds an order by when given only the platform's id; the order hash again when its ledger key already
- * says it), where an older build kept the order's tombstone and its alias (the order hash again when no
- * alias); see tombstones.ts.
+ * says it), where builds before the shards kept its alias (the order hash again when no alias); see
+ * tombstones.ts.
  * ARGV, first the ten every accept of one ledger passes alike (sent once per batch, `sharedArgs`): 1/2 the
  * answer (JSON) to a duplicate of a settled / an unsettled order, 3 order hash prefix, 4 tombstone shards' prefix,
  * 5 journal max entries, 6 orders kept per player in the index, 7 record ms, 8 dedupe ms, 9 alias ms,
@@ -45,8 +45,7 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revok
  * argument costs the client and Redis a conversion), 15 the journal entry of an accept, 16 the journal entry
  * of a duplicate without its closing brace (the script adds the state found and the answer given), 17 lease
  * ms (0: not leased), 18 the journal entry of the lease, 19 the order as it arrived (JSON, its `o` field:
- * passed alone so its text is not escaped again inside argument 14), 20 the alias ('' for none), 21 where
- * older builds kept tombstones (prefix).
+ * passed alone so its text is not escaped again inside argument 14), 20 the alias ('' for none).
  *
  * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
  * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process
@@ -80,10 +79,10 @@ export interface AcceptReply {
 
 export const acceptScript = defineScript<AcceptReply>({
   name: 'ledger_accept',
-  numberOfKeys: 9,
+  numberOfKeys: 8,
   sharedArgs: 10,
+  prelude: LUA_TOMBSTONES,
   lua: `
-${LUA_TOMBSTONES}
 local function noteDuplicate(okey, existing, via)
   local answer = ARGV[2]
   if ${TERMINAL_LUA} then answer = ARGV[1] end
@@ -105,35 +104,19 @@ if existing then
   local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt', '${JOURNAL_COUNT_FIELD}')
   declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[11], tonumber(was[3] or '0')
   redis.call('HDEL', KEYS[1], 'reason')
-  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], ARGV[9], KEYS[9]) or false end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], ARGV[9], KEYS[8]) or false end
 else
-  -- a shard entry is judged by its time; only a name no shard holds is looked up where older builds kept it
-  local t = redis.call('HGET', KEYS[6], ARGV[12])
-  local a = false
-  if hasAlias then a = redis.call('HGET', KEYS[3], ARGV[20]) end
-  local legacy = {}
-  if not t or (hasAlias and not a) then legacy = redis.call('MGET', KEYS[8], KEYS[9]) end
-  local seen
-  if t then
-    if liveAt(tombstoneAt(t), ARGV[11], ARGV[8]) then seen = tombstoneState(t) end
-  else
-    seen = tombstoneState(legacy[1] or nil)
-  end
+  local seen = tombstoneState(readTombstone(KEYS[6], ARGV[12], ARGV[11], ARGV[8]))
   if seen then
     if seen ~= 'declined' or ARGV[13] ~= 'pending' then return {4, seen} end
     -- paid after a decline whose record expired: a new order, the decline forgotten
     dropEntry(KEYS[6], ARGV[12])
-    redis.call('DEL', KEYS[8])
   end
-  if a then
-    if liveAt(aliasAt(a), ARGV[11], ARGV[9]) then other = string.match(a, '^%w+|(.*)$') end
-  elseif hasAlias then
-    other = legacy[2] or false
-  end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], ARGV[9], KEYS[8]) or false end
 end
 if hasAlias then
   if other and (code == 1 or other ~= ARGV[12]) then
-    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(readTombstone(shardKey(ARGV[4], other), other, ARGV[11], ARGV[8], ARGV[21] .. other))
+    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(readTombstone(shardKey(ARGV[4], other), other, ARGV[11], ARGV[8]))
     noteDuplicate(ARGV[3] .. other, found, ',"byAlias":true')
     return {2, other, found or 'unknown'}
   end
@@ -154,7 +137,6 @@ if code == 3 then
   for _, v in ipairs({'declinedReason', declinedReason, 'declinedAt', declinedAt}) do fields[#fields + 1] = v end
   redis.call('PERSIST', KEYS[1])
   dropEntry(KEYS[6], ARGV[12])
-  redis.call('DEL', KEYS[8])
 end
 local max = tonumber(ARGV[5])
 for i, e in ipairs(entries) do
@@ -186,7 +168,7 @@ if code == 3 then return {code, state, declinedReason, declinedAt} end
 return {1, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [order, due, alias, user, day, seenKey, id, legacySeen, legacyAlias] = keys as [string, string, string, string, string, string, string, string, string];
+    const [order, due, alias, user, day, seenKey, id, legacyAlias] = keys as [string, string, string, string, string, string, string, string];
     const [
       settledAnswer,
       pendingAnswer,
@@ -208,8 +190,7 @@ return {1, state}
       leaseEntry,
       arrival,
       aliasText,
-      legacyPrefix,
-    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     const at = Number(now);
     const noteDuplicate = (okey: string, existing: string | null, via: string) => {
       const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
@@ -235,17 +216,14 @@ return {1, state}
       db.hdel(order, 'reason');
       if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, Number(aliasMs), legacyAlias);
     } else {
-      const seen = tombstoneState(localTombstones.read(db, seenKey, member, at, Number(dedupeMs), legacySeen));
+      const seen = tombstoneState(localTombstones.read(db, seenKey, member, at, Number(dedupeMs)));
       if (seen !== null && (seen !== 'declined' || initial !== 'pending')) return [4, seen];
-      if (seen !== null) {
-        db.hdel(seenKey, member);
-        db.del(legacySeen);
-      }
+      if (seen !== null) db.hdel(seenKey, member);
       if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, Number(aliasMs), legacyAlias);
     }
     if (hasAlias) {
       if (other !== null && (code === 1 || other !== member)) {
-        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(localTombstones.read(db, tombstonesPrefix + shardOf(other), other, at, Number(dedupeMs), legacyPrefix + other));
+        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(localTombstones.read(db, tombstonesPrefix + shardOf(other), other, at, Number(dedupeMs)));
         noteDuplicate(orderPrefix + other, found, ',"byAlias":true');
         return [2, other, found ?? 'unknown'];
       }
@@ -270,7 +248,6 @@ return {1, state}
       Object.assign(values, { declinedReason, declinedAt });
       db.persist(order);
       db.hdel(seenKey, member);
-      db.del(legacySeen);
     }
     entries.forEach((e, i) => {
       const n = n0 + i + 1;
@@ -339,8 +316,8 @@ return redis.call('HGETALL', KEYS[1])
 export const cancelScript = defineScript<'cancelled' | 'not-found' | 'in-progress' | 'already-terminal'>({
   name: 'ledger_cancel',
   numberOfKeys: 4,
+  prelude: LUA_TOMBSTONES,
   lua: `
-${LUA_TOMBSTONES}
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'granting' then return 2 end

@@ -7,15 +7,15 @@
  *
  * Redis before 7.4 cannot expire a hash field, so every entry carries its time and is judged by it when
  * read: a lookup never takes an entry past its window, whatever is still stored. Writes remove expired
- * entries: one write in {@link CLEAN_ONE_IN} (chosen by the hash of the entry's name, so the Lua step and
- * its in-process twin agree) samples {@link SAMPLE} entries of its shard and deletes those past their
- * window, which in steady state leaves about a quarter of a shard's entries dead and waiting. Every write
+ * entries: one write in {@link CLEAN_ONE_IN} (those at a time in ms divisible by it, so the Lua step and its
+ * in-process twin agree, whatever the names) looks at {@link SAMPLE} entries of its shard picked at random
+ * (all of them when it holds no more) and deletes those past their window, which in steady state leaves
+ * about a quarter of a shard's entries dead and waiting. Every write
  * also sets its shard's TTL to the window, so a shard no longer written to expires whole once its newest
  * entry is past the window: no sweeper, no key scan.
  *
- * Entries written by builds before this layout (`{ledger}:seen:<member>`, `{ledger}:alias:<alias>`, keys
- * with their own TTL) are still read when a shard has no entry: they expire by themselves within the
- * window they were written with.
+ * Aliases written by builds before this layout (`{ledger}:alias:<alias>`, a key each) are still read when
+ * a shard has no entry for the alias. (Tombstones came with the shards' release, so none is kept elsewhere.)
  */
 import { createHash } from 'node:crypto';
 import type { MemoryDb } from '../store/MemoryDb.js';
@@ -36,12 +36,12 @@ export function shardOf(name: string): number {
   return parseInt(digest(name).slice(0, 4), 16) % SHARDS;
 }
 
-/** Whether a write of this name cleans its shard (the fifth hex digit of its SHA-1, as the Lua side reads it). */
-export const cleansShard = (name: string): boolean => parseInt(digest(name)[4]!, 16) % CLEAN_ONE_IN === 0;
+/** Whether a write at this time (ms) cleans its shard: by the time, so one write in four does whatever the names. */
+export const cleansShard = (now: number): boolean => Math.floor(now) % CLEAN_ONE_IN === 0;
 
 /**
- * A tombstone is its final state's letter and when it finished, in base-36 ms (`g` + 8 characters; an older
- * build's key holds `state|ms`); an alias is `arrivedAt|ledger key`, its time in base-36 ms too. Short text
+ * A tombstone is its final state's letter and when it finished, in base-36 ms (`g` + 8 characters); an
+ * alias is `arrivedAt|ledger key`, its time in base-36 ms too. Short text
  * because it is most of what a tombstone costs.
  */
 const STATE_LETTER: Readonly<Record<string, string>> = { granted: 'g', cancelled: 'c', declined: 'd', given_up: 'u', revoked: 'r' };
@@ -53,10 +53,10 @@ export function packTombstone(state: string, at: number): string {
   return letter + at.toString(36);
 }
 
-/** A tombstone's state and time, in either form; undefined for text that is neither. */
+/** A tombstone's state and time; undefined for text that is not one. */
 export function parseTombstone(t: string): { state: string; at: number } | undefined {
-  const bar = t.indexOf('|');
-  const [state, at] = bar >= 0 ? [t.slice(0, bar), Number(t.slice(bar + 1))] : [LETTER_STATE[t[0] ?? ''], parseInt(t.slice(1), 36)];
+  const state = LETTER_STATE[t[0] ?? ''];
+  const at = parseInt(t.slice(1), 36);
   return state && Number.isFinite(at) ? { state, at } : undefined;
 }
 
@@ -67,7 +67,7 @@ const live = (at: number, now: number, window: number): boolean => Number.isFini
 
 /**
  * Lua helpers every script that reads or writes these entries includes: `shardKey(prefix, name)`,
- * `readTombstone(shard, member, now, window, legacyKey)` (its text or nil),
+ * `readTombstone(shard, member, now, window)` (its text or nil),
  * `readAlias(shard, alias, now, window, legacyKey)` (the ledger key or nil), `tombstoneState(text)`,
  * `putTombstone(shard, member, state, now, window)`, `putAlias(shard, alias, member, now, window)` and `dropEntry(shard, name)`.
  */
@@ -91,9 +91,7 @@ local function base36(n)
 end
 local function tombstoneParts(v)
   if not v then return nil, nil end
-  local state, at = string.match(v, '^([^|]*)|(%d+)$')
-  if state then return state, tonumber(at) end
-  state = LETTER_STATE[string.sub(v, 1, 1)]
+  local state = LETTER_STATE[string.sub(v, 1, 1)]
   if not state then return nil, nil end
   return state, tonumber(string.sub(v, 2), 36)
 end
@@ -104,8 +102,9 @@ local function liveAt(at, now, window) return at ~= nil and tonumber(now) - at <
 local function putEntry(key, field, value, now, window, atOf)
   redis.call('HSET', key, field, value)
   redis.call('PEXPIRE', key, window)
-  if tonumber(string.sub(redis.sha1hex(field), 5, 5), 16) % ${CLEAN_ONE_IN} ~= 0 then return end
-  local s = redis.call('HRANDFIELD', key, ${SAMPLE}, 'WITHVALUES')
+  if math.floor(tonumber(now)) % ${CLEAN_ONE_IN} ~= 0 then return end
+  local s
+  if redis.call('HLEN', key) <= ${SAMPLE} then s = redis.call('HGETALL', key) else s = redis.call('HRANDFIELD', key, -${SAMPLE}, 'WITHVALUES') end
   local dead = {}
   for i = 1, #s, 2 do
     if s[i] ~= field and not liveAt(atOf(s[i + 1]), now, window) then dead[#dead + 1] = s[i] end
@@ -114,13 +113,10 @@ local function putEntry(key, field, value, now, window, atOf)
 end
 local function putTombstone(key, member, state, now, window) putEntry(key, member, STATE_LETTER[state] .. base36(now), now, window, tombstoneAt) end
 local function putAlias(key, alias, member, now, window) putEntry(key, alias, base36(now) .. '|' .. member, now, window, aliasAt) end
-local function readTombstone(key, member, now, window, legacyKey)
+local function readTombstone(key, member, now, window)
   local v = redis.call('HGET', key, member)
-  if v then
-    if liveAt(tombstoneAt(v), now, window) then return v end
-    return nil
-  end
-  return redis.call('GET', legacyKey) or nil
+  if v and liveAt(tombstoneAt(v), now, window) then return v end
+  return nil
 end
 local function readAlias(key, alias, now, window, legacyKey)
   local v = redis.call('HGET', key, alias)
@@ -136,31 +132,22 @@ local function dropEntry(key, name) redis.call('HDEL', key, name) end
 function putEntry(db: MemoryDb, key: string, field: string, value: string, now: number, window: number, atOf: (v: string) => number): void {
   db.hset(key, { [field]: value });
   db.pexpire(key, window);
-  if (!cleansShard(field)) return;
+  if (!cleansShard(now)) return;
   const entries = Object.entries(db.hgetall(key));
-  // HRANDFIELD with a count: every field when there are no more than it, else that many distinct ones
-  const sample = entries.length <= SAMPLE ? entries : pick(entries, SAMPLE);
+  // every field of a shard no bigger than the sample, else that many picked at random (repeats allowed, as
+  // HRANDFIELD with a negative count: it spares Redis deduplicating them)
+  const sample = entries.length <= SAMPLE ? entries : Array.from({ length: SAMPLE }, () => entries[Math.floor(Math.random() * entries.length)]!);
   const dead = sample.filter(([f, v]) => f !== field && !live(atOf(v), now, window)).map(([f]) => f);
   if (dead.length) db.hdel(key, ...dead);
-}
-
-function pick<T>(all: readonly T[], n: number): T[] {
-  const copy = [...all];
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(Math.random() * (copy.length - i));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, n);
 }
 
 /** The in-process twins of the Lua helpers, on the MemoryDb. */
 export const localTombstones = {
   put: (db: MemoryDb, key: string, member: string, state: string, now: number, window: number): void => putEntry(db, key, member, packTombstone(state, now), now, window, tombstoneAt),
   putAlias: (db: MemoryDb, key: string, alias: string, member: string, now: number, window: number): void => putEntry(db, key, alias, `${now.toString(36)}|${member}`, now, window, aliasAt),
-  read(db: MemoryDb, key: string, member: string, now: number, window: number, legacyKey: string): string | null {
+  read(db: MemoryDb, key: string, member: string, now: number, window: number): string | null {
     const v = db.hget(key, member);
-    if (v !== null) return live(tombstoneAt(v), now, window) ? v : null;
-    return db.get(legacyKey);
+    return v !== null && live(tombstoneAt(v), now, window) ? v : null;
   },
   readAlias(db: MemoryDb, key: string, alias: string, now: number, window: number, legacyKey: string): string | null {
     const v = db.hget(key, alias);
@@ -177,10 +164,10 @@ export async function readEntry(
   name: string,
   now: number,
   window: number,
-  legacyKey: string,
+  legacyAliasKey?: string,
 ): Promise<string | null> {
   const v = await reader.hget(key, name);
-  if (v === null) return reader.get(legacyKey);
+  if (v === null) return kind === 'alias' && legacyAliasKey !== undefined ? reader.get(legacyAliasKey) : null;
   if (kind === 'tombstone') return live(tombstoneAt(v), now, window) ? v : null;
   return live(aliasAt(v), now, window) ? v.slice(v.indexOf('|') + 1) : null;
 }

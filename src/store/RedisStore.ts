@@ -12,7 +12,7 @@ import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
 import { assertOneSlot } from './slot.js';
 import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
-import { StoreUnavailableError, type BatchOutcome, type MessageHandler, type ScriptCall, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
+import { scriptLua, StoreUnavailableError, type BatchOutcome, type MessageHandler, type ScriptCall, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
 
 export type RedisConnection = string | RedisOptions | { cluster: ClusterNode[]; options?: ClusterOptions } | Redis | Cluster;
 
@@ -192,7 +192,7 @@ export class RedisStore implements Store {
     const command = `pb_${script.name}`;
     if (!this.defined.has(command)) {
       // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT, so a Redis restart is harmless
-      this.client.defineCommand(command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      this.client.defineCommand(command, { numberOfKeys: script.numberOfKeys, lua: scriptLua(script) });
       this.defined.add(command);
     }
     const fn = (this.client as unknown as Record<string, (...a: Array<string | number>) => Promise<ScriptReply>>)[command]!;

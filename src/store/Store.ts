@@ -19,6 +19,11 @@ export interface StoreScript<R> {
   readonly numberOfKeys: number;
   readonly lua: string;
   /**
+   * Lua run before the body, once per script call: local helpers the body uses. A batch (batchLua.ts)
+   * defines them once for all its calls instead of once per call. See {@link scriptLua} for the whole text.
+   */
+  readonly prelude?: string;
+  /**
    * How many leading ARGV are settings every caller of one batcher passes alike (prefixes, retention, the
    * answers to give): a batch whose calls agree on them sends them once instead of once per call, which
    * spares this process and Redis a few hundred argument conversions per batch. The script still sees
@@ -127,4 +132,9 @@ export class StoreUnavailableError extends Error {
     super(message, options);
     this.name = 'StoreUnavailableError';
   }
+}
+
+/** A script's whole Lua as one call runs it: its prelude, then its body. */
+export function scriptLua(script: Pick<StoreScript<unknown>, 'lua' | 'prelude'>): string {
+  return script.prelude ? `${script.prelude}\n${script.lua}` : script.lua;
 }

@@ -1,5 +1,5 @@
 /**
- * The Lua of a script run as a batch: the script's own body becomes a function of (KEYS, ARGV), called
+ * The Lua of a script run as a batch: its prelude once, then its body as a function of (KEYS, ARGV), called
  * once per call in order, each under pcall so one failing call leaves the others to run, as separate
  * scripts would. Keys arrive concatenated (every call has the script's fixed key count); ARGV is the call
  * count, the count of leading arguments every call shares and those arguments (see
@@ -8,8 +8,9 @@
  */
 import type { ScriptReply, StoreScript } from './Store.js';
 
-export function batchLua(script: Pick<StoreScript<unknown>, 'lua' | 'numberOfKeys'>): string {
+export function batchLua(script: Pick<StoreScript<unknown>, 'lua' | 'numberOfKeys' | 'prelude'>): string {
   return `
+${script.prelude ?? ''}
 local function one(KEYS, ARGV)
 ${script.lua}
 end

@@ -158,18 +158,18 @@ function generatedRanks(seed: number): ScriptCase {
 /** The shard hashes of tombstones and aliases (src/ledger/tombstones.ts), as the ledger names them. */
 const tombShard = (member: string) => `~l:t:${shardOf(member)}`;
 const aliasShard = (alias: string) => `~l:a:${shardOf(alias)}`;
-/** A name that falls in `shard` of the tombstones and whether a write of it cleans that shard is `cleans`. */
-function nameIn(shardOfName: string, cleans: boolean, stem: string): string {
-  for (let i = 0; i < 100_000; i++) if (tombShard(`${stem}${i}`) === shardOfName && cleansShard(`${stem}${i}`) === cleans) return `${stem}${i}`;
+/** A name that falls in `shard` of the tombstones. */
+function nameIn(shardOfName: string, stem: string): string {
+  for (let i = 0; i < 100_000; i++) if (tombShard(`${stem}${i}`) === shardOfName) return `${stem}${i}`;
   throw new Error('no such name');
 }
-const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, '~l:user:u1', '~l:day:20231114', tombShard(id), `~l:id:${id}`, `~l:seen:${id}`, `~l:o:${id}`];
+const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, '~l:user:u1', '~l:day:20231114', tombShard(id), `~l:id:${id}`, `~l:o:${id}`];
 /** An accept; `leaseMs` above 0 records it leased to the accepting process; `journalMax` bounds its journal. */
 const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5, now = T): Call => {
   const keys = ledgerOrderKeys(id);
   if (alias) {
     keys[2] = aliasShard(alias);
-    keys[8] = `~l:alias:${alias}`;
+    keys[7] = `~l:alias:${alias}`;
   }
   return [
     'ledger_accept',
@@ -196,13 +196,14 @@ const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, jour
       journal('lease_taken'),
       JSON.stringify({ dedupeKey: id, userId: 'u1', amount: 100, raw: { Amount: 100 } }),
       alias ?? '',
-      '~l:seen:',
     ],
   ];
 };
-// a shard holding live and dead entries, and two names in it: one whose write cleans it, one whose write does not
+// a shard holding live and dead entries, two names in it, and a time a write cleans at and one it does not
 const SHARD = tombShard('o20');
-const [CLEANS, KEEPS] = [nameIn(SHARD, true, 'c'), nameIn(SHARD, false, 'k')];
+const [CLEANS, KEEPS] = [nameIn(SHARD, 'c'), nameIn(SHARD, 'k')];
+const [CLEANING_AT, QUIET_AT] = [T, T + 1];
+assert.ok(cleansShard(CLEANING_AT) && !cleansShard(QUIET_AT));
 const sudRecord = (notifyId: string, jobId: string, leaseMs: number, createJob = '1'): Call => [
   'sud_record',
   [`~s:n:${notifyId || jobId}`, `~s:j:${jobId}`, '~s:due', `~s:t:s:${jobId}`],
@@ -243,11 +244,12 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['HSET', aliasShard('cp-20'), 'cp-20', `${(T - 299 * DAY).toString(36)}|o23`],
         ['HSET', tombShard('o23'), 'o23', `c${(T - 200 * DAY).toString(36)}`],
         ['HSET', aliasShard('cp-21'), 'cp-21', `${(T - 301 * DAY).toString(36)}|o24`],
-        // a past-window shard entry wins over an older build's key: it is the newer word
-        ['HSET', tombShard('o26'), 'o26', `g${(T - 401 * DAY).toString(36)}`],
-        ['SET', '~l:seen:o26', 'granted|1', 'PX', 400 * DAY],
+        // a past-window alias entry wins over a 0.1.0 key of the same alias: it is the newer word
+        ['HSET', aliasShard('cp-22'), 'cp-22', `${(T - 301 * DAY).toString(36)}|o28`],
+        ['SET', '~l:alias:cp-22', 'o28'],
+        ['HSET', '~l:o:o28', 'state', 'granted'],
       ],
-      calls: [accept('o20'), accept('o21'), accept('o22', 'declined'), accept('o22'), accept('o25', 'pending', 'cp-20'), accept('o27', 'pending', 'cp-21'), accept('o26')],
+      calls: [accept('o20'), accept('o21'), accept('o22', 'declined'), accept('o22'), accept('o25', 'pending', 'cp-20'), accept('o27', 'pending', 'cp-21'), accept('o29', 'pending', 'cp-22')],
     },
     {
       name: 'a write that cleans its shard deletes the entries past their window, one that does not leaves them',
@@ -258,25 +260,25 @@ export const CASES: Record<string, ScriptCase[]> = {
           'dead-1',
           `g${(T - 401 * DAY).toString(36)}`,
           'dead-2',
-          `cancelled|${T - 500 * DAY}`,
+          `c${(T - 500 * DAY).toString(36)}`,
           'live-1',
           `r${(T - 10 * DAY).toString(36)}`,
           'live-2',
-          `granted|${T - 10 * DAY}`,
+          `u${(T - 10 * DAY).toString(36)}`,
           'junk',
           'no time',
         ],
         ['PEXPIRE', SHARD, DAY],
       ],
-      calls: [accept(KEEPS, 'declined'), accept(CLEANS, 'declined')],
+      calls: [accept(KEEPS, 'declined', undefined, 0, 5, QUIET_AT), accept(CLEANS, 'declined', undefined, 0, 5, CLEANING_AT)],
     },
     {
-      name: 'only the tombstone left (kept by an older build): a duplicate; a declined one is new when paid; by alias to an expired order',
+      name: 'only the tombstone left: a duplicate; a declined one is new when paid; by an alias 0.1.0 kept as a key to an expired order',
       seed: [
-        ['SET', '~l:seen:o9', 'granted|1700000000000', 'PX', 400 * DAY],
-        ['SET', '~l:seen:o10', 'declined|1700000000000', 'PX', 400 * DAY],
-        ['SET', '~l:alias:cp-2', 'o11', 'PX', 400 * DAY],
-        ['SET', '~l:seen:o11', 'cancelled|1700000000000', 'PX', 400 * DAY],
+        ['HSET', tombShard('o9'), 'o9', `g${T.toString(36)}`],
+        ['HSET', tombShard('o10'), 'o10', `d${T.toString(36)}`],
+        ['SET', '~l:alias:cp-2', 'o11'],
+        ['HSET', tombShard('o11'), 'o11', `c${T.toString(36)}`],
       ],
       calls: [accept('o9'), accept('o10', 'declined'), accept('o10'), accept('o12', 'pending', 'cp-2')],
     },
@@ -285,8 +287,8 @@ export const CASES: Record<string, ScriptCase[]> = {
       calls: [
         [
           'ledger_accept',
-          ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', tombShard('recharge:7'), '~l:o:recharge:7', '~l:seen:recharge:7', '~l:o:recharge:7'],
-          ['1', '2', '~l:o:', '~l:t:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', '', '~l:seen:'],
+          ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', tombShard('recharge:7'), '~l:o:recharge:7', '~l:o:recharge:7'],
+          ['1', '2', '~l:o:', '~l:t:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', ''],
         ],
         accept('o13', 'declined', 'cp-3'),
         accept('o13', 'pending', 'cp-3'),

@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { MemoryDb } from '../../src/store/MemoryDb.js';
-import type { ScriptReply, StoreScript } from '../../src/store/Store.js';
+import { scriptLua, type ScriptReply, type StoreScript } from '../../src/store/Store.js';
 import { maskLeaseEnds } from '../helpers/leaseClock.js';
 import { useRedisServer } from '../helpers/redisServer.js';
 import { CASES, type Call, type Seed, type ScriptCase } from './scriptCases.js';
@@ -129,7 +129,7 @@ type Outcome = { reply: ScriptReply } | { error: true };
 
 async function runLua(r: Redis, script: StoreScript<unknown>, keys: string[], args: string[]): Promise<Outcome> {
   try {
-    return { reply: (await r.eval(script.lua, script.numberOfKeys, ...keys, ...args)) as ScriptReply };
+    return { reply: (await r.eval(scriptLua(script), script.numberOfKeys, ...keys, ...args)) as ScriptReply };
   } catch {
     return { error: true };
   }

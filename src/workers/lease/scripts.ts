@@ -303,8 +303,8 @@ function failScript({ name, recordsHolder, retention }: LeaseQueueSpec, guard: F
   return defineScript<FailOutcome>({
     name: `${name}_fail`,
     numberOfKeys: retention ? 4 : 3,
+    prelude: retention?.lua,
     lua: `
-${retention?.lua ?? ''}
 ${guard.lua}
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 redis.call('HSET', KEYS[1], 'lastError', ARGV[4], 'updatedAt', ARGV[1])${clearHolder}
@@ -348,8 +348,8 @@ function retryScript({ name, retention }: LeaseQueueSpec): StoreScript<boolean> 
   return defineScript<boolean>({
     name: `${name}_retry`,
     numberOfKeys: retention ? 4 : 3,
+    prelude: retention?.lua,
     lua: `
-${retention?.lua ?? ''}
 if redis.call('HGET', KEYS[1], 'state') ~= 'given_up' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'updatedAt', ARGV[1])${unexpire}
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
