@@ -32,6 +32,9 @@ export interface LeaseQueue {
   keys: LeaseKeys;
   scripts: LeaseScripts;
   options: LeaseOptions;
-  /** For queues whose scripts start a given-up member's retention (`LeaseQueueSpec.retention`). */
+  /**
+   * For queues whose scripts start a given-up member's retention (`LeaseQueueSpec.retention`); `tombstone`
+   * names the hash the member's tombstone is a field of.
+   */
   retention?: { tombstone(id: string): string; recordMs: number; dedupeMs: number };
 }
