@@ -7,10 +7,10 @@
  *
  * Redis before 7.4 cannot expire a hash field, so every entry carries its time and is judged by it when
  * read: a lookup never takes an entry past its window, whatever is still stored. Writes remove expired
- * entries: one write in {@link CLEAN_ONE_IN} (those at a time in ms divisible by it, so the Lua step and its
- * in-process twin agree, whatever the names) looks at {@link SAMPLE} entries of its shard picked at random
- * (all of them when it holds no more) and deletes those past their window, which in steady state leaves
- * about a quarter of a shard's entries dead and waiting. Every write
+ * entries: one write in {@link CLEAN_ONE_IN} (chosen by the hash of the entry's name, so the Lua step and its
+ * in-process twin agree, and any clock will do) looks at {@link SAMPLE} entries of its shard picked at random
+ * (all of them when it holds no more than {@link WHOLE}) and deletes those past their window, which in steady state leaves
+ * a quarter to a third of a shard's entries dead and waiting. Every write
  * also sets its shard's TTL to the window, so a shard no longer written to expires whole once its newest
  * entry is past the window: no sweeper, no key scan.
  *
@@ -24,6 +24,11 @@ import type { MemoryDb } from '../store/MemoryDb.js';
 export const SHARDS = 64;
 /** Entries a cleaning write looks at. */
 export const SAMPLE = 16;
+/**
+ * A shard up to this size is read whole by a cleaning write: picks with repeats would see few distinct
+ * entries of it, and reading a small (listpack) shard whole is cheap.
+ */
+export const WHOLE = 2 * SAMPLE;
 /** One write in this many cleans its shard. */
 export const CLEAN_ONE_IN = 4;
 
@@ -36,8 +41,12 @@ export function shardOf(name: string): number {
   return parseInt(digest(name).slice(0, 4), 16) % SHARDS;
 }
 
-/** Whether a write at this time (ms) cleans its shard: by the time, so one write in four does whatever the names. */
-export const cleansShard = (now: number): boolean => Math.floor(now) % CLEAN_ONE_IN === 0;
+/**
+ * Whether a write of this name cleans its shard: the fifth hex digit of its SHA-1, as the Lua side reads it.
+ * By the name, not the time: a clock that ticks in steps of 4 ms (or 10, or 16) would make every write clean
+ * or none.
+ */
+export const cleansShard = (name: string): boolean => parseInt(digest(name)[4]!, 16) % CLEAN_ONE_IN === 0;
 
 /**
  * A tombstone is its final state's letter and when it finished, in base-36 ms (`g` + 8 characters); an
@@ -102,9 +111,9 @@ local function liveAt(at, now, window) return at ~= nil and tonumber(now) - at <
 local function putEntry(key, field, value, now, window, atOf)
   redis.call('HSET', key, field, value)
   redis.call('PEXPIRE', key, window)
-  if math.floor(tonumber(now)) % ${CLEAN_ONE_IN} ~= 0 then return end
+  if tonumber(string.sub(redis.sha1hex(field), 5, 5), 16) % ${CLEAN_ONE_IN} ~= 0 then return end
   local s
-  if redis.call('HLEN', key) <= ${SAMPLE} then s = redis.call('HGETALL', key) else s = redis.call('HRANDFIELD', key, -${SAMPLE}, 'WITHVALUES') end
+  if redis.call('HLEN', key) <= ${WHOLE} then s = redis.call('HGETALL', key) else s = redis.call('HRANDFIELD', key, -${SAMPLE}, 'WITHVALUES') end
   local dead = {}
   for i = 1, #s, 2 do
     if s[i] ~= field and not liveAt(atOf(s[i + 1]), now, window) then dead[#dead + 1] = s[i] end
@@ -132,11 +141,11 @@ local function dropEntry(key, name) redis.call('HDEL', key, name) end
 function putEntry(db: MemoryDb, key: string, field: string, value: string, now: number, window: number, atOf: (v: string) => number): void {
   db.hset(key, { [field]: value });
   db.pexpire(key, window);
-  if (!cleansShard(now)) return;
+  if (!cleansShard(field)) return;
   const entries = Object.entries(db.hgetall(key));
-  // every field of a shard no bigger than the sample, else that many picked at random (repeats allowed, as
-  // HRANDFIELD with a negative count: it spares Redis deduplicating them)
-  const sample = entries.length <= SAMPLE ? entries : Array.from({ length: SAMPLE }, () => entries[Math.floor(Math.random() * entries.length)]!);
+  // every field of a small shard, else SAMPLE picked at random (repeats allowed, as HRANDFIELD with a
+  // negative count: it spares Redis deduplicating them)
+  const sample = entries.length <= WHOLE ? entries : Array.from({ length: SAMPLE }, () => entries[Math.floor(Math.random() * entries.length)]!);
   const dead = sample.filter(([f, v]) => f !== field && !live(atOf(v), now, window)).map(([f]) => f);
   if (dead.length) db.hdel(key, ...dead);
 }

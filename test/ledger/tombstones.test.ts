@@ -78,32 +78,52 @@ describe('tombstones and aliases in shard hashes', function () {
         assert.equal(await status('fresh', 'cp:new'), 'accepted', 'an alias neither keeps is new');
       });
 
-      it('one write in four (by its time) cleans its shard: deletes the entries past their window; other writes leave them', async () => {
+      it('one write in four (by its name) cleans its shard: deletes the entries past their window; other writes leave them', async () => {
         const target = shardOf('test:s0');
-        const ids: string[] = [];
-        for (let i = 0; ids.length < 10 && i < 100_000; i++) if (shardOf(`test:s${i}`) === target) ids.push(`s${i}`);
-        assert.equal(ids.length, 10, 'enough names in one shard');
-        const shard = ledger.keys.tombstones(`test:${ids[0]!}`);
-        // a time no write cleans at, then one every write does
-        const quiet = () => (now = now - (now % 4) + 1);
-        const cleaning = () => (now = now - (now % 4) + 4);
-        assert.ok(!cleansShard(quiet()) && cleansShard(cleaning()));
-        for (const id of ids.slice(0, 8)) {
-          quiet();
-          await finished(id);
+        const quiet: string[] = [];
+        let cleaner: string | undefined;
+        for (let i = 0; (quiet.length < 9 || !cleaner) && i < 100_000; i++) {
+          const id = `s${i}`;
+          if (shardOf(`test:${id}`) !== target) continue;
+          if (cleansShard(`test:${id}`)) cleaner ??= id;
+          else if (quiet.length < 9) quiet.push(id);
         }
+        assert.ok(quiet.length === 9 && cleaner, 'enough names in one shard');
+        const shard = ledger.keys.tombstones(`test:${quiet[0]!}`);
+        for (const id of quiet.slice(0, 8)) await finished(id);
         assert.equal(Object.keys(await store.hgetall(shard)).length, 8);
         now += 10 * DAY;
-        quiet();
-        await finished(ids[8]!);
+        await finished(quiet[8]!);
         assert.equal(Object.keys(await store.hgetall(shard)).length, 9, 'a write that does not clean leaves the dead entries');
-        cleaning();
-        await finished(ids[9]!);
+        await finished(cleaner);
         assert.deepEqual(
           Object.keys(await store.hgetall(shard)).sort(),
-          [`test:${ids[8]!}`, `test:${ids[9]!}`].sort(),
+          [`test:${quiet[8]!}`, `test:${cleaner}`].sort(),
           'the cleaning write left only the live entries (its shard held fewer than the sample)',
         );
+      });
+
+      it('under steady churn the dead entries stay a bounded share of what the shards hold', async function () {
+        this.timeout(120_000);
+        // 9,600 orders finished over 40 days with a 10-day window: about 2,400 live at the end, about 38 a
+        // shard, so cleaning writes sample their shards rather than read them whole
+        const step = (40 * DAY) / 9600;
+        for (let i = 0; i < 9600; i++) {
+          now += step;
+          assert.equal(await status(`churn${i}`), 'accepted');
+          assert.equal(await ledger.cancel(`test:churn${i}`, 'test'), 'cancelled');
+        }
+        let live = 0;
+        let stored = 0;
+        for (let n = 0; n < SHARDS; n++) {
+          for (const v of Object.values(await store.hgetall(`${ledger.keys.tombstonesPrefix}${n}`))) {
+            stored++;
+            if (now - parseInt(v.slice(1), 36) < 10 * DAY) live++;
+          }
+        }
+        assert.ok(live >= 2390 && live <= 2410, `${live} live`);
+        // read here: about 1,050 dead beside 2,400 live (30 % of what is stored); without cleaning 7,200
+        assert.ok(stored - live <= live * 0.6, `${stored - live} dead entries beside ${live} live ones`);
       });
 
       it(`tombstones spread over ${SHARDS} shards`, async () => {
