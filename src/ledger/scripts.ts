@@ -104,7 +104,7 @@ if existing then
   local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt', '${JOURNAL_COUNT_FIELD}')
   declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[11], tonumber(was[3] or '0')
   redis.call('HDEL', KEYS[1], 'reason')
-  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], ARGV[9], KEYS[8]) or false end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], KEYS[8]) or false end
 else
   local seen = tombstoneState(readTombstone(KEYS[6], ARGV[12], ARGV[11], ARGV[8]))
   if seen then
@@ -112,7 +112,7 @@ else
     -- paid after a decline whose record expired: a new order, the decline forgotten
     dropEntry(KEYS[6], ARGV[12])
   end
-  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], ARGV[9], KEYS[8]) or false end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], KEYS[8]) or false end
 end
 if hasAlias then
   if other and (code == 1 or other ~= ARGV[12]) then
@@ -214,12 +214,12 @@ return {1, state}
       declinedAt = db.hget(order, 'createdAt') ?? now;
       n0 = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0);
       db.hdel(order, 'reason');
-      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, Number(aliasMs), legacyAlias);
+      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, legacyAlias);
     } else {
       const seen = tombstoneState(localTombstones.read(db, seenKey, member, at, Number(dedupeMs)));
       if (seen !== null && (seen !== 'declined' || initial !== 'pending')) return [4, seen];
       if (seen !== null) db.hdel(seenKey, member);
-      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, Number(aliasMs), legacyAlias);
+      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, legacyAlias);
     }
     if (hasAlias) {
       if (other !== null && (code === 1 || other !== member)) {

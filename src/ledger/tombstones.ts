@@ -6,13 +6,14 @@
  * as keys, about the length of their text as fields of a small (listpack-encoded) hash.
  *
  * Redis before 7.4 cannot expire a hash field, so every entry carries its time and is judged by it when
- * read: a lookup never takes an entry past its window, whatever is still stored. Writes remove expired
- * entries: one write in {@link CLEAN_ONE_IN} (chosen by the hash of the entry's name, so the Lua step and its
- * in-process twin agree, and any clock will do) looks at {@link SAMPLE} entries of its shard picked at random
- * (all of them when it holds no more than {@link WHOLE}) and deletes those past their window, which in steady state leaves
- * a quarter to a third of a shard's entries dead and waiting. Every write
- * also sets its shard's TTL to the window, so a shard no longer written to expires whole once its newest
- * entry is past the window: no sweeper, no key scan.
+ * read: a lookup never takes an entry past its window, whatever is still stored. Tombstone writes remove
+ * expired entries: one in {@link CLEAN_ONE_IN} (chosen by the hash of the entry's name, so the Lua step and
+ * its in-process twin agree, and any clock will do) looks at {@link SAMPLE} entries, picked at random (all
+ * of them up to {@link WHOLE}), of its shard and of the alias shard of the same number (aliases are written
+ * by the accept, which the platform waits on), and deletes those past their window. In steady state that
+ * leaves a quarter to a third of a shard's entries dead and waiting. Every write also sets its shard's TTL
+ * to the window, so a shard no longer written to expires whole once its newest entry is past the window:
+ * no sweeper, no key scan.
  *
  * Aliases written by builds before this layout (`{ledger}:alias:<alias>`, a key each) are still read when
  * a shard has no entry for the alias. (Tombstones came with the shards' release, so none is kept elsewhere.)
@@ -50,8 +51,8 @@ export const cleansShard = (name: string): boolean => parseInt(digest(name)[4]!,
 
 /**
  * A tombstone is its final state's letter and when it finished, in base-36 ms (`g` + 8 characters); an
- * alias is `arrivedAt|ledger key`, its time in base-36 ms too. Short text
- * because it is most of what a tombstone costs.
+ * alias is `expiresAt|ledger key`, the end of its window (arrival + aliasDays) in base-36 ms too, so that
+ * cleaning it needs no window. Short text because it is most of what a tombstone costs.
  */
 const STATE_LETTER: Readonly<Record<string, string>> = { granted: 'g', cancelled: 'c', declined: 'd', given_up: 'u', revoked: 'r' };
 const LETTER_STATE: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(STATE_LETTER).map(([k, v]) => [v, k]));
@@ -71,13 +72,14 @@ export function parseTombstone(t: string): { state: string; at: number } | undef
 
 export const tombstoneState = (t: string | null): string | null => (t === null ? null : (parseTombstone(t)?.state ?? null));
 const tombstoneAt = (v: string): number => parseTombstone(v)?.at ?? NaN;
-const aliasAt = (v: string): number => parseInt(/^([0-9a-z]+)\|/.exec(v)?.[1] ?? '', 36);
+const aliasUntil = (v: string): number => parseInt(/^([0-9a-z]+)\|/.exec(v)?.[1] ?? '', 36);
+const liveAlias = (v: string, now: number): boolean => now < aliasUntil(v);
 const live = (at: number, now: number, window: number): boolean => Number.isFinite(at) && now - at < window;
 
 /**
  * Lua helpers every script that reads or writes these entries includes: `shardKey(prefix, name)`,
  * `readTombstone(shard, member, now, window)` (its text or nil),
- * `readAlias(shard, alias, now, window, legacyKey)` (the ledger key or nil), `tombstoneState(text)`,
+ * `readAlias(shard, alias, now, legacyKey)` (the ledger key or nil), `tombstoneState(text)`,
  * `putTombstone(shard, member, state, now, window)`, `putAlias(shard, alias, member, now, window)` and `dropEntry(shard, name)`.
  */
 export const LUA_TOMBSTONES = `
@@ -106,31 +108,39 @@ local function tombstoneParts(v)
 end
 local function tombstoneState(v) local state = tombstoneParts(v) return state end
 local function tombstoneAt(v) local _, at = tombstoneParts(v) return at end
-local function aliasAt(v) local at = string.match(v, '^(%w+)|') return at and tonumber(at, 36) end
 local function liveAt(at, now, window) return at ~= nil and tonumber(now) - at < tonumber(window) end
-local function putEntry(key, field, value, now, window, atOf)
-  redis.call('HSET', key, field, value)
-  redis.call('PEXPIRE', key, window)
-  if tonumber(string.sub(redis.sha1hex(field), 5, 5), 16) % ${CLEAN_ONE_IN} ~= 0 then return end
+local function liveAlias(v, now) local u = string.match(v, '^(%w+)|') return u ~= nil and tonumber(now) < tonumber(u, 36) end
+local function deleteDead(key, keep, dead)
   local s
   if redis.call('HLEN', key) <= ${WHOLE} then s = redis.call('HGETALL', key) else s = redis.call('HRANDFIELD', key, -${SAMPLE}, 'WITHVALUES') end
-  local dead = {}
+  local gone = {}
   for i = 1, #s, 2 do
-    if s[i] ~= field and not liveAt(atOf(s[i + 1]), now, window) then dead[#dead + 1] = s[i] end
+    if s[i] ~= keep and dead(s[i + 1]) then gone[#gone + 1] = s[i] end
   end
-  if #dead > 0 then redis.call('HDEL', key, unpack(dead)) end
+  if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
 end
-local function putTombstone(key, member, state, now, window) putEntry(key, member, STATE_LETTER[state] .. base36(now), now, window, tombstoneAt) end
-local function putAlias(key, alias, member, now, window) putEntry(key, alias, base36(now) .. '|' .. member, now, window, aliasAt) end
+local function putTombstone(key, member, state, now, window)
+  redis.call('HSET', key, member, STATE_LETTER[state] .. base36(now))
+  redis.call('PEXPIRE', key, window)
+  if tonumber(string.sub(redis.sha1hex(member), 5, 5), 16) % ${CLEAN_ONE_IN} ~= 0 then return end
+  deleteDead(key, member, function(v) return not liveAt(tombstoneAt(v), now, window) end)
+  -- and the alias shard of the same number: aliases are written by the accept, which the platform waits on
+  local aliases, found = string.gsub(key, 'tombstones:(%d+)$', 'aliases:%1')
+  if found == 1 then deleteDead(aliases, nil, function(v) return not liveAlias(v, now) end) end
+end
+local function putAlias(key, alias, member, now, window)
+  redis.call('HSET', key, alias, base36(tonumber(now) + tonumber(window)) .. '|' .. member)
+  redis.call('PEXPIRE', key, window)
+end
 local function readTombstone(key, member, now, window)
   local v = redis.call('HGET', key, member)
   if v and liveAt(tombstoneAt(v), now, window) then return v end
   return nil
 end
-local function readAlias(key, alias, now, window, legacyKey)
+local function readAlias(key, alias, now, legacyKey)
   local v = redis.call('HGET', key, alias)
   if v then
-    if liveAt(aliasAt(v), now, window) then return string.match(v, '^%w+|(.*)$') end
+    if liveAlias(v, now) then return string.match(v, '^%w+|(.*)$') end
     return nil
   end
   return redis.call('GET', legacyKey) or nil
@@ -138,29 +148,43 @@ end
 local function dropEntry(key, name) redis.call('HDEL', key, name) end
 `;
 
-function putEntry(db: MemoryDb, key: string, field: string, value: string, now: number, window: number, atOf: (v: string) => number): void {
-  db.hset(key, { [field]: value });
-  db.pexpire(key, window);
-  if (!cleansShard(field)) return;
+function deleteDead(db: MemoryDb, key: string, keep: string | undefined, dead: (v: string) => boolean): void {
   const entries = Object.entries(db.hgetall(key));
   // every field of a small shard, else SAMPLE picked at random (repeats allowed, as HRANDFIELD with a
   // negative count: it spares Redis deduplicating them)
   const sample = entries.length <= WHOLE ? entries : Array.from({ length: SAMPLE }, () => entries[Math.floor(Math.random() * entries.length)]!);
-  const dead = sample.filter(([f, v]) => f !== field && !live(atOf(v), now, window)).map(([f]) => f);
-  if (dead.length) db.hdel(key, ...dead);
+  const gone = sample.filter(([f, v]) => f !== keep && dead(v)).map(([f]) => f);
+  if (gone.length) db.hdel(key, ...gone);
+}
+
+/** The alias shard a tombstone shard's cleaning write also cleans: the one of the same number. */
+function aliasShardOf(tombstoneShard: string): string | undefined {
+  const m = /^(.*)tombstones:(\d+)$/.exec(tombstoneShard);
+  return m ? `${m[1]!}aliases:${m[2]!}` : undefined;
 }
 
 /** The in-process twins of the Lua helpers, on the MemoryDb. */
 export const localTombstones = {
-  put: (db: MemoryDb, key: string, member: string, state: string, now: number, window: number): void => putEntry(db, key, member, packTombstone(state, now), now, window, tombstoneAt),
-  putAlias: (db: MemoryDb, key: string, alias: string, member: string, now: number, window: number): void => putEntry(db, key, alias, `${now.toString(36)}|${member}`, now, window, aliasAt),
+  // an arrow, so the lease queue's retention can take it as a value
+  put: (db: MemoryDb, key: string, member: string, state: string, now: number, window: number): void => {
+    db.hset(key, { [member]: packTombstone(state, now) });
+    db.pexpire(key, window);
+    if (!cleansShard(member)) return;
+    deleteDead(db, key, member, (v) => !live(tombstoneAt(v), now, window));
+    const aliases = aliasShardOf(key);
+    if (aliases !== undefined) deleteDead(db, aliases, undefined, (v) => !liveAlias(v, now));
+  },
+  putAlias(db: MemoryDb, key: string, alias: string, member: string, now: number, window: number): void {
+    db.hset(key, { [alias]: `${(now + window).toString(36)}|${member}` });
+    db.pexpire(key, window);
+  },
   read(db: MemoryDb, key: string, member: string, now: number, window: number): string | null {
     const v = db.hget(key, member);
     return v !== null && live(tombstoneAt(v), now, window) ? v : null;
   },
-  readAlias(db: MemoryDb, key: string, alias: string, now: number, window: number, legacyKey: string): string | null {
+  readAlias(db: MemoryDb, key: string, alias: string, now: number, legacyKey: string): string | null {
     const v = db.hget(key, alias);
-    if (v !== null) return live(aliasAt(v), now, window) ? v.slice(v.indexOf('|') + 1) : null;
+    if (v !== null) return liveAlias(v, now) ? v.slice(v.indexOf('|') + 1) : null;
     return db.get(legacyKey);
   },
 };
@@ -178,5 +202,5 @@ export async function readEntry(
   const v = await reader.hget(key, name);
   if (v === null) return kind === 'alias' && legacyAliasKey !== undefined ? reader.get(legacyAliasKey) : null;
   if (kind === 'tombstone') return live(tombstoneAt(v), now, window) ? v : null;
-  return live(aliasAt(v), now, window) ? v.slice(v.indexOf('|') + 1) : null;
+  return liveAlias(v, now) ? v.slice(v.indexOf('|') + 1) : null;
 }

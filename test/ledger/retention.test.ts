@@ -52,10 +52,10 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
   // tombstones and aliases are fields of shard hashes (src/ledger/tombstones.ts), each judged by its own time
   const tombstone = (key: string) => probe.hget(k().tombstones(key), key);
   const aliasEntry = (alias: string) => probe.hget(k().aliases(alias), alias);
-  // a tombstone is the state's letter and base-36 ms; an alias `base-36 ms|ledger key`
-  const timeOf = (entry: string | null, at: 'head' | 'tail') => (at === 'head' ? parseInt(entry?.split('|')[0] ?? '', 36) : (parseTombstone(entry ?? '')?.at ?? NaN));
-  const pastWindow = (what: string, read: () => Promise<string | null>, at: 'head' | 'tail') =>
-    waitUntil(`${what} past dedupeDays`, read, (v) => v === null || Date.now() - timeOf(v, at) >= DEDUPE_MS, 10_000, 20);
+  // a tombstone is the state's letter and when it finished (base-36 ms); an alias `its end (base-36 ms)|ledger key`
+  const finishedAt = (entry: string | null) => parseTombstone(entry ?? '')?.at ?? NaN;
+  const aliasEnd = (entry: string | null) => parseInt(entry?.split('|')[0] ?? '', 36);
+  const pastWindow = (what: string, read: () => Promise<string | null>, past: (v: string) => boolean) => waitUntil(`${what} past its window`, read, (v) => v === null || past(v), 10_000, 20);
   const runs = (key: string) => app.grants.filter((g) => g.dedupeKey === key).length;
   const ttlWithin = async (key: string, max: number, min = 1) => {
     const t = await probe.pttl(key);
@@ -76,7 +76,8 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     // the sign alias (the same signed request re-cut) dedupes as long as the tombstone by default
     const alias = rechargeSignAlias(String(body.Sign));
     await ttlWithin(k().aliases(alias), DEDUPE_MS, RECORD_MS);
-    assert.equal((await aliasEntry(alias))?.replace(/^[0-9a-z]{8}\|/, ''), key, 'the alias names the order, after its arrival time');
+    assert.equal((await aliasEntry(alias))?.replace(/^[0-9a-z]{8}\|/, ''), key, 'the alias names the order, after its end');
+    assert.ok(Math.abs(aliasEnd(await aliasEntry(alias)) - (record.createdAt + DEDUPE_MS)) < 1000, 'the alias ends aliasDays (here dedupeDays) after the arrival');
     await ttlWithin(k().user(record.userId), RECORD_MS);
     await ttlWithin(k().day(utcDay(record.createdAt)), RECORD_MS);
     await ttlWithin(k().inbox(record.userId), RECORD_MS);
@@ -89,7 +90,7 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     );
 
     await gone(orderKey);
-    assert.ok(DEDUPE_MS - (Date.now() - timeOf(await tombstone(key), 'tail')) > 500, 'still inside the dedupe window (the machine was not too slow for this test)');
+    assert.ok(DEDUPE_MS - (Date.now() - finishedAt(await tombstone(key))) > 500, 'still inside the dedupe window (the machine was not too slow for this test)');
     const again = await app.post(body);
     assert.equal(again.text, httpAnswer(-1, 'duplicate order'), 'the duplicate answer, from the tombstone');
     assert.equal(await probe.exists(orderKey), 0, 'nothing recorded for the duplicate');
@@ -97,8 +98,16 @@ describe('ledger retention: full record, then a tombstone, then nothing', functi
     const line = app.logger.find('recharge order is a duplicate').find((l) => JSON.stringify(l.fields).includes(String(body.cporder_no)));
     assert.deepEqual([line?.fields?.state, line?.fields?.recordExpired], ['granted', true], 'a log line says it was a duplicate of an expired record');
 
-    await pastWindow('the tombstone', () => tombstone(key), 'tail');
-    await pastWindow('the alias', () => aliasEntry(alias), 'head');
+    await pastWindow(
+      'the tombstone',
+      () => tombstone(key),
+      (v) => Date.now() - finishedAt(v) >= DEDUPE_MS,
+    );
+    await pastWindow(
+      'the alias',
+      () => aliasEntry(alias),
+      (v) => Date.now() >= aliasEnd(v),
+    );
     assert.equal(await app.ledger.tombstone(key), undefined, 'an entry past its window is not a tombstone any more, whatever the shard still holds');
     assert.equal((await app.post(body)).text, httpAnswer(1, 'succeed'), 'after dedupeDays the order id is new');
     await granted(app, key);

@@ -63,12 +63,12 @@ describe('tombstones and aliases in shard hashes', function () {
 
       it('an alias answers a repeat of another id until aliasDays from the arrival', async () => {
         await finished('b', 'cp:1');
-        assert.equal(await store.hget(ledger.keys.aliases('cp:1'), 'cp:1'), `${now.toString(36)}|test:b`);
+        assert.equal(await store.hget(ledger.keys.aliases('cp:1'), 'cp:1'), `${(now + 5 * DAY).toString(36)}|test:b`, 'where its window ends, and the order');
         now += 5 * DAY - 1;
         assert.equal(await status('c', 'cp:1'), 'duplicate:cancelled:test:b', "known by the alias, with the first order's state from its tombstone");
         now += 1;
         assert.equal(await status('d', 'cp:1'), 'accepted', 'past aliasDays the alias is free again');
-        assert.equal(await store.hget(ledger.keys.aliases('cp:1'), 'cp:1'), `${now.toString(36)}|test:d`, 'and names the new order');
+        assert.equal(await store.hget(ledger.keys.aliases('cp:1'), 'cp:1'), `${(now + 5 * DAY).toString(36)}|test:d`, 'and names the new order');
       });
 
       it('an alias 0.1.0 kept as a key of its own (no TTL) still dedupes', async () => {
@@ -90,17 +90,22 @@ describe('tombstones and aliases in shard hashes', function () {
         }
         assert.ok(quiet.length === 9 && cleaner, 'enough names in one shard');
         const shard = ledger.keys.tombstones(`test:${quiet[0]!}`);
+        // the alias shard of the same number, cleaned by the same writes (aliases are written by the accept)
+        const aliases = `${ledger.keys.aliasesPrefix}${target}`;
+        await store.hset(aliases, { 'cp:ended': `${(now + DAY).toString(36)}|test:x`, 'cp:live': `${(now + 20 * DAY).toString(36)}|test:y` });
         for (const id of quiet.slice(0, 8)) await finished(id);
         assert.equal(Object.keys(await store.hgetall(shard)).length, 8);
         now += 10 * DAY;
         await finished(quiet[8]!);
         assert.equal(Object.keys(await store.hgetall(shard)).length, 9, 'a write that does not clean leaves the dead entries');
+        assert.deepEqual(Object.keys(await store.hgetall(aliases)).sort(), ['cp:ended', 'cp:live']);
         await finished(cleaner);
         assert.deepEqual(
           Object.keys(await store.hgetall(shard)).sort(),
           [`test:${quiet[8]!}`, `test:${cleaner}`].sort(),
           'the cleaning write left only the live entries (its shard held fewer than the sample)',
         );
+        assert.deepEqual(Object.keys(await store.hgetall(aliases)), ['cp:live'], 'and the ended alias of the same-numbered alias shard is gone');
       });
 
       it('under steady churn the dead entries stay a bounded share of what the shards hold', async function () {

@@ -156,8 +156,8 @@ function generatedRanks(seed: number): ScriptCase {
 }
 
 /** The shard hashes of tombstones and aliases (src/ledger/tombstones.ts), as the ledger names them. */
-const tombShard = (member: string) => `~l:t:${shardOf(member)}`;
-const aliasShard = (alias: string) => `~l:a:${shardOf(alias)}`;
+const tombShard = (member: string) => `~l:tombstones:${shardOf(member)}`;
+const aliasShard = (alias: string) => `~l:aliases:${shardOf(alias)}`;
 /** A name that falls in `shard` of the tombstones and whose write cleans it or not. */
 function nameIn(shardOfName: string, cleans: boolean, stem: string): string {
   for (let i = 0; i < 100_000; i++) if (tombShard(`${stem}${i}`) === shardOfName && cleansShard(`${stem}${i}`) === cleans) return `${stem}${i}`;
@@ -179,7 +179,7 @@ const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, jour
       '{"code":-1}',
       '{"code":-5}',
       '~l:o:',
-      '~l:t:',
+      '~l:tombstones:',
       journalMax,
       2,
       90 * DAY,
@@ -239,11 +239,11 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['HSET', tombShard('o20'), 'o20', `g${(T - 399 * DAY).toString(36)}`],
         ['HSET', tombShard('o21'), 'o21', `g${(T - 401 * DAY).toString(36)}`],
         ['HSET', tombShard('o22'), 'o22', `d${(T - DAY).toString(36)}`],
-        ['HSET', aliasShard('cp-20'), 'cp-20', `${(T - 299 * DAY).toString(36)}|o23`],
+        ['HSET', aliasShard('cp-20'), 'cp-20', `${(T + DAY).toString(36)}|o23`],
         ['HSET', tombShard('o23'), 'o23', `c${(T - 200 * DAY).toString(36)}`],
-        ['HSET', aliasShard('cp-21'), 'cp-21', `${(T - 301 * DAY).toString(36)}|o24`],
+        ['HSET', aliasShard('cp-21'), 'cp-21', `${(T - DAY).toString(36)}|o24`],
         // a past-window alias entry wins over a 0.1.0 key of the same alias: it is the newer word
-        ['HSET', aliasShard('cp-22'), 'cp-22', `${(T - 301 * DAY).toString(36)}|o28`],
+        ['HSET', aliasShard('cp-22'), 'cp-22', `${(T - DAY).toString(36)}|o28`],
         ['SET', '~l:alias:cp-22', 'o28'],
         ['HSET', '~l:o:o28', 'state', 'granted'],
       ],
@@ -267,6 +267,8 @@ export const CASES: Record<string, ScriptCase[]> = {
           'no time',
         ],
         ['PEXPIRE', SHARD, DAY],
+        // the alias shard of the same number: its ended and unreadable entries go with the same cleaning write
+        ['HSET', SHARD.replace('tombstones:', 'aliases:'), 'cp-ended', `${(T - 1).toString(36)}|o1`, 'cp-live', `${(T + DAY).toString(36)}|o2`, 'cp-junk', 'x'],
       ],
       calls: [accept(KEEPS, 'declined'), accept(CLEANS, 'declined')],
     },
@@ -286,7 +288,7 @@ export const CASES: Record<string, ScriptCase[]> = {
         [
           'ledger_accept',
           ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', tombShard('recharge:7'), '~l:o:recharge:7', '~l:o:recharge:7'],
-          ['1', '2', '~l:o:', '~l:t:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', ''],
+          ['1', '2', '~l:o:', '~l:tombstones:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', ''],
         ],
         accept('o13', 'declined', 'cp-3'),
         accept('o13', 'pending', 'cp-3'),
