@@ -345,7 +345,8 @@ async function memory(probe: Redis): Promise<Omit<Reading, 'groups'>> {
   const dbStat = (name: string) => (Array.isArray(db) ? Number(db[db.indexOf(name) + 1]) : 0);
   const tables = dbStat('overhead.hashtable.main') + dbStat('overhead.hashtable.expires');
   const keyspace = await probe.info('keyspace');
-  const [keys, expires] = [/db0:keys=(\d+)/, /db0:keys=\d+,expires=(\d+)/].map((re) => Number(re.exec(keyspace)?.[1] ?? 0)) as [number, number];
+  const m = /db0:keys=(\d+),expires=(\d+)/.exec(keyspace);
+  const [keys, expires] = [Number(m?.[1] ?? 0), Number(m?.[2] ?? 0)];
   return { used: field('used_memory'), clients: field('mem_clients_normal'), tables, buckets: tables - (keys + expires) * 24, keys };
 }
 

@@ -15,7 +15,7 @@ import { Journal, PROCESS_NAME, entry, journalOptionsSchema, parseEntries, type 
 import { OrderJournal, entriesOf } from './orderJournal.js';
 import { DEFAULT_RETENTION, type LedgerRetention } from './options.js';
 import type { AcceptOutcome, LedgerRecord, PaidOrder } from './types.js';
-import { parseTombstone, readEntry } from './tombstones.js';
+import { parseTombstone, readTombstoneEntry } from './tombstones.js';
 import { NO_OPS, type OpsHooks } from '../ops/hooks.js';
 
 export interface StoreLedgerOptions {
@@ -258,8 +258,7 @@ export class StoreLedger implements Ledger {
 
   /** The tombstone of a finished order whose record may have expired: its final state and when it finished. */
   async tombstone(dedupeKey: string): Promise<{ state: string; at: number } | undefined> {
-    const k = this.keys;
-    const t = await readEntry(this.store, 'tombstone', k.tombstones(dedupeKey), dedupeKey, this.clock.now(), this.retention.dedupeMs);
+    const t = await readTombstoneEntry(this.store, this.keys.tombstones(dedupeKey), dedupeKey, this.clock.now(), this.retention.dedupeMs);
     return t === null ? undefined : parseTombstone(t);
   }
 

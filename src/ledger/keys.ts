@@ -21,9 +21,9 @@ export class LedgerKeys {
   readonly revokePrefix: string;
   readonly revokeDue: string;
   readonly revokeGaveUp: string;
-  /** Finished orders' tombstones (`state|finishedAt`, by ledger key) are fields of `tombstonesPrefix + shard` (see tombstones.ts). */
+  /** Finished orders' tombstones (state letter + finish time, by ledger key) are fields of `tombstonesPrefix + shard` (see tombstones.ts). */
   readonly tombstonesPrefix: string;
-  /** Orders' aliases (`arrivedAt|ledger key`, by alias) are fields of `aliasesPrefix + shard`. */
+  /** Orders' aliases (`windowEnd|ledger key`, by alias) are fields of `aliasesPrefix + shard`. */
   readonly aliasesPrefix: string;
 
   constructor(private readonly ks: KeySpace) {
@@ -77,7 +77,7 @@ export class LedgerKeys {
     return this.orderPrefix + member;
   }
 
-  /** Where builds before the shards kept an alias (its ledger key, with its own TTL), still read. */
+  /** Where 0.1.0 kept an alias (its ledger key, a key of its own without TTL), still read. */
   legacyAlias(alias: string): string {
     return this.ks.tagged('ledger', 'alias', alias);
   }

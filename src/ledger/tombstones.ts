@@ -76,6 +76,10 @@ const tombstoneAt = (v: string): number => parseTombstone(v)?.at ?? NaN;
 const aliasUntil = (v: string): number => parseInt(/^([0-9a-z]+)\|/.exec(v)?.[1] ?? '', 36);
 const liveAlias = (v: string, now: number): boolean => now < aliasUntil(v);
 const live = (at: number, now: number, window: number): boolean => Number.isFinite(at) && now - at < window;
+/** A stored tombstone as a lookup takes it: its text while inside its window, else nothing. */
+const judgeTombstone = (v: string | null, now: number, window: number): string | null => (v !== null && live(tombstoneAt(v), now, window) ? v : null);
+/** A stored alias as a lookup takes it: the ledger key it names while inside its window, else nothing. */
+const judgeAlias = (v: string, now: number): string | null => (liveAlias(v, now) ? v.slice(v.indexOf('|') + 1) : null);
 
 /**
  * Lua helpers every script that reads or writes these entries includes: `shardKey(prefix, name)`,
@@ -179,29 +183,25 @@ export const localTombstones = {
     db.hset(key, { [alias]: `${(now + window).toString(36)}|${member}` });
     db.pexpire(key, window);
   },
-  read(db: MemoryDb, key: string, member: string, now: number, window: number): string | null {
-    const v = db.hget(key, member);
-    return v !== null && live(tombstoneAt(v), now, window) ? v : null;
-  },
+  read: (db: MemoryDb, key: string, member: string, now: number, window: number): string | null => judgeTombstone(db.hget(key, member), now, window),
   readAlias(db: MemoryDb, key: string, alias: string, now: number, legacyKey: string): string | null {
     const v = db.hget(key, alias);
-    if (v !== null) return liveAlias(v, now) ? v.slice(v.indexOf('|') + 1) : null;
-    return db.get(legacyKey);
+    return v === null ? db.get(legacyKey) : judgeAlias(v, now);
   },
 };
 
-/** What a shard holds for a name, judged as the scripts judge it; for readers outside a script (desk, API). */
-export async function readEntry(
-  reader: { hget(key: string, field: string): Promise<string | null>; get(key: string): Promise<string | null> },
-  kind: 'tombstone' | 'alias',
-  key: string,
-  name: string,
-  now: number,
-  window: number,
-  legacyAliasKey?: string,
-): Promise<string | null> {
-  const v = await reader.hget(key, name);
-  if (v === null) return kind === 'alias' && legacyAliasKey !== undefined ? reader.get(legacyAliasKey) : null;
-  if (kind === 'tombstone') return live(tombstoneAt(v), now, window) ? v : null;
-  return liveAlias(v, now) ? v.slice(v.indexOf('|') + 1) : null;
+interface EntryReader {
+  hget(key: string, field: string): Promise<string | null>;
+  get(key: string): Promise<string | null>;
+}
+
+/** An order's tombstone as the scripts judge it, for readers outside a script (`ledger.tombstone()`). */
+export async function readTombstoneEntry(reader: EntryReader, shard: string, member: string, now: number, window: number): Promise<string | null> {
+  return judgeTombstone(await reader.hget(shard, member), now, window);
+}
+
+/** The ledger key an alias names, as the scripts judge it (0.1.0's key when the shard has none), for the desk. */
+export async function readAliasEntry(reader: EntryReader, shard: string, alias: string, now: number, legacyKey: string): Promise<string | null> {
+  const v = await reader.hget(shard, alias);
+  return v === null ? reader.get(legacyKey) : judgeAlias(v, now);
 }

@@ -14,7 +14,7 @@ import type { LedgerRecord } from '../ledger/types.js';
 import type { Store } from '../store/Store.js';
 import { pageScript, scanDueScript, stateCountsScript } from './deskScripts.js';
 import { exportDay, type ExportFormat } from './exportDay.js';
-import { readEntry } from '../ledger/tombstones.js';
+import { readAliasEntry } from '../ledger/tombstones.js';
 
 /** The states a list can ask for: the ones an operator acts on. */
 export const LISTABLE_STATES = ['pending', 'granting', 'given_up'] as const;
@@ -89,7 +89,7 @@ export class Desk {
     const byId = await this.store.get(k.orderId(id));
     if (byId !== null) return byId;
     for (const p of ALIAS_PREFIXES) {
-      const via = await readEntry(this.store, 'alias', k.aliases(p + id), p + id, this.clock.now(), this.ledger.retention.aliasMs, k.legacyAlias(p + id));
+      const via = await readAliasEntry(this.store, k.aliases(p + id), p + id, this.clock.now(), k.legacyAlias(p + id));
       if (via !== null) return via;
     }
     return undefined;
