@@ -25,8 +25,15 @@ export class LedgerKeys {
   readonly tombstonesPrefix: string;
   /** Orders' aliases (`windowEnd|ledger key`, by alias) are fields of `aliasesPrefix + shard`. */
   readonly aliasesPrefix: string;
+  // the accept names five or six keys an order; a prefix concatenation each instead of a tagged() call
+  private readonly userPrefix: string;
+  private readonly dayPrefix: string;
+  private readonly idPrefix: string;
+  private readonly legacyAliasPrefix: string;
+  private readonly inboxPrefix: string;
+  private readonly claimPrefix: string;
 
-  constructor(private readonly ks: KeySpace) {
+  constructor(ks: KeySpace) {
     this.orderPrefix = ks.tagged('ledger', 'order') + ':';
     this.due = ks.tagged('ledger', 'due');
     this.gaveUp = ks.tagged('ledger', 'given-up');
@@ -38,6 +45,12 @@ export class LedgerKeys {
     this.revokeGaveUp = ks.tagged('ledger', 'revoke-given-up');
     this.tombstonesPrefix = ks.tagged('ledger', 'tombstones') + ':';
     this.aliasesPrefix = ks.tagged('ledger', 'aliases') + ':';
+    this.userPrefix = ks.tagged('ledger', 'user') + ':';
+    this.dayPrefix = ks.tagged('ledger', 'day') + ':';
+    this.idPrefix = ks.tagged('ledger', 'id') + ':';
+    this.legacyAliasPrefix = ks.tagged('ledger', 'alias') + ':';
+    this.inboxPrefix = ks.tagged('ledger', 'inbox') + ':';
+    this.claimPrefix = ks.tagged('ledger', 'delivering') + ':';
   }
 
   /** Where an order's journal lived before it moved into the order hash (still read by the timeline). */
@@ -60,17 +73,17 @@ export class LedgerKeys {
    * built-in platform's shape (see {@link PLATFORM_KEY_PREFIXES}); kept `recordDays` from its arrival.
    */
   orderId(orderId: string): string {
-    return this.ks.tagged('ledger', 'id', orderId);
+    return this.idPrefix + orderId;
   }
 
   /** A player's orders by creation time (newest kept), one key per player so retention can expire it. */
   user(userId: string): string {
-    return this.ks.tagged('ledger', 'user', userId);
+    return this.userPrefix + userId;
   }
 
   /** Orders created on one UTC day (`YYYY-MM-DD`) by creation time: what a day's export reads. */
   day(utcDay: string): string {
-    return this.ks.tagged('ledger', 'day', utcDay);
+    return this.dayPrefix + utcDay;
   }
 
   order(member: string): string {
@@ -79,14 +92,14 @@ export class LedgerKeys {
 
   /** Where 0.1.0 kept an alias (its ledger key, a key of its own without TTL), still read. */
   legacyAlias(alias: string): string {
-    return this.ks.tagged('ledger', 'alias', alias);
+    return this.legacyAliasPrefix + alias;
   }
 
   inbox(userId: string): string {
-    return this.ks.tagged('ledger', 'inbox', userId);
+    return this.inboxPrefix + userId;
   }
 
   deliveryClaim(member: string): string {
-    return this.ks.tagged('ledger', 'delivering', member);
+    return this.claimPrefix + member;
   }
 }

@@ -16,8 +16,8 @@ import type { RechargeOptions } from './options.js';
 
 const HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
-function respondRaw(status: number, answer: RechargeAnswer, extraHeaders: Record<string, string> = {}): Response {
-  return new Response(httpAnswerBody(answer), { status, headers: { ...HEADERS, ...extraHeaders } });
+function respondRaw(status: number, answer: RechargeAnswer, extraHeaders?: Record<string, string>): Response {
+  return new Response(httpAnswerBody(answer), { status, headers: extraHeaders ? { ...HEADERS, ...extraHeaders } : HEADERS });
 }
 
 function statusOf(answer: RechargeAnswer): number {
