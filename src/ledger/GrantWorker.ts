@@ -83,7 +83,7 @@ export class GrantWorker implements GrantTaker {
       keys: { prefix: d.keys.orderPrefix, due: d.keys.due, gaveUp: d.keys.gaveUp },
       scripts: grantLease,
       options: d.options,
-      retention: { tombstone: (id) => d.keys.tombstones(id), recordMs: this.retention.recordMs, dedupeMs: this.retention.dedupeMs },
+      retention: { layout: d.keys.shards, recordMs: this.retention.recordMs, dedupeMs: this.retention.dedupeMs },
       run: (lease) => this.grant(lease),
     });
   }
@@ -208,7 +208,7 @@ export class GrantWorker implements GrantTaker {
         const granted = entry(grantedAt, 'granted', { attempt, process: PROCESS_NAME, handlerMs: ranMs });
         const here = this.d.handOverHere?.(record.userId);
         const ok = await this.completions.run(
-          [lease.key, keys.due, keys.inbox(record.userId), keys.waiting, keys.tombstones(id), here ? here.keepKey : keys.inbox(record.userId)],
+          [lease.key, keys.due, keys.inbox(record.userId), keys.waiting, keys.shards, here ? here.keepKey : keys.inbox(record.userId)],
           [
             grantedAt,
             lease.claim.fence,

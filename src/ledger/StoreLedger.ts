@@ -94,7 +94,6 @@ export class StoreLedger implements Ledger {
     const now = this.clock.now();
     const orderKey = this.keys.order(dedupeKey);
     const alias = opts.alias && opts.alias !== dedupeKey ? opts.alias : '';
-    const aliasKey = alias ? this.keys.aliases(alias) : orderKey;
     const initial = opts.decline === undefined ? 'pending' : 'declined';
     const k = this.keys;
     // [ARRIVAL_FIELD, its JSON, …the rest]: the arrival goes to the script as an argument of its own
@@ -111,22 +110,12 @@ export class StoreLedger implements Ledger {
     let r: AcceptReply;
     try {
       r = await this.accepts.run(
-        [
-          orderKey,
-          k.due,
-          aliasKey,
-          k.user(order.userId),
-          k.day(utcDay(now)),
-          k.tombstones(dedupeKey),
-          findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId),
-          alias ? k.legacyAlias(alias) : orderKey,
-        ],
+        [orderKey, k.due, k.shards, k.user(order.userId), k.day(utcDay(now)), findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId), alias ? k.legacyAlias(alias) : orderKey],
         [
           // alike for every accept of this ledger (the script's sharedArgs)
           answers.settled !== undefined ? JSON.stringify(answers.settled) : DEFAULT_DUPLICATE_ANSWER,
           answers.inProgress !== undefined ? JSON.stringify(answers.inProgress) : DEFAULT_DUPLICATE_ANSWER,
           k.orderPrefix,
-          k.tombstonesPrefix,
           this.journal.options.maxEntries,
           this.ordersPerUser,
           recordMs,
@@ -201,7 +190,7 @@ export class StoreLedger implements Ledger {
     const { recordMs, dedupeMs } = this.retention;
     const outcome = await this.store.run(
       cancelScript,
-      [k.order(dedupeKey), k.due, k.gaveUp, k.tombstones(dedupeKey)],
+      [k.order(dedupeKey), k.due, k.gaveUp, k.shards],
       [now, dedupeKey, reason, JSON.stringify(note), this.journal.options.maxEntries, recordMs, dedupeMs],
     );
     if (outcome === 'cancelled') this.ops.order((await this.store.hget(k.order(dedupeKey), 'source').catch(() => null)) ?? 'unknown', 'cancelled');
@@ -219,7 +208,7 @@ export class StoreLedger implements Ledger {
     const note = entry(now, 'revoked', { reason, process: PROCESS_NAME });
     const outcome = await this.store.run(
       revokeScript,
-      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.tombstones(dedupeKey)],
+      [k.order(dedupeKey), k.due, k.gaveUp, k.revokePrefix + dedupeKey, k.revokeDue, k.shards],
       [now, dedupeKey, reason, JSON.stringify(note), this.journal.options.maxEntries, this.retention.recordMs, this.retention.dedupeMs],
     );
     if (outcome === 'revoked' || outcome === 'cancelled') {
@@ -231,7 +220,7 @@ export class StoreLedger implements Ledger {
 
   async retry(dedupeKey: string, actor: OperatorAction = {}): Promise<boolean> {
     const now = this.clock.now();
-    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp, this.keys.tombstones(dedupeKey)], [now, dedupeKey]);
+    const ok = await this.store.run(grantLease.retry, [this.keys.order(dedupeKey), this.keys.due, this.keys.gaveUp, this.keys.shards], [now, dedupeKey]);
     if (ok) {
       await this.orderJournal.append(this.keys.order(dedupeKey), entry(now, 'retried', { by: actor.by, address: actor.address, process: PROCESS_NAME }));
       this.onAccepted?.(undefined);
@@ -258,7 +247,7 @@ export class StoreLedger implements Ledger {
 
   /** The tombstone of a finished order whose record may have expired: its final state and when it finished. */
   async tombstone(dedupeKey: string): Promise<{ state: string; at: number } | undefined> {
-    const t = await readTombstoneEntry(this.store, this.keys.tombstones(dedupeKey), dedupeKey, this.clock.now(), this.retention.dedupeMs);
+    const t = await readTombstoneEntry(this.store, this.keys.shards, dedupeKey, this.clock.now(), this.retention.dedupeMs);
     return t === null ? undefined : parseTombstone(t);
   }
 

@@ -9,7 +9,7 @@ import { grantLease } from './scripts.js';
 import { LUA_TOMBSTONES, localTombstones } from './tombstones.js';
 
 /**
- * KEYS: order hash, due zset, the player's inbox hash, the waiting set, the order's tombstone shard, the player's
+ * KEYS: order hash, due zset, the player's inbox hash, the waiting set, the tombstones' shard layout, the player's
  * unacknowledged grants (the inbox again when not handing over).
  * ARGV: 1 now, 2 fence, 3 member, 4 result JSON, 5 delivery JSON, 6 journal entry, 7 max entries, 8 record
  * ms, 9 dedupe ms, then the delivery notice: 10 channel, 11 user id, 12 message; then 13 the `delivered`
@@ -64,7 +64,7 @@ redis.call('PUBLISH', ARGV[10], ARGV[12])
 return 1
 `,
   local(db, keys, args) {
-    const [order, due, inbox, waiting, seen, unacked] = keys as [string, string, string, string, string, string];
+    const [order, due, inbox, waiting, layout, unacked] = keys as [string, string, string, string, string, string];
     if (!grantLease.guard.held(db, order, args[1])) return 0;
     const handed = (args[12] ?? '') !== '';
     const n = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0) + 1;
@@ -77,7 +77,7 @@ return 1
     for (let k = n; k <= last; k++) if (k - Number(args[6]) + 1 > 1) drop.push(`j${k - Number(args[6]) + 1}`);
     db.hdel(order, ...drop);
     db.pexpire(order, Number(args[7]));
-    localTombstones.put(db, seen, args[2]!, 'granted', Number(args[0]), Number(args[8]));
+    localTombstones.put(db, layout, args[2]!, 'granted', Number(args[0]), Number(args[8]));
     db.zrem(due, args[2]!);
     if (handed) {
       db.hset(unacked, { [args[2]!]: args[4]! });

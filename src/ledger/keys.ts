@@ -1,5 +1,5 @@
 import type { KeySpace } from '../store/KeySpace.js';
-import { shardOf } from './tombstones.js';
+import { shardPrefix } from './tombstones.js';
 
 /**
  * Ledger keys the built-in platforms give their orders: `<prefix><platform order id>`. An order keyed so
@@ -21,9 +21,14 @@ export class LedgerKeys {
   readonly revokePrefix: string;
   readonly revokeDue: string;
   readonly revokeGaveUp: string;
-  /** Finished orders' tombstones (state letter + finish time, by ledger key) are fields of `tombstonesPrefix + shard` (see tombstones.ts). */
+  /**
+   * The layout of the shard hashes that hold finished orders' tombstones (state letter + finish time, by
+   * ledger key) and orders' aliases (`windowEnd|ledger key`, by alias): which shard an entry is in depends on
+   * it, so steps and readers take this key and name the shard from it (see tombstones.ts).
+   */
+  readonly shards: string;
+  /** The shard hashes themselves are `tombstonesPrefix + n` and `aliasesPrefix + n`. */
   readonly tombstonesPrefix: string;
-  /** Orders' aliases (`windowEnd|ledger key`, by alias) are fields of `aliasesPrefix + shard`. */
   readonly aliasesPrefix: string;
   // the accept names five or six keys an order; a prefix concatenation each instead of a tagged() call
   private readonly userPrefix: string;
@@ -43,8 +48,9 @@ export class LedgerKeys {
     this.revokePrefix = ks.tagged('ledger', 'revoke') + ':';
     this.revokeDue = ks.tagged('ledger', 'revoke-due');
     this.revokeGaveUp = ks.tagged('ledger', 'revoke-given-up');
-    this.tombstonesPrefix = ks.tagged('ledger', 'tombstones') + ':';
-    this.aliasesPrefix = ks.tagged('ledger', 'aliases') + ':';
+    this.shards = ks.tagged('ledger', 'shards');
+    this.tombstonesPrefix = shardPrefix(this.shards, 'tombstones');
+    this.aliasesPrefix = shardPrefix(this.shards, 'aliases');
     this.userPrefix = ks.tagged('ledger', 'user') + ':';
     this.dayPrefix = ks.tagged('ledger', 'day') + ':';
     this.idPrefix = ks.tagged('ledger', 'id') + ':';
@@ -56,16 +62,6 @@ export class LedgerKeys {
   /** Where an order's journal lived before it moved into the order hash (still read by the timeline). */
   journal(member: string): string {
     return this.journalPrefix + member;
-  }
-
-  /** The shard hash holding this order's tombstone. */
-  tombstones(member: string): string {
-    return this.tombstonesPrefix + shardOf(member);
-  }
-
-  /** The shard hash holding this alias. */
-  aliases(alias: string): string {
-    return this.aliasesPrefix + shardOf(alias);
   }
 
   /**

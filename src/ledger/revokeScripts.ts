@@ -28,7 +28,7 @@ export type RevokeOutcome =
 const REPLIES: readonly RevokeOutcome[] = ['not-found', 'revoked', 'in-progress', 'already-terminal', 'cancelled', 'already-revoked'];
 
 /**
- * KEYS: order hash, due zset, given-up zset, revocation job hash, revocation due zset, the order's tombstone.
+ * KEYS: order hash, due zset, given-up zset, revocation job hash, revocation due zset, the tombstones' shard layout.
  * ARGV: now, member, reason, journal entry, journal max, record ms, dedupe ms.
  * Either way the order is finished (revoked, or cancelled instead): its retention starts (TTL, tombstone).
  * Reply: an index into {@link REPLIES}.
@@ -61,7 +61,7 @@ if final == 'revoked' then return 1 end
 return 4
 `,
   local(db, keys, args) {
-    const [order, due, gaveUp, job, jobDue, seen] = keys as [string, string, string, string, string, string];
+    const [order, due, gaveUp, job, jobDue, layout] = keys as [string, string, string, string, string, string];
     const [now, member, reason, note, max, recordMs, dedupeMs] = args as [string, string, string, string, string, string, string];
     const state = db.hget(order, 'state');
     if (state === null) return 0;
@@ -80,7 +80,7 @@ return 4
       db.zrem(gaveUp, member);
     }
     db.pexpire(order, Number(recordMs));
-    localTombstones.put(db, seen, member, final, Number(now), Number(dedupeMs));
+    localTombstones.put(db, layout, member, final, Number(now), Number(dedupeMs));
     return final === 'revoked' ? 1 : 4;
   },
   decode: (r) => REPLIES[Number(r)] ?? 'not-found',

@@ -13,7 +13,7 @@ import type { MemoryDb } from '../store/MemoryDb.js';
 import type { ScriptReply } from '../store/Store.js';
 import { LUA_CLOCK, leaseScripts } from '../workers/lease/scripts.js';
 import { ARRIVAL_FIELD } from './record.js';
-import { LUA_TOMBSTONES, localTombstones, shardOf, tombstoneState } from './tombstones.js';
+import { LUA_TOMBSTONES, localTombstones, tombstoneState } from './tombstones.js';
 import { JOURNAL_COUNT_FIELD, appendEntryLocal, appendEntryLua, nextEntryLocal, nextEntryLua } from './orderJournal.js';
 
 /**
@@ -25,27 +25,27 @@ export const grantLease = leaseScripts({
   leased: 'granting',
   recordsHolder: true,
   returnsHash: false,
-  retention: { lua: LUA_TOMBSTONES, put: localTombstones.put },
+  retention: { lua: LUA_TOMBSTONES, put: localTombstones.put, drop: localTombstones.drop },
 });
 
 const TERMINAL_LUA = "existing == 'granted' or existing == 'cancelled' or existing == 'given_up' or existing == 'declined' or existing == 'revoked'";
 const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revoked']);
 
 /**
- * KEYS: order hash, due zset, the alias's shard (the order hash again when there is no alias), the player's
- * order index, the creation day's index, the order's tombstone shard, the platform order id's key (what the
- * desk finds an order by when given only the platform's id; the order hash again when its ledger key already
- * says it), where builds before the shards kept its alias (the order hash again when no alias); see
- * tombstones.ts.
- * ARGV, first the ten every accept of one ledger passes alike (sent once per batch, `sharedArgs`): 1/2 the
- * answer (JSON) to a duplicate of a settled / an unsettled order, 3 order hash prefix, 4 tombstone shards' prefix,
- * 5 journal max entries, 6 orders kept per player in the index, 7 record ms, 8 dedupe ms, 9 alias ms,
- * 10 lease owner; then the order's own: 11 now, 12 member (ledger key), 13 initial state ('pending' |
- * 'declined'), 14 the order's field/value pairs as one JSON array (one argument instead of two dozen: each
- * argument costs the client and Redis a conversion), 15 the journal entry of an accept, 16 the journal entry
- * of a duplicate without its closing brace (the script adds the state found and the answer given), 17 lease
- * ms (0: not leased), 18 the journal entry of the lease, 19 the order as it arrived (JSON, its `o` field:
- * passed alone so its text is not escaped again inside argument 14), 20 the alias ('' for none).
+ * KEYS: order hash, due zset, the shard layout of tombstones and aliases (`{ledger}:shards`; the shards are
+ * named from it, see tombstones.ts), the player's order index, the creation day's index, the platform order
+ * id's key (what the desk finds an order by when given only the platform's id; the order hash again when its
+ * ledger key already says it), where builds before the shards kept its alias (the order hash again when no
+ * alias).
+ * ARGV, first the nine every accept of one ledger passes alike (sent once per batch, `sharedArgs`): 1/2 the
+ * answer (JSON) to a duplicate of a settled / an unsettled order, 3 order hash prefix, 4 journal max entries,
+ * 5 orders kept per player in the index, 6 record ms, 7 dedupe ms, 8 alias ms, 9 lease owner; then the
+ * order's own: 10 now, 11 member (ledger key), 12 initial state ('pending' | 'declined'), 13 the order's
+ * field/value pairs as one JSON array (one argument instead of two dozen: each argument costs the client and
+ * Redis a conversion), 14 the journal entry of an accept, 15 the journal entry of a duplicate without its
+ * closing brace (the script adds the state found and the answer given), 16 lease ms (0: not leased), 17 the
+ * journal entry of the lease, 18 the order as it arrived (JSON, its `o` field: passed alone so its text is
+ * not escaped again inside argument 13), 19 the alias ('' for none).
  *
  * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
  * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process
@@ -79,8 +79,8 @@ export interface AcceptReply {
 
 export const acceptScript = defineScript<AcceptReply>({
   name: 'ledger_accept',
-  numberOfKeys: 8,
-  sharedArgs: 10,
+  numberOfKeys: 7,
+  sharedArgs: 9,
   prelude: LUA_TOMBSTONES,
   lua: `
 local function noteDuplicate(okey, existing, via)
@@ -88,57 +88,57 @@ local function noteDuplicate(okey, existing, via)
   if ${TERMINAL_LUA} then answer = ARGV[1] end
   -- an order only its tombstone remembers has no journal left to write to
   if redis.call('EXISTS', okey) == 0 then return end
-  ${nextEntryLua('okey', 'ARGV[5]')}
-  redis.call('HSET', okey, jfield, ARGV[16] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}')
+  ${nextEntryLua('okey', 'ARGV[4]')}
+  redis.call('HSET', okey, jfield, ARGV[15] .. ',"state":"' .. (existing or 'unknown') .. '"' .. via .. ',"answer":' .. answer .. '}')
 end
 local existing = redis.call('HGET', KEYS[1], 'state')
-local hasAlias = KEYS[3] ~= KEYS[1]
+local hasAlias = ARGV[19] ~= ''
 local other = false
 local code, declinedReason, declinedAt, n0 = 1, '', '', 0
 if existing then
-  if existing ~= 'declined' or ARGV[13] ~= 'pending' then
+  if existing ~= 'declined' or ARGV[12] ~= 'pending' then
     noteDuplicate(KEYS[1], existing, '')
     return {0, existing}
   end
   code = 3
   local was = redis.call('HMGET', KEYS[1], 'reason', 'createdAt', '${JOURNAL_COUNT_FIELD}')
-  declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[11], tonumber(was[3] or '0')
+  declinedReason, declinedAt, n0 = was[1] or '', was[2] or ARGV[10], tonumber(was[3] or '0')
   redis.call('HDEL', KEYS[1], 'reason')
-  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], KEYS[8]) or false end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[19], ARGV[10], KEYS[7]) or false end
 else
-  local seen = tombstoneState(readTombstone(KEYS[6], ARGV[12], ARGV[11], ARGV[8]))
+  local seen = tombstoneState(readTombstone(KEYS[3], ARGV[11], ARGV[10], ARGV[7]))
   if seen then
-    if seen ~= 'declined' or ARGV[13] ~= 'pending' then return {4, seen} end
+    if seen ~= 'declined' or ARGV[12] ~= 'pending' then return {4, seen} end
     -- paid after a decline whose record expired: a new order, the decline forgotten
-    dropEntry(KEYS[6], ARGV[12])
+    dropTombstone(KEYS[3], ARGV[11])
   end
-  if hasAlias then other = readAlias(KEYS[3], ARGV[20], ARGV[11], KEYS[8]) or false end
+  if hasAlias then other = readAlias(KEYS[3], ARGV[19], ARGV[10], KEYS[7]) or false end
 end
 if hasAlias then
-  if other and (code == 1 or other ~= ARGV[12]) then
-    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(readTombstone(shardKey(ARGV[4], other), other, ARGV[11], ARGV[8]))
+  if other and (code == 1 or other ~= ARGV[11]) then
+    local found = redis.call('HGET', ARGV[3] .. other, 'state') or tombstoneState(readTombstone(KEYS[3], other, ARGV[10], ARGV[7]))
     noteDuplicate(ARGV[3] .. other, found, ',"byAlias":true')
     return {2, other, found or 'unknown'}
   end
-  if not other then putAlias(KEYS[3], ARGV[20], ARGV[12], ARGV[11], ARGV[9]) end
+  if not other then putAlias(KEYS[3], ARGV[19], ARGV[11], ARGV[10], ARGV[8]) end
 end
-local leaseMs = tonumber(ARGV[17])
-local state, fence, dueAt = ARGV[13], '0', ARGV[11]
-local entries = {ARGV[15]}
+local leaseMs = tonumber(ARGV[16])
+local state, fence, dueAt = ARGV[12], '0', ARGV[10]
+local entries = {ARGV[14]}
 local fields = {}
 if state == 'pending' and leaseMs > 0 then
   ${LUA_CLOCK}
   state, fence, dueAt = 'granting', '1', clock + leaseMs
-  entries[2] = ARGV[18]
-  fields = {'leaseOwner', ARGV[10], 'leaseUntil', dueAt}
+  entries[2] = ARGV[17]
+  fields = {'leaseOwner', ARGV[9], 'leaseUntil', dueAt}
 end
-for _, v in ipairs({'state', state, 'attempts', '0', 'fence', fence, 'createdAt', ARGV[11], 'updatedAt', ARGV[11]}) do fields[#fields + 1] = v end
+for _, v in ipairs({'state', state, 'attempts', '0', 'fence', fence, 'createdAt', ARGV[10], 'updatedAt', ARGV[10]}) do fields[#fields + 1] = v end
 if code == 3 then
   for _, v in ipairs({'declinedReason', declinedReason, 'declinedAt', declinedAt}) do fields[#fields + 1] = v end
   redis.call('PERSIST', KEYS[1])
-  dropEntry(KEYS[6], ARGV[12])
+  dropTombstone(KEYS[3], ARGV[11])
 end
-local max = tonumber(ARGV[5])
+local max = tonumber(ARGV[4])
 for i, e in ipairs(entries) do
   local n = n0 + i
   fields[#fields + 1] = 'j' .. n
@@ -147,33 +147,32 @@ for i, e in ipairs(entries) do
 end
 fields[#fields + 1] = '${JOURNAL_COUNT_FIELD}'
 fields[#fields + 1] = n0 + #entries
-for _, v in ipairs(cjson.decode(ARGV[14])) do fields[#fields + 1] = v end
+for _, v in ipairs(cjson.decode(ARGV[13])) do fields[#fields + 1] = v end
 fields[#fields + 1] = '${ARRIVAL_FIELD}'
-fields[#fields + 1] = ARGV[19]
+fields[#fields + 1] = ARGV[18]
 redis.call('HSET', KEYS[1], unpack(fields))
-if ARGV[13] == 'pending' then
-  redis.call('ZADD', KEYS[2], dueAt, ARGV[12])
+if ARGV[12] == 'pending' then
+  redis.call('ZADD', KEYS[2], dueAt, ARGV[11])
 else
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  putTombstone(KEYS[6], ARGV[12], 'declined', ARGV[11], ARGV[8])
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  putTombstone(KEYS[3], ARGV[11], 'declined', ARGV[10], ARGV[7])
 end
-redis.call('ZADD', KEYS[4], ARGV[11], ARGV[12])
-local keep = tonumber(ARGV[6])
+redis.call('ZADD', KEYS[4], ARGV[10], ARGV[11])
+local keep = tonumber(ARGV[5])
 if redis.call('ZCARD', KEYS[4]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(keep + 1)) end
-redis.call('PEXPIRE', KEYS[4], ARGV[7])
-redis.call('ZADD', KEYS[5], ARGV[11], ARGV[12])
-redis.call('PEXPIRE', KEYS[5], ARGV[7])
-if KEYS[7] ~= KEYS[1] then redis.call('SET', KEYS[7], ARGV[12], 'NX', 'PX', ARGV[7]) end
+redis.call('PEXPIRE', KEYS[4], ARGV[6])
+redis.call('ZADD', KEYS[5], ARGV[10], ARGV[11])
+redis.call('PEXPIRE', KEYS[5], ARGV[6])
+if KEYS[6] ~= KEYS[1] then redis.call('SET', KEYS[6], ARGV[11], 'NX', 'PX', ARGV[6]) end
 if code == 3 then return {code, state, declinedReason, declinedAt} end
 return {1, state}
 `,
   local(db: MemoryDb, keys, args): ScriptReply {
-    const [order, due, alias, user, day, seenKey, id, legacyAlias] = keys as [string, string, string, string, string, string, string, string];
+    const [order, due, layout, user, day, id, legacyAlias] = keys as [string, string, string, string, string, string, string];
     const [
       settledAnswer,
       pendingAnswer,
       orderPrefix,
-      tombstonesPrefix,
       max,
       keep,
       recordMs,
@@ -190,7 +189,7 @@ return {1, state}
       leaseEntry,
       arrival,
       aliasText,
-    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     const at = Number(now);
     const noteDuplicate = (okey: string, existing: string | null, via: string) => {
       const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
@@ -198,7 +197,7 @@ return {1, state}
       db.hset(okey, { [nextEntryLocal(db, okey, max)]: `${dupHead},"state":"${existing ?? 'unknown'}"${via},"answer":${answer}}` });
     };
     const existing = db.hget(order, 'state');
-    const hasAlias = alias !== order;
+    const hasAlias = aliasText !== '';
     let other: string | null = null;
     let code = 1;
     let declinedReason = '';
@@ -214,20 +213,20 @@ return {1, state}
       declinedAt = db.hget(order, 'createdAt') ?? now;
       n0 = Number(db.hget(order, JOURNAL_COUNT_FIELD) ?? 0);
       db.hdel(order, 'reason');
-      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, legacyAlias);
+      if (hasAlias) other = localTombstones.readAlias(db, layout, aliasText, at, legacyAlias);
     } else {
-      const seen = tombstoneState(localTombstones.read(db, seenKey, member, at, Number(dedupeMs)));
+      const seen = tombstoneState(localTombstones.read(db, layout, member, at, Number(dedupeMs)));
       if (seen !== null && (seen !== 'declined' || initial !== 'pending')) return [4, seen];
-      if (seen !== null) db.hdel(seenKey, member);
-      if (hasAlias) other = localTombstones.readAlias(db, alias, aliasText, at, legacyAlias);
+      if (seen !== null) localTombstones.drop(db, layout, member);
+      if (hasAlias) other = localTombstones.readAlias(db, layout, aliasText, at, legacyAlias);
     }
     if (hasAlias) {
       if (other !== null && (code === 1 || other !== member)) {
-        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(localTombstones.read(db, tombstonesPrefix + shardOf(other), other, at, Number(dedupeMs)));
+        const found = db.hget(orderPrefix + other, 'state') ?? tombstoneState(localTombstones.read(db, layout, other, at, Number(dedupeMs)));
         noteDuplicate(orderPrefix + other, found, ',"byAlias":true');
         return [2, other, found ?? 'unknown'];
       }
-      if (other === null) localTombstones.putAlias(db, alias, aliasText, member, at, Number(aliasMs));
+      if (other === null) localTombstones.putAlias(db, layout, aliasText, member, at, Number(aliasMs));
     }
     const leaseMs = Number(leaseText);
     let state = initial;
@@ -247,7 +246,7 @@ return {1, state}
     if (code === 3) {
       Object.assign(values, { declinedReason, declinedAt });
       db.persist(order);
-      db.hdel(seenKey, member);
+      localTombstones.drop(db, layout, member);
     }
     entries.forEach((e, i) => {
       const n = n0 + i + 1;
@@ -262,7 +261,7 @@ return {1, state}
     if (initial === 'pending') db.zadd(due, [[dueAt, member]]);
     else {
       db.pexpire(order, Number(recordMs));
-      localTombstones.put(db, seenKey, member, 'declined', at, Number(dedupeMs));
+      localTombstones.put(db, layout, member, 'declined', at, Number(dedupeMs));
     }
     db.zadd(user, [[Number(now), member]]);
     const all = db.zrangeByScore(user, -Infinity, Infinity);
@@ -308,7 +307,7 @@ return redis.call('HGETALL', KEYS[1])
 });
 
 /**
- * KEYS: order hash, due zset, given-up zset, tombstone. ARGV: now, member, reason, journal entry, max, record
+ * KEYS: order hash, due zset, given-up zset, the tombstones' shard layout. ARGV: now, member, reason, journal entry, max, record
  * ms, dedupe ms. Cancels an order waiting for a grant (pending) or one given up; never one being granted or
  * granted. A cancelled order is finished: its retention starts (TTL, tombstone).
  * Reply: 1 cancelled, 0 not found, 2 being granted right now, 3 already terminal.
@@ -331,7 +330,7 @@ putTombstone(KEYS[4], ARGV[2], 'cancelled', ARGV[1], ARGV[7])
 return 1
 `,
   local(db, keys, args) {
-    const [order, due, gaveUp, seen] = keys as [string, string, string, string];
+    const [order, due, gaveUp, layout] = keys as [string, string, string, string];
     const state = db.hget(order, 'state');
     if (state === null) return 0;
     if (state === 'granting') return 2;
@@ -341,7 +340,7 @@ return 1
     db.zrem(due, args[1]!);
     db.zrem(gaveUp, args[1]!);
     db.pexpire(order, Number(args[5]));
-    localTombstones.put(db, seen, args[1]!, 'cancelled', Number(args[0]), Number(args[6]));
+    localTombstones.put(db, layout, args[1]!, 'cancelled', Number(args[0]), Number(args[6]));
     return 1;
   },
   decode: (r) => (r === 1 ? 'cancelled' : r === 2 ? 'in-progress' : r === 3 ? 'already-terminal' : 'not-found'),

@@ -89,7 +89,7 @@ export class Desk {
     const byId = await this.store.get(k.orderId(id));
     if (byId !== null) return byId;
     for (const p of ALIAS_PREFIXES) {
-      const via = await readAliasEntry(this.store, k.aliases(p + id), p + id, this.clock.now(), k.legacyAlias(p + id));
+      const via = await readAliasEntry(this.store, k.shards, p + id, this.clock.now(), k.legacyAlias(p + id));
       if (via !== null) return via;
     }
     return undefined;

@@ -27,7 +27,7 @@ async function complete(store: Store, k: LedgerKeys, userId: string, member: str
   const d = delivery(userId, member, at);
   return store.run(
     completeScript,
-    [k.order(member), k.due, k.inbox(userId), k.waiting, k.tombstones(member), k.inbox(userId)],
+    [k.order(member), k.due, k.inbox(userId), k.waiting, k.shards, k.inbox(userId)],
     [at, 1, member, '{}', JSON.stringify(d), '{"event":"granted"}', 100, 86_400_000, 2 * 86_400_000, channel, userId, JSON.stringify({ userId, key: member }), '', 0],
   );
 }
@@ -56,7 +56,7 @@ describe('delivery by the set of players with waiting grants', function () {
       seen.push(
         await store.run(
           completeScript,
-          [k.order('test:stale'), k.due, k.inbox('cid'), k.waiting, k.tombstones('test:stale'), k.inbox('cid')],
+          [k.order('test:stale'), k.due, k.inbox('cid'), k.waiting, k.shards, k.inbox('cid')],
           [1, 1, 'test:stale', '{}', '{}', '{}', 100, 86_400_000, 2 * 86_400_000, k.channel, 'cid', '{"userId":"cid"}', '', 0],
         ),
       );

@@ -1,6 +1,7 @@
 /** The ledger's revocation scripts on a real Redis and on the in-process store: same replies, same keys. */
 import assert from 'node:assert/strict';
 import { LedgerKeys } from '../../src/ledger/keys.js';
+import { entryShard } from '../../src/ledger/tombstones.js';
 import { revokeDoneScript, revokeLease, revokeScript } from '../../src/ledger/revokeScripts.js';
 import { KeySpace, MemoryStore, RedisStore, type Store } from '../../src/store/index.js';
 import { CapturingLogger } from '../helpers/logs.js';
@@ -12,7 +13,7 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
 
   async function run(store: Store): Promise<unknown[]> {
     const k = new LedgerKeys(store.keys);
-    const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.tombstones(m)];
+    const keysOf = (m: string) => [k.order(m), k.due, k.gaveUp, k.revokePrefix + m, k.revokeDue, k.shards];
     const args = (m: string) => [1000, m, 'reset', '{"at":1000,"event":"revoked"}', 100, 86_400_000, 2 * 86_400_000];
     const out: unknown[] = [];
     for (const [m, state] of [
@@ -41,9 +42,9 @@ describe('ledger revocation scripts: Redis and in-process twins agree', () => {
       await ttl(k.order('g')),
       await ttl(k.order('p')),
       await ttl(k.revokePrefix + 'g'),
-      await store.hget(k.tombstones('g'), 'g'),
-      await store.hget(k.tombstones('p'), 'p'),
-      await ttl(k.tombstones('g')),
+      await store.hget(await entryShard(store, k.shards, 'tombstones', 'g'), 'g'),
+      await store.hget(await entryShard(store, k.shards, 'tombstones', 'p'), 'p'),
+      await ttl(await entryShard(store, k.shards, 'tombstones', 'g')),
     );
     return out;
   }

@@ -51,7 +51,7 @@ function leaseQueue(name: string, leased: string, retention = false): Record<str
   ];
   const claim = (now: number, limit: number, leaseMs = 60_000): Call => [`${name}_claim`, ['~due'], [now, limit, leaseMs, '~o:', 'p1']];
   // a queue with retention expires a given-up member and leaves its tombstone; a retry undoes both
-  const tail = retention ? { keys: ['~seen:a'], args: [90 * DAY, 400 * DAY] } : { keys: [], args: [] };
+  const tail = retention ? { keys: ['~seen:shards'], args: [90 * DAY, 400 * DAY] } : { keys: [], args: [] };
   const fail = (fence: number, max: number, now = T + 50): Call => [`${name}_fail`, ['~o:a', '~due', '~gaveup', ...tail.keys], [now, fence, 'a', 'boom', T + 5000, max, ...tail.args]];
   return {
     [`${name}_claim`]: [
@@ -103,7 +103,7 @@ function leaseQueue(name: string, leased: string, retention = false): Record<str
             [T + 60, 'a'],
           ],
           [
-            ['~o:b', '~due', '~gaveup', ...(retention ? ['~seen:b'] : [])],
+            ['~o:b', '~due', '~gaveup', ...(retention ? ['~seen:shards'] : [])],
             [T + 60, 'b'],
           ],
         ],
@@ -163,14 +163,51 @@ function nameIn(shardOfName: string, cleans: boolean, stem: string): string {
   for (let i = 0; i < 100_000; i++) if (tombShard(`${stem}${i}`) === shardOfName && cleansShard(`${stem}${i}`) === cleans) return `${stem}${i}`;
   throw new Error('no such name');
 }
-const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', `~l:o:${id}`, '~l:user:u1', '~l:day:20231114', tombShard(id), `~l:id:${id}`, `~l:o:${id}`];
+/** A name whose place modulo 64 · 2^level is `at`, and whose tombstone write cleans or not. */
+function nameAt(level: number, at: number, cleans: boolean, stem: string): string {
+  for (let i = 0; i < 100_000; i++) if (shardOf(`${stem}${i}`, { level, next: 0 }) === at && cleansShard(`${stem}${i}`) === cleans) return `${stem}${i}`;
+  throw new Error('no such name');
+}
+/** `count` live tombstones (a shard's filling; no name in it is looked up). */
+const liveTombstones = (count: number, stem: string) => Array.from({ length: count }, (_, i) => [`${stem}${i}`, `g${T.toString(36)}`]).flat();
+/**
+ * A split: a cleaning tombstone write to shard 5 finds it over its load, so the shard at `next` is split
+ * into itself and `next` + 64 · 2^level: its live entries whose place falls there move, its dead ones go,
+ * its TTL goes with them, and the layout moves on. Then repeats of moved and staying orders still dedupe.
+ */
+function splitCase(name: string, layout: string | undefined, fill: number, from: number, level: number, cleaner: string, after: string): ScriptCase {
+  const to = from + 64 * 2 ** level;
+  const [stay, move] = [nameAt(level + 1, from, false, `st${from}-`), nameAt(level + 1, to, false, `mv${from}-`)];
+  return {
+    name,
+    seed: [
+      ...(layout ? [['HSET', '~l:shards', 'tombstones', layout] as Seed] : []),
+      ['HSET', '~l:tombstones:5', ...liveTombstones(fill, 'fill')],
+      ['HSET', `~l:tombstones:${from}`, stay, `g${T.toString(36)}`, move, `c${T.toString(36)}`, 'dead', `g${(T - 401 * DAY).toString(36)}`, 'junk', 'no time'],
+      ['PEXPIRE', `~l:tombstones:${from}`, 3 * DAY],
+      ['HSET', `~l:o:${cleaner}`, 'state', 'pending'],
+    ],
+    calls: [
+      ['ledger_cancel', [`~l:o:${cleaner}`, '~l:due', '~l:gaveup', '~l:shards'], [T, cleaner, 'operator', journal('cancelled'), 5, 90 * DAY, 400 * DAY]],
+      accept(move),
+      accept(stay),
+      accept('fresh'),
+    ],
+    expect: (reply, data) => {
+      const at = (suffix: string) => Object.entries(data).find(([k]) => k.endsWith(suffix))?.[1];
+      assert.deepEqual(reply, [1, 'pending']);
+      assert.equal((at(':shards')?.value as Record<string, string>).tombstones, after, 'the layout moved on');
+      assert.deepEqual(Object.keys(at(`:tombstones:${to}`)?.value as object), [move], 'the entry whose place is the new shard moved there');
+      assert.ok(Math.abs(at(`:tombstones:${to}`)!.ttlS - 3 * 86_400) <= 1, 'with the TTL of the shard it left');
+      assert.deepEqual(Object.keys(at(`:tombstones:${from}`)?.value as object), [stay], 'the dead and unreadable entries went');
+    },
+  };
+}
+const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', '~l:shards', '~l:user:u1', '~l:day:20231114', `~l:id:${id}`, `~l:o:${id}`];
 /** An accept; `leaseMs` above 0 records it leased to the accepting process; `journalMax` bounds its journal. */
 const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5, now = T): Call => {
   const keys = ledgerOrderKeys(id);
-  if (alias) {
-    keys[2] = aliasShard(alias);
-    keys[7] = `~l:alias:${alias}`;
-  }
+  if (alias) keys[6] = `~l:alias:${alias}`;
   return [
     'ledger_accept',
     keys,
@@ -179,7 +216,6 @@ const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, jour
       '{"code":-1}',
       '{"code":-5}',
       '~l:o:',
-      '~l:tombstones:',
       journalMax,
       2,
       90 * DAY,
@@ -287,8 +323,8 @@ export const CASES: Record<string, ScriptCase[]> = {
       calls: [
         [
           'ledger_accept',
-          ['~l:o:recharge:7', '~l:due', '~l:o:recharge:7', '~l:user:u1', '~l:day:20231114', tombShard('recharge:7'), '~l:o:recharge:7', '~l:o:recharge:7'],
-          ['1', '2', '~l:o:', '~l:tombstones:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', ''],
+          ['~l:o:recharge:7', '~l:due', '~l:shards', '~l:user:u1', '~l:day:20231114', '~l:o:recharge:7', '~l:o:recharge:7'],
+          ['1', '2', '~l:o:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', ''],
         ],
         accept('o13', 'declined', 'cp-3'),
         accept('o13', 'pending', 'cp-3'),
@@ -329,11 +365,11 @@ export const CASES: Record<string, ScriptCase[]> = {
       ],
       calls: [
         [
-          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', tombShard('o1'), '~l:inbox:u1'],
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:shards', '~l:inbox:u1'],
           [T + 10, 2, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}', '', 0],
         ],
         [
-          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', tombShard('o1'), '~l:inbox:u1'],
+          ['~l:o:o1', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:shards', '~l:inbox:u1'],
           [T + 20, 1, 'o1', '{"ok":true}', '{"orderId":"o1"}', journal('granted'), 5, 90 * DAY, 400 * DAY, '~grants', 'u1', '{"userId":"u1","key":"o1"}', '', 0],
         ],
       ],
@@ -343,7 +379,7 @@ export const CASES: Record<string, ScriptCase[]> = {
       seed: [['HSET', '~l:o:o2', 'state', 'granting', 'fence', 1, 'attempts', 2, 'leaseOwner', 'p1', 'leaseUntil', T, 'jn', 3, 'j1', journal('accepted'), 'j2', journal('x'), 'j3', journal('y')]],
       calls: [
         [
-          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', tombShard('o2'), '~l:inbox:u1'],
+          ['~l:o:o2', '~l:due', '~l:inbox:u1', '~l:waiting', '~l:shards', '~l:inbox:u1'],
           [T + 10, 1, 'o2', '{}', '{"orderId":"o2"}', journal('granted'), 3, DAY, 2 * DAY, '~grants', 'u1', '{}', '', 0],
         ],
       ],
@@ -356,7 +392,7 @@ export const CASES: Record<string, ScriptCase[]> = {
       ],
       calls: [
         [
-          ['~l:o:o3', '~l:due', '~l:inbox:u3', '~l:waiting', tombShard('o3'), '~l:unacked:u3'],
+          ['~l:o:o3', '~l:due', '~l:inbox:u3', '~l:waiting', '~l:shards', '~l:unacked:u3'],
           [T + 10, 1, 'o3', '{}', '{"orderId":"o3"}', journal('granted'), 4, DAY, 2 * DAY, '~grants', 'u3', '{}', journal('delivered'), 30 * DAY],
         ],
       ],
@@ -484,10 +520,13 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['ZADD', '~l:gaveup', T, 'd'],
       ],
       calls: ['a', 'b', 'c', 'd', 'x'].map((m): Call => [
-        [`~l:o:${m}`, '~l:due', '~l:gaveup', tombShard(m)],
+        [`~l:o:${m}`, '~l:due', '~l:gaveup', '~l:shards'],
         [T + 5, m, 'operator', journal('cancelled'), 5, 90 * DAY, 400 * DAY],
       ]),
     },
+    splitCase('the first split: shard 0 into 0 and 64', undefined, 81, 0, 0, nameAt(0, 5, true, 'x'), '0:1'),
+    splitCase("a level's last split: shard 63 into 63 and 127, the layout to level 1", '0:63', 41, 63, 0, nameAt(1, 5, true, 'y'), '1:0'),
+    splitCase('a split at level 1: shard 3 into 3 and 131', '1:3', 81, 3, 1, nameAt(2, 5, true, 'z'), '1:4'),
   ],
   ledger_claim_delivery: [
     {
@@ -533,7 +572,7 @@ export const CASES: Record<string, ScriptCase[]> = {
         ['ZADD', '~l:due', T, 'b', T, 'c'],
       ],
       calls: ['a', 'b', 'c', 'd', 'e', 'x'].map((m): Call => [
-        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', tombShard(m)],
+        [`~l:o:${m}`, '~l:due', '~l:gaveup', `~l:rv:${m}`, '~l:rvdue', '~l:shards'],
         [T + 5, m, 'reset', journal('revoked'), 5, 90 * DAY, 400 * DAY],
       ]),
     },

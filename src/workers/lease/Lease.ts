@@ -202,7 +202,7 @@ export class Lease {
     const { store, clock, keys, scripts, options } = this.host;
     const retryAt = clock.now() + backoffDelay(this.attempt, { baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs, jitter: 'spread' });
     const retention = this.host.retention;
-    const outcome = await store.run(scripts.fail, retention ? [this.key, keys.due, keys.gaveUp, retention.tombstone(this.claim.id)] : [this.key, keys.due, keys.gaveUp], [
+    const outcome = await store.run(scripts.fail, retention ? [this.key, keys.due, keys.gaveUp, retention.layout] : [this.key, keys.due, keys.gaveUp], [
       clock.now(),
       this.claim.fence,
       this.claim.id,

@@ -33,8 +33,8 @@ export interface LeaseQueue {
   scripts: LeaseScripts;
   options: LeaseOptions;
   /**
-   * For queues whose scripts start a given-up member's retention (`LeaseQueueSpec.retention`); `tombstone`
-   * names the hash the member's tombstone is a field of.
+   * For queues whose scripts start a given-up member's retention (`LeaseQueueSpec.retention`); `layout`
+   * is the key the retention's Lua places the member's tombstone by (the ledger's shard layout).
    */
-  retention?: { tombstone(id: string): string; recordMs: number; dedupeMs: number };
+  retention?: { layout: string; recordMs: number; dedupeMs: number };
 }

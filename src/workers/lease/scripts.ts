@@ -29,17 +29,18 @@ export interface LeaseQueueSpec {
   /**
    * Set when a member given up starts its retention like any finished member (the hash expires after the
    * record ms, its tombstone `given_up` is kept the dedupe ms), undone by a retry. The fail and retry steps
-   * then take the hash the tombstone is a field of as KEYS[4], and fail the two ms values as ARGV[7] and
-   * ARGV[8].
+   * then take the key the tombstone is placed by (the retention's own: the ledger's shard layout) as
+   * KEYS[4], and fail the two ms values as ARGV[7] and ARGV[8].
    */
   retention?: LeaseRetention;
 }
 
-/** How a queue's tombstones are written: as a field (the member's name) of the hash its steps are given. */
+/** How a queue's tombstones are written, by the key its steps are given (KEYS[4]). */
 export interface LeaseRetention {
-  /** Lua defining `putTombstone(key, member, state, now, window)` and `dropEntry(key, member)`. */
+  /** Lua defining `putTombstone(key, member, state, now, window)` and `dropTombstone(key, member)`. */
   lua: string;
   put: (db: MemoryDb, key: string, member: string, state: string, now: number, window: number) => void;
+  drop: (db: MemoryDb, key: string, member: string) => void;
 }
 
 /**
@@ -344,7 +345,7 @@ return 1
 
 /** Puts a given-up member back in the schedule with a fresh attempt count. Reply 1 requeued, 0 not given up. */
 function retryScript({ name, retention }: LeaseQueueSpec): StoreScript<boolean> {
-  const unexpire = retention ? `\nredis.call('PERSIST', KEYS[1])\ndropEntry(KEYS[4], ARGV[2])` : '';
+  const unexpire = retention ? `\nredis.call('PERSIST', KEYS[1])\ndropTombstone(KEYS[4], ARGV[2])` : '';
   return defineScript<boolean>({
     name: `${name}_retry`,
     numberOfKeys: retention ? 4 : 3,
@@ -362,7 +363,7 @@ return 1
       db.hset(member, { state: 'pending', attempts: '0', updatedAt: args[0]! });
       if (retention) {
         db.persist(member);
-        db.hdel(keys[3]!, args[1]!);
+        retention.drop(db, keys[3]!, args[1]!);
       }
       db.zadd(due, [[Number(args[0]), args[1]!]]);
       db.zrem(gaveUp, args[1]!);
