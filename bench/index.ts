@@ -13,6 +13,7 @@ import { benchMetricsOverhead } from './metrics.js';
 import { benchTakeover } from './takeover.js';
 import { benchGrantDelivery, benchIdlePlayers } from './delivery.js';
 import { benchFootprint } from './footprint.js';
+import { benchShardScale } from './shardScale.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.some((o) => name.startsWith(o));
@@ -41,6 +42,7 @@ try {
   if (want('takeover')) await measure(async () => ({ takeover_ms: await benchTakeover(redis.url) }));
   if (want('idle_player')) await measure(async () => ({ idle_player_redis_ops_per_min: await benchIdlePlayers(redis.url) }));
   if (want('grant_delivery')) await measure(async () => ({ grant_delivery_p99_ms: await benchGrantDelivery(redis.url) }));
+  if (want('redis_bytes_per_tombstone_at_scale')) await measure(async () => ({ redis_bytes_per_tombstone_at_scale: await benchShardScale(redis.url) }));
   if (['redis_commands_per_order', 'redis_roundtrips_per_order', 'redis_bytes_per_order', 'redis_bytes_per_tombstone'].some(want)) await measure(() => benchFootprint(redis.url));
 } finally {
   await redis.dispose();
