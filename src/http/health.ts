@@ -11,6 +11,11 @@ export interface HealthReport {
     error?: string;
     /** With `ledger.durability.replicas` > 0: replicas wanted and online (fewer online: money paths answer "retry later"). */
     replicas?: { wanted: number; online: number };
+    /**
+     * Set when Redis may evict keys (a maxmemory with a policy other than `noeviction`): a problem to fix, but
+     * not `degraded`, since every process shares the Redis and routing callbacks away from all would not help.
+     */
+    eviction?: { policy: string; maxmemory: number; node?: string; problem: string };
   };
   zoneId: number;
   platforms: Record<string, { enabled: boolean; problem?: string; [k: string]: unknown }>;
@@ -48,6 +53,12 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
     try {
       const replicas = await ctx.store.replication();
       if (replicas) store.replicas = replicas;
+      const risk = await ctx.store.evictionRisk().catch(() => undefined);
+      if (risk)
+        store.eviction = {
+          ...risk,
+          problem: 'Redis may evict keys under memory pressure: an evicted order record is a lost grant, an evicted tombstone a doubled one; set maxmemory-policy noeviction',
+        };
     } catch (err) {
       store = { kind: ctx.store.kind, reachable: false, error: errorText(err) };
     }

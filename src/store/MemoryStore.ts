@@ -127,6 +127,11 @@ export class MemoryStore implements Store {
     return undefined;
   }
 
+  // nothing evicts a process's own memory
+  async evictionRisk(): Promise<undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.channels.clear();

@@ -12,6 +12,7 @@ import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
 import { assertOneSlot } from './slot.js';
 import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
+import { readEvictionRisk, type EvictionRisk } from './evictionRisk.js';
 import { scriptLua, StoreUnavailableError, type BatchOutcome, type MessageHandler, type ScriptCall, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
 
 export type RedisConnection = string | RedisOptions | { cluster: ClusterNode[]; options?: ClusterOptions } | Redis | Cluster;
@@ -66,6 +67,8 @@ export class RedisStore implements Store {
   private readonly defined = new Set<string>();
   private closed = false;
   private lastError?: string;
+  /** The eviction policy last logged as unsafe: said once per policy, not at every reconnect. */
+  private evictionLogged?: string;
 
   constructor(opts: RedisStoreOptions) {
     this.keys = opts.keys ?? new KeySpace();
@@ -103,6 +106,31 @@ export class RedisStore implements Store {
     return { wanted: this.wantedReplicas, online: onlineReplicas(info) };
   }
 
+  evictionRisk(): Promise<EvictionRisk | undefined> {
+    return this.cmd(() => readEvictionRisk(this.client));
+  }
+
+  /**
+   * Checked at every `ready` of the main connection (a failover may land on a node configured otherwise):
+   * an eviction policy that may delete ledger keys is an error to fix, logged once per policy. Money paths
+   * keep working: refusing them would not make Redis keep the keys.
+   */
+  private checkEviction(): void {
+    this.evictionRisk().then(
+      (risk) => {
+        if (!risk || risk.policy === this.evictionLogged) return;
+        this.evictionLogged = risk.policy;
+        this.logger.error("redis may evict the bridge's keys: an evicted order record is a lost grant, an evicted tombstone a doubled one; set maxmemory-policy noeviction", {
+          maxmemoryPolicy: risk.policy,
+          maxmemory: risk.maxmemory,
+          ...(risk.node ? { node: risk.node } : {}),
+        });
+      },
+      // not readable (an ACL without INFO, a connection lost again): health says what it can
+      () => undefined,
+    );
+  }
+
   /** Logs connection trouble once per distinct error, not once per reconnect attempt. */
   private watch(client: Client, role: string): void {
     client.on('error', (err: Error) => {
@@ -113,6 +141,7 @@ export class RedisStore implements Store {
     client.on('ready', () => {
       if (this.lastError) this.logger.info(`redis ${role} connection ready again`);
       this.lastError = undefined;
+      if (role === 'main') this.checkEviction();
     });
   }
 

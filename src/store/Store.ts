@@ -6,6 +6,7 @@
  * Multi-key atomic steps are {@link StoreScript}s: each carries its Lua body for Redis and an equivalent
  * synchronous body for the in-process store (atomic there because it runs to completion on one thread).
  */
+import type { EvictionRisk } from './evictionRisk.js';
 import type { KeySpace } from './KeySpace.js';
 import type { MemoryDb } from './MemoryDb.js';
 
@@ -122,6 +123,8 @@ export interface Store {
   confirmDurable(): Promise<void>;
   /** Replicas wanted and online, for health; undefined when durability asks for none. */
   replication(): Promise<{ wanted: number; online: number } | undefined>;
+  /** Whether Redis may evict keys (a policy other than `noeviction` with a maxmemory), for health; undefined when it cannot. */
+  evictionRisk(): Promise<EvictionRisk | undefined>;
 
   /** Closes connections; later calls reject. Idempotent. */
   close(): Promise<void>;
