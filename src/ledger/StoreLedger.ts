@@ -48,6 +48,8 @@ const DEFAULT_DUPLICATE_ANSWER = JSON.stringify('duplicate');
  * 7,800-8,600 orders/s at 128, 8,600-10,600 at 8; 2 and 4 pay the per-run cost too often).
  */
 const ACCEPT_BATCH = 8;
+/** How often a process sets its day index's TTL again (see dayIndexTtl). */
+const DAY_INDEX_TTL_REFRESH_MS = 3_600_000;
 
 export class StoreLedger implements Ledger {
   readonly keys: LedgerKeys;
@@ -65,6 +67,8 @@ export class StoreLedger implements Ledger {
   readonly retention: LedgerRetention;
   private readonly ordersPerUser: number;
   private readonly ops: OpsHooks;
+  /** The day whose index this process last set a TTL on, and when (see dayIndexTtl). */
+  private dayIndexTtlSet = { day: '', at: 0 };
 
   constructor(
     private readonly store: Store,
@@ -107,10 +111,12 @@ export class StoreLedger implements Ledger {
     const leased = taker?.reserve() === true;
     const since = performance.now();
     const { recordMs, dedupeMs, aliasMs } = this.retention;
+    const day = utcDay(now);
+    const dayTtl = this.dayIndexTtl(day, now, recordMs);
     let r: AcceptReply;
     try {
       r = await this.accepts.run(
-        [orderKey, k.due, k.shards, k.user(order.userId), k.day(utcDay(now)), findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId), alias ? k.legacyAlias(alias) : orderKey],
+        [orderKey, k.due, k.shards, k.user(order.userId), k.day(day), findableById(dedupeKey, order.orderId) ? orderKey : k.orderId(order.orderId), alias ? k.legacyAlias(alias) : orderKey],
         [
           // alike for every accept of this ledger (the script's sharedArgs)
           answers.settled !== undefined ? JSON.stringify(answers.settled) : DEFAULT_DUPLICATE_ANSWER,
@@ -133,6 +139,7 @@ export class StoreLedger implements Ledger {
           leased ? JSON.stringify(entry(now, 'lease_taken', { attempt: 1, process: PROCESS_NAME })) : '',
           fields[1]!,
           alias,
+          dayTtl,
         ],
       );
     } catch (err) {
@@ -140,6 +147,7 @@ export class StoreLedger implements Ledger {
       if (leased) taker!.take(undefined);
       throw err;
     }
+    if (r.accepted && dayTtl > 0) this.dayIndexTtlSet = { day, at: now };
     if (!r.accepted) {
       if (leased) taker!.take(undefined);
       this.ops.order(order.source, 'duplicate');
@@ -177,6 +185,17 @@ export class StoreLedger implements Ledger {
     for (let i = 0; i + 1 < fields.length; i += 2) stored[fields[i]!] = fields[i + 1]!;
     if (record.declinedAt !== undefined) Object.assign(stored, { declinedReason: record.declinedReason ?? '', declinedAt: String(record.declinedAt) });
     return decodeRecord(stored)!;
+  }
+
+  /**
+   * The TTL an accept sets on its day's index: on this process's first accept of a day, then hourly, until
+   * the day's end plus the record ms (so it outlives every record of the day by their creation), and 0 (leave
+   * it) between: one command an order fewer. A day index lost and recreated meanwhile (a flush) goes without
+   * a TTL for at most the hour.
+   */
+  private dayIndexTtl(day: string, now: number, recordMs: number): number {
+    if (day === this.dayIndexTtlSet.day && now - this.dayIndexTtlSet.at < DAY_INDEX_TTL_REFRESH_MS) return 0;
+    return utcDayStart(now) + 86_400_000 + recordMs - now;
   }
 
   async get(dedupeKey: string): Promise<LedgerRecord | undefined> {
@@ -262,6 +281,11 @@ function findableById(dedupeKey: string, orderId: string): boolean {
 }
 
 /** `YYYY-MM-DD` of an instant in UTC: the day index an order is filed under. */
+/** Midnight UTC of the day `ms` falls in. */
+export function utcDayStart(ms: number): number {
+  return ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000);
+}
+
 export function utcDay(ms: number): string {
   // one Date per UTC day, not one per order: the accept path asks for every order
   if (ms >= dayCache.from && ms < dayCache.from + 86_400_000) return dayCache.day;

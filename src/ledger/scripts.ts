@@ -45,7 +45,9 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revok
  * Redis a conversion), 14 the journal entry of an accept, 15 the journal entry of a duplicate without its
  * closing brace (the script adds the state found and the answer given), 16 lease ms (0: not leased), 17 the
  * journal entry of the lease, 18 the order as it arrived (JSON, its `o` field: passed alone so its text is
- * not escaped again inside argument 13), 19 the alias ('' for none).
+ * not escaped again inside argument 13), 19 the alias ('' for none), 20 the day index's TTL to set (ms; 0:
+ * leave it: the accepting process sets it on its first accept of a day and then hourly, to the day's end plus
+ * the record ms, instead of once per order).
  *
  * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
  * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process
@@ -162,7 +164,7 @@ local keep = tonumber(ARGV[5])
 if redis.call('ZCARD', KEYS[4]) > keep then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(keep + 1)) end
 redis.call('PEXPIRE', KEYS[4], ARGV[6])
 redis.call('ZADD', KEYS[5], ARGV[10], ARGV[11])
-redis.call('PEXPIRE', KEYS[5], ARGV[6])
+if tonumber(ARGV[20]) > 0 then redis.call('PEXPIRE', KEYS[5], ARGV[20]) end
 if KEYS[6] ~= KEYS[1] then redis.call('SET', KEYS[6], ARGV[11], 'NX', 'PX', ARGV[6]) end
 if code == 3 then return {code, state, declinedReason, declinedAt} end
 return {1, state}
@@ -189,7 +191,8 @@ return {1, state}
       leaseEntry,
       arrival,
       aliasText,
-    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
+      dayTtl,
+    ] = args as string[] as [string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string];
     const at = Number(now);
     const noteDuplicate = (okey: string, existing: string | null, via: string) => {
       const answer = existing !== null && TERMINAL.has(existing) ? settledAnswer : pendingAnswer;
@@ -268,7 +271,7 @@ return {1, state}
     if (all.length > Number(keep)) db.zrem(user, ...all.slice(0, all.length - Number(keep)).map((e) => e.member));
     db.pexpire(user, Number(recordMs));
     db.zadd(day, [[Number(now), member]]);
-    db.pexpire(day, Number(recordMs));
+    if (Number(dayTtl) > 0) db.pexpire(day, Number(dayTtl));
     if (id !== order) db.set(id, member, { nx: true, px: Number(recordMs) });
     return code === 3 ? [code, state, declinedReason, declinedAt] : [1, state];
   },

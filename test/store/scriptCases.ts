@@ -204,8 +204,11 @@ function splitCase(name: string, layout: string | undefined, fill: number, from:
   };
 }
 const ledgerOrderKeys = (id: string) => [`~l:o:${id}`, '~l:due', '~l:shards', '~l:user:u1', '~l:day:20231114', `~l:id:${id}`, `~l:o:${id}`];
-/** An accept; `leaseMs` above 0 records it leased to the accepting process; `journalMax` bounds its journal. */
-const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5, now = T): Call => {
+/**
+ * An accept; `leaseMs` above 0 records it leased to the accepting process; `journalMax` bounds its journal;
+ * `dayTtl` is the day index's TTL it sets (0: leaves it).
+ */
+const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, journalMax = 5, now = T, dayTtl = 3 * DAY): Call => {
   const keys = ledgerOrderKeys(id);
   if (alias) keys[6] = `~l:alias:${alias}`;
   return [
@@ -232,6 +235,7 @@ const accept = (id: string, state = 'pending', alias?: string, leaseMs = 0, jour
       journal('lease_taken'),
       JSON.stringify({ dedupeKey: id, userId: 'u1', amount: 100, raw: { Amount: 100 } }),
       alias ?? '',
+      dayTtl,
     ],
   ];
 };
@@ -261,7 +265,10 @@ export const CASES: Record<string, ScriptCase[]> = {
     },
   ],
   ledger_accept: [
-    { name: 'new, duplicate, index trimmed to 2', calls: [accept('o1'), accept('o1'), accept('o2'), accept('o3')] },
+    {
+      name: 'new, duplicate, index trimmed to 2; the day index TTL set, then left, then set again',
+      calls: [accept('o1'), accept('o1'), accept('o2', 'pending', undefined, 0, 5, T, 0), accept('o3', 'pending', undefined, 0, 5, T, DAY)],
+    },
     { name: 'declined, then paid: accepted after the decline, then a duplicate', calls: [accept('o4', 'declined'), accept('o4'), accept('o4')] },
     { name: 'duplicate by alias', calls: [accept('o5', 'pending', 'cp-1'), accept('o6', 'pending', 'cp-1')] },
     { name: 'leased to the accepting process, then a duplicate', calls: [accept('o7', 'pending', undefined, 30_000), accept('o7', 'pending', undefined, 30_000)] },
@@ -324,7 +331,7 @@ export const CASES: Record<string, ScriptCase[]> = {
         [
           'ledger_accept',
           ['~l:o:recharge:7', '~l:due', '~l:shards', '~l:user:u1', '~l:day:20231114', '~l:o:recharge:7', '~l:o:recharge:7'],
-          ['1', '2', '~l:o:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', ''],
+          ['1', '2', '~l:o:', 5, 2, DAY, 2 * DAY, 2 * DAY, '', T, 'recharge:7', 'pending', '[]', journal('accepted'), '{"at":1,"event":"duplicate"', 0, '', '{"orderId":"7"}', '', 0],
         ],
         accept('o13', 'declined', 'cp-3'),
         accept('o13', 'pending', 'cp-3'),
