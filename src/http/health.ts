@@ -1,6 +1,7 @@
 import { createEndpoint } from '@colyseus/core';
 import type { BridgeContext } from '../context.js';
 import { errorText } from '../errorText.js';
+import { EVICTION_PROBLEM } from '../store/evictionRisk.js';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'stopping';
@@ -54,11 +55,7 @@ export async function healthReport(ctx: BridgeContext, platforms: HealthReport['
       const replicas = await ctx.store.replication();
       if (replicas) store.replicas = replicas;
       const risk = await ctx.store.evictionRisk().catch(() => undefined);
-      if (risk)
-        store.eviction = {
-          ...risk,
-          problem: 'Redis may evict keys under memory pressure: an evicted order record is a lost grant, an evicted tombstone a doubled one; set maxmemory-policy noeviction',
-        };
+      if (risk) store.eviction = { ...risk, problem: EVICTION_PROBLEM };
     } catch (err) {
       store = { kind: ctx.store.kind, reachable: false, error: errorText(err) };
     }

@@ -48,7 +48,7 @@ const DEFAULT_DUPLICATE_ANSWER = JSON.stringify('duplicate');
  * 7,800-8,600 orders/s at 128, 8,600-10,600 at 8; 2 and 4 pay the per-run cost too often).
  */
 const ACCEPT_BATCH = 8;
-/** How often a process sets its day index's TTL again (see dayIndexTtl). */
+/** At most how often a process sets its day index's TTL again (see dayIndexTtl). */
 const DAY_INDEX_TTL_REFRESH_MS = 3_600_000;
 
 export class StoreLedger implements Ledger {
@@ -188,14 +188,16 @@ export class StoreLedger implements Ledger {
   }
 
   /**
-   * The TTL an accept sets on its day's index: on this process's first accept of a day, then hourly, until
-   * the day's end plus the record ms (so it outlives every record of the day by their creation), and 0 (leave
-   * it) between: one command an order fewer. A day index lost and recreated meanwhile (a flush) goes without
-   * a TTL for at most the hour.
+   * The TTL an accept sets on its day's index, and 0 (leave it) between: one command an order fewer. Set on
+   * this process's first accept of a day, then again once `every` has passed (an hour, or a hundredth of the
+   * record ms when that is shorter), to the record ms plus `every`: so the index outlives the record of each
+   * order in it by its creation, and the day's last one by at most `every`. A day index lost and recreated
+   * meanwhile (a flush) goes without a TTL for at most `every`.
    */
   private dayIndexTtl(day: string, now: number, recordMs: number): number {
-    if (day === this.dayIndexTtlSet.day && now - this.dayIndexTtlSet.at < DAY_INDEX_TTL_REFRESH_MS) return 0;
-    return utcDayStart(now) + 86_400_000 + recordMs - now;
+    const every = Math.max(1, Math.min(DAY_INDEX_TTL_REFRESH_MS, Math.floor(recordMs / 100)));
+    if (day === this.dayIndexTtlSet.day && now - this.dayIndexTtlSet.at < every) return 0;
+    return recordMs + every;
   }
 
   async get(dedupeKey: string): Promise<LedgerRecord | undefined> {
@@ -280,16 +282,16 @@ function findableById(dedupeKey: string, orderId: string): boolean {
   return dedupeKey === orderId || PLATFORM_KEY_PREFIXES.some((p) => dedupeKey.length === p.length + orderId.length && dedupeKey.startsWith(p) && dedupeKey.endsWith(orderId));
 }
 
-/** `YYYY-MM-DD` of an instant in UTC: the day index an order is filed under. */
 /** Midnight UTC of the day `ms` falls in. */
-export function utcDayStart(ms: number): number {
+function utcDayStart(ms: number): number {
   return ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000);
 }
 
+/** `YYYY-MM-DD` of an instant in UTC: the day index an order is filed under. */
 export function utcDay(ms: number): string {
   // one Date per UTC day, not one per order: the accept path asks for every order
   if (ms >= dayCache.from && ms < dayCache.from + 86_400_000) return dayCache.day;
-  const from = ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000);
+  const from = utcDayStart(ms);
   dayCache = { from, day: new Date(from).toISOString().slice(0, 10) };
   return dayCache.day;
 }

@@ -46,8 +46,8 @@ const TERMINAL = new Set(['granted', 'cancelled', 'given_up', 'declined', 'revok
  * closing brace (the script adds the state found and the answer given), 16 lease ms (0: not leased), 17 the
  * journal entry of the lease, 18 the order as it arrived (JSON, its `o` field: passed alone so its text is
  * not escaped again inside argument 13), 19 the alias ('' for none), 20 the day index's TTL to set (ms; 0:
- * leave it: the accepting process sets it on its first accept of a day and then hourly, to the day's end plus
- * the record ms, instead of once per order).
+ * leave it: the accepting process sets it on its first accept of a day and then hourly, a little over the
+ * record ms, instead of once per order; see StoreLedger.dayIndexTtl).
  *
  * With a lease ms, a new paid order is recorded already leased to the accepting process (state `granting`,
  * fence 1, due again when the lease ends on the store's clock), as a claim would leave it: that process

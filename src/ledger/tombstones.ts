@@ -196,7 +196,7 @@ local function tombstoneState(v) local state = tombstoneParts(v) return state en
 local function tombstoneAt(v) local _, at = tombstoneParts(v) return at end
 local function liveAt(at, now, window) return at ~= nil and tonumber(now) - at < tonumber(window) end
 local function liveAlias(v, now) local u = string.match(v, '^(%w+)|') return u ~= nil and tonumber(now) < tonumber(u, 36) end
--- in slices: unpack has a stack limit, and a shard from an older layout may be large
+-- in slices: unpack has a stack limit, and a shard the splits have not caught up with (or past MAX_LEVEL) may be large
 local function hdelAll(key, names)
   for i = 1, #names, 1000 do redis.call('HDEL', key, unpack(names, i, math.min(i + 999, #names))) end
 end

@@ -12,7 +12,7 @@ import { KeySpace } from './KeySpace.js';
 import { batchArgs, batchLua, batchReplies } from './batchLua.js';
 import { assertOneSlot } from './slot.js';
 import { onlineReplicas, ReplicaWaiter, type DurabilityOptions } from './ReplicaWaiter.js';
-import { readEvictionRisk, type EvictionRisk } from './evictionRisk.js';
+import { EVICTION_PROBLEM, readEvictionRisk, type EvictionRisk } from './evictionRisk.js';
 import { scriptLua, StoreUnavailableError, type BatchOutcome, type MessageHandler, type ScriptCall, type ScriptReply, type SetOptions, type Store, type StoreScript } from './Store.js';
 
 export type RedisConnection = string | RedisOptions | { cluster: ClusterNode[]; options?: ClusterOptions } | Redis | Cluster;
@@ -120,7 +120,7 @@ export class RedisStore implements Store {
       (risk) => {
         if (!risk || risk.policy === this.evictionLogged) return;
         this.evictionLogged = risk.policy;
-        this.logger.error("redis may evict the bridge's keys: an evicted order record is a lost grant, an evicted tombstone a doubled one; set maxmemory-policy noeviction", {
+        this.logger.error(`redis may evict the bridge's keys: ${EVICTION_PROBLEM}`, {
           maxmemoryPolicy: risk.policy,
           maxmemory: risk.maxmemory,
           ...(risk.node ? { node: risk.node } : {}),

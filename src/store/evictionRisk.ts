@@ -8,6 +8,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { isIoredisCluster } from './ioredisShape.js';
 
+/** What is wrong with such a Redis, in the words the log line and the health detail share. */
+export const EVICTION_PROBLEM = 'Redis may evict keys under memory pressure: an evicted order record is a lost grant, an evicted tombstone a doubled one; set maxmemory-policy noeviction';
+
 export interface EvictionRisk {
   /** `maxmemory-policy` as Redis reports it. */
   policy: string;
