@@ -39,7 +39,14 @@ describe('ledger across processes', function () {
       await waitFor('child ready', () => (/^ready$/m.test(child.output()) ? true : undefined), 20_000);
       await probe.rpush(`${runsKey}:go`, 'go');
       const started = Date.now();
-      const here = await Promise.all(Array.from({ length: 250 }, () => bridge.ledger.accept(order)));
+      // in waves, until the child says its accepts are under way (and at least 250): so ours are still being
+      // sent while its are, however long the child takes to wake up
+      const here: Array<Awaited<ReturnType<typeof bridge.ledger.accept>>> = [];
+      let childStarted = false;
+      for (let wave = 0; wave < 400 && (here.length < 250 || !childStarted); wave++) {
+        here.push(...(await Promise.all(Array.from({ length: 10 }, () => bridge.ledger.accept(order)))));
+        childStarted ||= (await probe.exists(`${runsKey}:started`)) === 1;
+      }
       const ended = Date.now();
       const childLine = await waitFor('child result', () => /accepted=(\d+)/.exec(child.output())?.[1]);
       const [childStart, childEnd] = /window=(\d+),(\d+)/.exec(child.output())!.slice(1).map(Number) as [number, number];
