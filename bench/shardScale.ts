@@ -12,6 +12,7 @@ import { StoreLedger } from '../src/ledger/StoreLedger.js';
 import { consoleLogger } from '../src/logger.js';
 import { KeySpace } from '../src/store/KeySpace.js';
 import { RedisStore } from '../src/store/RedisStore.js';
+import { keysByPattern } from './lib/keyGroups.js';
 import type { Figure } from './lib/report.js';
 
 const SMALL = 4_000;
@@ -23,17 +24,6 @@ interface ShardReading {
   hashtables: number;
   largest: number;
   layout: Record<string, string>;
-}
-
-async function keysMatching(r: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  for (let i = 0; i < 100_000; i++) {
-    const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 2000);
-    out.push(...keys);
-    if ((cursor = next) === '0') break;
-  }
-  return out;
 }
 
 async function readingAt(redisUrl: string, probe: Redis, orders: number): Promise<ShardReading> {
@@ -55,7 +45,8 @@ async function readingAt(redisUrl: string, probe: Redis, orders: number): Promis
     let usage = 0;
     let hashtables = 0;
     let largest = 0;
-    const shards = [...(await keysMatching(probe, `${prefix}{ledger}:tombstones:*`)), ...(await keysMatching(probe, `${prefix}{ledger}:aliases:*`))];
+    const keys = [...(await keysByPattern(probe, prefix)).values()].flat();
+    const shards = keys.filter((k) => /\{ledger\}:(tombstones|aliases):\d+$/.test(k));
     for (const key of shards) {
       usage += Number(await probe.memory('USAGE', key, 'SAMPLES', '0'));
       if ((await probe.object('ENCODING', key)) === 'hashtable') hashtables++;
@@ -66,7 +57,7 @@ async function readingAt(redisUrl: string, probe: Redis, orders: number): Promis
     return { perOrder: usage / orders, shards: shards.length, hashtables, largest, layout };
   } finally {
     await store.close();
-    for (const key of await keysMatching(probe, `${prefix}*`)) await probe.unlink(key);
+    for (const key of [...(await keysByPattern(probe, prefix)).values()].flat()) await probe.unlink(key);
   }
 }
 

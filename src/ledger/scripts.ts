@@ -310,9 +310,9 @@ return redis.call('HGETALL', KEYS[1])
 });
 
 /**
- * KEYS: order hash, due zset, given-up zset, the tombstones' shard layout. ARGV: now, member, reason, journal entry, max, record
- * ms, dedupe ms. Cancels an order waiting for a grant (pending) or one given up; never one being granted or
- * granted. A cancelled order is finished: its retention starts (TTL, tombstone).
+ * KEYS: order hash, due zset, given-up zset, the tombstones' shard layout. ARGV: now, member, reason,
+ * journal entry, max, record ms, dedupe ms. Cancels an order waiting for a grant (pending) or one given up;
+ * never one being granted or granted. A cancelled order is finished: its retention starts (TTL, tombstone).
  * Reply: 1 cancelled, 0 not found, 2 being granted right now, 3 already terminal.
  */
 export const cancelScript = defineScript<'cancelled' | 'not-found' | 'in-progress' | 'already-terminal'>({

@@ -7,8 +7,9 @@
  *
  * A hash stays that small only up to `hash-max-listpack-entries` fields (512 by default, 128 in some
  * deployments); past it Redis converts it to a hashtable, about 100 bytes more a field, and never back, and
- * a lookup in a listpack reads it from the start. So the shards grow with the entries, by linear hashing: there are 64 · 2^level + next shards, an entry's shard is its name's hash
- * modulo 64 · 2^level, or modulo twice that when the first is below `next` (that shard was split). When a
+ * a lookup in a listpack reads it from the start. So the shards grow with the entries, by linear hashing:
+ * there are 64 · 2^level + next shards, an entry's shard is its name's hash modulo 64 · 2^level, or modulo
+ * twice that when the first is below `next` (that shard was split). When a
  * cleaning write finds its shard fuller than {@link SPLIT_LOAD} (twice that for a shard not yet split this
  * level), shard `next` is split: the entries whose hash modulo twice the count is `next + 64 · 2^level` move
  * to that new shard, and `next` moves on (to 0 and one level up after the last). Each split is one step
@@ -97,7 +98,8 @@ export function shardOf(name: string, layout: ShardLayout = { level: 0, next: 0 
  * it), as the Lua side reads it. By the name, not the time: a clock that ticks in steps of 4 ms (or 10, or
  * 16) would make every write clean or none.
  */
-export const cleansShard = (name: string): boolean => parseInt(digest(name)[8]!, 16) % CLEAN_ONE_IN === 0;
+export const cleansShard = (name: string): boolean => cleansBy(digest(name));
+const cleansBy = (sha: string): boolean => parseInt(sha[8]!, 16) % CLEAN_ONE_IN === 0;
 
 /** The shard hashes' key prefixes of a layout key (`…{ledger}:shards` → `…{ledger}:tombstones:`, `…:aliases:`). */
 export function shardPrefix(layoutKey: string, kind: ShardKind): string {
@@ -168,7 +170,16 @@ local function layoutsOf(layout)
   return ls
 end
 local function prefixOf(layout, kind) return string.sub(layout, 1, #layout - 6) .. kind .. ':' end
-local function placeOf(name) local sha = redis.sha1hex(name) return tonumber(string.sub(sha, 1, 8), 16), sha end
+-- a name's SHA-1 once per script run: the accept reads and then writes an alias, and reads a tombstone it may write
+local SHAS = {}
+local function placeOf(name)
+  local sha = SHAS[name]
+  if not sha then
+    sha = redis.sha1hex(name)
+    SHAS[name] = sha
+  end
+  return tonumber(string.sub(sha, 1, 8), 16), sha
+end
 local function countAt(level) return ${SHARD_BASE} * 2 ^ level end
 local function addressOf(place, l)
   local a = place % countAt(l[1])
@@ -333,7 +344,7 @@ export const localTombstones = {
     const key = shardIn(db, layoutKey, 'tombstones', place);
     db.hset(key, { [member]: packTombstone(state, now) });
     db.pexpire(key, window);
-    if (parseInt(sha[8]!, 16) % CLEAN_ONE_IN !== 0) return;
+    if (!cleansBy(sha)) return;
     clean(db, layoutKey, 'tombstones', place, member, (v) => !live(tombstoneAt(v), now, window));
     clean(db, layoutKey, 'aliases', place, undefined, (v) => !liveAlias(v, now));
   },
